@@ -1,0 +1,3 @@
+from coalition.cli import main
+
+main()

@@ -1,0 +1,118 @@
+"""The unit of work and the change log.
+
+Every domain operation takes a ``Work``: one open write transaction plus the
+coordinator doing the work. The operation validates, changes the rows, writes
+an audit entry (who, when, what, before and after) and keeps the search index
+current — all inside that one transaction, so a failure anywhere leaves the
+database as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from coalition.store.database import Database
+from coalition.store.models import AuditEntry, utcnow
+
+
+@dataclass
+class Work:
+    """One unit of work: a session inside a write transaction, and who is working."""
+
+    session: Session
+    coordinator: str
+
+    def audit(
+        self,
+        action: str,
+        entity: str,
+        entity_id: int,
+        label: str | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        *,
+        organisation_id: int | None = None,
+        contact_id: int | None = None,
+    ) -> None:
+        """Record a change. For an update only the fields that changed are kept."""
+        if action == "update" and before is not None and after is not None:
+            changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
+            if not changed:
+                return
+            before = {k: before.get(k) for k in sorted(changed)}
+            after = {k: after.get(k) for k in sorted(changed)}
+        self.session.add(
+            AuditEntry(
+                at=utcnow(),
+                coordinator=self.coordinator,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                label=label,
+                organisation_id=organisation_id,
+                contact_id=contact_id,
+                before=before,
+                after=after,
+            )
+        )
+
+
+@contextmanager
+def work(db: Database, coordinator: str) -> Iterator[Work]:
+    """Open a unit of work; committed when the block ends, rolled back on any error."""
+    with db.session() as session:
+        yield Work(session, coordinator)
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+@dataclass(frozen=True)
+class AuditView:
+    id: int
+    at: dt.datetime
+    coordinator: str
+    action: str
+    entity: str
+    entity_id: int
+    label: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+def history(
+    session: Session,
+    *,
+    organisation_id: int | None = None,
+    contact_id: int | None = None,
+    limit: int | None = 200,
+) -> list[AuditView]:
+    """Audit entries, newest first; about one organisation or contact when given."""
+    query = select(AuditEntry).order_by(AuditEntry.id.desc())
+    conditions = []
+    if organisation_id is not None:
+        conditions.append(AuditEntry.organisation_id == organisation_id)
+    if contact_id is not None:
+        conditions.append(AuditEntry.contact_id == contact_id)
+    if conditions:
+        query = query.where(or_(*conditions))
+    if limit is not None:
+        query = query.limit(limit)
+    return [
+        AuditView(
+            e.id, e.at, e.coordinator, e.action, e.entity, e.entity_id, e.label, e.before, e.after
+        )
+        for e in session.scalars(query)
+    ]

@@ -1,0 +1,396 @@
+"""Campaigns (statements, letters, petitions) and each organisation's sign-on.
+
+The sign-on pipeline::
+
+    prospect → invited → considering → signed | declined
+    signed → withdrawn          declined → considering        withdrawn → considering
+
+Forward moves may skip a stage (an invited organisation that answers "yes, we
+sign" goes straight to signed); going back is refused except where the
+diagram says so, because a coordinator reporting "47 signed" must be able to
+trust that nobody quietly un-signed. A first sign-on may start at any stage
+but withdrawn. Every status change is kept as a ``SignOnEvent`` (when, who,
+from, to), which is what progress-over-time charts read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from coalition.domain.audit import Work, jsonable
+from coalition.domain.people import find_contact, find_organisation
+from coalition.domain.values import choice, clean, normalise_website, parse_date
+from coalition.errors import CoalitionError, InvalidTransition, InvalidValue, NotFound
+from coalition.store.models import (
+    CAMPAIGN_KINDS,
+    CAMPAIGN_STATES,
+    SIGNON_STATUSES,
+    Campaign,
+    Organisation,
+    SignOn,
+    SignOnEvent,
+    utcnow,
+)
+
+PIPELINE = ("prospect", "invited", "considering", "signed", "declined", "withdrawn")
+_RANK = {"prospect": 0, "invited": 1, "considering": 2, "signed": 3, "declined": 3}
+_BACKWARD_ALLOWED = {
+    ("signed", "withdrawn"),
+    ("declined", "considering"),
+    ("withdrawn", "considering"),
+}
+
+
+def allowed_moves(current: str | None) -> list[str]:
+    """The statuses a sign-on at ``current`` (None: no sign-on yet) may move to."""
+    if current is None:
+        return [s for s in PIPELINE if s != "withdrawn"]
+    return [s for s in PIPELINE if s != current and is_allowed(current, s)]
+
+
+def is_allowed(current: str, new: str) -> bool:
+    if (current, new) in _BACKWARD_ALLOWED:
+        return True
+    if current in ("signed", "declined", "withdrawn") or new == "withdrawn":
+        return False
+    return _RANK[new] > _RANK[current]
+
+
+def next_status(current: str | None) -> str | None:
+    """The usual next step, for a one-key "advance" in the app."""
+    return {None: "prospect", "prospect": "invited", "invited": "considering"}.get(
+        current, "signed" if current == "considering" else None
+    )
+
+
+_CODE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,59}$")
+
+CAMPAIGN_FIELDS = frozenset(
+    {"name", "kind", "text", "link", "opened_on", "deadline", "target", "state"}
+)
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    id: int
+    code: str
+    name: str
+    kind: str
+    text: str | None
+    link: str | None
+    opened_on: dt.date | None
+    deadline: dt.date | None
+    target: int | None
+    state: str
+    counts: dict[str, int]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @property
+    def signed(self) -> int:
+        return self.counts.get("signed", 0)
+
+
+@dataclass(frozen=True)
+class SignOnView:
+    id: int
+    organisation_id: int
+    organisation: str
+    country: str | None
+    campaign: str
+    status: str
+    signed_by: str | None
+    signed_by_id: int | None
+    display_name: str
+    public: bool
+    notes: str | None
+    status_since: dt.datetime
+    history: list[tuple[dt.datetime, str | None, str, str]]
+
+
+def _counts(session: Session, campaign_id: int) -> dict[str, int]:
+    counts = dict.fromkeys(SIGNON_STATUSES, 0)
+    rows = session.execute(
+        select(SignOn.status, func.count())
+        .where(SignOn.campaign_id == campaign_id)
+        .group_by(SignOn.status)
+    )
+    counts.update({status: n for status, n in rows})
+    return counts
+
+
+def campaign_view(session: Session, c: Campaign) -> CampaignView:
+    return CampaignView(
+        c.id,
+        c.code,
+        c.name,
+        c.kind,
+        c.text,
+        c.link,
+        c.opened_on,
+        c.deadline,
+        c.target,
+        c.state,
+        _counts(session, c.id),
+        c.created_at,
+        c.updated_at,
+    )
+
+
+def _snapshot(c: Campaign) -> dict[str, Any]:
+    data = {name: jsonable(getattr(c, name)) for name in sorted(CAMPAIGN_FIELDS)}
+    data["code"] = c.code
+    return data
+
+
+def find_campaign(session: Session, ref: str) -> Campaign:
+    text = ref.strip()
+    campaign = session.scalar(select(Campaign).where(Campaign.code == text.lower()))
+    if campaign is None and text.lstrip("#").isdigit():
+        campaign = session.get(Campaign, int(text.lstrip("#")))
+    if campaign is None:
+        codes = list(session.scalars(select(Campaign.code).order_by(Campaign.code).limit(10)))
+        known = (
+            f" Known campaigns: {', '.join(codes)}." if codes else " There are no campaigns yet."
+        )
+        raise NotFound(f"There is no campaign '{ref}'.{known}")
+    return campaign
+
+
+def _apply_fields(c: Campaign, fields: dict[str, Any]) -> None:
+    unknown = set(fields) - CAMPAIGN_FIELDS
+    if unknown:
+        raise CoalitionError(f"Unknown campaign field(s): {', '.join(sorted(unknown))}.")
+    for name, value in fields.items():
+        if name == "name":
+            cleaned = clean(value)
+            if not cleaned:
+                raise InvalidValue("A campaign needs a name.")
+            c.name = cleaned
+        elif name == "kind":
+            c.kind = choice(clean(value), CAMPAIGN_KINDS, "kind of campaign") or "statement"
+        elif name == "state":
+            c.state = choice(clean(value), CAMPAIGN_STATES, "campaign state") or "draft"
+        elif name in ("opened_on", "deadline"):
+            setattr(c, name, parse_date(value))
+        elif name == "target":
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise InvalidValue("A target must be a whole number of signatories, 0 or more.")
+            c.target = value
+        elif name == "link":
+            c.link = normalise_website(value)
+        elif name == "text":
+            c.text = value.strip() if isinstance(value, str) and value.strip() else None
+    if c.opened_on and c.deadline and c.deadline < c.opened_on:
+        raise InvalidValue("The deadline is before the opening date.")
+
+
+def add_campaign(work: Work, code: str, **fields: Any) -> CampaignView:
+    session = work.session
+    key = code.strip().lower()
+    if not _CODE.match(key):
+        raise InvalidValue(
+            f"'{code}' cannot be a campaign code; use letters, digits, '-', '.' or '_' "
+            "(e.g. csam-2022), 60 characters at most."
+        )
+    if session.scalar(select(Campaign.id).where(Campaign.code == key)) is not None:
+        raise CoalitionError(f"A campaign '{key}' already exists.")
+    fields.setdefault("name", code)
+    campaign = Campaign(code=key, kind="statement", state="draft")
+    _apply_fields(campaign, fields)
+    session.add(campaign)
+    session.flush()
+    work.audit("create", "campaign", campaign.id, campaign.code, None, _snapshot(campaign))
+    return campaign_view(session, campaign)
+
+
+def edit_campaign(work: Work, ref: str, changes: dict[str, Any]) -> CampaignView:
+    session = work.session
+    campaign = find_campaign(session, ref)
+    before = _snapshot(campaign)
+    _apply_fields(campaign, changes)
+    after = _snapshot(campaign)
+    if after != before:
+        campaign.updated_at = utcnow()
+    session.flush()
+    work.audit("update", "campaign", campaign.id, campaign.code, before, after)
+    return campaign_view(session, campaign)
+
+
+def get_campaign(session: Session, ref: str) -> CampaignView:
+    return campaign_view(session, find_campaign(session, ref))
+
+
+def list_campaigns(session: Session, *, state: str | None = None) -> list[CampaignView]:
+    query = select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id.desc())
+    if state:
+        query = query.where(Campaign.state == choice(state, CAMPAIGN_STATES, "campaign state"))
+    return [campaign_view(session, c) for c in session.scalars(query)]
+
+
+def signon_view(s: SignOn) -> SignOnView:
+    since = s.events[-1].at if s.events else s.created_at
+    return SignOnView(
+        id=s.id,
+        organisation_id=s.organisation_id,
+        organisation=s.organisation.name,
+        country=s.organisation.country,
+        campaign=s.campaign.code,
+        status=s.status,
+        signed_by=s.signed_by.display_name if s.signed_by else None,
+        signed_by_id=s.signed_by_id,
+        display_name=s.display_name or s.organisation.name,
+        public=s.public,
+        notes=s.notes,
+        status_since=since,
+        history=[(e.at, e.from_status, e.to_status, e.coordinator) for e in s.events],
+    )
+
+
+def _signon_snapshot(s: SignOn) -> dict[str, Any]:
+    return {
+        "campaign": s.campaign.code,
+        "status": s.status,
+        "signed_by_id": s.signed_by_id,
+        "display_name": s.display_name,
+        "public": s.public,
+        "notes": s.notes,
+    }
+
+
+_UNSET: Any = object()
+
+
+def set_signon(
+    work: Work,
+    organisation: str | int,
+    campaign: str,
+    status: str | None = None,
+    *,
+    signed_by: str | None = _UNSET,
+    display_name: str | None = _UNSET,
+    public: bool | None = None,
+    notes: str | None = _UNSET,
+) -> SignOnView:
+    """Record or move an organisation's sign-on to a campaign.
+
+    Moving to the status it already has changes nothing but the other fields
+    given. ``signed_by`` names a contact (id, email or name); the signing
+    contact defaults to nobody.
+    """
+    session = work.session
+    org = find_organisation(session, str(organisation))
+    camp = find_campaign(session, campaign)
+    new_status = choice(status, SIGNON_STATUSES, "sign-on status") if status else None
+    signon = session.scalar(
+        select(SignOn).where(SignOn.organisation_id == org.id, SignOn.campaign_id == camp.id)
+    )
+    before = None
+    if signon is None:
+        if new_status is None:
+            raise InvalidValue(
+                f"{org.name} has no sign-on for {camp.code} yet; give a status "
+                f"({', '.join(allowed_moves(None))})."
+            )
+        if new_status == "withdrawn":
+            raise InvalidTransition(
+                f"{org.name} has not signed {camp.code}, so it cannot withdraw; "
+                f"start with one of: {', '.join(allowed_moves(None))}."
+            )
+        signon = SignOn(organisation=org, campaign=camp, status=new_status, public=True, events=[])
+        session.add(signon)
+        signon.events.append(
+            SignOnEvent(
+                from_status=None, to_status=new_status, at=utcnow(), coordinator=work.coordinator
+            )
+        )
+    else:
+        before = _signon_snapshot(signon)
+        if new_status is not None and new_status != signon.status:
+            if not is_allowed(signon.status, new_status):
+                options = allowed_moves(signon.status)
+                where = (
+                    f"from {signon.status} it can move to {', '.join(options)}"
+                    if options
+                    else f"{signon.status} is final"
+                )
+                raise InvalidTransition(
+                    f"Cannot move {org.name} from {signon.status} to {new_status} "
+                    f"for {camp.code}: {where}."
+                )
+            signon.events.append(
+                SignOnEvent(
+                    from_status=signon.status,
+                    to_status=new_status,
+                    at=utcnow(),
+                    coordinator=work.coordinator,
+                )
+            )
+            signon.status = new_status
+            signon.updated_at = utcnow()
+    if signed_by is not _UNSET:
+        if signed_by:
+            contact = find_contact(session, signed_by)
+            signon.signed_by = contact
+            signon.signed_by_id = contact.id
+        else:
+            signon.signed_by = None
+            signon.signed_by_id = None
+    if display_name is not _UNSET:
+        signon.display_name = clean(display_name)
+    if public is not None:
+        signon.public = public
+    if notes is not _UNSET:
+        signon.notes = notes.strip() if notes and notes.strip() else None
+    session.flush()
+    after = _signon_snapshot(signon)
+    work.audit(
+        "create" if before is None else "update",
+        "signon",
+        signon.id,
+        f"{org.name} / {camp.code}",
+        before,
+        after,
+        organisation_id=org.id,
+        contact_id=signon.signed_by_id,
+    )
+    return signon_view(signon)
+
+
+def list_signons(
+    session: Session, campaign: str, *, statuses: Iterable[str] = ()
+) -> list[SignOnView]:
+    camp = find_campaign(session, campaign)
+    wanted = [choice(s, SIGNON_STATUSES, "sign-on status") for s in statuses]
+    query = (
+        select(SignOn)
+        .join(Organisation)
+        .where(SignOn.campaign_id == camp.id)
+        .options(
+            selectinload(SignOn.events),
+            selectinload(SignOn.organisation),
+            selectinload(SignOn.signed_by),
+            selectinload(SignOn.campaign),
+        )
+        .order_by(Organisation.name_key)
+    )
+    if wanted:
+        query = query.where(SignOn.status.in_(wanted))
+    return [signon_view(s) for s in session.scalars(query)]
+
+
+def signons_of(session: Session, organisation_id: int) -> list[SignOnView]:
+    query = (
+        select(SignOn)
+        .where(SignOn.organisation_id == organisation_id)
+        .options(selectinload(SignOn.events), selectinload(SignOn.campaign))
+        .order_by(SignOn.id)
+    )
+    return [signon_view(s) for s in session.scalars(query)]

@@ -1,0 +1,232 @@
+"""Outreach: every email, call, meeting and letter, and the follow-ups they leave.
+
+An interaction names a contact, an organisation or both; a contact's current
+organisation is filled in when only the contact is given, because talking to
+someone at an organisation is talking to the organisation. Logging one closes
+the earlier open follow-ups with that organisation (or, for a person without
+one, with that person): the new contact *is* the follow-up. Pass
+``close_followups=False`` to keep them open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, selectinload
+
+from coalition.domain.audit import Work, jsonable
+from coalition.domain.campaigns import find_campaign
+from coalition.domain.people import find_contact, find_organisation
+from coalition.domain.values import choice, clean, parse_date
+from coalition.errors import InvalidValue, NotFound
+from coalition.store.models import CHANNELS, DIRECTIONS, Interaction, utcnow
+
+
+@dataclass(frozen=True)
+class InteractionView:
+    id: int
+    occurred_at: dt.datetime
+    channel: str
+    direction: str
+    subject: str | None
+    notes: str | None
+    outcome: str | None
+    contact: str | None
+    contact_id: int | None
+    organisation: str | None
+    organisation_id: int | None
+    campaign: str | None
+    follow_up_on: dt.date | None
+    done: bool
+    coordinator: str
+
+
+@dataclass(frozen=True)
+class LogResult:
+    interaction: InteractionView
+    closed_followups: int
+
+
+def interaction_view(i: Interaction) -> InteractionView:
+    return InteractionView(
+        id=i.id,
+        occurred_at=i.occurred_at,
+        channel=i.channel,
+        direction=i.direction,
+        subject=i.subject,
+        notes=i.notes,
+        outcome=i.outcome,
+        contact=i.contact.display_name if i.contact else None,
+        contact_id=i.contact_id,
+        organisation=i.organisation.name if i.organisation else None,
+        organisation_id=i.organisation_id,
+        campaign=i.campaign.code if i.campaign else None,
+        follow_up_on=i.follow_up_on,
+        done=i.done,
+        coordinator=i.coordinator,
+    )
+
+
+def _snapshot(i: Interaction) -> dict[str, Any]:
+    fields = [
+        "occurred_at",
+        "channel",
+        "direction",
+        "subject",
+        "notes",
+        "outcome",
+        "contact_id",
+        "organisation_id",
+        "campaign_id",
+        "follow_up_on",
+        "done",
+    ]
+    return {name: jsonable(getattr(i, name)) for name in fields}
+
+
+def log_interaction(
+    work: Work,
+    *,
+    organisation: str | None = None,
+    contact: str | None = None,
+    channel: str = "email",
+    direction: str = "out",
+    subject: str | None = None,
+    notes: str | None = None,
+    outcome: str | None = None,
+    campaign: str | None = None,
+    follow_up_on: str | dt.date | None = None,
+    occurred_at: dt.datetime | None = None,
+    close_followups: bool = True,
+) -> LogResult:
+    session = work.session
+    if not clean(organisation) and not clean(contact):
+        raise InvalidValue("Say whom the interaction was with: an organisation, a contact or both.")
+    person = find_contact(session, contact) if clean(contact) else None
+    org = find_organisation(session, organisation) if clean(organisation) else None
+    if org is None and person is not None:
+        org = person.organisation
+    interaction = Interaction(
+        occurred_at=occurred_at or utcnow(),
+        channel=choice(channel, CHANNELS, "channel") or "other",
+        direction=choice(direction, DIRECTIONS, "direction (out or in)") or "out",
+        subject=clean(subject),
+        notes=notes.strip() if notes and notes.strip() else None,
+        outcome=clean(outcome),
+        contact=person,
+        organisation=org,
+        campaign=find_campaign(session, campaign) if clean(campaign) else None,
+        follow_up_on=parse_date(follow_up_on),
+        done=False,
+        coordinator=work.coordinator,
+    )
+    closed = 0
+    if close_followups:
+        if org is not None:
+            party = Interaction.organisation_id == org.id
+        else:
+            assert person is not None
+            party = Interaction.contact_id == person.id
+        result = session.execute(
+            update(Interaction)
+            .where(
+                party,
+                Interaction.done.is_(False),
+                Interaction.follow_up_on.is_not(None),
+                Interaction.occurred_at <= interaction.occurred_at,
+            )
+            .values(done=True)
+        )
+        closed = result.rowcount or 0  # type: ignore[attr-defined]
+    session.add(interaction)
+    session.flush()
+    label = interaction.subject or interaction.channel
+    work.audit(
+        "create",
+        "interaction",
+        interaction.id,
+        label,
+        None,
+        _snapshot(interaction),
+        organisation_id=interaction.organisation_id,
+        contact_id=interaction.contact_id,
+    )
+    return LogResult(interaction_view(interaction), closed)
+
+
+def _options() -> list[Any]:
+    return [
+        selectinload(Interaction.contact),
+        selectinload(Interaction.organisation),
+        selectinload(Interaction.campaign),
+    ]
+
+
+def list_followups(
+    session: Session,
+    *,
+    due_before: str | dt.date | None = None,
+    coordinator: str | None = None,
+) -> list[InteractionView]:
+    """Open follow-ups, oldest due date first. ``due_before`` is exclusive."""
+    query = (
+        select(Interaction)
+        .where(Interaction.done.is_(False), Interaction.follow_up_on.is_not(None))
+        .options(*_options())
+        .order_by(Interaction.follow_up_on, Interaction.occurred_at, Interaction.id)
+    )
+    cutoff = parse_date(due_before)
+    if cutoff is not None:
+        query = query.where(Interaction.follow_up_on < cutoff)
+    if coordinator:
+        query = query.where(Interaction.coordinator == coordinator)
+    return [interaction_view(i) for i in session.scalars(query)]
+
+
+def complete_followup(work: Work, interaction_id: int) -> InteractionView:
+    interaction = work.session.get(Interaction, interaction_id)
+    if interaction is None:
+        raise NotFound(f"There is no interaction #{interaction_id}.")
+    before = _snapshot(interaction)
+    interaction.done = True
+    work.session.flush()
+    work.audit(
+        "update",
+        "interaction",
+        interaction.id,
+        interaction.subject or interaction.channel,
+        before,
+        _snapshot(interaction),
+        organisation_id=interaction.organisation_id,
+        contact_id=interaction.contact_id,
+    )
+    return interaction_view(interaction)
+
+
+def interactions_of(
+    session: Session,
+    *,
+    organisation_id: int | None = None,
+    contact_id: int | None = None,
+    limit: int | None = 100,
+) -> list[InteractionView]:
+    """The outreach timeline of an organisation or a contact, newest first."""
+    conditions = []
+    if organisation_id is not None:
+        conditions.append(Interaction.organisation_id == organisation_id)
+    if contact_id is not None:
+        conditions.append(Interaction.contact_id == contact_id)
+    if not conditions:
+        raise InvalidValue("Say whose interactions to list.")
+    query = (
+        select(Interaction)
+        .where(or_(*conditions))
+        .options(*_options())
+        .order_by(Interaction.occurred_at.desc(), Interaction.id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return [interaction_view(i) for i in session.scalars(query)]

@@ -1,0 +1,323 @@
+"""Validation and normalisation of single values: emails, phones, countries, dates.
+
+These are the rules every way in (command line, app, importer) shares. Each
+function either returns the normalised value or raises ``InvalidValue`` with a
+sentence that names the bad value and says what would be accepted — except
+email, where an invalid address is *kept* and flagged (see ``check_email``),
+because dropping what a coordinator typed or imported loses data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+from coalition.errors import InvalidValue
+
+
+def clean(text: str | None) -> str | None:
+    """Strip and collapse inner whitespace; empty becomes None."""
+    if text is None:
+        return None
+    collapsed = " ".join(str(text).split())
+    return collapsed or None
+
+
+def fold(text: str | None) -> str:
+    """A key for case-insensitive comparison of names: NFKC, casefolded, spaces collapsed."""
+    if not text:
+        return ""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def strip_accents(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+# --- email ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EmailCheck:
+    address: str
+    """The normalised address when valid, else the address as typed (stripped)."""
+    key: str
+    """Folded form used to recognise the same mailbox."""
+    valid: bool
+    reason: str | None
+
+
+_MAILTO = re.compile(r"^\s*mailto:", re.IGNORECASE)
+
+
+@lru_cache(maxsize=65536)
+def check_email(typed: str) -> EmailCheck:
+    """Validate and normalise an address with email-validator, DNS off.
+
+    An address that fails is returned as typed with ``valid=False`` and the
+    validator's reason, so callers can keep it, flag it and leave it out of
+    mail merge.
+    """
+    from email_validator import EmailNotValidError, validate_email
+
+    stripped = _MAILTO.sub("", typed).strip().strip("<>").strip()
+    try:
+        result = validate_email(stripped, check_deliverability=False)
+    except EmailNotValidError as exc:
+        reason = str(exc)
+        return EmailCheck(stripped, fold(stripped), False, reason)
+    normalised = result.normalized
+    return EmailCheck(normalised, normalised.casefold(), True, None)
+
+
+# --- phone ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PhoneCheck:
+    number: str
+    """As typed (whitespace collapsed)."""
+    e164: str | None
+    """E.164 form where phonenumbers can parse it as a possible number."""
+
+
+def check_phone(typed: str, region: str | None = None) -> PhoneCheck:
+    """Keep the number as typed and add its E.164 form where it parses.
+
+    ``region`` (an ISO country code, e.g. the contact's or organisation's
+    country) is used for numbers written without an international prefix.
+    """
+    import phonenumbers
+
+    number = clean(typed)
+    if not number:
+        raise InvalidValue("A phone number cannot be empty.")
+    e164 = None
+    try:
+        parsed = phonenumbers.parse(number, region.upper() if region else None)
+    except phonenumbers.NumberParseException:
+        parsed = None
+    if parsed is not None and phonenumbers.is_possible_number(parsed):
+        e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    return PhoneCheck(number, e164)
+
+
+# --- countries and languages ---------------------------------------------------------------
+
+# Codes coordinators in Europe write that ISO 3166 does not assign as such.
+_COUNTRY_ALIASES = {"uk": "GB", "el": "GR", "england": "GB", "scotland": "GB", "wales": "GB"}
+
+
+def country_code(text: str | None) -> str | None:
+    """ISO 3166 alpha-2 for a code or English name ("be", "BEL", "Belgium"); None for blank."""
+    value = clean(text)
+    if value is None:
+        return None
+    alias = _COUNTRY_ALIASES.get(value.casefold())
+    if alias:
+        return alias
+    import pycountry
+
+    try:
+        country = pycountry.countries.lookup(value)
+    except LookupError:
+        raise InvalidValue(
+            f"'{value}' is not a country; use an ISO 3166 code such as BE, DE or FR, "
+            "or the English name."
+        ) from None
+    return str(country.alpha_2)
+
+
+def country_name(code: str | None) -> str | None:
+    if not code:
+        return None
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=code)
+    return str(country.name) if country else code
+
+
+def language_code(text: str | None) -> str | None:
+    """ISO 639-1 code for a code or English name ("fr", "fra", "French"); None for blank."""
+    value = clean(text)
+    if value is None:
+        return None
+    import pycountry
+
+    try:
+        language = pycountry.languages.lookup(value)
+    except LookupError:
+        language = None
+    code = getattr(language, "alpha_2", None)
+    if not code:
+        raise InvalidValue(
+            f"'{value}' is not a language with a two-letter ISO 639-1 code; "
+            "use a code such as en, fr or de."
+        )
+    return str(code)
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+_RELATIVE = re.compile(r"^\+(\d{1,4})\s*([dwm]?)$", re.IGNORECASE)
+
+
+def parse_date(text: str | dt.date | None, *, today: dt.date | None = None) -> dt.date | None:
+    """A date from ISO form (2026-12-01), or today/tomorrow/yesterday, or +3d / +2w / +1m."""
+    if text is None or isinstance(text, dt.date):
+        return text
+    value = text.strip().lower()
+    if not value:
+        return None
+    base = today or dt.date.today()
+    named = {"today": 0, "tomorrow": 1, "yesterday": -1}
+    if value in named:
+        return base + dt.timedelta(days=named[value])
+    relative = _RELATIVE.match(value)
+    if relative:
+        count, unit = int(relative.group(1)), relative.group(2) or "d"
+        if unit == "m":
+            month = base.month - 1 + count
+            year, month = base.year + month // 12, month % 12 + 1
+            day = min(base.day, _days_in_month(year, month))
+            return dt.date(year, month, day)
+        return base + dt.timedelta(days=count * (7 if unit == "w" else 1))
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidValue(
+            f"'{text}' is not a date; write it as YYYY-MM-DD (e.g. 2026-12-01), "
+            "or today, tomorrow, +3d, +2w, +1m."
+        ) from None
+
+
+def _days_in_month(year: int, month: int) -> int:
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return (following - dt.timedelta(days=1)).day
+
+
+def choice(value: str | None, allowed: tuple[str, ...], what: str) -> str | None:
+    """Normalise an enumerated value ("Public body" -> "public_body") or refuse it."""
+    if value is None:
+        return None
+    key = "_".join(value.strip().lower().replace("-", " ").split())
+    if key in allowed:
+        return key
+    shown = ", ".join(a.replace("_", " ") for a in allowed)
+    raise InvalidValue(f"'{value}' is not a {what}; choose one of: {shown}.")
+
+
+def normalise_website(text: str | None) -> str | None:
+    value = clean(text)
+    if value is None:
+        return None
+    if " " in value or "." not in value:
+        raise InvalidValue(f"'{value}' is not a website address; write it like example.org.")
+    if not re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE):
+        value = "https://" + value
+    return value
+
+
+# --- personal names ------------------------------------------------------------------------
+
+_HONORIFICS = {
+    "mr",
+    "mrs",
+    "ms",
+    "miss",
+    "mx",
+    "dr",
+    "prof",
+    "sir",
+    "dame",
+    "rev",
+    "fr",
+    "sr",
+    "sra",
+    "srta",
+    "dña",
+    "don",
+    "mme",
+    "mlle",
+    "m",
+    "me",
+    "herr",
+    "frau",
+    "pan",
+    "pani",
+    "dott",
+    "dottssa",
+    "sig",
+    "sigra",
+    "ing",
+    "mag",
+    "dhr",
+    "mevr",
+    "hr",
+    "fru",
+}
+_PARTICLES = {
+    "van",
+    "von",
+    "de",
+    "der",
+    "den",
+    "da",
+    "di",
+    "du",
+    "dos",
+    "das",
+    "del",
+    "della",
+    "la",
+    "le",
+    "ten",
+    "ter",
+    "zu",
+    "af",
+    "al",
+    "bin",
+    "ibn",
+    "mac",
+    "st",
+    "y",
+}
+
+
+@dataclass(frozen=True)
+class PersonName:
+    honorific: str | None
+    given_name: str | None
+    family_name: str | None
+
+
+def split_full_name(full: str | None) -> PersonName:
+    """Split "Dr. Émilie van der Berg" or "Müller, Émilie" into its parts.
+
+    A comma means "Family, Given"; otherwise the family name starts at the last
+    word, pulled back over lowercase particles (van, de, von der …). A leading
+    honorific (Dr., Ms, Mme, Frau, Pani …) is set apart. One word is a given
+    name.
+    """
+    text = clean(full)
+    if not text:
+        return PersonName(None, None, None)
+    honorific = None
+    words = text.split(" ")
+    while len(words) > 1 and words[0].rstrip(".").casefold() in _HONORIFICS:
+        honorific = f"{honorific} {words[0]}" if honorific else words[0]
+        words = words[1:]
+    text = " ".join(words)
+    if "," in text:
+        family, _, given = text.partition(",")
+        return PersonName(honorific, clean(given), clean(family))
+    if len(words) == 1:
+        return PersonName(honorific, words[0], None)
+    start = len(words) - 1
+    while start > 1 and words[start - 1].casefold() in _PARTICLES:
+        start -= 1
+    return PersonName(honorific, " ".join(words[:start]), " ".join(words[start:]))

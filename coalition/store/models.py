@@ -1,0 +1,353 @@
+"""The tables, as typed SQLAlchemy 2 models.
+
+Design notes:
+
+* Enumerations are stored as short strings with CHECK constraints rather than
+  native enum types: the same schema then works on SQLite and PostgreSQL and a
+  new value is a one-line migration.
+* ``*_key`` columns hold a folded form of a name or address (case and Unicode
+  normalisation) so that lookups by name and duplicate checks are index scans
+  on both databases; the domain layer keeps them in step with the shown value.
+* Times are stored as naive UTC datetimes; dates (deadlines, follow-ups) as
+  plain dates.
+* The audit log refers to records by id and keeps ``organisation_id`` /
+  ``contact_id`` of the record it concerns so a history view and a personal
+  data erasure can find every entry about a person without parsing JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+ORGANISATION_KINDS = (
+    "ngo",
+    "foundation",
+    "network",
+    "company",
+    "academic",
+    "public_body",
+    "other",
+)
+MEMBERSHIPS = ("member", "partner", "prospect", "none")
+CONSENT_BASES = (
+    "consent",
+    "legitimate_interest",
+    "contract",
+    "legal_obligation",
+    "public_task",
+    "vital_interest",
+)
+CAMPAIGN_KINDS = ("statement", "letter", "petition", "other")
+CAMPAIGN_STATES = ("draft", "open", "closed")
+SIGNON_STATUSES = ("prospect", "invited", "considering", "signed", "declined", "withdrawn")
+CHANNELS = ("email", "call", "meeting", "event", "letter", "other")
+DIRECTIONS = ("out", "in")
+AUDIT_ACTIONS = ("create", "update", "delete", "erase")
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    quoted = ", ".join(f"'{v}'" for v in values)
+    return f"{column} IN ({quoted})"
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+organisation_tags = Table(
+    "organisation_tags",
+    Base.metadata,
+    Column(
+        "organisation_id",
+        ForeignKey("organisations.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+contact_tags = Table(
+    "contact_tags",
+    Base.metadata,
+    Column("contact_id", ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(Base):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    key: Mapped[str] = mapped_column(String(100), unique=True)
+
+
+class Organisation(Base):
+    __tablename__ = "organisations"
+    __table_args__ = (
+        CheckConstraint(_in("kind", ORGANISATION_KINDS), name="kind"),
+        CheckConstraint(_in("membership", MEMBERSHIPS), name="membership"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    name_key: Mapped[str] = mapped_column(String(300), index=True)
+    acronym: Mapped[str | None] = mapped_column(String(50))
+    kind: Mapped[str] = mapped_column(String(20), default="other")
+    country: Mapped[str | None] = mapped_column(String(2), index=True)
+    city: Mapped[str | None] = mapped_column(String(200))
+    website: Mapped[str | None] = mapped_column(String(500))
+    email: Mapped[str | None] = mapped_column(String(320))
+    phone: Mapped[str | None] = mapped_column(String(60))
+    membership: Mapped[str] = mapped_column(String(20), default="none")
+    member_since: Mapped[dt.date | None] = mapped_column(Date)
+    owner: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    tags: Mapped[list[Tag]] = relationship(secondary=organisation_tags, order_by=Tag.key)
+    contacts: Mapped[list[Contact]] = relationship(back_populates="organisation")
+    signons: Mapped[list[SignOn]] = relationship(
+        back_populates="organisation", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class Contact(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (
+        CheckConstraint(
+            "consent_basis IS NULL OR " + _in("consent_basis", CONSENT_BASES),
+            name="consent_basis",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    given_name: Mapped[str | None] = mapped_column(String(200))
+    family_name: Mapped[str | None] = mapped_column(String(200))
+    honorific: Mapped[str | None] = mapped_column(String(50))
+    display_name: Mapped[str] = mapped_column(String(400))
+    display_name_key: Mapped[str] = mapped_column(String(400), index=True)
+    display_name_custom: Mapped[bool] = mapped_column(Boolean, default=False)
+    role: Mapped[str | None] = mapped_column(String(200))
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    language: Mapped[str | None] = mapped_column(String(2))
+    street: Mapped[str | None] = mapped_column(String(300))
+    postal_code: Mapped[str | None] = mapped_column(String(20))
+    city: Mapped[str | None] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(2))
+    notes: Mapped[str | None] = mapped_column(Text)
+    do_not_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    bounced: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_basis: Mapped[str | None] = mapped_column(String(30))
+    consent_date: Mapped[dt.date | None] = mapped_column(Date)
+    consent_source: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation | None] = relationship(back_populates="contacts")
+    emails: Mapped[list[ContactEmail]] = relationship(
+        back_populates="contact",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="(ContactEmail.is_primary.desc(), ContactEmail.id)",
+    )
+    phones: Mapped[list[ContactPhone]] = relationship(
+        back_populates="contact",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="(ContactPhone.is_primary.desc(), ContactPhone.id)",
+    )
+    tags: Mapped[list[Tag]] = relationship(secondary=contact_tags, order_by=Tag.key)
+
+
+class ContactEmail(Base):
+    __tablename__ = "contact_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    address: Mapped[str] = mapped_column(String(320))
+    # Folded normalised address; equal keys are the same mailbox.
+    address_key: Mapped[str] = mapped_column(String(320), index=True)
+    label: Mapped[str | None] = mapped_column(String(50))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    valid: Mapped[bool] = mapped_column(Boolean, default=True)
+    invalid_reason: Mapped[str | None] = mapped_column(String(300))
+
+    contact: Mapped[Contact] = relationship(back_populates="emails")
+
+    __table_args__ = (Index("ix_contact_emails_contact_id", "contact_id"),)
+
+
+class ContactPhone(Base):
+    __tablename__ = "contact_phones"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(60))
+    e164: Mapped[str | None] = mapped_column(String(20), index=True)
+    label: Mapped[str | None] = mapped_column(String(50))
+    is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    contact: Mapped[Contact] = relationship(back_populates="phones")
+
+    __table_args__ = (Index("ix_contact_phones_contact_id", "contact_id"),)
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        CheckConstraint(_in("kind", CAMPAIGN_KINDS), name="kind"),
+        CheckConstraint(_in("state", CAMPAIGN_STATES), name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20), default="statement")
+    text: Mapped[str | None] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(500))
+    opened_on: Mapped[dt.date | None] = mapped_column(Date)
+    deadline: Mapped[dt.date | None] = mapped_column(Date)
+    target: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(10), default="draft")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+
+class SignOn(Base):
+    __tablename__ = "signons"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "campaign_id", name="uq_signons_org_campaign"),
+        CheckConstraint(_in("status", SIGNON_STATUSES), name="status"),
+        Index("ix_signons_campaign_status", "campaign_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(String(20))
+    signed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    display_name: Mapped[str | None] = mapped_column(String(300))
+    public: Mapped[bool] = mapped_column(Boolean, default=True)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="signons")
+    campaign: Mapped[Campaign] = relationship()
+    signed_by: Mapped[Contact | None] = relationship()
+    events: Mapped[list[SignOnEvent]] = relationship(
+        back_populates="signon",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        order_by="SignOnEvent.id",
+    )
+
+
+class SignOnEvent(Base):
+    """One status change of a sign-on; progress over time is plotted from these."""
+
+    __tablename__ = "signon_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    signon_id: Mapped[int] = mapped_column(ForeignKey("signons.id", ondelete="CASCADE"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    coordinator: Mapped[str] = mapped_column(String(100))
+
+    signon: Mapped[SignOn] = relationship(back_populates="events")
+
+
+class Interaction(Base):
+    __tablename__ = "interactions"
+    __table_args__ = (
+        CheckConstraint(_in("channel", CHANNELS), name="channel"),
+        CheckConstraint(_in("direction", DIRECTIONS), name="direction"),
+        CheckConstraint("contact_id IS NOT NULL OR organisation_id IS NOT NULL", name="has_party"),
+        Index("ix_interactions_open_followups", "done", "follow_up_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    direction: Mapped[str] = mapped_column(String(3), default="out")
+    subject: Mapped[str | None] = mapped_column(String(500))
+    notes: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(500))
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("contacts.id", ondelete="SET NULL"), index=True
+    )
+    # Deleting a party is handled by the domain (an interaction needs one party),
+    # so these are plain SET NULL guards, not the deletion policy.
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL"), index=True
+    )
+    campaign_id: Mapped[int | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="SET NULL"), index=True
+    )
+    follow_up_on: Mapped[dt.date | None] = mapped_column(Date)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    coordinator: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+    contact: Mapped[Contact | None] = relationship()
+    organisation: Mapped[Organisation | None] = relationship()
+    campaign: Mapped[Campaign | None] = relationship()
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    coordinator: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(10))
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str | None] = mapped_column(String(400))
+    organisation_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    contact_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+    __table_args__ = (
+        CheckConstraint(_in("action", AUDIT_ACTIONS), name="action"),
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+    )

@@ -1,0 +1,93 @@
+"""Shared fixtures.
+
+Every test runs against a temporary database; the environment is scrubbed so
+nothing reads or writes the developer's own coalition data (COALITION_DB
+unset, the user data dir moved into the test's tmp_path).
+
+Creating a schema through Alembic costs ~0.3 s, so one migrated template file
+is made per session and copied for each test that only needs an empty
+database; tests of the migration path open fresh files themselves.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from coalition.cli import cli
+from coalition.domain.audit import Work, work
+from coalition.store.database import Database, open_database
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("COALITION_DB", raising=False)
+    monkeypatch.setenv("COALITION_USER", "tester")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / ".local" / "share"))
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    open_database(path).close()  # closing the last connection checkpoints the WAL
+    assert not Path(str(path) + "-wal").exists()
+    return path
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, template_db: Path) -> Path:
+    path = tmp_path / "coalition.db"
+    shutil.copyfile(template_db, path)
+    path.chmod(0o600)
+    return path
+
+
+@pytest.fixture
+def db(db_path: Path) -> Iterator[Database]:
+    database = open_database(db_path)
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def unit(db: Database) -> Callable[..., Any]:
+    """``with unit() as w:`` — a unit of work by coordinator "tester" (or ``unit("bob")``)."""
+
+    def make(coordinator: str = "tester") -> Any:
+        return work(db, coordinator)
+
+    return make
+
+
+@pytest.fixture
+def session(db: Database) -> Iterator[Any]:
+    with db.read_session() as s:
+        yield s
+
+
+@pytest.fixture
+def run(db_path: Path) -> Callable[..., Result]:
+    """Run the command line on the test database; returns click's Result."""
+    runner = CliRunner()
+
+    def invoke(*args: str, input: str | None = None, db: Path | None = None) -> Result:
+        return runner.invoke(
+            cli, ["--db", str(db or db_path), *args], input=input, catch_exceptions=True
+        )
+
+    return invoke
+
+
+def ok(result: Result) -> Result:
+    """Assert a command succeeded, showing its output when it did not."""
+    assert result.exit_code == 0, (result.output, result.exception)
+    return result
+
+
+__all__ = ["Work", "ok"]

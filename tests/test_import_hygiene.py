@@ -1,0 +1,44 @@
+"""The core (store, domain, interchange) runs without the terminal app or the CLI."""
+
+import subprocess
+import sys
+
+CORE = [
+    "coalition.store.models",
+    "coalition.store.database",
+    "coalition.store.search",
+    "coalition.domain.values",
+    "coalition.domain.audit",
+    "coalition.domain.people",
+    "coalition.domain.campaigns",
+    "coalition.domain.outreach",
+    "coalition.interchange.safety",
+]
+
+
+def test_core_imports_neither_textual_nor_click() -> None:
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in CORE)
+        + "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('textual', 'click'))\n"
+        + "print(','.join(bad))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "", f"core modules pulled in: {out}"
+
+
+def test_every_core_module_is_checked() -> None:
+    import pkgutil
+
+    import coalition.domain
+    import coalition.store
+
+    found = {
+        f"{pkg.__name__}.{m.name}"
+        for pkg in (coalition.store, coalition.domain)
+        for m in pkgutil.iter_modules(pkg.__path__)
+        if not m.ispkg
+    }
+    assert found <= set(CORE), f"add to CORE: {sorted(found - set(CORE))}"

@@ -1,0 +1,145 @@
+"""The database file: permissions, pragmas, schema versions, locking."""
+
+from __future__ import annotations
+
+import sqlite3
+import stat
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from coalition.errors import DatabaseError
+from coalition.store import database
+from coalition.store.database import SCHEMA_HEAD, head_revision, open_database
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_new_database_file_and_its_wal_are_private(tmp_path: Path) -> None:
+    path = tmp_path / "sub" / "new.db"
+    db = open_database(path)
+    with db.session() as s:
+        s.execute(text("INSERT INTO tags (name, key) VALUES ('eu', 'eu')"))
+    wal = Path(str(path) + "-wal")
+    assert mode(path) == 0o600
+    assert wal.exists() and mode(wal) == 0o600
+    db.close()
+
+
+def test_private_even_with_a_permissive_umask(tmp_path: Path) -> None:
+    import os
+
+    old = os.umask(0)
+    try:
+        path = tmp_path / "open.db"
+        open_database(path).close()
+    finally:
+        os.umask(old)
+    assert mode(path) == 0o600
+
+
+def test_pragmas(db: database.Database) -> None:
+    with db.engine.connect() as c:
+        assert c.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert c.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert c.exec_driver_sql("PRAGMA busy_timeout").scalar() == database.BUSY_TIMEOUT_MS
+
+
+def test_write_sessions_take_the_write_lock_at_begin(db: database.Database) -> None:
+    other = sqlite3.connect(db.path, timeout=0, isolation_level=None)
+    with db.session() as s:
+        s.execute(text("SELECT 1"))  # a read alone, inside a write unit
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            other.execute("BEGIN IMMEDIATE")
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("ROLLBACK")
+    other.close()
+
+
+def test_read_sessions_do_not_block_writers(db: database.Database) -> None:
+    other = sqlite3.connect(db.path, timeout=0, isolation_level=None)
+    with db.read_session() as s:
+        s.execute(text("SELECT count(*) FROM contacts")).scalar()
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("ROLLBACK")
+    other.close()
+
+
+def test_a_failed_unit_of_work_leaves_nothing(db: database.Database) -> None:
+    with pytest.raises(RuntimeError), db.session() as s:
+        s.execute(text("INSERT INTO tags (name, key) VALUES ('x', 'x')"))
+        raise RuntimeError("boom")
+    with db.read_session() as s:
+        assert s.execute(text("SELECT count(*) FROM tags")).scalar() == 0
+
+
+def test_schema_head_constant_matches_the_migrations() -> None:
+    assert head_revision() == SCHEMA_HEAD
+
+
+def test_models_match_the_migrations(db: database.Database) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from coalition.store.models import Base
+    from coalition.store.search import is_index_table
+
+    with db.engine.connect() as c:
+        context = MigrationContext.configure(
+            c,
+            opts={
+                "compare_type": True,
+                "include_name": lambda name, type_, _p: not (
+                    type_ == "table" and is_index_table(name or "")
+                ),
+            },
+        )
+        diff = compare_metadata(context, Base.metadata)
+    assert diff == []
+
+
+def test_database_from_a_newer_version_is_refused(db_path: Path) -> None:
+    raw = sqlite3.connect(db_path)
+    raw.execute("UPDATE alembic_version SET version_num = '9999_from_the_future'")
+    raw.commit()
+    raw.close()
+    with pytest.raises(DatabaseError, match="newer version of coalition"):
+        open_database(db_path)
+
+
+def test_a_file_that_is_not_a_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n" * 100)
+    with pytest.raises(DatabaseError, match="not a database"):
+        open_database(path)
+    assert path.read_text().startswith("these are my notes")
+
+
+def test_another_programs_database_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "other.db"
+    raw = sqlite3.connect(path)
+    raw.execute("CREATE TABLE things (id INTEGER)")
+    raw.commit()
+    raw.close()
+    with pytest.raises(DatabaseError, match="not a coalition database"):
+        open_database(path)
+
+
+def test_reopening_an_upgraded_file_keeps_the_data(tmp_path: Path) -> None:
+    path = tmp_path / "keep.db"
+    db = open_database(path)
+    with db.session() as s:
+        s.execute(text("INSERT INTO tags (name, key) VALUES ('eu', 'eu')"))
+    db.close()
+    db = open_database(path)
+    with db.read_session() as s:
+        assert s.execute(text("SELECT name FROM tags")).scalar() == "eu"
+    db.close()
+
+
+def test_a_folder_is_not_a_database(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseError, match="is a folder"):
+        open_database(tmp_path)
