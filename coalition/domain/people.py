@@ -218,9 +218,12 @@ def contact_view(contact: Contact) -> ContactView:
         language=contact.language,
         emails=[
             EmailView(e.address, e.label, e.is_primary, e.valid, e.invalid_reason)
-            for e in contact.emails
+            for e in sorted(contact.emails, key=lambda e: not e.is_primary)
         ],
-        phones=[PhoneView(p.number, p.e164, p.label, p.is_primary) for p in contact.phones],
+        phones=[
+            PhoneView(p.number, p.e164, p.label, p.is_primary)
+            for p in sorted(contact.phones, key=lambda p: not p.is_primary)
+        ],
         street=contact.street,
         postal_code=contact.postal_code,
         city=contact.city,

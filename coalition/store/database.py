@@ -114,7 +114,6 @@ class Database:
         """A read-only snapshot that does not hold the write lock."""
         with self._reader() as session, _translate_errors(self), session.begin():
             yield session
-            session.rollback()
 
     def close(self) -> None:
         self.engine.dispose()

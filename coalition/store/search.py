@@ -20,6 +20,7 @@ functions.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -60,6 +61,17 @@ def is_index_table(name: str) -> bool:
     return name.startswith((CONTACT_TABLE, ORGANISATION_TABLE))
 
 
+def fold(text: str) -> str:
+    """Strip accents from every script before indexing and querying.
+
+    ``remove_diacritics 2`` folds Latin letters only; doing it here as well
+    makes "ελενη" find "Ελένη" too. Index and query are folded alike, so the
+    match stays consistent for every script.
+    """
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
 def match_expression(query: str) -> str | None:
     """An FTS5 query for what a user typed: every word must match, the last as a prefix.
 
@@ -68,7 +80,7 @@ def match_expression(query: str) -> str | None:
     is matched as a prefix, which is what search-as-you-type needs.
     """
     parts = []
-    for term in _TERM.findall(query):
+    for term in _TERM.findall(fold(query)):
         if not _WORDISH.search(term):
             continue
         parts.append('"' + term.replace('"', '""') + '"*')
@@ -181,6 +193,9 @@ def _reindex(
     for chunk in _chunks(id_list):
         session.execute(text(f"DELETE FROM {table} WHERE rowid IN ({_in_list(chunk)})"))
         documents = build(session, chunk)  # type: ignore[operator]
+        for document in documents:
+            for column in columns:
+                document[column] = fold(document[column])
         if documents:
             session.execute(insert, documents)
 

@@ -1,0 +1,264 @@
+"""Organisations and contacts through the domain layer, with their audit trail."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from coalition.domain import audit, people
+from coalition.domain.people import EmailInput, PhoneInput
+from coalition.errors import Ambiguous, CoalitionError, InvalidValue, NotFound
+from coalition.store.models import AuditEntry, Contact, Interaction, Organisation
+
+
+def add_org(unit: Any, name: str = "Missing Children Europe", **fields: Any) -> people.OrganisationView:
+    with unit() as w:
+        return people.add_organisation(w, name=name, **fields)
+
+
+def add_contact(unit: Any, **fields: Any) -> people.ContactResult:
+    with unit() as w:
+        return people.add_contact(w, **fields)
+
+
+def test_organisation_fields_are_validated_and_normalised(unit: Any, session: Any) -> None:
+    view = add_org(
+        unit,
+        acronym="MCE",
+        kind="NGO",
+        country="Belgium",
+        website="example.org",
+        email="Info@Example.org",
+        membership="member",
+        member_since="2024-03-01",
+        tags=["eu", "EU", "children"],
+    )
+    assert view.country == "BE"
+    assert view.kind == "ngo"
+    assert view.website == "https://example.org"
+    assert view.email == "info@example.org"
+    assert sorted(view.tags) == ["children", "eu"]
+    assert view.member_since.isoformat() == "2024-03-01"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("country", "Atlantis", "not a country"),
+        ("kind", "club", "not a kind of organisation"),
+        ("membership", "gold", "not a membership"),
+        ("email", "info@@example.org", "not a valid email"),
+        ("member_since", "next spring", "not a date"),
+    ],
+)
+def test_bad_organisation_values_are_refused_and_nothing_is_written(
+    unit: Any, db: Any, field: str, value: str, message: str
+) -> None:
+    with pytest.raises(InvalidValue, match=message):
+        add_org(unit, **{field: value})
+    with db.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(Organisation)) == 0
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == 0
+
+
+def test_same_name_in_same_country_is_refused_unless_allowed(unit: Any) -> None:
+    add_org(unit, "Save the Children", country="BE")
+    with pytest.raises(CoalitionError, match="already exists"):
+        add_org(unit, "save  the children", country="BE")
+    other = add_org(unit, "Save the Children", country="IT")
+    assert other.country == "IT"
+    forced = add_org(unit, "Save the Children", country="BE", allow_duplicate=True)
+    assert forced.id != other.id
+
+
+def test_contact_display_name_is_derived_unless_set(unit: Any) -> None:
+    derived = add_contact(unit, given_name="Émilie", family_name="Müller").contact
+    assert derived.display_name == "Émilie Müller"
+    custom = add_contact(unit, given_name="Jan", family_name="Nowak", display_name="Dr Jan Nowak").contact
+    assert custom.display_name == "Dr Jan Nowak"
+    email_only = add_contact(unit, emails=["press@example.org"]).contact
+    assert email_only.display_name == "press@example.org"
+    with unit() as w:
+        edited = people.edit_contact(w, derived.id, {"family_name": "Bonneau"}).contact
+        assert edited.display_name == "Émilie Bonneau"
+        people.edit_contact(w, custom.id, {"family_name": "Kowalski"})
+        assert people.get_contact(w.session, custom.id).display_name == "Dr Jan Nowak"
+        reset = people.edit_contact(w, custom.id, {"display_name": ""}).contact
+        assert reset.display_name == "Jan Kowalski"
+
+
+def test_contact_needs_a_name_or_an_email(unit: Any) -> None:
+    with pytest.raises(InvalidValue, match="name or an email"):
+        add_contact(unit, role="Director")
+    with pytest.raises(InvalidValue, match="name or an email"):
+        add_contact(unit, emails=[" "])
+
+
+def test_invalid_email_is_refused_unless_allowed_then_kept_and_flagged(unit: Any) -> None:
+    with pytest.raises(InvalidValue, match="allow-invalid"):
+        add_contact(unit, given_name="Jan", emails=["jan@@example.org"])
+    result = add_contact(
+        unit, given_name="Jan", emails=["jan@@example.org", "jan@example.org"], allow_invalid=True
+    )
+    first, second = result.contact.emails
+    assert first.address == "jan@example.org" and first.valid and first.primary
+    assert second.address == "jan@@example.org"
+    assert not second.valid and second.invalid_reason
+    assert result.warnings and "mail merge" in result.warnings[0]
+
+
+def test_emails_and_phones_keep_labels_and_primary(unit: Any) -> None:
+    result = add_contact(
+        unit,
+        given_name="Anna",
+        emails=[EmailInput("anna@example.org", "work"), EmailInput("anna@example.net", "home", primary=True)],
+        phones=[PhoneInput("02 555 01 01", "office"), PhoneInput("+32 470 55 01 02", "mobile")],
+        country="BE",
+    )
+    contact = result.contact
+    assert [(e.address, e.label, e.primary) for e in contact.emails] == [
+        ("anna@example.net", "home", True),
+        ("anna@example.org", "work", False),
+    ]
+    assert [(p.number, p.e164, p.label) for p in contact.phones] == [
+        ("02 555 01 01", "+3225550101", "office"),
+        ("+32 470 55 01 02", "+32470550102", "mobile"),
+    ]
+
+
+def test_phone_region_comes_from_the_organisation(unit: Any) -> None:
+    add_org(unit, "Kinderschutz Beispiel e.V.", country="DE")
+    result = add_contact(
+        unit, given_name="Lena", organisation="Kinderschutz Beispiel e.V.", phones=["030 5550 1234"]
+    )
+    assert result.contact.phones[0].e164 == "+493055501234"
+
+
+def test_duplicate_email_is_refused_unless_allowed(unit: Any) -> None:
+    add_contact(unit, given_name="Anna", emails=["anna@example.org"])
+    with pytest.raises(CoalitionError, match="already belongs to"):
+        add_contact(unit, given_name="Anna B", emails=["ANNA@example.org"])
+    assert add_contact(unit, given_name="Anna B", emails=["anna@example.org"], allow_duplicate=True)
+
+
+def test_contact_with_unknown_organisation_creates_it(unit: Any) -> None:
+    result = add_contact(unit, given_name="Zofia", organisation="Fundacja Przykład")
+    assert result.created_organisation is not None
+    assert result.contact.organisation == "Fundacja Przykład"
+    again = add_contact(unit, given_name="Piotr", organisation="fundacja przykład")
+    assert again.created_organisation is None
+    assert again.contact.organisation_id == result.contact.organisation_id
+
+
+def test_organisations_are_found_by_id_name_acronym_or_email(unit: Any, db: Any) -> None:
+    org = add_org(unit, acronym="MCE", email="info@example.org")
+    with db.read_session() as s:
+        for ref in (str(org.id), f"#{org.id}", "missing children europe", "mce", "INFO@example.org"):
+            assert people.find_organisation(s, ref).id == org.id
+        with pytest.raises(NotFound, match="Did you mean: #1 Missing Children Europe"):
+            people.find_organisation(s, "Missing Children")
+        with pytest.raises(NotFound, match="no organisation #99"):
+            people.find_organisation(s, "99")
+
+
+def test_ambiguous_name_lists_the_candidates(unit: Any, db: Any) -> None:
+    add_contact(unit, given_name="Anna", family_name="Nowak", emails=["anna@example.org"])
+    add_contact(unit, given_name="Anna", family_name="Nowak", emails=["anna.n@example.net"])
+    with db.read_session() as s, pytest.raises(Ambiguous) as caught:
+        people.find_contact(s, "Anna Nowak")
+    assert len(caught.value.candidates) == 2
+    assert "anna@example.org" in str(caught.value) and "anna.n@example.net" in str(caught.value)
+    with db.read_session() as s:
+        assert people.find_contact(s, "anna.n@example.net").emails[0].address == "anna.n@example.net"
+
+
+def test_edit_adds_and_removes_emails_phones_tags(unit: Any) -> None:
+    c = add_contact(unit, given_name="Anna", emails=["anna@example.org"], tags=["eu"]).contact
+    with unit() as w:
+        edited = people.edit_contact(
+            w,
+            c.id,
+            {"city": "Gent"},
+            add_emails=["anna@example.net"],
+            remove_emails=["ANNA@example.org"],
+            add_phones=["+32 9 555 01 01"],
+            add_tags=["press"],
+            remove_tags=["EU"],
+        ).contact
+    assert [e.address for e in edited.emails] == ["anna@example.net"]
+    assert edited.emails[0].primary
+    assert edited.phones[0].e164 == "+3295550101"
+    assert edited.tags == ["press"]
+    assert edited.city == "Gent"
+    with unit() as w, pytest.raises(NotFound, match="has no address"):
+        people.edit_contact(w, c.id, {}, remove_emails=["nobody@example.org"])
+
+
+def test_create_edit_delete_are_audited_with_before_and_after(unit: Any, db: Any) -> None:
+    org = add_org(unit, country="BE")
+    with unit("alice") as w:
+        people.edit_organisation(w, org.id, {"city": "Brussels", "country": "FR"})
+    with unit("bob") as w:
+        people.delete_organisation(w, org.id)
+    with db.read_session() as s:
+        entries = audit.history(s, organisation_id=org.id)
+    delete, update, create = entries
+    assert (create.action, create.coordinator, create.before) == ("create", "tester", None)
+    assert create.after["name"] == "Missing Children Europe"
+    assert update.action == "update" and update.coordinator == "alice"
+    assert update.before == {"city": None, "country": "BE"}
+    assert update.after == {"city": "Brussels", "country": "FR"}
+    assert delete.action == "delete" and delete.coordinator == "bob"
+    assert delete.before["name"] == "Missing Children Europe" and delete.after is None
+
+
+def test_contact_audit_entries(unit: Any, db: Any) -> None:
+    c = add_contact(unit, given_name="Anna", emails=["anna@example.org"]).contact
+    with unit() as w:
+        people.edit_contact(w, c.id, {"role": "Director"}, add_emails=["anna@example.net"])
+        people.edit_contact(w, c.id, {"role": "Director"})  # no change: no entry
+        people.delete_contact(w, c.id)
+    with db.read_session() as s:
+        entries = audit.history(s, contact_id=c.id)
+    assert [e.action for e in entries] == ["delete", "update", "create"]
+    assert entries[1].after == {
+        "emails": ["anna@example.org", "anna@example.net"],
+        "role": "Director",
+    }
+    assert entries[0].before["emails"] == ["anna@example.org", "anna@example.net"]
+
+
+def test_deleting_an_organisation_keeps_its_people_and_their_outreach(unit: Any, db: Any) -> None:
+    from coalition.domain import outreach
+
+    add_org(unit)
+    c = add_contact(unit, given_name="Anna", organisation="Missing Children Europe").contact
+    with unit() as w:
+        outreach.log_interaction(w, organisation="Missing Children Europe", subject="Org only")
+        outreach.log_interaction(w, contact=str(c.id), subject="With Anna")
+        people.delete_organisation(w, "Missing Children Europe")
+    with db.read_session() as s:
+        anna = s.get(Contact, c.id)
+        assert anna is not None and anna.organisation_id is None
+        subjects = list(s.scalars(select(Interaction.subject)))
+        assert subjects == ["With Anna"]
+
+
+def test_listing_filters(unit: Any, db: Any) -> None:
+    add_org(unit, "Alpha", country="BE", membership="member", tags=["eu"])
+    add_org(unit, "Beta", country="DE", membership="prospect")
+    add_contact(unit, given_name="Anna", organisation="Alpha", language="fr", tags=["press"])
+    add_contact(unit, given_name="Bert", organisation="Beta", language="de")
+    with db.read_session() as s:
+        assert [o.name for o in people.list_organisations(s)] == ["Alpha", "Beta"]
+        assert [o.name for o in people.list_organisations(s, country="Germany")] == ["Beta"]
+        assert [o.name for o in people.list_organisations(s, membership="member")] == ["Alpha"]
+        assert [o.name for o in people.list_organisations(s, tag="EU")] == ["Alpha"]
+        assert people.list_organisations(s)[0].contact_count == 1
+        assert [c.display_name for c in people.list_contacts(s, country="DE")] == ["Bert"]
+        assert [c.display_name for c in people.list_contacts(s, language="French")] == ["Anna"]
+        assert [c.display_name for c in people.list_contacts(s, tag="press")] == ["Anna"]
+        assert [c.display_name for c in people.list_contacts(s, organisation="Beta")] == ["Bert"]
+        assert [c.display_name for c in people.list_contacts(s, limit=1, offset=1)] == ["Bert"]

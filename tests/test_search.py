@@ -1,0 +1,94 @@
+"""Full-text search: case- and accent-insensitive, prefix as you type, kept current."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from coalition.domain import people
+from coalition.store import search
+
+
+@pytest.fixture
+def sample(unit: Any) -> dict[str, int]:
+    with unit() as w:
+        mce = people.add_organisation(w, name="Missing Children Europe", acronym="MCE", city="Bruxelles", tags=["eu"])
+        fund = people.add_organisation(w, name="Fundación Niños Seguros", country="ES")
+        emilie = people.add_contact(
+            w, given_name="Émilie", family_name="Müller", emails=["emilie.muller@example.org"],
+            organisation="MCE", role="Policy Officer",
+        ).contact
+        jose = people.add_contact(
+            w, given_name="José", family_name="Núñez", organisation="Fundación Niños Seguros",
+            tags=["press"],
+        ).contact
+        greek = people.add_contact(w, given_name="Ελένη", family_name="Παπαδοπούλου").contact
+    return {"mce": mce.id, "fund": fund.id, "emilie": emilie.id, "jose": jose.id, "greek": greek.id}
+
+
+def names(session: Any, query: str) -> list[str]:
+    return [h.title for h in people.search_all(session, query)]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("muller", "Émilie Müller"),
+        ("MÜLLER", "Émilie Müller"),
+        ("mul", "Émilie Müller"),
+        ("emil mu", "Émilie Müller"),
+        ("emilie.muller@ex", "Émilie Müller"),
+        ("policy", "Émilie Müller"),
+        ("nunez", "José Núñez"),
+        ("ninos", "Fundación Niños Seguros"),
+        ("press", "José Núñez"),
+        ("ελένη", "Ελένη Παπαδοπούλου"),
+        ("ελενη", "Ελένη Παπαδοπούλου"),
+        ("bruxel", "Missing Children Europe"),
+    ],
+)
+def test_case_accent_and_prefix_insensitive(sample: Any, session: Any, query: str, expected: str) -> None:
+    assert expected in names(session, query)
+
+
+def test_every_word_must_match(sample: Any, session: Any) -> None:
+    assert names(session, "emilie nunez") == []
+
+
+def test_contacts_are_found_by_their_organisation(sample: Any, session: Any) -> None:
+    found = names(session, "mce")
+    assert found[0] == "Missing Children Europe"
+    assert "Émilie Müller" in found
+
+
+@pytest.mark.parametrize("query", ['"', "*", "AND", "OR NOT", "-", "(", 'a"b', "NEAR(", "^x", "   "])
+def test_odd_input_never_breaks_the_query(sample: Any, session: Any, query: str) -> None:
+    people.search_all(session, query)
+
+
+def test_index_follows_edits_and_deletes(sample: dict[str, int], unit: Any, db: Any) -> None:
+    with unit() as w:
+        people.edit_contact(w, sample["emilie"], {"family_name": "Bonneau"})
+        people.edit_organisation(w, sample["mce"], {"name": "Enfants Disparus Europe"})
+        people.delete_contact(w, sample["jose"])
+    with db.read_session() as s:
+        assert names(s, "missing") == []
+        assert names(s, "bonneau") == ["Émilie Bonneau"]
+        assert "Émilie Bonneau" in names(s, "disparus"), "contact reindexed with new org name"
+        assert names(s, "nunez") == []
+
+
+def test_rebuild_restores_a_lost_index(sample: Any, unit: Any, db: Any) -> None:
+    with db.session() as s:
+        s.execute(search.text(f"DELETE FROM {search.CONTACT_TABLE}"))
+    with db.session() as s:
+        assert search.search_contacts(s, "muller") == []
+        search.rebuild(s)
+    with db.read_session() as s:
+        assert search.search_contacts(s, "muller") == [sample["emilie"]]
+
+
+def test_match_expression_quotes_terms() -> None:
+    assert search.match_expression('emilie "x') == '"emilie"* AND """x"*'
+    assert search.match_expression("-- ***") is None

@@ -1,0 +1,122 @@
+"""Single-value rules: email, phone, country, language, dates, names."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from coalition.domain.values import (
+    check_email,
+    check_phone,
+    country_code,
+    language_code,
+    parse_date,
+    split_full_name,
+)
+from coalition.errors import InvalidValue
+
+
+@pytest.mark.parametrize(
+    ("typed", "normalised"),
+    [
+        ("Emilie.Muller@EXAMPLE.ORG", "Emilie.Muller@example.org"),
+        ("  jan@example.net  ", "jan@example.net"),
+        ("mailto:info@example.org", "info@example.org"),
+        ("<anna@example.org>", "anna@example.org"),
+        ("zoë@exämple.org", "zoë@exämple.org"),
+    ],
+)
+def test_valid_addresses_are_normalised(typed: str, normalised: str) -> None:
+    checked = check_email(typed)
+    assert checked.valid
+    assert checked.address == normalised
+    assert checked.key == normalised.casefold()
+
+
+@pytest.mark.parametrize("typed", ["bad@@example.org", "no-at-sign.example.org", "a@b", "x y@example.org"])
+def test_invalid_addresses_are_kept_as_typed_with_a_reason(typed: str) -> None:
+    checked = check_email(typed)
+    assert not checked.valid
+    assert checked.address == typed
+    assert checked.reason
+
+
+def test_same_mailbox_in_other_case_has_the_same_key() -> None:
+    assert check_email("Anna@Example.org").key == check_email("anna@example.ORG").key
+
+
+@pytest.mark.parametrize(
+    ("typed", "region", "e164"),
+    [
+        ("+32 2 555 01 01", None, "+3225550101"),
+        ("02 555 01 01", "BE", "+3225550101"),
+        ("0049 30 5550 1234", "BE", "+493055501234"),
+        ("030 5550 1234", "DE", "+493055501234"),
+        ("(201) 555-0123", "US", "+12015550123"),
+    ],
+)
+def test_phones_get_e164_where_they_parse(typed: str, region: str | None, e164: str) -> None:
+    checked = check_phone(typed, region)
+    assert checked.number == typed
+    assert checked.e164 == e164
+
+
+@pytest.mark.parametrize("typed", ["ask at reception", "12", "555 01 01"])
+def test_phones_that_do_not_parse_are_kept_without_e164(typed: str) -> None:
+    checked = check_phone(typed)
+    assert checked.number == typed
+    assert checked.e164 is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "code"),
+    [("be", "BE"), ("BEL", "BE"), ("Belgium", "BE"), ("germany", "DE"), ("UK", "GB"), ("EL", "GR")],
+)
+def test_countries(typed: str, code: str) -> None:
+    assert country_code(typed) == code
+
+
+def test_unknown_country_is_refused_with_a_hint() -> None:
+    with pytest.raises(InvalidValue, match="ISO 3166"):
+        country_code("Atlantis")
+
+
+@pytest.mark.parametrize(("typed", "code"), [("fr", "fr"), ("FRA", "fr"), ("French", "fr"), ("pl", "pl")])
+def test_languages(typed: str, code: str) -> None:
+    assert language_code(typed) == code
+
+
+def test_language_without_two_letter_code_is_refused() -> None:
+    with pytest.raises(InvalidValue, match="639-1"):
+        language_code("Klingonese")
+
+
+def test_dates() -> None:
+    today = dt.date(2026, 1, 31)
+    assert parse_date("2026-12-01") == dt.date(2026, 12, 1)
+    assert parse_date("today", today=today) == today
+    assert parse_date("tomorrow", today=today) == dt.date(2026, 2, 1)
+    assert parse_date("+3d", today=today) == dt.date(2026, 2, 3)
+    assert parse_date("+2w", today=today) == dt.date(2026, 2, 14)
+    assert parse_date("+1m", today=today) == dt.date(2026, 2, 28)
+    assert parse_date("") is None
+    with pytest.raises(InvalidValue, match="YYYY-MM-DD"):
+        parse_date("31/12/2026")
+
+
+@pytest.mark.parametrize(
+    ("full", "honorific", "given", "family"),
+    [
+        ("Émilie Müller", None, "Émilie", "Müller"),
+        ("Müller, Émilie", None, "Émilie", "Müller"),
+        ("Dr. Anna van der Berg", "Dr.", "Anna", "van der Berg"),
+        ("Mme Claire de la Fontaine", "Mme", "Claire", "de la Fontaine"),
+        ("Jean-Claude Van Damme", None, "Jean-Claude", "Van Damme"),
+        ("Zofia", None, "Zofia", None),
+        ("Anna Maria Kowalska", None, "Anna Maria", "Kowalska"),
+    ],
+)
+def test_full_names_are_split(full: str, honorific: str | None, given: str, family: str | None) -> None:
+    name = split_full_name(full)
+    assert (name.honorific, name.given_name, name.family_name) == (honorific, given, family)
