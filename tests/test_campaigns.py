@@ -16,8 +16,16 @@ from coalition.store.models import SignOnEvent
 def setup(unit: Any) -> None:
     with unit() as w:
         people.add_organisation(w, name="Missing Children Europe", acronym="MCE", country="BE")
-        people.add_contact(w, given_name="Émilie", family_name="Müller", emails=["emilie@example.org"], organisation="MCE")
-        campaigns.add_campaign(w, "csam-2022", name="Joint statement", target=100, deadline="2026-12-31")
+        people.add_contact(
+            w,
+            given_name="Émilie",
+            family_name="Müller",
+            emails=["emilie@example.org"],
+            organisation="MCE",
+        )
+        campaigns.add_campaign(
+            w, "csam-2022", name="Joint statement", target=100, deadline="2026-12-31"
+        )
 
 
 def walk(unit: Any, *statuses: str) -> campaigns.SignOnView:
@@ -66,7 +74,9 @@ def test_refused_moves_say_why_and_change_nothing(
     setup: None, unit: Any, db: Any, path: tuple[str, ...], bad: str
 ) -> None:
     walk(unit, *path)
-    with pytest.raises(InvalidTransition, match=f"Cannot move Missing Children Europe from {path[-1]} to {bad}"):
+    with pytest.raises(
+        InvalidTransition, match=f"Cannot move Missing Children Europe from {path[-1]} to {bad}"
+    ):
         walk(unit, bad)
     with db.read_session() as s:
         assert campaigns.list_signons(s, "csam-2022")[0].status == path[-1]
@@ -77,12 +87,21 @@ def test_a_first_signon_cannot_be_withdrawn(setup: None, unit: Any) -> None:
         campaigns.set_signon(w, "MCE", "csam-2022", "withdrawn")
 
 
-def test_every_status_change_is_kept_with_date_and_coordinator(setup: None, unit: Any, db: Any) -> None:
+def test_every_status_change_is_kept_with_date_and_coordinator(
+    setup: None, unit: Any, db: Any
+) -> None:
     with unit("alice") as w:
         campaigns.set_signon(w, "MCE", "csam-2022", "invited")
     with unit("bob") as w:
-        campaigns.set_signon(w, "MCE", "csam-2022", "signed", signed_by="emilie@example.org",
-                             display_name="Missing Children Europe (MCE)", public=False)
+        campaigns.set_signon(
+            w,
+            "MCE",
+            "csam-2022",
+            "signed",
+            signed_by="emilie@example.org",
+            display_name="Missing Children Europe (MCE)",
+            public=False,
+        )
         campaigns.set_signon(w, "MCE", "csam-2022", "signed", notes="confirmed by email")
     with db.read_session() as s:
         events = list(s.scalars(select(SignOnEvent).order_by(SignOnEvent.id)))
@@ -113,7 +132,9 @@ def test_campaign_counts_per_status(setup: None, unit: Any, db: Any) -> None:
         view = campaigns.get_campaign(s, "CSAM-2022")
         assert view.counts["signed"] == 2 and view.counts["invited"] == 1
         assert view.counts["withdrawn"] == 0
-        assert [x.organisation for x in campaigns.list_signons(s, "csam-2022", statuses=["signed"])] == ["Alpha", "Beta"]
+        assert [
+            x.organisation for x in campaigns.list_signons(s, "csam-2022", statuses=["signed"])
+        ] == ["Alpha", "Beta"]
 
 
 def test_campaign_validation(unit: Any) -> None:

@@ -16,7 +16,13 @@ def setup(unit: Any) -> None:
     with unit() as w:
         people.add_organisation(w, name="Missing Children Europe", acronym="MCE")
         people.add_organisation(w, name="Fundacja Przykład")
-        people.add_contact(w, given_name="Émilie", family_name="Müller", emails=["emilie@example.org"], organisation="MCE")
+        people.add_contact(
+            w,
+            given_name="Émilie",
+            family_name="Müller",
+            emails=["emilie@example.org"],
+            organisation="MCE",
+        )
         people.add_contact(w, given_name="Solo", family_name="Person", emails=["solo@example.net"])
         campaigns.add_campaign(w, "csam-2022")
 
@@ -24,25 +30,40 @@ def setup(unit: Any) -> None:
 def test_logging_with_a_contact_fills_in_their_organisation(setup: None, unit: Any) -> None:
     with unit() as w:
         result = outreach.log_interaction(
-            w, contact="emilie@example.org", channel="call", direction="in", subject="Question",
-            campaign="csam-2022", follow_up_on="2026-12-01",
+            w,
+            contact="emilie@example.org",
+            channel="call",
+            direction="in",
+            subject="Question",
+            campaign="csam-2022",
+            follow_up_on="2026-12-01",
         )
     i = result.interaction
     assert (i.contact, i.organisation, i.channel, i.direction, i.campaign) == (
-        "Émilie Müller", "Missing Children Europe", "call", "in", "csam-2022",
+        "Émilie Müller",
+        "Missing Children Europe",
+        "call",
+        "in",
+        "csam-2022",
     )
     assert i.follow_up_on == dt.date(2026, 12, 1)
     assert i.coordinator == "tester"
 
 
-def test_logging_closes_earlier_open_followups_of_the_organisation(setup: None, unit: Any, db: Any) -> None:
+def test_logging_closes_earlier_open_followups_of_the_organisation(
+    setup: None, unit: Any, db: Any
+) -> None:
     with unit() as w:
         outreach.log_interaction(w, organisation="MCE", subject="Invite", follow_up_on="2026-12-01")
-        outreach.log_interaction(w, organisation="Fundacja Przykład", subject="Invite", follow_up_on="2026-12-02")
+        outreach.log_interaction(
+            w, organisation="Fundacja Przykład", subject="Invite", follow_up_on="2026-12-02"
+        )
     with db.read_session() as s:
         assert len(outreach.list_followups(s)) == 2
     with unit() as w:
-        result = outreach.log_interaction(w, contact="Émilie Müller", channel="call", subject="Reply")
+        result = outreach.log_interaction(
+            w, contact="Émilie Müller", channel="call", subject="Reply"
+        )
     assert result.closed_followups == 1
     with db.read_session() as s:
         assert [f.organisation for f in outreach.list_followups(s)] == ["Fundacja Przykład"]
@@ -57,7 +78,9 @@ def test_followups_can_be_kept_open(setup: None, unit: Any, db: Any) -> None:
         assert len(outreach.list_followups(s)) == 1
 
 
-def test_a_backdated_interaction_does_not_close_later_followups(setup: None, unit: Any, db: Any) -> None:
+def test_a_backdated_interaction_does_not_close_later_followups(
+    setup: None, unit: Any, db: Any
+) -> None:
     with unit() as w:
         outreach.log_interaction(w, organisation="MCE", follow_up_on="2026-12-01")
         result = outreach.log_interaction(
@@ -66,7 +89,9 @@ def test_a_backdated_interaction_does_not_close_later_followups(setup: None, uni
     assert result.closed_followups == 0
 
 
-def test_person_without_organisation_has_their_own_followups(setup: None, unit: Any, db: Any) -> None:
+def test_person_without_organisation_has_their_own_followups(
+    setup: None, unit: Any, db: Any
+) -> None:
     with unit() as w:
         outreach.log_interaction(w, contact="solo@example.net", follow_up_on="2026-12-01")
         outreach.log_interaction(w, organisation="MCE", follow_up_on="2026-12-01")
@@ -76,9 +101,15 @@ def test_person_without_organisation_has_their_own_followups(setup: None, unit: 
 
 def test_followups_oldest_first_and_due_before(setup: None, unit: Any, db: Any) -> None:
     with unit() as w:
-        outreach.log_interaction(w, organisation="MCE", follow_up_on="2026-12-10", close_followups=False)
-        outreach.log_interaction(w, organisation="Fundacja Przykład", follow_up_on="2026-12-01", close_followups=False)
-        outreach.log_interaction(w, contact="solo@example.net", follow_up_on="2026-12-05", close_followups=False)
+        outreach.log_interaction(
+            w, organisation="MCE", follow_up_on="2026-12-10", close_followups=False
+        )
+        outreach.log_interaction(
+            w, organisation="Fundacja Przykład", follow_up_on="2026-12-01", close_followups=False
+        )
+        outreach.log_interaction(
+            w, contact="solo@example.net", follow_up_on="2026-12-05", close_followups=False
+        )
     with db.read_session() as s:
         due = [f.follow_up_on.isoformat() for f in outreach.list_followups(s)]
         assert due == ["2026-12-01", "2026-12-05", "2026-12-10"]
@@ -103,8 +134,15 @@ def test_interaction_needs_a_party_and_a_known_channel(setup: None, unit: Any) -
 
 def test_timeline_newest_first(setup: None, unit: Any, db: Any) -> None:
     with unit() as w:
-        outreach.log_interaction(w, organisation="MCE", subject="first", occurred_at=dt.datetime(2026, 1, 1))
-        outreach.log_interaction(w, organisation="MCE", subject="second", occurred_at=dt.datetime(2026, 2, 1))
+        outreach.log_interaction(
+            w, organisation="MCE", subject="first", occurred_at=dt.datetime(2026, 1, 1)
+        )
+        outreach.log_interaction(
+            w, organisation="MCE", subject="second", occurred_at=dt.datetime(2026, 2, 1)
+        )
     with db.read_session() as s:
         org = people.get_organisation(s, "MCE")
-        assert [i.subject for i in outreach.interactions_of(s, organisation_id=org.id)] == ["second", "first"]
+        assert [i.subject for i in outreach.interactions_of(s, organisation_id=org.id)] == [
+            "second",
+            "first",
+        ]

@@ -13,7 +13,9 @@ from coalition.errors import Ambiguous, CoalitionError, InvalidValue, NotFound
 from coalition.store.models import AuditEntry, Contact, Interaction, Organisation
 
 
-def add_org(unit: Any, name: str = "Missing Children Europe", **fields: Any) -> people.OrganisationView:
+def add_org(
+    unit: Any, name: str = "Missing Children Europe", **fields: Any
+) -> people.OrganisationView:
     with unit() as w:
         return people.add_organisation(w, name=name, **fields)
 
@@ -76,7 +78,9 @@ def test_same_name_in_same_country_is_refused_unless_allowed(unit: Any) -> None:
 def test_contact_display_name_is_derived_unless_set(unit: Any) -> None:
     derived = add_contact(unit, given_name="Émilie", family_name="Müller").contact
     assert derived.display_name == "Émilie Müller"
-    custom = add_contact(unit, given_name="Jan", family_name="Nowak", display_name="Dr Jan Nowak").contact
+    custom = add_contact(
+        unit, given_name="Jan", family_name="Nowak", display_name="Dr Jan Nowak"
+    ).contact
     assert custom.display_name == "Dr Jan Nowak"
     email_only = add_contact(unit, emails=["press@example.org"]).contact
     assert email_only.display_name == "press@example.org"
@@ -113,7 +117,10 @@ def test_emails_and_phones_keep_labels_and_primary(unit: Any) -> None:
     result = add_contact(
         unit,
         given_name="Anna",
-        emails=[EmailInput("anna@example.org", "work"), EmailInput("anna@example.net", "home", primary=True)],
+        emails=[
+            EmailInput("anna@example.org", "work"),
+            EmailInput("anna@example.net", "home", primary=True),
+        ],
         phones=[PhoneInput("02 555 01 01", "office"), PhoneInput("+32 470 55 01 02", "mobile")],
         country="BE",
     )
@@ -155,7 +162,13 @@ def test_contact_with_unknown_organisation_creates_it(unit: Any) -> None:
 def test_organisations_are_found_by_id_name_acronym_or_email(unit: Any, db: Any) -> None:
     org = add_org(unit, acronym="MCE", email="info@example.org")
     with db.read_session() as s:
-        for ref in (str(org.id), f"#{org.id}", "missing children europe", "mce", "INFO@example.org"):
+        for ref in (
+            str(org.id),
+            f"#{org.id}",
+            "missing children europe",
+            "mce",
+            "INFO@example.org",
+        ):
             assert people.find_organisation(s, ref).id == org.id
         with pytest.raises(NotFound, match="Did you mean: #1 Missing Children Europe"):
             people.find_organisation(s, "Missing Children")
@@ -171,7 +184,9 @@ def test_ambiguous_name_lists_the_candidates(unit: Any, db: Any) -> None:
     assert len(caught.value.candidates) == 2
     assert "anna@example.org" in str(caught.value) and "anna.n@example.net" in str(caught.value)
     with db.read_session() as s:
-        assert people.find_contact(s, "anna.n@example.net").emails[0].address == "anna.n@example.net"
+        assert (
+            people.find_contact(s, "anna.n@example.net").emails[0].address == "anna.n@example.net"
+        )
 
 
 def test_edit_adds_and_removes_emails_phones_tags(unit: Any) -> None:

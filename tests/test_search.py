@@ -13,14 +13,23 @@ from coalition.store import search
 @pytest.fixture
 def sample(unit: Any) -> dict[str, int]:
     with unit() as w:
-        mce = people.add_organisation(w, name="Missing Children Europe", acronym="MCE", city="Bruxelles", tags=["eu"])
+        mce = people.add_organisation(
+            w, name="Missing Children Europe", acronym="MCE", city="Bruxelles", tags=["eu"]
+        )
         fund = people.add_organisation(w, name="Fundación Niños Seguros", country="ES")
         emilie = people.add_contact(
-            w, given_name="Émilie", family_name="Müller", emails=["emilie.muller@example.org"],
-            organisation="MCE", role="Policy Officer",
+            w,
+            given_name="Émilie",
+            family_name="Müller",
+            emails=["emilie.muller@example.org"],
+            organisation="MCE",
+            role="Policy Officer",
         ).contact
         jose = people.add_contact(
-            w, given_name="José", family_name="Núñez", organisation="Fundación Niños Seguros",
+            w,
+            given_name="José",
+            family_name="Núñez",
+            organisation="Fundación Niños Seguros",
             tags=["press"],
         ).contact
         greek = people.add_contact(w, given_name="Ελένη", family_name="Παπαδοπούλου").contact
@@ -48,7 +57,9 @@ def names(session: Any, query: str) -> list[str]:
         ("bruxel", "Missing Children Europe"),
     ],
 )
-def test_case_accent_and_prefix_insensitive(sample: Any, session: Any, query: str, expected: str) -> None:
+def test_case_accent_and_prefix_insensitive(
+    sample: Any, session: Any, query: str, expected: str
+) -> None:
     assert expected in names(session, query)
 
 
@@ -62,7 +73,9 @@ def test_contacts_are_found_by_their_organisation(sample: Any, session: Any) -> 
     assert "Émilie Müller" in found
 
 
-@pytest.mark.parametrize("query", ['"', "*", "AND", "OR NOT", "-", "(", 'a"b', "NEAR(", "^x", "   "])
+@pytest.mark.parametrize(
+    "query", ['"', "*", "AND", "OR NOT", "-", "(", 'a"b', "NEAR(", "^x", "   "]
+)
 def test_odd_input_never_breaks_the_query(sample: Any, session: Any, query: str) -> None:
     people.search_all(session, query)
 

@@ -92,8 +92,8 @@ def test_models_match_the_migrations(db: database.Database) -> None:
             c,
             opts={
                 "compare_type": True,
-                "include_name": lambda name, type_, _p: not (
-                    type_ == "table" and is_index_table(name or "")
+                "include_name": lambda name, type_, _p: (
+                    not (type_ == "table" and is_index_table(name or ""))
                 ),
             },
         )

@@ -34,7 +34,9 @@ def test_valid_addresses_are_normalised(typed: str, normalised: str) -> None:
     assert checked.key == normalised.casefold()
 
 
-@pytest.mark.parametrize("typed", ["bad@@example.org", "no-at-sign.example.org", "a@b", "x y@example.org"])
+@pytest.mark.parametrize(
+    "typed", ["bad@@example.org", "no-at-sign.example.org", "a@b", "x y@example.org"]
+)
 def test_invalid_addresses_are_kept_as_typed_with_a_reason(typed: str) -> None:
     checked = check_email(typed)
     assert not checked.valid
@@ -82,7 +84,9 @@ def test_unknown_country_is_refused_with_a_hint() -> None:
         country_code("Atlantis")
 
 
-@pytest.mark.parametrize(("typed", "code"), [("fr", "fr"), ("FRA", "fr"), ("French", "fr"), ("pl", "pl")])
+@pytest.mark.parametrize(
+    ("typed", "code"), [("fr", "fr"), ("FRA", "fr"), ("French", "fr"), ("pl", "pl")]
+)
 def test_languages(typed: str, code: str) -> None:
     assert language_code(typed) == code
 
@@ -117,6 +121,8 @@ def test_dates() -> None:
         ("Anna Maria Kowalska", None, "Anna Maria", "Kowalska"),
     ],
 )
-def test_full_names_are_split(full: str, honorific: str | None, given: str, family: str | None) -> None:
+def test_full_names_are_split(
+    full: str, honorific: str | None, given: str, family: str | None
+) -> None:
     name = split_full_name(full)
     assert (name.honorific, name.given_name, name.family_name) == (honorific, given, family)

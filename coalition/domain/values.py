@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from coalition.errors import InvalidValue
+from coalition.text import strip_accents
 
 
 def clean(text: str | None) -> str | None:
@@ -27,15 +28,14 @@ def clean(text: str | None) -> str | None:
 
 
 def fold(text: str | None) -> str:
-    """A key for case-insensitive comparison of names: NFKC, casefolded, spaces collapsed."""
+    """A key for comparing and sorting names as a reader does.
+
+    Case, accents and spacing are ignored, so "Émilie Müller" is found by
+    "emilie muller" and sorts with E, and "Österreich" sorts with O.
+    """
     if not text:
         return ""
-    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-
-def strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(strip_accents(unicodedata.normalize("NFKC", text)).casefold().split())
 
 
 # --- email ---------------------------------------------------------------------------------

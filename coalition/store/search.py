@@ -20,7 +20,6 @@ functions.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
@@ -28,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from coalition.errors import DatabaseError
+from coalition.text import strip_accents
 
 CONTACT_TABLE = "contact_search"
 ORGANISATION_TABLE = "organisation_search"
@@ -68,8 +68,7 @@ def fold(text: str) -> str:
     makes "ελενη" find "Ελένη" too. Index and query are folded alike, so the
     match stays consistent for every script.
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return strip_accents(text)
 
 
 def match_expression(query: str) -> str | None:

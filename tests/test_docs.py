@@ -1,0 +1,55 @@
+"""Every command has help and appears in the README; the README's commands are what CI runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import pytest
+
+from coalition.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def all_commands(
+    group: click.Group, prefix: tuple[str, ...] = ()
+) -> list[tuple[tuple[str, ...], click.Command]]:
+    found = []
+    for name, command in group.commands.items():
+        path = (*prefix, name)
+        found.append((path, command))
+        if isinstance(command, click.Group):
+            found.extend(all_commands(command, path))
+    return found
+
+
+COMMANDS = all_commands(cli)
+
+
+@pytest.mark.parametrize(("path", "command"), COMMANDS, ids=[" ".join(p) for p, _ in COMMANDS])
+def test_every_command_has_help_and_is_documented(
+    path: tuple[str, ...], command: click.Command
+) -> None:
+    assert command.help and command.help.strip(), f"{' '.join(path)} has no help text"
+    assert f"coalition {' '.join(path)}" in README, (
+        f"README does not mention coalition {' '.join(path)}"
+    )
+
+
+def test_top_level_help_lists_every_command() -> None:
+    from click.testing import CliRunner
+
+    out = CliRunner().invoke(cli, ["--help"]).output
+    for name in cli.commands:
+        assert name in out
+
+
+def test_readme_opens_with_the_two_setup_commands_and_ci_runs_the_second() -> None:
+    block = README.split("```sh\n", 1)[1].split("```", 1)[0].strip().splitlines()
+    assert len(block) == 2
+    app, tests = block
+    assert app.endswith("coalition") and "pip install" in app
+    assert "pytest" in tests and "pip install" in tests
+    assert tests in (ROOT / ".ci" / "run").read_text()
