@@ -218,7 +218,7 @@ def say(message: str) -> None:
 
 def split_values(values: Iterable[str]) -> list[str]:
     """Repeatable options that also accept comma-separated lists."""
-    out = []
+    out: list[str] = []
     for value in values:
         out.extend(v.strip() for v in value.split(",") if v.strip())
     return out

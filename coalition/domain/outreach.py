@@ -105,8 +105,8 @@ def log_interaction(
     session = work.session
     if not clean(organisation) and not clean(contact):
         raise InvalidValue("Say whom the interaction was with: an organisation, a contact or both.")
-    person = find_contact(session, contact) if clean(contact) else None
-    org = find_organisation(session, organisation) if clean(organisation) else None
+    person = find_contact(session, contact) if contact and clean(contact) else None
+    org = find_organisation(session, organisation) if organisation and clean(organisation) else None
     if org is None and person is not None:
         org = person.organisation
     interaction = Interaction(
@@ -118,7 +118,7 @@ def log_interaction(
         outcome=clean(outcome),
         contact=person,
         organisation=org,
-        campaign=find_campaign(session, campaign) if clean(campaign) else None,
+        campaign=find_campaign(session, campaign) if campaign and clean(campaign) else None,
         follow_up_on=parse_date(follow_up_on),
         done=False,
         coordinator=work.coordinator,

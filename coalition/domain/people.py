@@ -566,7 +566,7 @@ def _contact_counts(session: Session, ids: Sequence[int]) -> dict[int, int]:
         .where(Contact.organisation_id.in_(ids))
         .group_by(Contact.organisation_id)
     )
-    return {org_id: count for org_id, count in rows}
+    return {org_id: count for org_id, count in rows if org_id is not None}
 
 
 def list_organisations(
@@ -580,7 +580,7 @@ def list_organisations(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[OrganisationView]:
-    """Organisations, by name (or best match first when searching)."""
+    """Organisations by name, optionally filtered and searched."""
     query = select(Organisation.id)
     if tag:
         query = query.join(organisation_tags).join(Tag).where(Tag.key == fold(tag))
@@ -594,20 +594,15 @@ def list_organisations(
         query = query.where(
             Organisation.kind == choice(kind, ORGANISATION_KINDS, "kind of organisation")
         )
-    if search_text and search_text.strip():
-        ranked = search.search_organisations(session, search_text, limit=None)
-        allowed = (
-            set(session.scalars(query.where(Organisation.id.in_(ranked))))
-            if (tag or country or membership or kind)
-            else None
-        )
-        ids = [i for i in ranked if allowed is None or i in allowed]
-        ids = ids[offset : offset + limit if limit is not None else None]
-    else:
-        query = query.order_by(Organisation.name_key, Organisation.id).offset(offset)
-        if limit is not None:
-            query = query.limit(limit)
-        ids = list(session.scalars(query))
+    if search_text is not None and search_text.strip():
+        matching = search.matching_organisations(search_text)
+        if matching is None:
+            return []
+        query = query.where(Organisation.id.in_(matching))
+    query = query.order_by(Organisation.name_key, Organisation.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    ids = list(session.scalars(query))
     orgs = _load_orgs(session, ids)
     counts = _contact_counts(session, ids)
     return [organisation_view(o, counts.get(o.id, 0)) for o in orgs]
@@ -961,39 +956,29 @@ def list_contacts(
     limit: int | None = None,
     offset: int = 0,
 ) -> list[ContactView]:
-    """Contacts by name (best match first when searching), optionally filtered."""
+    """Contacts by name, optionally filtered and searched."""
     query = select(Contact.id)
-    filtered = False
     if tag:
         query = query.join(contact_tags).join(Tag).where(Tag.key == fold(tag))
-        filtered = True
     if organisation:
         org = find_organisation(session, organisation)
         query = query.where(Contact.organisation_id == org.id)
-        filtered = True
     if country:
         code = country_code(country)
         query = query.outerjoin(Organisation, Contact.organisation_id == Organisation.id).where(
             or_(Contact.country == code, Organisation.country == code)
         )
-        filtered = True
     if language:
         query = query.where(Contact.language == language_code(language))
-        filtered = True
-    if search_text and search_text.strip():
-        ranked = search.search_contacts(session, search_text, limit=None)
-        if filtered:
-            allowed: set[int] = set()
-            for start in range(0, len(ranked), 900):
-                chunk = ranked[start : start + 900]
-                allowed.update(session.scalars(query.where(Contact.id.in_(chunk))))
-            ranked = [i for i in ranked if i in allowed]
-        ids = ranked[offset : offset + limit if limit is not None else None]
-    else:
-        query = query.order_by(Contact.display_name_key, Contact.id).offset(offset)
-        if limit is not None:
-            query = query.limit(limit)
-        ids = list(session.scalars(query))
+    if search_text is not None and search_text.strip():
+        matching = search.matching_contacts(search_text)
+        if matching is None:
+            return []
+        query = query.where(Contact.id.in_(matching))
+    query = query.order_by(Contact.display_name_key, Contact.id).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    ids = list(session.scalars(query))
     return [contact_view(c) for c in _load_contacts(session, ids)]
 
 

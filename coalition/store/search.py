@@ -5,7 +5,7 @@ rowid is the record's id, tokenised with ``unicode61 remove_diacritics 2`` so
 "muller" finds "Müller" and "emilie" finds "Émilie", with a prefix index on
 2-4 characters so search-as-you-type stays well under a millisecond at
 100,000 contacts. Each table has one column per kind of text so that a name
-match ranks above a match in a tag or a city (bm25 weights below).
+match can be listed before a match in a tag or a city.
 
 The index is kept current by the domain layer, which calls
 ``index_contacts``/``index_organisations`` after each change: documents are
@@ -23,7 +23,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from coalition.errors import DatabaseError
@@ -36,8 +36,6 @@ PREFIX = "2 3 4"
 
 CONTACT_COLUMNS = ("name", "emails", "organisation", "role", "place", "tags")
 ORGANISATION_COLUMNS = ("name", "acronym", "contact", "place", "tags")
-CONTACT_WEIGHTS = (10.0, 6.0, 4.0, 2.0, 1.0, 2.0)
-ORGANISATION_WEIGHTS = (10.0, 8.0, 3.0, 1.0, 2.0)
 
 CHUNK = 500
 _TERM = re.compile(r"\S+")
@@ -220,27 +218,56 @@ def rebuild(session: Session) -> None:
     index_organisations(session, org_ids)
 
 
-def _search(
-    session: Session, table: str, weights: Sequence[float], query: str, limit: int | None
-) -> list[int]:
+def _search(session: Session, table: str, query: str, limit: int | None) -> list[int]:
+    """Matching ids: those whose name matches first, then the others.
+
+    Ranking every match with bm25 costs tens of milliseconds when a prefix
+    matches half the table ("m", "example.org"), so there is no scoring: a
+    name match is what a coordinator typing means, and each tier comes in
+    rowid order, which lets SQLite stop after ``limit`` rows (well under a
+    millisecond at 100,000 contacts; see benchmarks/search_bench.py).
+    """
     _require_sqlite(session)
     expression = match_expression(query)
     if expression is None:
         return []
-    bm25 = ", ".join(str(w) for w in weights)
-    sql = f"SELECT rowid FROM {table} WHERE {table} MATCH :q ORDER BY bm25({table}, {bm25}), rowid"
-    params: dict[str, object] = {"q": expression}
-    if limit is not None:
-        sql += " LIMIT :limit"
-        params["limit"] = limit
-    return list(session.scalars(text(sql), params))
+    sql = f"SELECT rowid FROM {table} WHERE {table} MATCH :q"
+    if limit is None:
+        return list(session.scalars(text(sql), {"q": expression}))
+    sql += " LIMIT :limit"
+    ids = list(session.scalars(text(sql), {"q": f"{{name}} : ({expression})", "limit": limit}))
+    if len(ids) < limit:
+        seen = set(ids)
+        more = session.scalars(text(sql), {"q": expression, "limit": limit + len(ids)})
+        ids.extend(i for i in more if i not in seen)
+    return ids[:limit]
 
 
 def search_contacts(session: Session, query: str, limit: int | None = 50) -> list[int]:
-    """Ids of contacts matching ``query``, best first."""
-    return _search(session, CONTACT_TABLE, CONTACT_WEIGHTS, query, limit)
+    """Ids of contacts matching ``query``, name matches first."""
+    return _search(session, CONTACT_TABLE, query, limit)
 
 
 def search_organisations(session: Session, query: str, limit: int | None = 50) -> list[int]:
-    """Ids of organisations matching ``query``, best first."""
-    return _search(session, ORGANISATION_TABLE, ORGANISATION_WEIGHTS, query, limit)
+    """Ids of organisations matching ``query``, name matches first."""
+    return _search(session, ORGANISATION_TABLE, query, limit)
+
+
+def _matching(table: str, query: str) -> TextClause | None:
+    expression = match_expression(query)
+    if expression is None:
+        return None
+    return text(f"SELECT rowid FROM {table} WHERE {table} MATCH :{table}_q").bindparams(
+        **{f"{table}_q": expression}
+    )
+
+
+def matching_contacts(query: str) -> TextClause | None:
+    """A subquery of the ids of matching contacts, to filter and page a listing in SQL
+    (``Contact.id.in_(...)``); None when the query has no searchable word."""
+    return _matching(CONTACT_TABLE, query)
+
+
+def matching_organisations(query: str) -> TextClause | None:
+    """As ``matching_contacts``, for organisations."""
+    return _matching(ORGANISATION_TABLE, query)
