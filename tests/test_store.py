@@ -98,7 +98,24 @@ def test_models_match_the_migrations(db: database.Database) -> None:
             },
         )
         diff = compare_metadata(context, Base.metadata)
-    assert diff == []
+    assert _without_renamed_fks(diff) == []
+
+
+def _without_renamed_fks(diff: list) -> list:
+    """SQLite does not report the name of a foreign key declared on an added column
+    (migration 0002), so Alembic sees remove+add of the same key; drop those pairs."""
+
+    def signature(fk: object) -> tuple:
+        return (
+            fk.parent.name,  # type: ignore[attr-defined]
+            tuple(c.name for c in fk.columns),  # type: ignore[attr-defined]
+            fk.referred_table.name,  # type: ignore[attr-defined]
+        )
+
+    removed = {signature(d[1]) for d in diff if d[0] == "remove_fk"}
+    added = {signature(d[1]) for d in diff if d[0] == "add_fk"}
+    same = removed & added
+    return [d for d in diff if not (d[0] in ("remove_fk", "add_fk") and signature(d[1]) in same)]
 
 
 def test_database_from_a_newer_version_is_refused(db_path: Path) -> None:
@@ -143,3 +160,33 @@ def test_reopening_an_upgraded_file_keeps_the_data(tmp_path: Path) -> None:
 def test_a_folder_is_not_a_database(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="is a folder"):
         open_database(tmp_path)
+
+
+def test_upgrading_from_the_first_schema_keeps_every_row(tmp_path: Path) -> None:
+    from alembic import command
+
+    path = tmp_path / "old.db"
+    db = open_database(path, upgrade=False)
+    with db.engine.begin() as connection:
+        command.upgrade(database._alembic_config(connection), "0001")
+    with db.session() as s:
+        s.execute(
+            text(
+                "INSERT INTO contacts (id, display_name, display_name_key, display_name_custom, "
+                "do_not_contact, bounced, created_at, updated_at) "
+                "VALUES (1, 'Anna', 'anna', 0, 0, 0, '2026-01-01', '2026-01-01')"
+            )
+        )
+        s.execute(
+            text(
+                "INSERT INTO contact_emails (contact_id, address, address_key, is_primary, valid) "
+                "VALUES (1, 'anna@example.org', 'anna@example.org', 1, 1)"
+            )
+        )
+    db.close()
+    db = open_database(path)
+    with db.read_session() as s:
+        assert s.execute(text("SELECT address FROM contact_emails")).scalar() == "anna@example.org"
+        assert s.execute(text("SELECT import_batch_id FROM contacts")).scalar() is None
+    assert database.current_revisions(db) == (SCHEMA_HEAD,)
+    db.close()

@@ -133,6 +133,9 @@ class Organisation(Base):
     member_since: Mapped[dt.date | None] = mapped_column(Date)
     owner: Mapped[str | None] = mapped_column(String(100))
     notes: Mapped[str | None] = mapped_column(Text)
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -175,6 +178,9 @@ class Contact(Base):
     consent_basis: Mapped[str | None] = mapped_column(String(30))
     consent_date: Mapped[dt.date | None] = mapped_column(Date)
     consent_source: Mapped[str | None] = mapped_column(String(300))
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -206,6 +212,9 @@ class ContactEmail(Base):
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
     valid: Mapped[bool] = mapped_column(Boolean, default=True)
     invalid_reason: Mapped[str | None] = mapped_column(String(300))
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
+    )
 
     contact: Mapped[Contact] = relationship(back_populates="emails")
 
@@ -221,6 +230,9 @@ class ContactPhone(Base):
     e164: Mapped[str | None] = mapped_column(String(20), index=True)
     label: Mapped[str | None] = mapped_column(String(50))
     is_primary: Mapped[bool] = mapped_column(Boolean, default=False)
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
+    )
 
     contact: Mapped[Contact] = relationship(back_populates="phones")
 
@@ -266,6 +278,9 @@ class SignOn(Base):
     display_name: Mapped[str | None] = mapped_column(String(300))
     public: Mapped[bool] = mapped_column(Boolean, default=True)
     notes: Mapped[str | None] = mapped_column(Text)
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
@@ -291,6 +306,9 @@ class SignOnEvent(Base):
     to_status: Mapped[str] = mapped_column(String(20))
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     coordinator: Mapped[str] = mapped_column(String(100))
+    import_batch_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="SET NULL"), index=True
+    )
 
     signon: Mapped[SignOn] = relationship(back_populates="events")
 
@@ -351,3 +369,41 @@ class AuditEntry(Base):
         CheckConstraint(_in("action", AUDIT_ACTIONS), name="action"),
         Index("ix_audit_log_entity", "entity", "entity_id"),
     )
+
+
+class ImportBatch(Base):
+    """One applied import: what was read, how, by whom, and what it did.
+
+    Rows the batch created carry its id (``import_batch_id``); rows it changed
+    have their earlier values in ``ImportChange``, so the batch can be undone
+    as a whole.
+    """
+
+    __tablename__ = "import_batches"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    coordinator: Mapped[str] = mapped_column(String(100))
+    file_name: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    file_format: Mapped[str] = mapped_column(String(10))
+    mapping: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    counts: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    last_audit_id: Mapped[int | None] = mapped_column(Integer)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    undone_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class ImportChange(Base):
+    """The values a record had before an import batch changed it."""
+
+    __tablename__ = "import_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(
+        ForeignKey("import_batches.id", ondelete="CASCADE"), index=True
+    )
+    entity: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
