@@ -53,3 +53,31 @@ def test_readme_opens_with_the_two_setup_commands_and_ci_runs_the_second() -> No
     assert app.endswith("coalition") and "pip install" in app
     assert "pytest" in tests and "pip install" in tests
     assert tests in (ROOT / ".ci" / "run").read_text()
+
+
+def tour_commands() -> list[list[str]]:
+    import shlex
+
+    block = README.split("## A short tour", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    joined = block.replace("\\\n", " ")
+    commands = []
+    for line in joined.splitlines():
+        words = shlex.split(line, comments=True)
+        if words and words[0] == "coalition":
+            commands.append(words[1:])
+    return commands
+
+
+def test_the_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setenv("COALITION_DB", str(tmp_path / "tour.db"))
+    runner = CliRunner()
+    commands = tour_commands()
+    assert len(commands) > 30
+    for args in commands:
+        args = [str(tmp_path / a) if a == "outcome.csv" else a for a in args]
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, (args, result.output)
+    assert (tmp_path / "outcome.csv").exists()

@@ -12,7 +12,14 @@ CORE = [
     "coalition.domain.people",
     "coalition.domain.campaigns",
     "coalition.domain.outreach",
+    "coalition.domain.dedupe",
+    "coalition.domain.imports",
     "coalition.interchange.safety",
+    "coalition.interchange.mapping",
+    "coalition.interchange.importer",
+    "coalition.interchange.tabular",
+    "coalition.interchange.vcard",
+    "coalition.text",
 ]
 
 
@@ -33,11 +40,12 @@ def test_every_core_module_is_checked() -> None:
     import pkgutil
 
     import coalition.domain
+    import coalition.interchange
     import coalition.store
 
     found = {
         f"{pkg.__name__}.{m.name}"
-        for pkg in (coalition.store, coalition.domain)
+        for pkg in (coalition.store, coalition.domain, coalition.interchange)
         for m in pkgutil.iter_modules(pkg.__path__)
         if not m.ispkg
     }

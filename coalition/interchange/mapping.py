@@ -124,13 +124,18 @@ EXACT = _table(
             "second email|other email"
         ),
         "email:other": "e mail 3 value|e mail 3 address|e mail 3|email 3",
-        "email_label": "e mail 1 type|e mail 1 label|e mail 2 type|e mail 2 label|e mail 3 type|e mail 3 label",
+        "email_label": (
+            "e mail 1 type|e mail 1 label|e mail 2 type|e mail 2 label|e mail 3 type|e mail 3 label"
+        ),
         "phone": (
             "phone|telephone|tel|phone number|telephone number|telefon|telefonnummer|"
             "telefono|numero de telephone|numero de telefono|numero di telefono|telefoon|"
             "telefoonnummer|numer telefonu|primary phone|phone 1 value|your phone"
         ),
-        "phone:work": "business phone|work phone|company main phone|business phone 2|work|telephone professionnel|telefon geschaftlich|telefono del trabajo|telefono lavoro",
+        "phone:work": (
+            "business phone|work phone|company main phone|business phone 2|work|"
+            "telephone professionnel|telefon geschaftlich|telefono del trabajo|telefono lavoro"
+        ),
         "phone:mobile": (
             "mobile|mobile phone|mobile number|cell|cell phone|cellphone|portable|"
             "telephone portable|handy|mobiltelefon|movil|telefono movil|cellulare|mobiel|"
@@ -139,7 +144,9 @@ EXACT = _table(
         "phone:home": "home phone|home phone 2|telephone domicile|telefon privat",
         "phone:fax": "business fax|fax|fax number|home fax",
         "phone:other": "phone 2 value|phone 3 value|other phone|pager|pager number",
-        "phone_label": "phone 1 type|phone 1 label|phone 2 type|phone 2 label|phone 3 type|phone 3 label",
+        "phone_label": (
+            "phone 1 type|phone 1 label|phone 2 type|phone 2 label|phone 3 type|phone 3 label"
+        ),
         "language": (
             "language|preferred language|langue|sprache|idioma|lingua|taal|jezyk|"
             "correspondence language"
@@ -159,7 +166,10 @@ EXACT = _table(
             "miasto|miejscowosc|organisation city|organization city"
         ),
         "address_city": "business city|home city|address 1 city|work city",
-        "address_country": "home country|business country region|home country region|address 1 country|work country|country of residence",
+        "address_country": (
+            "home country|business country region|home country region|address 1 country|"
+            "work country|country of residence"
+        ),
         "region": (
             "region|state|province|county|state province|departement|bundesland|provincia|"
             "regione|provincie|wojewodztwo|business state|home state|address 1 region|work state"
@@ -241,15 +251,28 @@ EXACT = _table(
 )
 
 # Keyword rules for long headers (form questions), tried in order on the folded header.
+_ORG_WORDS = (
+    r"organi[sz]ation|organisme|organizacion|organizzazione|organisatie|organizacja|company"
+)
 KEYWORDS: list[tuple[str, str]] = [
-    (r"\b(display|publish|appear|listed as|list your)\b.*\bname\b|\bname\b.*\b(display|publish|appear)", "signon_display_name"),
+    (
+        r"\b(display|publish|appear|listed as|list your)\b.*\bname\b"
+        r"|\bname\b.*\b(display|publish|appear)",
+        "signon_display_name",
+    ),
     (r"\b(publicly|public|publier|veroffentlich)\b", "public"),
     (r"\b(sign|signe|signer|unterzeichn|firmar|firmare|onderteken|podpis)", "signon_status"),
     (r"\bacronym\b", "acronym"),
     (r"\b(website|web site|url|site web|webseite)\b", "website"),
-    (r"\b(organi[sz]ation|organisme|organizacion|organizzazione|organisatie|organizacja|company)\b.*\b(country|pays|land)\b", "country"),
+    (
+        r"\b(organi[sz]ation|organisme|organizacion|organizzazione|organisatie|organizacja|company)\b.*\b(country|pays|land)\b",
+        "country",
+    ),
     (r"\b(country|pays|land|pais|paese|kraj)\b", "country"),
-    (r"\b(organi[sz]ation|organisme|organizacion|organizzazione|organisatie|organizacja|company|entreprise)\b", "organisation"),
+    (
+        r"\b(organi[sz]ation|organisme|organizacion|organizzazione|organisatie|organizacja|company|entreprise)\b",
+        "organisation",
+    ),
     (r"\b(e ?mail|courriel|correo)\b", "email"),
     (r"\b(mobile|cell|portable|handy)\b", "phone:mobile"),
     (r"\b(phone|telephone|tel|telefon|telefono|telefoon)\b", "phone"),
@@ -315,15 +338,13 @@ class Mapping:
         return [h for h, t in zip(self.headers, self.targets, strict=True) if t is None]
 
     def as_dict(self) -> dict[str, str]:
-        return {
-            h: (t or "ignore") for h, t in zip(self.headers, self.targets, strict=True) if h
-        }
+        return {h: (t or "ignore") for h, t in zip(self.headers, self.targets, strict=True) if h}
 
     def to_toml(self) -> str:
         lines = [
             "# coalition import mapping: header = field. Edit, then pass --mapping FILE.",
             "# Fields: " + ", ".join(sorted(FIELDS)) + ".",
-            "# email and phone take a label: \"email:work\", \"phone:mobile\".",
+            '# email and phone take a label: "email:work", "phone:mobile".',
             "",
             "[columns]",
         ]

@@ -1,0 +1,1173 @@
+"""Importing many people and organisations at once: plan, apply, undo.
+
+The file formats end in ``interchange/``; this module sees ``ContactRecord``s,
+one per row or card, with the organisation they name.
+
+*Plan* normalises every record with the same rules as a single ``contact
+add`` (invalid values are kept and flagged, never dropped), then decides per
+record: create, update, merge, duplicate of an existing contact (skipped),
+merged into an earlier row of the same file, or error — with the reason.
+
+*Apply* writes the plan as one batch in one transaction: new rows go in with
+bulk ``INSERT`` executemany (ORM objects one by one are ~20x slower), each
+carrying the batch id; rows the batch changes have their earlier values saved
+in ``import_changes``. A crash or a kill at any point leaves no trace of the
+batch, because nothing is committed until the end.
+
+*Undo* removes what the batch created and restores what it changed, and
+refuses when later work depends on it (a contact edited since, an
+organisation that gained a sign-on) rather than silently losing that work.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Date, DateTime, delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from coalition.domain import people
+from coalition.domain.audit import Work, jsonable
+from coalition.domain.campaigns import find_campaign, is_allowed
+from coalition.domain.dedupe import OrganisationIndex, organisation_key
+from coalition.domain.values import (
+    check_email,
+    check_phone,
+    choice,
+    clean,
+    country_code,
+    fold,
+    language_code,
+    normalise_website,
+    split_full_name,
+)
+from coalition.errors import CoalitionError, InvalidValue, NotFound
+from coalition.store import search
+from coalition.store.models import (
+    MEMBERSHIPS,
+    ORGANISATION_KINDS,
+    AuditEntry,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ImportBatch,
+    ImportChange,
+    Organisation,
+    SignOn,
+    SignOnEvent,
+    Tag,
+    contact_tags,
+    organisation_tags,
+    utcnow,
+)
+
+Progress = Callable[[str, int, int], None]
+"""progress(stage, done, total): called as work advances; the CLI draws a bar."""
+
+ON_DUPLICATE = ("skip", "update", "merge")
+CHUNK = 2000
+
+# --- inputs ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class OrganisationRecord:
+    name: str
+    acronym: str | None = None
+    kind: str | None = None
+    country: str | None = None
+    city: str | None = None
+    website: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    membership: str | None = None
+    notes: str | None = None
+
+
+@dataclass(slots=True)
+class ContactRecord:
+    """One person (and/or their organisation) as read from a row or a card."""
+
+    source: str
+    """Where it came from, for reports: "row 12", "card 3"."""
+    id: int | None = None
+    full_name: str | None = None
+    given_name: str | None = None
+    family_name: str | None = None
+    honorific: str | None = None
+    display_name: str | None = None
+    role: str | None = None
+    language: str | None = None
+    street: str | None = None
+    postal_code: str | None = None
+    city: str | None = None
+    region: str | None = None
+    country: str | None = None
+    notes: str | None = None
+    emails: list[tuple[str, str | None]] = field(default_factory=list)
+    phones: list[tuple[str, str | None]] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    organisation: OrganisationRecord | None = None
+    signon_status: str | None = None
+    signon_display_name: str | None = None
+    signon_public: bool | None = None
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    file_name: str
+    sha256: str
+    file_format: str
+    mapping: dict[str, Any] | None = None
+    campaign: str | None = None
+    tags: tuple[str, ...] = ()
+    on_duplicate: str = "skip"
+    force: bool = False
+
+
+# --- the plan ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PlannedRow:
+    source: str
+    action: str
+    """create, update, merge, duplicate, in-file duplicate, organisation, skip or error."""
+    reason: str
+    record: ContactRecord
+    contact_id: int | None = None
+    org_key: str | None = None
+    org_id: int | None = None
+    org_action: str | None = None
+    """"create", "existing" or None."""
+    org_note: str = ""
+    signon: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    emails: list[tuple[str, str, str | None, bool, str | None]] = field(default_factory=list)
+    """(address, key, label, valid, reason) after validation."""
+    phones: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    """(number, e164, label)."""
+
+    @property
+    def writes(self) -> bool:
+        return self.action in ("create", "update", "merge", "organisation")
+
+
+@dataclass
+class Plan:
+    rows: list[PlannedRow]
+    new_organisations: dict[str, OrganisationRecord]
+    options: ImportOptions
+    campaign_id: int | None
+    previous_batch: int | None = None
+
+    def counts(self) -> dict[str, int]:
+        counter = Counter(r.action for r in self.rows)
+        counter["organisations created"] = len(self.new_organisations)
+        counter["invalid emails"] = sum(
+            1 for r in self.rows if r.writes for e in r.emails if not e[3]
+        )
+        counter["warnings"] = sum(len(r.warnings) for r in self.rows)
+        counter["sign-ons"] = sum(1 for r in self.rows if r.writes and r.signon)
+        return dict(counter)
+
+
+SIGN_WORDS = {
+    "signed": {
+        "yes",
+        "y",
+        "oui",
+        "o",
+        "ja",
+        "j",
+        "si",
+        "sí",
+        "tak",
+        "x",
+        "signed",
+        "sign",
+        "1",
+        "true",
+        "we sign",
+        "yes we sign",
+        "signe",
+        "signé",
+        "unterzeichnet",
+        "firmado",
+        "firmato",
+        "ondertekend",
+        "podpisano",
+        "ok",
+        "agree",
+        "d'accord",
+        "✓",
+        "✔",
+    },
+    "declined": {
+        "no",
+        "n",
+        "non",
+        "nein",
+        "nie",
+        "declined",
+        "decline",
+        "refused",
+        "0",
+        "false",
+        "no thanks",
+        "refusé",
+        "abgelehnt",
+        "rechazado",
+        "rifiutato",
+        "afgewezen",
+        "odmowa",
+    },
+    "considering": {
+        "maybe",
+        "considering",
+        "perhaps",
+        "peut-être",
+        "peut etre",
+        "vielleicht",
+        "quizás",
+        "quizas",
+        "forse",
+        "misschien",
+        "może",
+        "moze",
+        "later",
+        "pending",
+        "to be confirmed",
+        "tbc",
+    },
+    "invited": {"invited", "invité", "eingeladen", "invitado", "invitato", "uitgenodigd"},
+    "prospect": {"prospect", "target", "to invite"},
+    "withdrawn": {"withdrawn", "withdrew", "retiré", "zurückgezogen"},
+}
+_STATUS_BY_WORD = {fold(w): status for status, words in SIGN_WORDS.items() for w in words}
+
+
+def signon_status_from(text: str | None) -> str | None:
+    """The sign-on status an answer means ("Oui" -> signed), None when blank or unknown."""
+    if not text or not text.strip():
+        return None
+    key = fold(text).strip(" .!")
+    if key in _STATUS_BY_WORD:
+        return _STATUS_BY_WORD[key]
+    first = key.split(" ")[0].strip(",;:")
+    return _STATUS_BY_WORD.get(first)
+
+
+def _keep_invalid(row: PlannedRow, label: str, value: str, reason: str) -> None:
+    """An invalid value is not dropped: it goes to the notes, and the report says so."""
+    row.warnings.append(f"{label} '{value}' kept in notes: {reason}")
+    note = f"{label} (as imported): {value}"
+    row.record.notes = f"{row.record.notes}\n{note}" if row.record.notes else note
+
+
+def _normalise(row: PlannedRow) -> None:
+    r = row.record
+    for name in [
+        "full_name",
+        "given_name",
+        "family_name",
+        "honorific",
+        "display_name",
+        "role",
+        "street",
+        "postal_code",
+        "city",
+        "region",
+    ]:
+        setattr(r, name, clean(getattr(r, name)))
+    r.notes = r.notes.strip() if r.notes and r.notes.strip() else None
+    if r.full_name and not (r.given_name or r.family_name):
+        parts = split_full_name(r.full_name)
+        r.given_name, r.family_name = parts.given_name, parts.family_name
+        r.honorific = r.honorific or parts.honorific
+    if r.country:
+        try:
+            r.country = country_code(r.country)
+        except InvalidValue as exc:
+            _keep_invalid(row, "Country", r.country, str(exc))
+            r.country = None
+    if r.language:
+        try:
+            r.language = language_code(r.language)
+        except InvalidValue as exc:
+            _keep_invalid(row, "Language", r.language, str(exc))
+            r.language = None
+    seen: set[str] = set()
+    for address, label in r.emails:
+        if not address or not address.strip():
+            continue
+        checked = check_email(address)
+        if checked.key in seen:
+            continue
+        seen.add(checked.key)
+        row.emails.append(
+            (checked.address, checked.key, clean(label), checked.valid, checked.reason)
+        )
+        if not checked.valid:
+            row.warnings.append(f"email '{checked.address}' kept, marked invalid: {checked.reason}")
+    r.tags = [t for t in (clean(t) for t in r.tags) if t]
+    org = r.organisation
+    if org is not None:
+        org.name = clean(org.name) or ""
+        if not org.name:
+            r.organisation = org = None
+    if org is not None:
+        for name in ("acronym", "city", "phone"):
+            setattr(org, name, clean(getattr(org, name)))
+        if org.country:
+            try:
+                org.country = country_code(org.country)
+            except InvalidValue as exc:
+                row.warnings.append(f"organisation country '{org.country}' left out: {exc}")
+                org.notes = _append(org.notes, f"Country (as imported): {org.country}")
+                org.country = None
+        if org.kind:
+            try:
+                org.kind = choice(org.kind, ORGANISATION_KINDS, "kind of organisation")
+            except InvalidValue:
+                org.notes = _append(org.notes, f"Kind (as imported): {org.kind}")
+                org.kind = None
+        if org.membership:
+            try:
+                org.membership = choice(org.membership, MEMBERSHIPS, "membership")
+            except InvalidValue:
+                org.notes = _append(org.notes, f"Membership (as imported): {org.membership}")
+                org.membership = None
+        if org.website:
+            try:
+                org.website = normalise_website(org.website)
+            except InvalidValue:
+                org.notes = _append(org.notes, f"Website (as imported): {org.website}")
+                org.website = None
+        if org.email:
+            checked = check_email(org.email)
+            if checked.valid:
+                org.email = checked.address
+            else:
+                org.notes = _append(org.notes, f"Email (as imported): {org.email}")
+                row.warnings.append(f"organisation email '{org.email}' kept in notes")
+                org.email = None
+    region = r.country or (org.country if org else None)
+    numbers: set[str] = set()
+    for number, label in r.phones:
+        if not number or not str(number).strip():
+            continue
+        checked = check_phone(str(number), region)
+        key = checked.e164 or checked.number
+        if key in numbers:
+            continue
+        numbers.add(key)
+        row.phones.append((checked.number, checked.e164, clean(label)))
+
+
+def _append(text: str | None, line: str) -> str:
+    return f"{text}\n{line}" if text else line
+
+
+def _has_person(row: PlannedRow) -> bool:
+    r = row.record
+    return bool(r.given_name or r.family_name or r.display_name or row.emails)
+
+
+def plan_import(
+    session: Session,
+    records: Iterable[ContactRecord],
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> Plan:
+    """Decide what to do with each record; changes nothing."""
+    if options.on_duplicate not in ON_DUPLICATE:
+        raise InvalidValue(f"--on-duplicate takes one of: {', '.join(ON_DUPLICATE)}.")
+    campaign_id = find_campaign(session, options.campaign).id if options.campaign else None
+    previous = session.scalar(
+        select(ImportBatch.id)
+        .where(ImportBatch.sha256 == options.sha256, ImportBatch.undone_at.is_(None))
+        .order_by(ImportBatch.id.desc())
+    )
+    rows = [PlannedRow(r.source, "create", "", r) for r in records]
+    total = len(rows)
+    for i, row in enumerate(rows, 1):
+        _normalise(row)
+        if progress and i % CHUNK == 0:
+            progress("checking", i, total)
+    if progress:
+        progress("checking", total, total)
+
+    # Organisations: existing by name/website, new ones once per file.
+    org_index = OrganisationIndex(
+        session.execute(select(Organisation.id, Organisation.name, Organisation.website))
+    )
+    new_orgs: dict[str, OrganisationRecord] = {}
+    similar_checked: dict[str, str] = {}
+    for row in rows:
+        org = row.record.organisation
+        if org is None:
+            continue
+        match = org_index.exact(org.name, org.website)
+        if match is not None:
+            row.org_id, row.org_action = match.organisation_id, "existing"
+            row.org_note = f"organisation #{match.organisation_id} ({match.rule})"
+            continue
+        key = organisation_key(org.name) or fold(org.name)
+        row.org_key, row.org_action = key, "create"
+        if key in new_orgs:
+            _fill_org(new_orgs[key], org)
+        else:
+            new_orgs[key] = org
+            likely = org_index.similar(org.name)
+            similar_checked[key] = (
+                f"new organisation; likely duplicate of #{likely.organisation_id} ({likely.rule})"
+                if likely
+                else "new organisation"
+            )
+        row.org_note = similar_checked[key]
+
+    # People: existing by email, then by name at the same organisation; in-file by email.
+    email_keys = sorted({e[1] for row in rows for e in row.emails})
+    existing_by_email: dict[str, int] = {}
+    for start in range(0, len(email_keys), 900):
+        chunk = email_keys[start : start + 900]
+        existing_by_email.update(
+            session.execute(
+                select(ContactEmail.address_key, ContactEmail.contact_id).where(
+                    ContactEmail.address_key.in_(chunk)
+                )
+            ).all()
+        )
+    name_keys = sorted(
+        {_name_key(row) for row in rows if not row.emails and row.org_id and _name_key(row)}
+    )
+    existing_by_name: dict[tuple[str, int | None], int] = {}
+    for start in range(0, len(name_keys), 900):
+        chunk = name_keys[start : start + 900]
+        for cid, key, org_id in session.execute(
+            select(Contact.id, Contact.display_name_key, Contact.organisation_id).where(
+                Contact.display_name_key.in_(chunk)
+            )
+        ):
+            existing_by_name.setdefault((key, org_id), cid)
+    ids_given = {row.record.id for row in rows if row.record.id is not None}
+    known_ids = set()
+    for start in range(0, len(ids_given), 900):
+        chunk = sorted(ids_given)[start : start + 900]
+        known_ids.update(session.scalars(select(Contact.id).where(Contact.id.in_(chunk))))
+
+    first_by_email: dict[str, PlannedRow] = {}
+    for row in rows:
+        if not _has_person(row):
+            if row.record.organisation is not None:
+                row.action = "organisation"
+                row.reason = "organisation only (no person in this row)"
+            else:
+                row.action, row.reason = "skip", "no name, email or organisation"
+            continue
+        earlier = next((first_by_email[e[1]] for e in row.emails if e[1] in first_by_email), None)
+        if earlier is not None:
+            row.action = "in-file duplicate"
+            row.reason = f"same email as {earlier.source}; merged into it"
+            _merge_rows(earlier, row)
+            continue
+        for e in row.emails:
+            first_by_email[e[1]] = row
+        if row.record.id is not None:
+            if row.record.id not in known_ids:
+                row.action, row.reason = "error", f"there is no contact #{row.record.id} to update"
+                continue
+            row.contact_id = row.record.id
+        else:
+            row.contact_id = next(
+                (existing_by_email[e[1]] for e in row.emails if e[1] in existing_by_email), None
+            )
+            if row.contact_id is None and not row.emails and row.org_id:
+                row.contact_id = existing_by_name.get((_name_key(row), row.org_id))
+        if row.contact_id is None:
+            row.action, row.reason = "create", "new contact"
+        elif row.record.id is not None:
+            row.action = "merge" if options.on_duplicate == "merge" else "update"
+            row.reason = f"contact #{row.contact_id} (id column)"
+        elif options.on_duplicate == "skip":
+            row.action = "duplicate"
+            row.reason = f"duplicate of contact #{row.contact_id} (same email or name); skipped"
+        else:
+            row.action = options.on_duplicate
+            row.reason = f"{options.on_duplicate} contact #{row.contact_id} (same email or name)"
+
+    # Sign-on statuses, checked against the pipeline.
+    if campaign_id is not None:
+        current: dict[int, str] = dict(
+            session.execute(
+                select(SignOn.organisation_id, SignOn.status).where(
+                    SignOn.campaign_id == campaign_id
+                )
+            ).all()
+        )
+        planned: dict[Any, str] = {}
+        for row in rows:
+            if not row.writes or row.record.organisation is None:
+                continue
+            wanted = signon_status_from(row.record.signon_status)
+            if row.record.signon_status and wanted is None:
+                row.warnings.append(
+                    f"sign-on answer '{row.record.signon_status}' not understood; status unchanged"
+                )
+            org_ref: Any = row.org_id if row.org_id else ("new", row.org_key)
+            have = planned.get(org_ref) or (current.get(row.org_id) if row.org_id else None)
+            if wanted is None:
+                wanted = None if have else "prospect"
+            if wanted is None or wanted == have:
+                continue
+            if have is not None and not is_allowed(have, wanted):
+                row.warnings.append(f"sign-on stays {have}: cannot move from {have} to {wanted}")
+                continue
+            if have is None and wanted == "withdrawn":
+                row.warnings.append(
+                    "sign-on not set: an organisation that has not signed cannot withdraw"
+                )
+                continue
+            row.signon = wanted
+            planned[org_ref] = wanted
+    elif any(r.record.signon_status for r in rows):
+        rows[0].warnings.append("sign-on answers ignored: give --campaign CODE to record them")
+    return Plan(rows, new_orgs, options, campaign_id, previous)
+
+
+def _name_key(row: PlannedRow) -> str:
+    r = row.record
+    return fold(r.display_name or " ".join(p for p in (r.given_name, r.family_name) if p))
+
+
+def _fill_org(target: OrganisationRecord, other: OrganisationRecord) -> None:
+    for name in OrganisationRecord.__slots__:  # type: ignore[attr-defined]
+        if getattr(target, name) in (None, "") and getattr(other, name):
+            setattr(target, name, getattr(other, name))
+
+
+def _merge_rows(target: PlannedRow, other: PlannedRow) -> None:
+    """Fold a later row of the same file into the first one for that person."""
+    for name in ContactRecord.__slots__:  # type: ignore[attr-defined]
+        if name in ("source", "emails", "phones", "tags", "organisation"):
+            continue
+        if getattr(target.record, name) in (None, "") and getattr(other.record, name):
+            setattr(target.record, name, getattr(other.record, name))
+    keys = {e[1] for e in target.emails}
+    target.emails.extend(e for e in other.emails if e[1] not in keys)
+    numbers = {p[1] or p[0] for p in target.phones}
+    target.phones.extend(p for p in other.phones if (p[1] or p[0]) not in numbers)
+    target.record.tags.extend(t for t in other.record.tags if t not in target.record.tags)
+    if target.record.organisation is None and other.record.organisation is not None:
+        target.record.organisation = other.record.organisation
+        target.org_id, target.org_key = other.org_id, other.org_key
+        target.org_action, target.org_note = other.org_action, other.org_note
+    target.warnings.extend(other.warnings)
+
+
+# --- apply ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchView:
+    id: int
+    created_at: dt.datetime
+    coordinator: str
+    file_name: str
+    file_format: str
+    sha256: str
+    counts: dict[str, int]
+    options: dict[str, Any]
+    undone_at: dt.datetime | None
+    undone_by: str | None
+
+
+def batch_view(b: ImportBatch) -> BatchView:
+    return BatchView(
+        b.id,
+        b.created_at,
+        b.coordinator,
+        b.file_name,
+        b.file_format,
+        b.sha256,
+        dict(b.counts or {}),
+        dict(b.options or {}),
+        b.undone_at,
+        b.undone_by,
+    )
+
+
+def _next_id(session: Session, table: Any) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
+
+
+def _executemany(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
+    for start in range(0, len(rows), CHUNK * 5):
+        session.execute(insert(table), rows[start : start + CHUNK * 5])
+
+
+def _display_name(
+    r: ContactRecord, emails: Sequence[tuple[str, str, str | None, bool, str | None]]
+) -> tuple[str, bool]:
+    if r.display_name:
+        derived = " ".join(p for p in (r.given_name, r.family_name) if p)
+        return r.display_name, r.display_name != derived
+    parts = " ".join(p for p in (r.given_name, r.family_name) if p)
+    if parts:
+        return parts, False
+    primary = next((e[0] for e in emails if e[3]), emails[0][0] if emails else "")
+    return primary, False
+
+
+def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> BatchView:
+    """Write the plan as one batch. Call inside one unit of work: all or nothing."""
+    session = work.session
+    options = plan.options
+    if plan.previous_batch is not None and not options.force:
+        raise CoalitionError(
+            f"This file was already imported (batch #{plan.previous_batch}); "
+            "pass --force to import it again, or undo that batch first."
+        )
+    now = utcnow()
+    batch = ImportBatch(
+        created_at=now,
+        coordinator=work.coordinator,
+        file_name=options.file_name,
+        sha256=options.sha256,
+        file_format=options.file_format,
+        mapping=options.mapping,
+        options={
+            "campaign": options.campaign,
+            "tags": list(options.tags),
+            "on_duplicate": options.on_duplicate,
+        },
+        counts={},
+    )
+    session.add(batch)
+    session.flush()
+    bid = batch.id
+    audit_rows: list[dict[str, Any]] = []
+
+    def audit(
+        action: str,
+        entity: str,
+        entity_id: int,
+        label: str,
+        before: Any,
+        after: Any,
+        org_id: int | None = None,
+        contact_id: int | None = None,
+    ) -> None:
+        audit_rows.append(
+            {
+                "at": now,
+                "coordinator": work.coordinator,
+                "action": action,
+                "entity": entity,
+                "entity_id": entity_id,
+                "label": label[:400],
+                "organisation_id": org_id,
+                "contact_id": contact_id,
+                "before": before,
+                "after": after,
+            }
+        )
+
+    batch_tags = people.get_tags(session, options.tags)
+    tag_cache: dict[str, Tag] = {t.key: t for t in batch_tags}
+    session.flush()
+
+    def tag_ids(names: Iterable[str]) -> list[int]:
+        wanted = [n for n in names if fold(n) not in tag_cache]
+        for tag in people.get_tags(session, wanted):
+            tag_cache[tag.key] = tag
+        if wanted:
+            session.flush()
+        ids = {tag_cache[fold(n)].id for n in names if fold(n) in tag_cache}
+        ids.update(t.id for t in batch_tags)
+        return sorted(ids)
+
+    # 1. New organisations.
+    org_ids: dict[str, int] = {}
+    next_org = _next_id(session, Organisation.__table__)
+    org_rows, org_tag_rows = [], []
+    for key, org in plan.new_organisations.items():
+        if not any(r.writes and r.org_key == key for r in plan.rows):
+            continue
+        oid = next_org
+        next_org += 1
+        org_ids[key] = oid
+        org_rows.append(
+            {
+                "id": oid,
+                "name": org.name,
+                "name_key": fold(org.name),
+                "acronym": org.acronym,
+                "kind": org.kind or "other",
+                "country": org.country,
+                "city": org.city,
+                "website": org.website,
+                "email": org.email,
+                "phone": org.phone,
+                "membership": org.membership or "none",
+                "member_since": None,
+                "owner": None,
+                "notes": org.notes,
+                "created_at": now,
+                "updated_at": now,
+                "import_batch_id": bid,
+            }
+        )
+        org_tag_rows.extend({"organisation_id": oid, "tag_id": t.id} for t in batch_tags)
+        audit("create", "organisation", oid, org.name, None, {"import_batch": bid}, org_id=oid)
+    _executemany(session, Organisation.__table__, org_rows)
+    _executemany(session, organisation_tags, org_tag_rows)
+    if progress:
+        progress("organisations", len(org_rows), len(org_rows))
+
+    for row in plan.rows:
+        if row.org_action == "create" and row.org_key in org_ids:
+            row.org_id = org_ids[row.org_key]
+
+    # 2. New contacts, with their emails, phones and tags.
+    creates = [r for r in plan.rows if r.action == "create"]
+    next_contact = _next_id(session, Contact.__table__)
+    contact_rows, email_rows, phone_rows, link_rows = [], [], [], []
+    created_contact_ids = []
+    for i, row in enumerate(creates, 1):
+        r = row.record
+        cid = next_contact
+        next_contact += 1
+        row.contact_id = cid
+        created_contact_ids.append(cid)
+        name, custom = _display_name(r, row.emails)
+        contact_rows.append(
+            {
+                "id": cid,
+                "given_name": r.given_name,
+                "family_name": r.family_name,
+                "honorific": r.honorific,
+                "display_name": name,
+                "display_name_key": fold(name),
+                "display_name_custom": custom,
+                "role": r.role,
+                "organisation_id": row.org_id,
+                "language": r.language,
+                "street": r.street,
+                "postal_code": r.postal_code,
+                "city": r.city,
+                "region": r.region,
+                "country": r.country,
+                "notes": r.notes,
+                "do_not_contact": False,
+                "bounced": False,
+                "consent_basis": None,
+                "consent_date": None,
+                "consent_source": options.file_name[:300],
+                "created_at": now,
+                "updated_at": now,
+                "import_batch_id": bid,
+            }
+        )
+        primary = next((j for j, e in enumerate(row.emails) if e[3]), 0)
+        for j, (address, key, label, valid, reason) in enumerate(row.emails):
+            email_rows.append(
+                {
+                    "contact_id": cid,
+                    "address": address,
+                    "address_key": key,
+                    "label": label,
+                    "is_primary": j == primary,
+                    "valid": valid,
+                    "invalid_reason": reason,
+                    "import_batch_id": bid,
+                }
+            )
+        for j, (number, e164, label) in enumerate(row.phones):
+            phone_rows.append(
+                {
+                    "contact_id": cid,
+                    "number": number,
+                    "e164": e164,
+                    "label": label,
+                    "is_primary": j == 0,
+                    "import_batch_id": bid,
+                }
+            )
+        for tid in tag_ids(r.tags) if r.tags else [t.id for t in batch_tags]:
+            link_rows.append({"contact_id": cid, "tag_id": tid})
+        audit(
+            "create",
+            "contact",
+            cid,
+            name,
+            None,
+            {"import_batch": bid},
+            org_id=row.org_id,
+            contact_id=cid,
+        )
+        if progress and i % CHUNK == 0:
+            progress("contacts", i, len(creates))
+    _executemany(session, Contact.__table__, contact_rows)
+    _executemany(session, ContactEmail.__table__, email_rows)
+    _executemany(session, ContactPhone.__table__, phone_rows)
+    _executemany(session, contact_tags, link_rows)
+    if progress:
+        progress("contacts", len(creates), len(creates))
+
+    # 3. Existing contacts to update or merge (usually few): through the ORM.
+    changed_contacts = []
+    for row in plan.rows:
+        if row.action not in ("update", "merge") or row.contact_id is None:
+            continue
+        contact = session.get(Contact, row.contact_id)
+        if contact is None:
+            continue
+        before = _raw_snapshot(contact)
+        before["tags"] = [t.id for t in contact.tags]
+        session.add(
+            ImportChange(batch_id=bid, entity="contact", entity_id=contact.id, before=before)
+        )
+        audit_before = people._contact_snapshot(contact)
+        _update_contact(contact, row, overwrite=row.action == "update", batch_id=bid)
+        if row.org_id and (row.action == "update" or contact.organisation_id is None):
+            contact.organisation_id = row.org_id
+        wanted_tags = tag_ids(row.record.tags)
+        have = {t.id for t in contact.tags}
+        for tid in wanted_tags:
+            if tid not in have:
+                tag = session.get(Tag, tid)
+                if tag is not None:
+                    contact.tags.append(tag)
+        if not contact.display_name_custom:
+            contact.display_name = people._derive_display_name(contact)
+        contact.display_name_key = fold(contact.display_name)
+        contact.updated_at = now
+        session.flush()
+        session.refresh(contact)
+        audit(
+            "update",
+            "contact",
+            contact.id,
+            contact.display_name,
+            *_diff(audit_before, people._contact_snapshot(contact)),
+            org_id=contact.organisation_id,
+            contact_id=contact.id,
+        )
+        changed_contacts.append(contact.id)
+
+    # 4. Sign-ons.
+    signon_count = 0
+    if plan.campaign_id is not None:
+        existing = {
+            s.organisation_id: s
+            for s in session.scalars(select(SignOn).where(SignOn.campaign_id == plan.campaign_id))
+        }
+        for row in plan.rows:
+            if not row.signon or not row.org_id or not row.writes:
+                continue
+            signon = existing.get(row.org_id)
+            display = clean(row.record.signon_display_name)
+            if signon is None:
+                signon = SignOn(
+                    organisation_id=row.org_id,
+                    campaign_id=plan.campaign_id,
+                    status=row.signon,
+                    display_name=display,
+                    public=True if row.record.signon_public is None else row.record.signon_public,
+                    signed_by_id=row.contact_id if row.signon == "signed" else None,
+                    import_batch_id=bid,
+                    created_at=now,
+                    updated_at=now,
+                )
+                session.add(signon)
+                session.flush()
+                existing[row.org_id] = signon
+                before = None
+            else:
+                before = {
+                    "status": signon.status,
+                    "display_name": signon.display_name,
+                    "public": signon.public,
+                    "signed_by_id": signon.signed_by_id,
+                    "updated_at": jsonable(signon.updated_at),
+                }
+                session.add(
+                    ImportChange(batch_id=bid, entity="signon", entity_id=signon.id, before=before)
+                )
+                from_status = signon.status
+                signon.status = row.signon
+                if display:
+                    signon.display_name = display
+                if row.record.signon_public is not None:
+                    signon.public = row.record.signon_public
+                if row.signon == "signed" and row.contact_id and signon.signed_by_id is None:
+                    signon.signed_by_id = row.contact_id
+                signon.updated_at = now
+                row.reason += f"; sign-on {from_status} -> {row.signon}"
+            session.add(
+                SignOnEvent(
+                    signon_id=signon.id,
+                    from_status=before["status"] if before else None,
+                    to_status=row.signon,
+                    at=now,
+                    coordinator=work.coordinator,
+                    import_batch_id=bid,
+                )
+            )
+            audit(
+                "create" if before is None else "update",
+                "signon",
+                signon.id,
+                f"organisation #{row.org_id}",
+                before,
+                {"status": row.signon, "import_batch": bid},
+                org_id=row.org_id,
+                contact_id=signon.signed_by_id,
+            )
+            signon_count += 1
+        session.flush()
+
+    # 5. Audit, search index, the batch's own record.
+    counts = plan.counts()
+    counts["sign-ons"] = signon_count
+    audit(
+        "create",
+        "import_batch",
+        bid,
+        options.file_name,
+        None,
+        {"file": options.file_name, "sha256": options.sha256, "counts": counts},
+    )
+    _executemany(session, AuditEntry.__table__, audit_rows)
+    if progress:
+        progress("indexing", 0, 1)
+    search.index_organisations(session, list(org_ids.values()))
+    search.index_contacts(session, created_contact_ids + changed_contacts)
+    if progress:
+        progress("indexing", 1, 1)
+    batch.counts = counts
+    batch.last_audit_id = session.scalar(select(func.max(AuditEntry.id)))
+    session.flush()
+    return batch_view(batch)
+
+
+def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
+
+
+def _raw_snapshot(obj: Any) -> dict[str, Any]:
+    return {
+        c.key: jsonable(getattr(obj, c.key))
+        for c in obj.__table__.columns
+        if c.key not in ("id", "created_at")
+    }
+
+
+def _restore(obj: Any, snapshot: dict[str, Any]) -> None:
+    for column in obj.__table__.columns:
+        if column.key not in snapshot:
+            continue
+        value = snapshot[column.key]
+        if value is not None and isinstance(column.type, DateTime):
+            value = dt.datetime.fromisoformat(value)
+        elif value is not None and isinstance(column.type, Date):
+            value = dt.date.fromisoformat(value)
+        setattr(obj, column.key, value)
+
+
+def _update_contact(contact: Contact, row: PlannedRow, *, overwrite: bool, batch_id: int) -> None:
+    r = row.record
+    for name in [
+        "given_name",
+        "family_name",
+        "honorific",
+        "role",
+        "language",
+        "street",
+        "postal_code",
+        "city",
+        "region",
+        "country",
+        "notes",
+    ]:
+        value = getattr(r, name)
+        if value and (overwrite or not getattr(contact, name)):
+            setattr(contact, name, value)
+    if r.display_name and (overwrite or not contact.display_name_custom):
+        contact.display_name = r.display_name
+        contact.display_name_custom = True
+    have = {e.address_key for e in contact.emails}
+    for address, key, label, valid, reason in row.emails:
+        if key not in have:
+            contact.emails.append(
+                ContactEmail(
+                    address=address,
+                    address_key=key,
+                    label=label,
+                    is_primary=not contact.emails,
+                    valid=valid,
+                    invalid_reason=reason,
+                    import_batch_id=batch_id,
+                )
+            )
+            have.add(key)
+    numbers = {p.e164 or p.number for p in contact.phones}
+    for number, e164, label in row.phones:
+        if (e164 or number) not in numbers:
+            contact.phones.append(
+                ContactPhone(
+                    number=number,
+                    e164=e164,
+                    label=label,
+                    is_primary=not contact.phones,
+                    import_batch_id=batch_id,
+                )
+            )
+            numbers.add(e164 or number)
+
+
+# --- listing and undo -------------------------------------------------------------------------
+
+
+def list_batches(session: Session) -> list[BatchView]:
+    return [
+        batch_view(b) for b in session.scalars(select(ImportBatch).order_by(ImportBatch.id.desc()))
+    ]
+
+
+def undo_batch(work: Work, batch_id: int) -> BatchView:
+    """Remove what a batch created and restore what it changed."""
+    session = work.session
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise NotFound(
+            f"There is no import batch #{batch_id}; `coalition imports list` shows them."
+        )
+    if batch.undone_at is not None:
+        raise CoalitionError(
+            f"Import batch #{batch_id} was already undone on {batch.undone_at:%Y-%m-%d %H:%M}."
+        )
+    created_contacts = list(
+        session.scalars(select(Contact.id).where(Contact.import_batch_id == batch_id))
+    )
+    created_orgs = list(
+        session.scalars(select(Organisation.id).where(Organisation.import_batch_id == batch_id))
+    )
+    changes = list(session.scalars(select(ImportChange).where(ImportChange.batch_id == batch_id)))
+    changed_contacts = [c.entity_id for c in changes if c.entity == "contact"]
+    touched_contacts = created_contacts + changed_contacts
+    signon_orgs = list(
+        session.scalars(
+            select(SignOn.organisation_id).where(
+                or_(
+                    SignOn.import_batch_id == batch_id,
+                    SignOn.id.in_([c.entity_id for c in changes if c.entity == "signon"]),
+                )
+            )
+        )
+    )
+    touched_orgs = created_orgs + signon_orgs
+    _refuse_if_later_work(session, batch, touched_contacts, touched_orgs)
+
+    now = utcnow()
+    # Restore what the batch changed, newest change first.
+    for change in sorted(changes, key=lambda c: c.id, reverse=True):
+        if change.entity == "contact":
+            contact = session.get(Contact, change.entity_id)
+            if contact is None:
+                continue
+            before = dict(change.before)
+            tag_ids = before.pop("tags", [])
+            _restore(contact, before)
+            contact.tags = [t for t in (session.get(Tag, tid) for tid in tag_ids) if t is not None]
+        elif change.entity == "signon":
+            signon = session.get(SignOn, change.entity_id)
+            if signon is not None:
+                _restore(signon, change.before)
+    session.execute(delete(SignOnEvent).where(SignOnEvent.import_batch_id == batch_id))
+    session.execute(delete(SignOn).where(SignOn.import_batch_id == batch_id))
+    session.execute(delete(ContactEmail).where(ContactEmail.import_batch_id == batch_id))
+    session.execute(delete(ContactPhone).where(ContactPhone.import_batch_id == batch_id))
+    session.execute(delete(Contact).where(Contact.import_batch_id == batch_id))
+    session.execute(delete(Organisation).where(Organisation.import_batch_id == batch_id))
+    session.execute(delete(ImportChange).where(ImportChange.batch_id == batch_id))
+    session.flush()
+    session.expire_all()
+    batch = session.get(ImportBatch, batch_id)
+    assert batch is not None
+    batch.undone_at = now
+    batch.undone_by = work.coordinator
+    work.audit(
+        "update",
+        "import_batch",
+        batch_id,
+        batch.file_name,
+        {"undone_at": None},
+        {
+            "undone_at": jsonable(now),
+            "removed_contacts": len(created_contacts),
+            "removed_organisations": len(created_orgs),
+            "restored_contacts": len(changed_contacts),
+        },
+    )
+    search.index_contacts(session, touched_contacts)
+    search.index_organisations(session, created_orgs)
+    session.flush()
+    return batch_view(batch)
+
+
+def _refuse_if_later_work(
+    session: Session, batch: ImportBatch, contacts: list[int], orgs: list[int]
+) -> None:
+    last = batch.last_audit_id or 0
+    later: list[AuditEntry] = []
+    for start in range(0, max(len(contacts), len(orgs), 1), 900):
+        c_chunk = contacts[start : start + 900]
+        o_chunk = orgs[start : start + 900]
+        conditions = []
+        if c_chunk:
+            conditions.append(AuditEntry.contact_id.in_(c_chunk))
+        if o_chunk:
+            conditions.append(AuditEntry.organisation_id.in_(o_chunk))
+        if not conditions:
+            break
+        later.extend(
+            session.scalars(
+                select(AuditEntry).where(AuditEntry.id > last, or_(*conditions)).limit(5)
+            )
+        )
+        if len(later) >= 5:
+            break
+    if later:
+        shown = "; ".join(
+            f"{e.entity} #{e.entity_id} {e.label or ''} ({e.action} by {e.coordinator} "
+            f"on {e.at:%Y-%m-%d %H:%M})".replace("  ", " ")
+            for e in later[:5]
+        )
+        raise CoalitionError(
+            f"Cannot undo import batch #{batch.id}: later changes depend on what it created or "
+            f"changed — {shown}. Undo or redo those by hand first."
+        )
+
+
+__all__ = [
+    "ON_DUPLICATE",
+    "BatchView",
+    "ContactRecord",
+    "ImportOptions",
+    "OrganisationRecord",
+    "Plan",
+    "PlannedRow",
+    "apply_plan",
+    "list_batches",
+    "plan_import",
+    "signon_status_from",
+    "undo_batch",
+]

@@ -1,0 +1,353 @@
+"""From a file on disk to a plan, a report and an applied batch.
+
+This is where file formats end: rows and cards become ``ContactRecord``s
+(through the detected or given column mapping), and the domain plans and
+applies them. The report is written here too, as CSV, one line per row or
+card with its outcome.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from coalition.domain.imports import ContactRecord, ImportOptions, OrganisationRecord, Plan
+from coalition.errors import FileProblem
+from coalition.interchange.mapping import (
+    Mapping,
+    apply_overrides,
+    detect,
+    guess_from_values,
+    load_mapping_file,
+    positional,
+)
+from coalition.interchange.safety import safe_text
+
+SPREADSHEETS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods")
+VCARDS = (".vcf", ".vcard")
+_TRUE = {"yes", "y", "oui", "ja", "si", "sí", "tak", "true", "1", "x", "public", "✓"}
+_FALSE = {"no", "n", "non", "nein", "nie", "false", "0", "private", "privé"}
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def file_kind(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in VCARDS:
+        return "vcf"
+    if suffix in SPREADSHEETS:
+        return (
+            suffix.lstrip(".").replace("tsv", "csv").replace("txt", "csv").replace("xlsm", "xlsx")
+        )
+    raise FileProblem(
+        f"{path.name}: coalition imports .csv, .xlsx, .ods and .vcf files; "
+        "save the file in one of those formats."
+    )
+
+
+@dataclass
+class Source:
+    """A file opened for import: its records, and how they were read."""
+
+    path: Path
+    kind: str
+    sha256: str
+    mapping: Mapping | None
+    records: list[ContactRecord]
+    notes: list[str]
+    """What the reader noticed (encoding, delimiter, header row, cards it could not read)."""
+    problems: list[tuple[str, str]]
+    """(source, message) for rows or cards that could not be read at all."""
+
+
+def open_source(
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | None = None,
+    mapping_file: str | os.PathLike[str] | None = None,
+) -> Source:
+    file = Path(path)
+    if not file.exists():
+        raise FileProblem(f"{file} does not exist.")
+    if file.is_dir():
+        raise FileProblem(f"{file} is a folder; give the path of a file to import.")
+    kind = file_kind(file)
+    if file.stat().st_size == 0:
+        raise FileProblem(f"{file.name} is empty; there is nothing to import.")
+    sha = file_sha256(file)
+    if kind == "vcf":
+        return _open_vcards(file, sha)
+    return _open_table(file, kind, sha, sheet, mapping_file)
+
+
+def _open_table(
+    file: Path, kind: str, sha: str, sheet: str | None, mapping_file: str | os.PathLike[str] | None
+) -> Source:
+    from coalition.interchange.tabular import open_table
+
+    table = open_table(file, sheet=sheet)
+    notes = []
+    if table.encoding:
+        notes.append(f"encoding {table.encoding}")
+    if table.delimiter:
+        notes.append(f"delimiter {table.delimiter!r}")
+    if table.sheet:
+        notes.append(f"sheet {table.sheet!r}")
+    rows = list(table.rows())
+    if table.headers is None:
+        width = max((len(r.values) for r in rows), default=0)
+        mapping = positional(width)
+        guess_from_values(mapping, [r.values for r in rows[:50]])
+        notes.append("no header row: columns guessed from their values")
+    else:
+        mapping = detect(table.headers)
+        if table.header_row > 1:
+            notes.append(f"header found on row {table.header_row}")
+    if mapping_file is not None:
+        apply_overrides(mapping, load_mapping_file(mapping_file, mapping.headers))
+    if not any(
+        mapping.has(f)
+        for f in ("email", "full_name", "given_name", "family_name", "organisation", "display_name")
+    ):
+        raise FileProblem(
+            f"{file.name}: no column holds names, emails or organisations "
+            f"(headers: {', '.join(mapping.headers[:8]) or 'none'}). "
+            "Write a mapping with --show-mapping, edit it and pass --mapping FILE."
+        )
+    records = [record_from_row(mapping, r.values, f"row {r.number}") for r in rows]
+    return Source(file, kind, sha, mapping, records, notes, [])
+
+
+def _open_vcards(file: Path, sha: str) -> Source:
+    from coalition.interchange.vcard import read_vcards
+
+    result = read_vcards(file)
+    records = [record_from_vcard(card) for card in result.cards]
+    problems = [
+        (f"card {p.index}" if p.index else f"line {p.line}", p.message) for p in result.problems
+    ]
+    notes = [f"encoding {result.encoding}", f"{len(result.cards)} cards"]
+    if not records and problems:
+        raise FileProblem(f"{file.name}: no card could be read ({problems[0][1]}).")
+    return Source(file, "vcf", sha, None, records, notes, problems)
+
+
+def _bool(text: str) -> bool | None:
+    key = text.strip().casefold()
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    return None
+
+
+def _split_tags(text: str) -> list[str]:
+    for separator in (";", "|", ","):
+        if separator in text:
+            return [t.strip() for t in text.split(separator) if t.strip()]
+    return [text.strip()] if text.strip() else []
+
+
+def record_from_row(mapping: Mapping, values: list[str], source: str) -> ContactRecord:
+    record = ContactRecord(source=source)
+    org: dict[str, str] = {}
+    pending_email_label: list[str] = []
+    pending_phone_label: list[str] = []
+    email_index: list[int] = []
+    phone_index: list[int] = []
+    place: dict[str, str] = {}
+    for index, target in enumerate(mapping.targets):
+        if target is None or target == "ignore" or index >= len(values):
+            continue
+        value = values[index].strip()
+        if not value:
+            continue
+        base, _, label = target.partition(":")
+        if base == "email":
+            for part in _split_multi(value):
+                record.emails.append((part, label or None))
+                email_index.append(len(record.emails) - 1)
+        elif base == "phone":
+            for part in _split_multi(value, phone=True):
+                record.phones.append((part, label or None))
+                phone_index.append(len(record.phones) - 1)
+        elif base == "email_label":
+            pending_email_label.append(value)
+        elif base == "phone_label":
+            pending_phone_label.append(value)
+        elif base == "tags":
+            record.tags.extend(_split_tags(value))
+        elif base == "id":
+            digits = value.lstrip("#").split(".")[0]
+            record.id = int(digits) if digits.isdigit() else None
+        elif base == "organisation":
+            org.setdefault("name", value)
+        elif base in ("acronym", "website", "membership"):
+            org.setdefault(base, value)
+        elif base == "org_kind":
+            org.setdefault("kind", value)
+        elif base == "org_email":
+            org.setdefault("email", value)
+        elif base == "org_phone":
+            org.setdefault("phone", value)
+        elif base == "org_notes":
+            org.setdefault("notes", value)
+        elif base in ("country", "city", "address_country", "address_city"):
+            place.setdefault(base, value)
+        elif base == "signon_status":
+            record.signon_status = record.signon_status or value
+        elif base == "signon_display_name":
+            record.signon_display_name = record.signon_display_name or value
+        elif base == "public":
+            record.signon_public = _bool(value)
+        elif getattr(record, base, None) in (None, ""):
+            setattr(record, base, value)
+    _apply_labels(record.emails, pending_email_label)
+    _apply_labels(record.phones, pending_phone_label)
+    if org.get("name"):
+        record.organisation = OrganisationRecord(
+            name=org["name"],
+            acronym=org.get("acronym"),
+            kind=org.get("kind"),
+            website=org.get("website"),
+            email=org.get("email"),
+            phone=org.get("phone"),
+            membership=org.get("membership"),
+            notes=org.get("notes"),
+            country=place.get("country"),
+            city=place.get("city"),
+        )
+        record.country = place.get("address_country")
+        record.city = place.get("address_city")
+    else:
+        record.country = place.get("address_country") or place.get("country")
+        record.city = place.get("address_city") or place.get("city")
+    return record
+
+
+def _split_multi(value: str, *, phone: bool = False) -> list[str]:
+    """Google writes several values in one cell separated by " ::: "."""
+    parts = [p.strip() for p in value.split(":::")]
+    if not phone:
+        expanded = []
+        for part in parts:
+            expanded.extend(p.strip() for p in part.replace(";", ",").split(",") if "@" in p)
+        parts = expanded or parts
+    return [p for p in parts if p]
+
+
+def _apply_labels(items: list[tuple[str, str | None]], labels: list[str]) -> None:
+    for i, label in enumerate(labels):
+        if i < len(items) and items[i][1] is None:
+            clean_label = label.replace("*", "").strip().lower() or None
+            items[i] = (items[i][0], clean_label)
+
+
+def record_from_vcard(card: object) -> ContactRecord:
+    c: object = card
+    index = getattr(c, "index", 0)
+    record = ContactRecord(source=f"card {index}")
+    record.given_name = getattr(c, "given_name", "") or None
+    record.family_name = getattr(c, "family_name", "") or None
+    record.honorific = getattr(c, "honorific_prefix", "") or None
+    formatted = getattr(c, "formatted_name", "") or None
+    derived = " ".join(p for p in (record.given_name, record.family_name) if p)
+    if formatted and formatted != derived:
+        if derived:
+            record.display_name = formatted
+        else:
+            record.full_name = formatted
+    record.role = getattr(c, "title", "") or getattr(c, "role", "") or None
+    record.notes = getattr(c, "note", "") or None
+    record.language = getattr(c, "language", None) or None
+    record.tags = list(getattr(c, "categories", []) or [])
+    for email in getattr(c, "emails", []) or []:
+        record.emails.append((email.address, email.label or _label(email.types)))
+    for phone in getattr(c, "phones", []) or []:
+        record.phones.append((phone.number, phone.label or _label(phone.types)))
+    addresses = getattr(c, "addresses", []) or []
+    if addresses:
+        a = addresses[0]
+        record.street, record.postal_code = a.street or None, a.postal_code or None
+        record.city, record.region = a.locality or None, a.region or None
+        record.country = a.country or None
+    organisation = getattr(c, "organisation", "") or ""
+    if organisation:
+        urls = getattr(c, "urls", []) or []
+        record.organisation = OrganisationRecord(
+            name=organisation, website=urls[0] if urls else None
+        )
+    return record
+
+
+def _label(types: list[str]) -> str | None:
+    for wanted in ("work", "home", "cell", "mobile", "fax", "other"):
+        if wanted in types:
+            return "mobile" if wanted == "cell" else wanted
+    return None
+
+
+def options_for(source: Source, **choices: object) -> ImportOptions:
+    return ImportOptions(
+        file_name=source.path.name,
+        sha256=source.sha256,
+        file_format=source.kind,
+        mapping=source.mapping.as_dict() if source.mapping else None,
+        **choices,  # type: ignore[arg-type]
+    )
+
+
+REPORT_COLUMNS = [
+    "source",
+    "action",
+    "reason",
+    "contact_id",
+    "name",
+    "email",
+    "organisation",
+    "organisation_outcome",
+    "sign_on",
+    "warnings",
+]
+
+
+def report_rows(plan: Plan, problems: list[tuple[str, str]] = ()) -> Iterator[list[str]]:  # type: ignore[assignment]
+    for row in plan.rows:
+        r = row.record
+        name = r.display_name or " ".join(p for p in (r.given_name, r.family_name) if p) or ""
+        yield [
+            row.source,
+            row.action,
+            row.reason,
+            str(row.contact_id or ""),
+            name,
+            row.emails[0][0] if row.emails else "",
+            r.organisation.name if r.organisation else "",
+            row.org_note,
+            row.signon or "",
+            "; ".join(row.warnings),
+        ]
+    for source, message in problems:
+        yield [source, "error", message, "", "", "", "", "", "", ""]
+
+
+def write_report(path: str | os.PathLike[str], plan: Plan, problems: list[tuple[str, str]]) -> None:
+    """Every row's outcome as CSV, written to a temporary name and renamed when complete."""
+    target = Path(path)
+    partial = target.with_name(target.name + ".partial")
+    with partial.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(REPORT_COLUMNS)
+        for line in report_rows(plan, problems):
+            writer.writerow([safe_text(v) for v in line])
+    partial.replace(target)

@@ -1,0 +1,260 @@
+"""Import plans, batches and undo, at the domain level (no files)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from coalition.domain import audit, campaigns, imports, people
+from coalition.domain.imports import ContactRecord, ImportOptions, OrganisationRecord
+from coalition.errors import CoalitionError
+from coalition.store.models import Contact, ContactEmail, Organisation
+
+
+def options(**kw: Any) -> ImportOptions:
+    base = {"file_name": "members.csv", "sha256": "ab" * 32, "file_format": "csv"}
+    return ImportOptions(**{**base, **kw})
+
+
+def rec(source: str, org: str | None = None, **kw: Any) -> ContactRecord:
+    r = ContactRecord(source=source, **kw)
+    if org:
+        r.organisation = OrganisationRecord(name=org)
+    return r
+
+
+def run_import(unit: Any, db: Any, records: list[ContactRecord], **kw: Any) -> imports.BatchView:
+    with db.read_session() as s:
+        plan = imports.plan_import(s, records, options(**kw))
+    with unit() as w:
+        return imports.apply_plan(w, plan)
+
+
+def plan_of(db: Any, records: list[ContactRecord], **kw: Any) -> imports.Plan:
+    with db.read_session() as s:
+        return imports.plan_import(s, records, options(**kw))
+
+
+def count(db: Any, model: Any) -> int:
+    with db.read_session() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_rows_create_contacts_and_their_organisations(unit: Any, db: Any) -> None:
+    records = [
+        rec(
+            "row 2",
+            "Kinderschutz Beispiel e.V.",
+            full_name="Lena Schneider",
+            emails=[("lena@example.net", None)],
+            phones=[("030 5550 1234", None)],
+            country=None,
+        ),
+        rec(
+            "row 3",
+            "Kinderschutz-Beispiel eV",
+            full_name="Jürgen Fischer",
+            emails=[("juergen@example.net", "work")],
+        ),
+        rec("row 4", "Fundación Niños Seguros", given_name="José", family_name="Núñez"),
+    ]
+    records[0].organisation.country = "Germany"  # type: ignore[union-attr]
+    batch = run_import(unit, db, records, tags=("members",))
+    assert batch.counts["create"] == 3
+    assert batch.counts["organisations created"] == 2, "the two spellings are one organisation"
+    with db.read_session() as s:
+        listed = people.list_contacts(s)
+        by_name = {c.display_name: c for c in listed}
+        lena = by_name["Lena Schneider"]
+        assert lena.organisation == "Kinderschutz Beispiel e.V."
+        assert lena.phones[0].e164 == "+493055501234", "region from the organisation's country"
+        assert by_name["Jürgen Fischer"].organisation_id == lena.organisation_id
+        assert by_name["Jürgen Fischer"].emails[0].label == "work"
+        assert lena.tags == ["members"]
+        assert people.list_organisations(s, tag="members")
+        assert [h.title for h in people.search_all(s, "nunez")] == ["José Núñez"]
+
+
+def test_existing_contacts_are_recognised_by_email(unit: Any, db: Any) -> None:
+    with unit() as w:
+        people.add_contact(w, given_name="Anna", emails=["Anna@Example.org"], role="Director")
+    records = [
+        rec("row 2", full_name="Anna Nowak", emails=[("anna@example.org", None)], role="CEO")
+    ]
+    plan = plan_of(db, records)
+    assert plan.rows[0].action == "duplicate" and "contact #1" in plan.rows[0].reason
+    run_import(unit, db, records, on_duplicate="merge")
+    with db.read_session() as s:
+        anna = people.get_contact(s, 1)
+    assert anna.role == "Director", "merge only fills what is empty"
+    assert anna.family_name == "Nowak"
+    run_import(unit, db, records, on_duplicate="update", sha256="cd" * 32)
+    with db.read_session() as s:
+        assert people.get_contact(s, 1).role == "CEO"
+    assert count(db, Contact) == 1
+
+
+def test_duplicates_inside_one_file_are_merged(db: Any) -> None:
+    records = [
+        rec("row 2", full_name="Anna Nowak", emails=[("anna@example.org", None)]),
+        rec(
+            "row 3",
+            full_name="Anna Nowak",
+            emails=[("ANNA@example.org", None), ("anna@example.net", None)],
+            role="CEO",
+        ),
+    ]
+    plan = plan_of(db, records)
+    assert [r.action for r in plan.rows] == ["create", "in-file duplicate"]
+    first = plan.rows[0]
+    assert [e[0] for e in first.emails] == ["anna@example.org", "anna@example.net"]
+    assert first.record.role == "CEO"
+
+
+def test_invalid_values_are_kept_and_reported(unit: Any, db: Any) -> None:
+    records = [
+        rec(
+            "row 2",
+            full_name="Sam Example",
+            emails=[("sam@@example.org", None)],
+            country="Atlantis",
+        )
+    ]
+    plan = plan_of(db, records)
+    assert plan.counts()["invalid emails"] == 1
+    assert any("kept, marked invalid" in w for w in plan.rows[0].warnings)
+    assert any("Country 'Atlantis' kept in notes" in w for w in plan.rows[0].warnings)
+    run_import(unit, db, records)
+    with db.read_session() as s:
+        sam = people.get_contact(s, "Sam Example")
+    assert sam.emails[0].address == "sam@@example.org" and not sam.emails[0].valid
+    assert "Atlantis" in (sam.notes or "")
+
+
+def test_organisation_only_rows_and_empty_rows(db: Any) -> None:
+    plan = plan_of(db, [rec("row 2", "Digital Rights Network"), rec("row 3")])
+    assert [r.action for r in plan.rows] == ["organisation", "skip"]
+
+
+def test_similar_organisation_is_flagged_not_merged(unit: Any, db: Any) -> None:
+    with unit() as w:
+        people.add_organisation(w, name="Missing Children Europe")
+    plan = plan_of(db, [rec("row 2", "Missing Childen Europe", full_name="Eva Example")])
+    assert "likely duplicate of #1" in plan.rows[0].org_note
+    plan = plan_of(db, [rec("row 2", "MISSING CHILDREN EUROPE AISBL", full_name="Eva Example")])
+    assert plan.rows[0].org_action == "existing"
+
+
+def test_signon_answers_with_a_campaign(unit: Any, db: Any) -> None:
+    with unit() as w:
+        campaigns.add_campaign(w, "csam-2022")
+    records = [
+        rec(
+            "row 2",
+            "Alpha",
+            full_name="A One",
+            signon_status="Oui",
+            signon_display_name="Alpha (FR)",
+        ),
+        rec("row 3", "Beta", full_name="B Two", signon_status="nein"),
+        rec("row 4", "Gamma", full_name="C Three", signon_status="vielleicht"),
+        rec("row 5", "Delta", full_name="D Four"),
+        rec("row 6", "Epsilon", full_name="E Five", signon_status="purple"),
+    ]
+    plan = plan_of(db, records, campaign="csam-2022")
+    assert [r.signon for r in plan.rows] == [
+        "signed",
+        "declined",
+        "considering",
+        "prospect",
+        "prospect",
+    ]
+    assert any("not understood" in w for w in plan.rows[4].warnings)
+    run_import(unit, db, records, campaign="csam-2022")
+    with db.read_session() as s:
+        signons = {x.organisation: x for x in campaigns.list_signons(s, "csam-2022")}
+    assert signons["Alpha"].status == "signed"
+    assert signons["Alpha"].display_name == "Alpha (FR)"
+    assert signons["Alpha"].signed_by == "A One"
+    assert signons["Beta"].status == "declined"
+
+
+def test_illegal_signon_moves_are_reported_not_applied(unit: Any, db: Any) -> None:
+    with unit() as w:
+        campaigns.add_campaign(w, "csam-2022")
+        people.add_organisation(w, name="Alpha")
+        campaigns.set_signon(w, "Alpha", "csam-2022", "signed")
+    plan = plan_of(
+        db, [rec("row 2", "Alpha", full_name="A One", signon_status="no")], campaign="csam-2022"
+    )
+    assert plan.rows[0].signon is None
+    assert any("cannot move from signed to declined" in w for w in plan.rows[0].warnings)
+
+
+def test_the_same_file_is_refused_unless_forced(unit: Any, db: Any) -> None:
+    run_import(unit, db, [rec("row 2", full_name="A One")])
+    with pytest.raises(CoalitionError, match="already imported"):
+        run_import(unit, db, [rec("row 2", full_name="A One")])
+    run_import(unit, db, [rec("row 2", full_name="A One")], force=True)
+
+
+def test_undo_removes_created_and_restores_updated(unit: Any, db: Any) -> None:
+    with unit() as w:
+        people.add_contact(
+            w, given_name="Anna", emails=["anna@example.org"], role="Director", tags=["old"]
+        )
+        campaigns.add_campaign(w, "csam-2022")
+    before_orgs = count(db, Organisation)
+    records = [
+        rec(
+            "row 2",
+            "Alpha",
+            full_name="Anna Nowak",
+            emails=[("anna@example.org", None), ("anna@example.net", None)],
+            role="CEO",
+            tags=["new"],
+            signon_status="yes",
+        ),
+        rec("row 3", "Beta", full_name="Bert Example", emails=[("bert@example.org", None)]),
+    ]
+    batch = run_import(unit, db, records, on_duplicate="update", campaign="csam-2022")
+    assert count(db, Contact) == 2
+    with unit() as w:
+        undone = imports.undo_batch(w, batch.id)
+    assert undone.undone_at is not None
+    with db.read_session() as s:
+        anna = people.get_contact(s, 1)
+        assert anna.role == "Director" and anna.tags == ["old"]
+        assert [e.address for e in anna.emails] == ["anna@example.org"]
+        assert campaigns.list_signons(s, "csam-2022") == []
+        assert people.search_all(s, "bert") == []
+    assert count(db, Contact) == 1
+    assert count(db, Organisation) == before_orgs
+    assert count(db, ContactEmail) == 1
+    with unit() as w, pytest.raises(CoalitionError, match="already undone"):
+        imports.undo_batch(w, batch.id)
+
+
+def test_undo_refuses_when_later_changes_depend_on_the_batch(unit: Any, db: Any) -> None:
+    batch = run_import(
+        unit, db, [rec("row 2", "Alpha", full_name="A One", emails=[("a@example.org", None)])]
+    )
+    with unit("alice") as w:
+        people.edit_contact(w, "a@example.org", {"role": "Chair"})
+    with unit() as w, pytest.raises(CoalitionError, match="later changes depend") as caught:
+        imports.undo_batch(w, batch.id)
+    assert "alice" in str(caught.value)
+    assert count(db, Contact) == 1
+
+
+def test_import_is_audited(unit: Any, db: Any) -> None:
+    batch = run_import(unit, db, [rec("row 2", full_name="A One")])
+    with db.read_session() as s:
+        entries = audit.history(s)
+    assert ("create", "import_batch", batch.id) in [
+        (e.action, e.entity, e.entity_id) for e in entries
+    ]
+    created = [e for e in entries if e.entity == "contact"]
+    assert created and created[0].after == {"import_batch": batch.id}
