@@ -77,7 +77,9 @@ def match_expression(query: str) -> str | None:
     is matched as a prefix, which is what search-as-you-type needs.
     """
     parts = []
-    for term in _TERM.findall(fold(query)):
+    # Control characters (a NUL ends the query string inside FTS5) become spaces.
+    printable = "".join(ch if ch.isprintable() else " " for ch in query)
+    for term in _TERM.findall(fold(printable)):
         if not _WORDISH.search(term):
             continue
         parts.append('"' + term.replace('"', '""') + '"*')

@@ -1,0 +1,212 @@
+"""Import at scale: 100,000 rows from CSV and XLSX, 10,000 vCards.
+
+Generates realistic fictional data (accents, near-duplicate organisation
+names, ~2% invalid emails), imports each file into a fresh database through
+the same code as `coalition import` (open the file, plan, apply one batch), and
+prints seconds, rows/s and the peak RSS of each import — each run in its own
+process so the RSS is that import's alone. Beside them it prints the
+comparison figures the targets are stated against:
+
+- `sqlite-utils insert` of the same CSV (target: ours under 0.6x of it);
+- openpyxl's bare read_only pass over the XLSX (target: ours under 0.5x);
+- vobject parsing the 10,000 vCards (target: ours no slower);
+- peak RSS under 300 MB.
+
+    pip install -e '.[bench]' && python benchmarks/import_bench.py [--rows 100000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from fakedata import organisations, people
+
+HEADERS = [
+    "Organisation", "Acronym", "Country", "City", "Website", "First name", "Last name",
+    "Function", "E-mail", "Phone", "Language", "Membership", "Tags", "Notes",
+]  # fmt: skip
+
+
+def make_rows(n: int) -> list[list[str]]:
+    orgs = organisations(max(n // 20, 1))
+    rows = []
+    for i, p in enumerate(people(n, orgs, invalid_share=0.02)):
+        name = p.org.name
+        if i % 97 == 0:
+            name = name.upper()  # near-duplicate spelling of the same organisation
+        elif i % 89 == 0:
+            name = name.replace(" ", "-")
+        rows.append(
+            [
+                name, "", p.org.country, "", f"https://www.{p.org.domain}", p.given, p.family,
+                p.role, p.email, p.phone, "", "member" if i % 3 == 0 else "", "coalition",
+                "Met at the annual conference" if i % 5 == 0 else "",
+            ]
+        )  # fmt: skip
+    return rows
+
+
+def write_csv(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADERS)
+        writer.writerows(rows)
+
+
+def write_xlsx(path: Path, rows: list[list[str]]) -> None:
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Members")
+    ws.append(HEADERS)
+    for row in rows:
+        ws.append(row)
+    wb.save(path)
+
+
+def write_vcf(path: Path, n: int) -> None:
+    orgs = organisations(max(n // 20, 1), seed=3)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        for i, p in enumerate(people(n, orgs, seed=5)):
+            handle.write(
+                "BEGIN:VCARD\r\nVERSION:3.0\r\n"
+                f"N:{p.family};{p.given};;;\r\nFN:{p.given} {p.family}\r\n"
+                f"ORG:{p.org.name}\r\nTITLE:{p.role}\r\n"
+                f"item1.EMAIL;type=INTERNET;type=pref:{p.email}\r\nitem1.X-ABLabel:_$!<Work>!$_\r\n"
+                f"TEL;type=CELL:{p.phone}\r\nCATEGORIES:coalition\r\n"
+                f"NOTE:Card {i}\\, imported for the benchmark\r\nEND:VCARD\r\n"
+            )
+
+
+CHILD = """
+import json, resource, sys, time
+from coalition.store.database import open_database
+from coalition.domain.audit import work
+from coalition.domain.imports import apply_plan, plan_import
+from coalition.interchange.importer import open_source, options_for
+
+file, db_path = sys.argv[1], sys.argv[2]
+t0 = time.perf_counter()
+source = open_source(file)
+t1 = time.perf_counter()
+db = open_database(db_path)
+with db.read_session() as s:
+    plan = plan_import(s, source.records, options_for(source))
+t2 = time.perf_counter()
+with work(db, "bench") as w:
+    batch = apply_plan(w, plan)
+t3 = time.perf_counter()
+print(json.dumps({"read": t1 - t0, "plan": t2 - t1, "apply": t3 - t2, "total": t3 - t0,
+                  "records": len(source.records), "counts": batch.counts,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run_import(file: Path, tmp: Path) -> dict[str, object]:
+    db = tmp / f"{file.stem}-{file.suffix[1:]}.db"
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(file), str(db)], capture_output=True, text=True
+    )
+    if out.returncode != 0:
+        raise SystemExit(out.stderr)
+    return json.loads(out.stdout)
+
+
+def timed(command: list[str]) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    subprocess.run(command, check=True, capture_output=True)
+    seconds = time.perf_counter() - t0
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return seconds, rss
+
+
+def openpyxl_pass(path: Path) -> float:
+    code = (
+        "import sys, openpyxl\n"
+        "wb = openpyxl.load_workbook(sys.argv[1], read_only=True)\n"
+        "n = sum(1 for _ in wb.active.iter_rows(values_only=True))\n"
+    )
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True)
+    return time.perf_counter() - t0
+
+
+def vobject_parse(path: Path) -> float:
+    code = (
+        "import sys, vobject\n"
+        "n = sum(1 for _ in vobject.readComponents(open(sys.argv[1], encoding='utf-8')))\n"
+    )
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code, str(path)], check=True)
+    return time.perf_counter() - t0
+
+
+def report(label: str, result: dict[str, object]) -> None:
+    total = float(result["total"])  # type: ignore[arg-type]
+    records = int(result["records"])  # type: ignore[call-overload]
+    print(
+        f"{label:6} {records:>7,} records in {total:6.2f} s ({records / total:>9,.0f} rows/s; "
+        f"read {result['read']:.2f}, plan {result['plan']:.2f}, apply {result['apply']:.2f}) "
+        f"peak RSS {result['rss_mb']:.0f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--cards", type=int, default=10_000)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        rows = make_rows(args.rows)
+        csv_path, xlsx_path, vcf_path = tmp / "members.csv", tmp / "members.xlsx", tmp / "cards.vcf"
+        write_csv(csv_path, rows)
+        write_xlsx(xlsx_path, rows)
+        write_vcf(vcf_path, args.cards)
+        del rows
+
+        csv_result = run_import(csv_path, tmp)
+        report("csv", csv_result)
+        sqlite_utils = Path(sys.executable).with_name("sqlite-utils")
+        if sqlite_utils.exists():
+            seconds, _ = timed(
+                [str(sqlite_utils), "insert", str(tmp / "su.db"), "rows", str(csv_path), "--csv"]
+            )
+            ratio = float(csv_result["total"]) / seconds  # type: ignore[arg-type]
+            print(
+                f"       sqlite-utils insert of the same CSV: {seconds:.2f} s -> ours is {ratio:.2f}x (target < 0.6x)"
+            )
+        else:
+            print("       sqlite-utils not installed (pip install -e '.[bench]'): no comparison")
+
+        xlsx_result = run_import(xlsx_path, tmp)
+        report("xlsx", xlsx_result)
+        bare = openpyxl_pass(xlsx_path)
+        ratio = float(xlsx_result["total"]) / bare  # type: ignore[arg-type]
+        print(
+            f"       openpyxl read_only bare pass: {bare:.2f} s -> ours is {ratio:.2f}x (target < 0.5x)"
+        )
+
+        vcf_result = run_import(vcf_path, tmp)
+        report("vcf", vcf_result)
+        parse = vobject_parse(vcf_path)
+        ratio = float(vcf_result["total"]) / parse  # type: ignore[arg-type]
+        print(
+            f"       vobject parsing the same cards: {parse:.2f} s -> ours is {ratio:.2f}x (target <= 1x)"
+        )
+        worst = max(float(r["rss_mb"]) for r in (csv_result, xlsx_result, vcf_result))  # type: ignore[arg-type]
+        print(f"peak RSS of the three imports: {worst:.0f} MB (target < 300 MB)")
+
+
+if __name__ == "__main__":
+    main()
