@@ -23,12 +23,16 @@ CHILD = textwrap.dedent(
     import os, signal, sys
     from coalition.store.database import open_database
     from coalition.domain.audit import work
-    from coalition.domain.imports import ContactRecord, ImportOptions, OrganisationRecord, apply_plan, plan_import
+    from coalition.domain.imports import (
+        ContactRecord, ImportOptions, OrganisationRecord, apply_plan, plan_import,
+    )
 
     path, stage, at = sys.argv[1], sys.argv[2], int(sys.argv[3])
     records = []
     for i in range(5000):
-        r = ContactRecord(source=f"row {i + 2}", full_name=f"Person {i}", emails=[(f"p{i}@example.org", None)])
+        r = ContactRecord(
+            source=f"row {i + 2}", full_name=f"Person {i}", emails=[(f"p{i}@example.org", None)]
+        )
         r.organisation = OrganisationRecord(name=f"Organisation {i % 400}")
         records.append(r)
     db = open_database(path)
