@@ -7,6 +7,7 @@ CORE = [
     "coalition.store.models",
     "coalition.store.database",
     "coalition.store.search",
+    "coalition.store.bulk",
     "coalition.domain.values",
     "coalition.domain.audit",
     "coalition.domain.people",

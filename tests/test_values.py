@@ -126,3 +126,30 @@ def test_full_names_are_split(
 ) -> None:
     name = split_full_name(full)
     assert (name.honorific, name.given_name, name.family_name) == (honorific, given, family)
+
+
+def test_fast_email_path_agrees_with_email_validator() -> None:
+    from email_validator import EmailNotValidError, validate_email
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    atom = st.text(alphabet="abcXYZ019.-_+!'=", min_size=0, max_size=12)
+    domains = st.sampled_from(
+        ["example.org", "Example.NET", "sub.example.com", "exämple.org", "-bad.example.org",
+         "example", "localhost", "xn--mller-kva.example", "a..b.example.org", "example.org."]
+    )  # fmt: skip
+
+    @settings(max_examples=400, deadline=None)
+    @given(atom, domains)
+    def agree(local: str, domain: str) -> None:
+        address = f"{local}@{domain}"
+        ours = check_email(address)
+        try:
+            theirs = validate_email(address, check_deliverability=False).normalized
+        except EmailNotValidError:
+            theirs = None
+        assert ours.valid == (theirs is not None), address
+        if theirs is not None:
+            assert ours.address == theirs
+
+    agree()

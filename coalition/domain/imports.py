@@ -47,6 +47,7 @@ from coalition.domain.values import (
 )
 from coalition.errors import CoalitionError, InvalidValue, NotFound
 from coalition.store import search
+from coalition.store.bulk import bulk_insert
 from coalition.store.models import (
     MEMBERSHIPS,
     ORGANISATION_KINDS,
@@ -607,8 +608,7 @@ def _next_id(session: Session, table: Any) -> int:
 
 
 def _executemany(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), CHUNK * 5):
-        session.execute(insert(table), rows[start : start + CHUNK * 5])
+    bulk_insert(session, table, rows)
 
 
 def _display_name(
@@ -682,7 +682,15 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     tag_cache: dict[str, Tag] = {t.key: t for t in batch_tags}
     session.flush()
 
-    def tag_ids(names: Iterable[str]) -> list[int]:
+    tag_id_cache: dict[tuple[str, ...], list[int]] = {}
+
+    def tag_ids(names: Sequence[str]) -> list[int]:
+        key = tuple(names)
+        if key not in tag_id_cache:
+            tag_id_cache[key] = _tag_ids(names)
+        return tag_id_cache[key]
+
+    def _tag_ids(names: Sequence[str]) -> list[int]:
         wanted = [n for n in names if fold(n) not in tag_cache]
         for tag in people.get_tags(session, wanted):
             tag_cache[tag.key] = tag

@@ -1,0 +1,79 @@
+"""Bulk inserts for imports: straight to the driver's executemany on SQLite.
+
+SQLAlchemy's Core ``insert()`` with a list of dicts runs every value through
+its type processors and statement bookkeeping; for 100,000 contacts plus their
+emails, phones and audit rows that is seconds of pure Python. On SQLite the
+rows go to ``cursor.executemany`` as tuples instead, with values converted
+here exactly as SQLAlchemy stores them (DateTime as "YYYY-MM-DD HH:MM:SS.ffffff",
+Date as ISO, JSON as text, booleans as 0/1). Other databases take the Core path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, Table, insert
+from sqlalchemy.orm import Session
+
+CHUNK = 10_000
+
+
+def _datetime(value: dt.datetime | None) -> str | None:
+    return None if value is None else value.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def _date(value: dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _bool(value: bool | None) -> int | None:
+    return None if value is None else int(value)
+
+
+def _json(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _converter(column: Any) -> Any:
+    """How SQLAlchemy would store this column's values; None when as is."""
+    kind = column.type
+    if isinstance(kind, JSON):
+        return _json
+    if isinstance(kind, DateTime):
+        return _datetime
+    if isinstance(kind, Date):
+        return _date
+    if isinstance(kind, Boolean):
+        return _bool
+    return None
+
+
+def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts keyed by column name) into ``table`` in the session's transaction."""
+    if not rows:
+        return
+    if session.get_bind().dialect.name != "sqlite":
+        for start in range(0, len(rows), CHUNK):
+            session.execute(insert(table), list(rows[start : start + CHUNK]))
+        return
+    names = list(rows[0].keys())
+    columns = [table.c[name] for name in names]
+    converters = [_converter(c) for c in columns]
+    placeholders = ", ".join("?" for _ in names)
+    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
+    cursor = session.connection().connection.cursor()
+    try:
+        for start in range(0, len(rows), CHUNK):
+            batch = [
+                [
+                    convert(row[name]) if convert else row[name]
+                    for name, convert in zip(names, converters, strict=True)
+                ]
+                for row in rows[start : start + CHUNK]
+            ]
+            cursor.executemany(sql, batch)
+    finally:
+        cursor.close()
