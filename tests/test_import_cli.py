@@ -1,0 +1,206 @@
+"""`coalition import` on real files: the samples, files real programs write, bad input."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import ok
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "imports"
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def contacts(run: Any) -> list[dict[str, Any]]:
+    return json.loads(ok(run("contact", "list", "--format", "json")).stdout)
+
+
+def test_sample_member_spreadsheet(run: Any, tmp_path: Path) -> None:
+    report = tmp_path / "report.csv"
+    result = ok(
+        run(
+            "import",
+            str(SAMPLES / "coalition-members.xlsx"),
+            "--report",
+            str(report),
+            "--tag",
+            "members",
+        )
+    )
+    assert "header found on row 3" in result.stderr
+    people = {c["display_name"]: c for c in contacts(run)}
+    assert len(people) == 11, "the organisation-only row makes no person"
+    emilie = people["Émilie Müller"]
+    assert emilie["organisation"] == "Missing Children Europe"
+    assert emilie["phones"][0]["number"] == "3225550101", "a number cell is not 3.2e9"
+    assert (
+        people["Lena Schneider"]["organisation_id"] == people["Jürgen Fischer"]["organisation_id"]
+    )
+    orgs = json.loads(ok(run("org", "list", "--format", "json")).stdout)
+    assert len(orgs) == 11, "Kinderschutz Beispiel e.V. and eV are one organisation"
+    assert {o["country"] for o in orgs} >= {"BE", "DE", "ES", "PL", "GR"}
+    rows = list(csv.DictReader(report.open(encoding="utf-8")))
+    assert len(rows) == 12
+    assert {r["action"] for r in rows} == {"create", "organisation"}
+
+
+def test_sample_signon_form_sets_statuses(run: Any, tmp_path: Path) -> None:
+    ok(run("campaign", "add", "csam-2022"))
+    report = tmp_path / "form.csv"
+    result = ok(
+        run(
+            "import",
+            str(SAMPLES / "signon-form.csv"),
+            "--campaign",
+            "csam-2022",
+            "--report",
+            str(report),
+        )
+    )
+    assert "invalid emails kept" in result.stderr
+    signons = {
+        s["organisation"]: s
+        for s in json.loads(ok(run("signon", "list", "csam-2022", "--format", "json")).stdout)
+    }
+    assert signons["Enfance & Numérique"]["status"] == "signed"
+    assert signons["Enfance & Numérique"]["display_name"] == "Enfance & Numérique (Paris)"
+    assert signons["Fundacja Przykład"]["status"] == "signed"
+    assert signons["Genitori Digitali"]["status"] == "considering"
+    assert signons["Gyermekvédelmi Egyesület"]["status"] == "declined"
+    sam = next(c for c in contacts(run) if c["display_name"] == "Sam Example")
+    assert sam["emails"][0] == {
+        "address": "not-an-address",
+        "label": None,
+        "primary": True,
+        "valid": False,
+        "invalid_reason": sam["emails"][0]["invalid_reason"],
+    }
+    rows = list(csv.DictReader(report.open(encoding="utf-8")))
+    assert any("marked invalid" in r["warnings"] for r in rows)
+
+
+def test_sample_address_book_merges_with_existing(run: Any) -> None:
+    ok(run("import", str(SAMPLES / "coalition-members.xlsx")))
+    result = ok(run("import", str(SAMPLES / "address-book.vcf"), "--on-duplicate", "merge"))
+    assert "1 merged" in result.stderr
+    daan = next(c for c in contacts(run) if c["display_name"] == "Daan de Vries")
+    assert [e["address"] for e in daan["emails"]] == [
+        "daan.devries@example.net",
+        "daan@example.net",
+    ]
+    claire = next(c for c in contacts(run) if c["display_name"] == "Claire Bonneau")
+    assert claire["honorific"] == "Mme" and claire["city"] == "Paris"
+    assert claire["emails"][0]["label"] == "work"
+
+
+def test_dry_run_changes_nothing_and_the_same_file_is_refused(run: Any, db_path: Path) -> None:
+    before = sha(db_path)
+    result = ok(run("import", str(SAMPLES / "signon-form.csv"), "--dry-run"))
+    assert "Dry run: nothing was changed." in result.stderr
+    assert sha(db_path) == before
+    ok(run("import", str(SAMPLES / "signon-form.csv")))
+    again = run("import", str(SAMPLES / "signon-form.csv"))
+    assert again.exit_code == 1 and "already imported" in again.stderr
+    ok(run("import", str(SAMPLES / "signon-form.csv"), "--force"))
+
+
+def test_undo_from_the_command_line(run: Any) -> None:
+    ok(run("import", str(SAMPLES / "address-book.vcf")))
+    batches = json.loads(ok(run("imports", "list", "--format", "json")).stdout)
+    assert batches[0]["counts"]["create"] == 3
+    ok(run("imports", "undo", str(batches[0]["id"]), "--yes"))
+    assert contacts(run) == []
+    assert json.loads(ok(run("imports", "list", "--format", "json")).stdout)[0]["undone_at"]
+
+
+def test_show_mapping_round_trips_through_a_mapping_file(run: Any, tmp_path: Path) -> None:
+    source = tmp_path / "odd.csv"
+    source.write_text("Wer,Kontakt,Verband\nAnna Nowak,anna@example.org,Alpha\n", encoding="utf-8")
+    shown = ok(run("import", str(source), "--show-mapping")).stdout
+    assert '"Kontakt" = "ignore"' in shown
+    mapping = tmp_path / "mapping.toml"
+    mapping.write_text(
+        shown.replace('"Wer" = "ignore"', '"Wer" = "full_name"')
+        .replace('"Kontakt" = "ignore"', '"Kontakt" = "email"')
+        .replace('"Verband" = "ignore"', '"Verband" = "organisation"'),
+        encoding="utf-8",
+    )
+    ok(run("import", str(source), "--mapping", str(mapping)))
+    (anna,) = contacts(run)
+    assert (anna["display_name"], anna["emails"][0]["address"], anna["organisation"]) == (
+        "Anna Nowak",
+        "anna@example.org",
+        "Alpha",
+    )
+
+
+def _xlsx_bytes() -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Name", "Email"])
+    ws.append(["Anna Nowak", "anna@example.org"])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def _zip_bomb(path: Path) -> None:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"\0" * (1200 * 1024 * 1024))
+
+
+def _entity_bomb(path: Path) -> None:
+    good = zipfile.ZipFile(io.BytesIO(_xlsx_bytes()))
+    bomb = (
+        '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+        '<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">'
+        '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
+        '<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol3;</t></is></c></row>'
+        "</sheetData></worksheet>"
+    )
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for item in good.infolist():
+            data = bomb.encode() if item.filename == "xl/worksheets/sheet1.xml" else good.read(item)
+            z.writestr(item.filename, data)
+
+
+BAD_INPUT = {
+    "empty.csv": lambda p: p.write_bytes(b""),
+    "binary.csv": lambda p: p.write_bytes(bytes(range(256)) * 64),
+    "truncated.xlsx": lambda p: p.write_bytes(_xlsx_bytes()[:1500]),
+    "empty.vcf": lambda p: p.write_bytes(b""),
+    "bomb.xlsx": _zip_bomb,
+    "entities.xlsx": _entity_bomb,
+    "notes.pdf": lambda p: p.write_bytes(b"%PDF-1.4\n"),
+    "missing.csv": lambda p: None,
+}
+
+
+@pytest.mark.parametrize("name", sorted(BAD_INPUT))
+def test_bad_input_is_one_sentence_exit_1_and_the_database_is_untouched(
+    run: Any, db_path: Path, tmp_path: Path, name: str
+) -> None:
+    ok(run("org", "add", "Alpha"))
+    path = tmp_path / name
+    BAD_INPUT[name](path)
+    before = sha(db_path)
+    result = run("import", str(path))
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: ")
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert "Traceback" not in result.output
+    assert sha(db_path) == before
