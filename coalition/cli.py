@@ -111,6 +111,13 @@ def main() -> None:
 # --- output --------------------------------------------------------------------------------
 
 
+def with_options(func: F, options: Sequence[Callable[[Any], Any]]) -> F:
+    """Apply a shared list of click options, first option shown first."""
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
 def format_option(func: F) -> F:
     return click.option(
         "--format",
@@ -277,9 +284,7 @@ def org_field_options(func: F) -> F:
             "--allow-duplicate", is_flag=True, help="Accept a name that is already in use."
         ),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return with_options(func, options)
 
 
 @org.command("add")
@@ -500,9 +505,7 @@ def contact_field_options(func: F) -> F:
             help="Accept an email address another contact already has.",
         ),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return with_options(func, options)
 
 
 def _report_contact(result: Any, verb: str) -> None:
@@ -756,9 +759,7 @@ def campaign_field_options(func: F) -> F:
         click.option("--target", type=click.IntRange(min=0), help="Signatories hoped for."),
         click.option("--state", "campaign_state", help="draft, open or closed."),
     ]
-    for option in reversed(options):
-        func = option(func)
-    return func
+    return with_options(func, options)
 
 
 @campaign.command("add")

@@ -72,14 +72,7 @@ class OrganisationIndex:
         self.keys: list[str] = []
         self.ids: list[int] = []
         for org_id, name, website in rows:
-            key = organisation_key(name)
-            if key and key not in self.by_key:
-                self.by_key[key] = org_id
-                self.keys.append(key)
-                self.ids.append(org_id)
-            domain = website_domain(website)
-            if domain and domain not in self.by_domain:
-                self.by_domain[domain] = org_id
+            self.add(org_id, name, website)
 
     def add(self, org_id: int, name: str, website: str | None) -> None:
         key = organisation_key(name)

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Date, DateTime, delete, func, insert, or_, select
+from sqlalchemy import Date, DateTime, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from coalition.domain import people
@@ -294,13 +294,13 @@ def _normalise(row: PlannedRow) -> None:
         try:
             r.country = country_code(r.country)
         except InvalidValue as exc:
-            _keep_invalid(row, "Country", r.country, str(exc))
+            _keep_invalid(row, "Country", r.country or "", str(exc))
             r.country = None
     if r.language:
         try:
             r.language = language_code(r.language)
         except InvalidValue as exc:
-            _keep_invalid(row, "Language", r.language, str(exc))
+            _keep_invalid(row, "Language", r.language or "", str(exc))
             r.language = None
     seen: set[str] = set()
     for address, label in r.emails:
@@ -362,12 +362,12 @@ def _normalise(row: PlannedRow) -> None:
     for number, label in r.phones:
         if not number or not str(number).strip():
             continue
-        checked = check_phone(str(number), region)
-        key = checked.e164 or checked.number
+        phone = check_phone(str(number), region)
+        key = phone.e164 or phone.number
         if key in numbers:
             continue
         numbers.add(key)
-        row.phones.append((checked.number, checked.e164, clean(label)))
+        row.phones.append((phone.number, phone.e164, clean(label)))
 
 
 def _append(text: str | None, line: str) -> str:
@@ -456,11 +456,11 @@ def plan_import(
             )
         ):
             existing_by_name.setdefault((key, org_id), cid)
-    ids_given = {row.record.id for row in rows if row.record.id is not None}
-    known_ids = set()
+    ids_given = sorted({row.record.id for row in rows if row.record.id is not None})
+    known_ids: set[int] = set()
     for start in range(0, len(ids_given), 900):
-        chunk = sorted(ids_given)[start : start + 900]
-        known_ids.update(session.scalars(select(Contact.id).where(Contact.id.in_(chunk))))
+        id_chunk = ids_given[start : start + 900]
+        known_ids.update(session.scalars(select(Contact.id).where(Contact.id.in_(id_chunk))))
 
     first_by_email: dict[str, PlannedRow] = {}
     for row in rows:
@@ -703,7 +703,8 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     # 1. New organisations.
     org_ids: dict[str, int] = {}
     next_org = _next_id(session, Organisation.__table__)
-    org_rows, org_tag_rows = [], []
+    org_rows: list[dict[str, Any]] = []
+    org_tag_rows: list[dict[str, Any]] = []
     for key, org in plan.new_organisations.items():
         if not any(r.writes and r.org_key == key for r in plan.rows):
             continue
@@ -745,7 +746,10 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     # 2. New contacts, with their emails, phones and tags.
     creates = [r for r in plan.rows if r.action == "create"]
     next_contact = _next_id(session, Contact.__table__)
-    contact_rows, email_rows, phone_rows, link_rows = [], [], [], []
+    contact_rows: list[dict[str, Any]] = []
+    email_rows: list[dict[str, Any]] = []
+    phone_rows: list[dict[str, Any]] = []
+    link_rows: list[dict[str, Any]] = []
     created_contact_ids = []
     for i, row in enumerate(creates, 1):
         r = row.record
@@ -836,10 +840,10 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         contact = session.get(Contact, row.contact_id)
         if contact is None:
             continue
-        before = _raw_snapshot(contact)
-        before["tags"] = [t.id for t in contact.tags]
+        saved = _raw_snapshot(contact)
+        saved["tags"] = [t.id for t in contact.tags]
         session.add(
-            ImportChange(batch_id=bid, entity="contact", entity_id=contact.id, before=before)
+            ImportChange(batch_id=bid, entity="contact", entity_id=contact.id, before=saved)
         )
         audit_before = people._contact_snapshot(contact)
         _update_contact(contact, row, overwrite=row.action == "update", batch_id=bid)
@@ -896,7 +900,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
                 session.add(signon)
                 session.flush()
                 existing[row.org_id] = signon
-                before = None
+                before: dict[str, Any] | None = None
             else:
                 before = {
                     "status": signon.status,

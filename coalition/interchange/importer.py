@@ -239,7 +239,7 @@ def _split_multi(value: str, *, phone: bool = False) -> list[str]:
     """Google writes several values in one cell separated by " ::: "."""
     parts = [p.strip() for p in value.split(":::")]
     if not phone:
-        expanded = []
+        expanded: list[str] = []
         for part in parts:
             expanded.extend(p.strip() for p in part.replace(";", ",").split(",") if "@" in p)
         parts = expanded or parts

@@ -16,6 +16,7 @@ reads one back and overrides or completes the detection.
 from __future__ import annotations
 
 import json
+import os
 import re
 import tomllib
 from collections.abc import Sequence
@@ -417,7 +418,9 @@ def guess_from_values(mapping: Mapping, sample: Sequence[Sequence[str]]) -> None
         mapping.source[index] = "guessed from position"
 
 
-def load_mapping_file(path: str | Path, headers: Sequence[str]) -> dict[int, str | None]:
+def load_mapping_file(
+    path: str | os.PathLike[str], headers: Sequence[str]
+) -> dict[int, str | None]:
     """Read a TOML mapping (``[columns]`` header = field) into column overrides."""
     file = Path(path)
     try:
