@@ -705,8 +705,9 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     next_org = _next_id(session, Organisation.__table__)
     org_rows: list[dict[str, Any]] = []
     org_tag_rows: list[dict[str, Any]] = []
+    used_keys = {r.org_key for r in plan.rows if r.writes and r.org_key}
     for key, org in plan.new_organisations.items():
-        if not any(r.writes and r.org_key == key for r in plan.rows):
+        if key not in used_keys:
             continue
         oid = next_org
         next_org += 1

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from functools import lru_cache
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 CHUNK = 10_000
 
 
+@lru_cache(maxsize=64)  # an import stamps every row with the same time
 def _datetime(value: dt.datetime | None) -> str | None:
     return None if value is None else value.strftime("%Y-%m-%d %H:%M:%S.%f")
 
