@@ -1230,7 +1230,12 @@ def import_cmd(
     from coalition.domain import imports
     from coalition.interchange import importer
 
-    sources = [importer.open_source(f, sheet=sheet, mapping_file=mapping_file) for f in files]
+    sources = [
+        importer.open_source(
+            f, sheet=sheet, mapping_file=mapping_file, require_people=not show_mapping
+        )
+        for f in files
+    ]
     if show_mapping:
         for source in sources:
             if source.mapping is None:

@@ -368,6 +368,28 @@ def _normalise(row: PlannedRow) -> None:
             continue
         numbers.add(key)
         row.phones.append((phone.number, phone.e164, clean(label)))
+    _generic_email_to_organisation(row)
+
+
+ROLE_MAILBOXES = {
+    "info", "contact", "office", "secretariat", "secretary", "admin", "hello", "mail", "post",
+    "press", "media", "general", "enquiries", "inquiries", "team", "bureau", "kontakt", "buero",
+    "sekretariat", "secretaria", "segreteria", "biuro", "informacion", "info.be", "membership",
+}  # fmt: skip
+
+
+def _generic_email_to_organisation(row: PlannedRow) -> None:
+    """A row naming only an organisation and info@… describes the organisation, not a person."""
+    r = row.record
+    if r.organisation is None or r.given_name or r.family_name or r.display_name:
+        return
+    if not row.emails or any(
+        e[0].split("@")[0].casefold() not in ROLE_MAILBOXES or not e[3] for e in row.emails
+    ):
+        return
+    if not r.organisation.email:
+        r.organisation.email = row.emails[0][0]
+    row.emails = []
 
 
 def _append(text: str | None, line: str) -> str:

@@ -75,7 +75,10 @@ def open_source(
     *,
     sheet: str | None = None,
     mapping_file: str | os.PathLike[str] | None = None,
+    require_people: bool = True,
 ) -> Source:
+    """Open a file for import. ``require_people=False`` (for --show-mapping) accepts a
+    spreadsheet in which no column was recognised yet."""
     file = Path(path)
     if not file.exists():
         raise FileProblem(f"{file} does not exist.")
@@ -87,11 +90,16 @@ def open_source(
     sha = file_sha256(file)
     if kind == "vcf":
         return _open_vcards(file, sha)
-    return _open_table(file, kind, sha, sheet, mapping_file)
+    return _open_table(file, kind, sha, sheet, mapping_file, require_people)
 
 
 def _open_table(
-    file: Path, kind: str, sha: str, sheet: str | None, mapping_file: str | os.PathLike[str] | None
+    file: Path,
+    kind: str,
+    sha: str,
+    sheet: str | None,
+    mapping_file: str | os.PathLike[str] | None,
+    require_people: bool,
 ) -> Source:
     from coalition.interchange.tabular import open_table
 
@@ -115,10 +123,8 @@ def _open_table(
             notes.append(f"header found on row {table.header_row}")
     if mapping_file is not None:
         apply_overrides(mapping, load_mapping_file(mapping_file, mapping.headers))
-    if not any(
-        mapping.has(f)
-        for f in ("email", "full_name", "given_name", "family_name", "organisation", "display_name")
-    ):
+    people_fields = ("email", "full_name", "given_name", "family_name", "organisation")
+    if require_people and not any(mapping.has(f) for f in (*people_fields, "display_name")):
         raise FileProblem(
             f"{file.name}: no column holds names, emails or organisations "
             f"(headers: {', '.join(mapping.headers[:8]) or 'none'}). "
@@ -272,9 +278,9 @@ def record_from_vcard(card: object) -> ContactRecord:
     record.language = getattr(c, "language", None) or None
     record.tags = list(getattr(c, "categories", []) or [])
     for email in getattr(c, "emails", []) or []:
-        record.emails.append((email.address, email.label or _label(email.types)))
+        record.emails.append((email.address, _clean_label(email.label) or _label(email.types)))
     for phone in getattr(c, "phones", []) or []:
-        record.phones.append((phone.number, phone.label or _label(phone.types)))
+        record.phones.append((phone.number, _clean_label(phone.label) or _label(phone.types)))
     addresses = getattr(c, "addresses", []) or []
     if addresses:
         a = addresses[0]
@@ -288,6 +294,19 @@ def record_from_vcard(card: object) -> ContactRecord:
             name=organisation, website=urls[0] if urls else None
         )
     return record
+
+
+_COMMON_LABELS = {"work", "home", "mobile", "cell", "other", "fax", "main", "iphone", "pager"}
+
+
+def _clean_label(label: str | None) -> str | None:
+    """Apple's "Work" and a TYPE's "work" are one label; custom labels stay as written."""
+    if not label:
+        return None
+    folded = label.strip().casefold()
+    if folded in _COMMON_LABELS:
+        return "mobile" if folded == "cell" else folded
+    return label.strip()
 
 
 def _label(types: list[str]) -> str | None:
