@@ -204,3 +204,90 @@ def test_bad_input_is_one_sentence_exit_1_and_the_database_is_untouched(
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
     assert "Traceback" not in result.output
     assert sha(db_path) == before
+
+
+def test_european_excel_csv(run: Any, tmp_path: Path) -> None:
+    """Excel 2016 (German/French locale) "CSV (Trennzeichen-getrennt)": semicolons, cp1252."""
+    path = tmp_path / "mitglieder.csv"
+    text = (
+        "Organisation;Vorname;Nachname;E-Mail;Telefon;Land;Funktion\r\n"
+        "Kinderschutz Beispiel e.V.;Jürgen;Weiß;juergen.weiss@example.org;030 5550 1234;Deutschland;Geschäftsführer\r\n"
+        "Réseau Enfance Protégée asbl;Noémie;Lefèvre;noemie@example.net;+32 4 555 01 23;BE;Chargée de plaidoyer\r\n"
+    )
+    path.write_bytes(text.encode("cp1252"))
+    result = ok(run("import", str(path)))
+    assert "cp1252" in result.stderr or "windows-1252" in result.stderr
+    people = {c["display_name"]: c for c in contacts(run)}
+    assert people["Jürgen Weiß"]["role"] == "Geschäftsführer"
+    assert people["Noémie Lefèvre"]["organisation"] == "Réseau Enfance Protégée asbl"
+    assert people["Noémie Lefèvre"]["phones"][0]["e164"] == "+3245550123"
+    orgs = {o["name"]: o for o in json.loads(ok(run("org", "list", "--format", "json")).stdout)}
+    assert orgs["Kinderschutz Beispiel e.V."]["country"] is None, "'Deutschland' is kept in notes"
+    assert "Deutschland" in (orgs["Kinderschutz Beispiel e.V."]["notes"] or "")
+
+
+def test_outlook_csv_export(run: Any, tmp_path: Path) -> None:
+    """Outlook 2016 File > Export > Comma Separated Values (UTF-8 with BOM, CRLF)."""
+    path = tmp_path / "outlook.csv"
+    header = (
+        '"Title","First Name","Middle Name","Last Name","Suffix","Company","Department",'
+        '"Job Title","Business Street","Business City","Business State","Business Postal Code",'
+        '"Business Country/Region","Business Phone","Mobile Phone","E-mail Address",'
+        '"E-mail Display Name","E-mail 2 Address","Notes","Categories","Web Page"'
+    )
+    row = (
+        '"Ms","Giulia","","Rossi","","Associazione Bambini Sicuri","Advocacy",'
+        '"Responsabile advocacy","Via Esempio 1","Roma","","00100","Italy","+39 06 555 0123",'
+        '"+39 347 555 0123","giulia.rossi@example.org","Giulia Rossi (giulia.rossi@example.org)",'
+        '"g.rossi@example.net","Met in Brussels","Partners;Italy",""'
+    )
+    path.write_bytes(("\ufeff" + header + "\r\n" + row + "\r\n").encode("utf-8"))
+    ok(run("import", str(path)))
+    (giulia,) = contacts(run)
+    assert giulia["honorific"] == "Ms"
+    assert giulia["organisation"] == "Associazione Bambini Sicuri"
+    assert [e["address"] for e in giulia["emails"]] == [
+        "giulia.rossi@example.org",
+        "g.rossi@example.net",
+    ]
+    assert [(p["label"], p["e164"]) for p in giulia["phones"]] == [
+        ("work", "+39065550123"),
+        ("mobile", "+393475550123"),
+    ]
+    assert giulia["country"] == "IT" and giulia["city"] == "Roma"
+    assert sorted(giulia["tags"]) == ["Italy", "Partners"]
+
+
+def test_google_contacts_csv_export(run: Any, tmp_path: Path) -> None:
+    """contacts.google.com > Export > Google CSV: "::: " joins several values in a cell."""
+    path = tmp_path / "google.csv"
+    path.write_text(
+        "Name,Given Name,Family Name,Group Membership,E-mail 1 - Type,E-mail 1 - Value,"
+        "Phone 1 - Type,Phone 1 - Value,Organization 1 - Name,Organization 1 - Title\n"
+        "Zofia Kowalska,Zofia,Kowalska,* myContacts ::: Coalition,* Work,"
+        "zofia@example.org ::: z.kowalska@example.net,Mobile,+48 601 555 012,"
+        "Fundacja Przykład,Koordynatorka\n",
+        encoding="utf-8",
+    )
+    ok(run("import", str(path)))
+    (zofia,) = contacts(run)
+    assert [e["address"] for e in zofia["emails"]] == [
+        "zofia@example.org",
+        "z.kowalska@example.net",
+    ]
+    assert zofia["emails"][0]["label"] == "work"
+    assert zofia["phones"][0]["e164"] == "+48601555012"
+    assert zofia["organisation"] == "Fundacja Przykład" and zofia["role"] == "Koordynatorka"
+
+
+def test_csv_without_a_header_row(run: Any, tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    path.write_text(
+        "Anna Nowak,anna@example.org,Alpha Foundation\nBert Example,bert@example.net,Beta Network\n",
+        encoding="utf-8",
+    )
+    result = ok(run("import", str(path)))
+    assert "no header row" in result.stderr
+    people = {c["display_name"]: c for c in contacts(run)}
+    assert people["Anna Nowak"]["emails"][0]["address"] == "anna@example.org"
+    assert people["Bert Example"]["organisation"] == "Beta Network"
