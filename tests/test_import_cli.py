@@ -211,8 +211,10 @@ def test_european_excel_csv(run: Any, tmp_path: Path) -> None:
     path = tmp_path / "mitglieder.csv"
     text = (
         "Organisation;Vorname;Nachname;E-Mail;Telefon;Land;Funktion\r\n"
-        "Kinderschutz Beispiel e.V.;Jürgen;Weiß;juergen.weiss@example.org;030 5550 1234;Deutschland;Geschäftsführer\r\n"
-        "Réseau Enfance Protégée asbl;Noémie;Lefèvre;noemie@example.net;+32 4 555 01 23;BE;Chargée de plaidoyer\r\n"
+        "Kinderschutz Beispiel e.V.;Jürgen;Weiß;juergen.weiss@example.org;030 5550 1234;"
+        "Deutschland;Geschäftsführer\r\n"
+        "Réseau Enfance Protégée asbl;Noémie;Lefèvre;noemie@example.net;+32 4 555 01 23;"
+        "Atlantis;Chargée de plaidoyer\r\n"
     )
     path.write_bytes(text.encode("cp1252"))
     result = ok(run("import", str(path)))
@@ -220,10 +222,11 @@ def test_european_excel_csv(run: Any, tmp_path: Path) -> None:
     people = {c["display_name"]: c for c in contacts(run)}
     assert people["Jürgen Weiß"]["role"] == "Geschäftsführer"
     assert people["Noémie Lefèvre"]["organisation"] == "Réseau Enfance Protégée asbl"
-    assert people["Noémie Lefèvre"]["phones"][0]["e164"] == "+3245550123"
+    assert people["Jürgen Weiß"]["phones"][0]["e164"] == "+493055501234"
     orgs = {o["name"]: o for o in json.loads(ok(run("org", "list", "--format", "json")).stdout)}
-    assert orgs["Kinderschutz Beispiel e.V."]["country"] is None, "'Deutschland' is kept in notes"
-    assert "Deutschland" in (orgs["Kinderschutz Beispiel e.V."]["notes"] or "")
+    assert orgs["Kinderschutz Beispiel e.V."]["country"] == "DE", "country names in German too"
+    assert orgs["Réseau Enfance Protégée asbl"]["country"] is None
+    assert "Atlantis" in (orgs["Réseau Enfance Protégée asbl"]["notes"] or "")
 
 
 def test_outlook_csv_export(run: Any, tmp_path: Path) -> None:
@@ -283,7 +286,8 @@ def test_google_contacts_csv_export(run: Any, tmp_path: Path) -> None:
 def test_csv_without_a_header_row(run: Any, tmp_path: Path) -> None:
     path = tmp_path / "list.csv"
     path.write_text(
-        "Anna Nowak,anna@example.org,Alpha Foundation\nBert Example,bert@example.net,Beta Network\n",
+        "Anna Nowak,anna@example.org,Alpha Foundation\n"
+        "Bert Example,bert@example.net,Beta Network\n",
         encoding="utf-8",
     )
     result = ok(run("import", str(path)))

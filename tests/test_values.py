@@ -73,7 +73,23 @@ def test_phones_that_do_not_parse_are_kept_without_e164(typed: str) -> None:
 
 @pytest.mark.parametrize(
     ("typed", "code"),
-    [("be", "BE"), ("BEL", "BE"), ("Belgium", "BE"), ("germany", "DE"), ("UK", "GB"), ("EL", "GR")],
+    [
+        ("be", "BE"),
+        ("BEL", "BE"),
+        ("Belgium", "BE"),
+        ("germany", "DE"),
+        ("UK", "GB"),
+        ("EL", "GR"),
+        ("Deutschland", "DE"),
+        ("Belgique", "BE"),
+        ("España", "ES"),
+        ("Italia", "IT"),
+        ("Nederland", "NL"),
+        ("Polska", "PL"),
+        ("Włochy", "IT"),
+        ("Österreich", "AT"),
+        ("Ελλάδα", "GR"),
+    ],
 )
 def test_countries(typed: str, code: str) -> None:
     assert country_code(typed) == code

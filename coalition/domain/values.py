@@ -159,11 +159,45 @@ def country_code(text: str | None) -> str | None:
     try:
         country = pycountry.countries.lookup(value)
     except LookupError:
+        localised = _localised_countries().get(fold(value))
+        if localised:
+            return localised
         raise InvalidValue(
             f"'{value}' is not a country; use an ISO 3166 code such as BE, DE or FR, "
             "or the English name."
         ) from None
     return str(country.alpha_2)
+
+
+# Languages of the coalitions this serves; their country names are accepted too.
+COUNTRY_NAME_LANGUAGES = (
+    "de", "fr", "es", "it", "nl", "pl", "pt", "sv", "da", "fi", "el", "cs", "sk", "hu", "ro",
+    "bg", "hr", "sl", "et", "lv", "lt", "ga", "mt",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def _localised_countries() -> dict[str, str]:
+    """Folded country names in European languages ("Deutschland", "Belgique", "Włochy")
+    -> alpha-2, from the ISO 3166 translations that ship with pycountry."""
+    import gettext
+
+    import pycountry
+
+    names: dict[str, str] = {}
+    for language in COUNTRY_NAME_LANGUAGES:
+        try:
+            catalogue = gettext.translation(
+                "iso3166-1", pycountry.LOCALES_DIR, languages=[language]
+            )
+        except OSError:
+            continue
+        for country in pycountry.countries:
+            for attribute in ("name", "common_name", "official_name"):
+                english = getattr(country, attribute, None)
+                if english:
+                    names.setdefault(fold(catalogue.gettext(english)), str(country.alpha_2))
+    return names
 
 
 def country_name(code: str | None) -> str | None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Table, insert
