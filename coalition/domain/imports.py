@@ -846,12 +846,18 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             org_id=row.org_id,
             contact_id=cid,
         )
-        if progress and i % CHUNK == 0:
-            progress("contacts", i, len(creates))
-    _executemany(session, Contact.__table__, contact_rows)
-    _executemany(session, ContactEmail.__table__, email_rows)
-    _executemany(session, ContactPhone.__table__, phone_rows)
-    _executemany(session, contact_tags, link_rows)
+        if i % CHUNK == 0 or i == len(creates):
+            # Written chunk by chunk so memory does not grow with the file.
+            for table, pending in (
+                (Contact.__table__, contact_rows),
+                (ContactEmail.__table__, email_rows),
+                (ContactPhone.__table__, phone_rows),
+                (contact_tags, link_rows),
+            ):
+                _executemany(session, table, pending)
+                pending.clear()
+            if progress:
+                progress("contacts", i, len(creates))
     if progress:
         progress("contacts", len(creates), len(creates))
 

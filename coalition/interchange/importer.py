@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -111,11 +112,13 @@ def _open_table(
         notes.append(f"delimiter {table.delimiter!r}")
     if table.sheet:
         notes.append(f"sheet {table.sheet!r}")
-    rows = list(table.rows())
+    rows = table.rows()
+    sample = list(itertools.islice(rows, 200))
+    rows = itertools.chain(sample, rows)
     if table.headers is None:
-        width = max((len(r.values) for r in rows), default=0)
+        width = max((len(r.values) for r in sample), default=0)
         mapping = positional(width)
-        guess_from_values(mapping, [r.values for r in rows[:50]])
+        guess_from_values(mapping, [r.values for r in sample[:50]])
         notes.append("no header row: columns guessed from their values")
     else:
         mapping = detect(table.headers)
