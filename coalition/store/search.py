@@ -19,9 +19,9 @@ functions.
 
 from __future__ import annotations
 
+import json
 import re
-from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable
 
 from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
@@ -37,7 +37,6 @@ PREFIX = "2 3 4"
 CONTACT_COLUMNS = ("name", "emails", "organisation", "role", "place", "tags")
 ORGANISATION_COLUMNS = ("name", "acronym", "contact", "place", "tags")
 
-CHUNK = 500
 _TERM = re.compile(r"\S+")
 _WORDISH = re.compile(r"\w", re.UNICODE)
 
@@ -93,120 +92,68 @@ def _require_sqlite(session: Session) -> None:
         raise DatabaseError("Full-text search is only available on SQLite databases so far.")
 
 
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    for start in range(0, len(ids), CHUNK):
-        yield ids[start : start + CHUNK]
+def sql_fold(text: str | None) -> str:
+    """``coalition_fold()`` in SQL: registered on every SQLite connection (store.database)."""
+    return fold(text) if text else ""
 
 
-def _in_list(ids: Sequence[int]) -> str:
-    return ",".join(str(int(i)) for i in ids)
+def _both(a: str, b: str) -> str:
+    return f"coalesce({a}, '') || ' ' || coalesce({b}, '')"
 
 
-def _join(values: Iterable[str | None]) -> str:
-    return " ".join(v for v in values if v)
+_NAMES = _both(_both("c.display_name", "c.given_name"), _both("c.family_name", "c.honorific"))
+
+# Documents are built and inserted by one set-based statement per table: no row
+# travels through Python except through coalition_fold(). Ids come as one JSON
+# array, so any number of them is one parameter.
+_CONTACT_DOCUMENTS = f"""
+INSERT INTO {CONTACT_TABLE} (rowid, {", ".join(CONTACT_COLUMNS)})
+SELECT c.id,
+  coalition_fold({_NAMES}),
+  coalition_fold((SELECT group_concat(e.address, ' ') FROM contact_emails e
+                  WHERE e.contact_id = c.id)),
+  coalition_fold({_both("o.name", "o.acronym")}),
+  coalition_fold(c.role),
+  coalition_fold({_both("c.city", "c.country")}),
+  coalition_fold((SELECT group_concat(t.name, ' ') FROM contact_tags ct
+                  JOIN tags t ON t.id = ct.tag_id WHERE ct.contact_id = c.id))
+FROM contacts c LEFT JOIN organisations o ON o.id = c.organisation_id
+WHERE c.id IN (SELECT value FROM json_each(:ids))
+"""
+_ORGANISATION_DOCUMENTS = f"""
+INSERT INTO {ORGANISATION_TABLE} (rowid, {", ".join(ORGANISATION_COLUMNS)})
+SELECT o.id,
+  coalition_fold(o.name),
+  coalition_fold(o.acronym),
+  coalition_fold({_both(_both("o.email", "o.website"), "o.phone")}),
+  coalition_fold({_both("o.city", "o.country")}),
+  coalition_fold((SELECT group_concat(t.name, ' ') FROM organisation_tags ot
+                  JOIN tags t ON t.id = ot.tag_id WHERE ot.organisation_id = o.id))
+FROM organisations o
+WHERE o.id IN (SELECT value FROM json_each(:ids))
+"""
 
 
-def _contact_documents(session: Session, ids: Sequence[int]) -> list[dict[str, object]]:
-    where = _in_list(ids)
-    emails: dict[int, list[str]] = defaultdict(list)
-    for contact_id, address in session.execute(
-        text(f"SELECT contact_id, address FROM contact_emails WHERE contact_id IN ({where})")
-    ):
-        emails[contact_id].append(address)
-    tags: dict[int, list[str]] = defaultdict(list)
-    for contact_id, name in session.execute(
-        text(
-            "SELECT ct.contact_id, t.name FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id "
-            f"WHERE ct.contact_id IN ({where})"
-        )
-    ):
-        tags[contact_id].append(name)
-    rows = session.execute(
-        text(
-            "SELECT c.id, c.display_name, c.given_name, c.family_name, c.honorific, c.role, "
-            "c.city, c.country, o.name, o.acronym "
-            "FROM contacts c LEFT JOIN organisations o ON o.id = c.organisation_id "
-            f"WHERE c.id IN ({where})"
-        )
-    )
-    documents = []
-    for cid, display, given, family, honorific, role, city, country, org, acronym in rows:
-        documents.append(
-            {
-                "rowid": cid,
-                "name": _join([display, given, family, honorific]),
-                "emails": " ".join(emails.get(cid, [])),
-                "organisation": _join([org, acronym]),
-                "role": role or "",
-                "place": _join([city, country]),
-                "tags": " ".join(tags.get(cid, [])),
-            }
-        )
-    return documents
-
-
-def _organisation_documents(session: Session, ids: Sequence[int]) -> list[dict[str, object]]:
-    where = _in_list(ids)
-    tags: dict[int, list[str]] = defaultdict(list)
-    for org_id, name in session.execute(
-        text(
-            "SELECT ot.organisation_id, t.name FROM organisation_tags ot "
-            f"JOIN tags t ON t.id = ot.tag_id WHERE ot.organisation_id IN ({where})"
-        )
-    ):
-        tags[org_id].append(name)
-    rows = session.execute(
-        text(
-            "SELECT id, name, acronym, email, website, phone, city, country "
-            f"FROM organisations WHERE id IN ({where})"
-        )
-    )
-    documents = []
-    for oid, name, acronym, email, website, phone, city, country in rows:
-        documents.append(
-            {
-                "rowid": oid,
-                "name": name or "",
-                "acronym": acronym or "",
-                "contact": _join([email, website, phone]),
-                "place": _join([city, country]),
-                "tags": " ".join(tags.get(oid, [])),
-            }
-        )
-    return documents
-
-
-def _reindex(
-    session: Session,
-    table: str,
-    columns: Sequence[str],
-    ids: Iterable[int],
-    build: object,
-) -> None:
+def _reindex(session: Session, table: str, documents_sql: str, ids: Iterable[int]) -> None:
     _require_sqlite(session)
     id_list = sorted(set(ids))
-    insert = text(
-        f"INSERT INTO {table} (rowid, {', '.join(columns)}) "
-        f"VALUES (:rowid, {', '.join(':' + c for c in columns)})"
+    if not id_list:
+        return
+    payload = {"ids": json.dumps(id_list)}
+    session.execute(
+        text(f"DELETE FROM {table} WHERE rowid IN (SELECT value FROM json_each(:ids))"), payload
     )
-    for chunk in _chunks(id_list):
-        session.execute(text(f"DELETE FROM {table} WHERE rowid IN ({_in_list(chunk)})"))
-        documents = build(session, chunk)  # type: ignore[operator]
-        for document in documents:
-            for column in columns:
-                document[column] = fold(document[column])
-        if documents:
-            session.execute(insert, documents)
+    session.execute(text(documents_sql), payload)
 
 
 def index_contacts(session: Session, ids: Iterable[int]) -> None:
     """Bring the index entries of these contacts up to date (removing deleted ones)."""
-    _reindex(session, CONTACT_TABLE, CONTACT_COLUMNS, ids, _contact_documents)
+    _reindex(session, CONTACT_TABLE, _CONTACT_DOCUMENTS, ids)
 
 
 def index_organisations(session: Session, ids: Iterable[int]) -> None:
     """Bring the index entries of these organisations up to date (removing deleted ones)."""
-    _reindex(session, ORGANISATION_TABLE, ORGANISATION_COLUMNS, ids, _organisation_documents)
+    _reindex(session, ORGANISATION_TABLE, _ORGANISATION_DOCUMENTS, ids)
 
 
 def rebuild(session: Session) -> None:
