@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -167,5 +168,41 @@ def test_fast_email_path_agrees_with_email_validator() -> None:
         assert ours.valid == (theirs is not None), address
         if theirs is not None:
             assert ours.address == theirs
+
+    agree()
+
+
+def test_fast_phone_path_agrees_with_phonenumbers() -> None:
+    import phonenumbers
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from coalition.domain import values
+
+    def reference(number: str) -> str | None:
+        try:
+            parsed = phonenumbers.parse(number, None)
+        except phonenumbers.NumberParseException:
+            return None
+        if not phonenumbers.is_possible_number(parsed):
+            return None
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+    codes = st.sampled_from(sorted(map(str, phonenumbers.COUNTRY_CODE_TO_REGION_CODE)))
+    groups = st.lists(
+        st.text(alphabet="0123456789", min_size=1, max_size=4), min_size=1, max_size=5
+    )
+    separators = st.sampled_from([" ", "-", ".", "/", ""])
+
+    @settings(max_examples=1500, deadline=None)
+    @given(codes, groups, separators, st.randoms(use_true_random=False))
+    def agree(code: str, parts: list[str], sep: str, rnd: Any) -> None:
+        values._CLASS_VERDICTS.clear()
+        first = f"+{code} " + sep.join(parts)
+        # Another number of the same class: same country code, same length.
+        other_parts = ["".join(rnd.choice("0123456789") for _ in p) for p in parts]
+        second = f"+{code} " + sep.join(other_parts)
+        assert check_phone(first).e164 == reference(first), first
+        assert check_phone(second).e164 == reference(second), (first, second)
 
     agree()

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from coalition.text import strip_accents
@@ -36,6 +37,7 @@ LEGAL_WORDS = {
 _NON_WORD = re.compile(r"[^\w]+")
 
 
+@lru_cache(maxsize=65536)  # a member list repeats its organisations row after row
 def organisation_key(name: str | None) -> str:
     """The normalised name used to recognise one organisation written differently."""
     if not name:
@@ -45,6 +47,7 @@ def organisation_key(name: str | None) -> str:
     return " ".join(words) or " ".join(_NON_WORD.sub(" ", text).split())
 
 
+@lru_cache(maxsize=65536)
 def website_domain(url: str | None) -> str:
     if not url:
         return ""

@@ -700,6 +700,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             }
         )
 
+    created_by_batch = {"import_batch": bid}  # one object, so bulk_insert encodes it once
     batch_tags = people.get_tags(session, options.tags)
     tag_cache: dict[str, Tag] = {t.key: t for t in batch_tags}
     session.flush()
@@ -756,7 +757,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             }
         )
         org_tag_rows.extend({"organisation_id": oid, "tag_id": t.id} for t in batch_tags)
-        audit("create", "organisation", oid, org.name, None, {"import_batch": bid}, org_id=oid)
+        audit("create", "organisation", oid, org.name, None, created_by_batch, org_id=oid)
     _executemany(session, Organisation.__table__, org_rows)
     _executemany(session, organisation_tags, org_tag_rows)
     if progress:
@@ -842,7 +843,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             cid,
             name,
             None,
-            {"import_batch": bid},
+            created_by_batch,
             org_id=row.org_id,
             contact_id=cid,
         )

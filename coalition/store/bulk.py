@@ -35,15 +35,27 @@ def _bool(value: bool | None) -> int | None:
     return None if value is None else int(value)
 
 
-def _json(value: Any) -> str | None:
-    return None if value is None else json.dumps(value, ensure_ascii=False)
+class _Json:
+    """JSON text of a value; an import repeats one small dict in every audit row,
+    so the last encoding is reused when the same object comes again."""
+
+    def __init__(self) -> None:
+        self.last: Any = None
+        self.text: str | None = None
+
+    def __call__(self, value: Any) -> str | None:
+        if value is None:
+            return None
+        if value is not self.last:
+            self.last, self.text = value, json.dumps(value, ensure_ascii=False)
+        return self.text
 
 
 def _converter(column: Any) -> Any:
     """How SQLAlchemy would store this column's values; None when as is."""
     kind = column.type
     if isinstance(kind, JSON):
-        return _json
+        return _Json()
     if isinstance(kind, DateTime):
         return _datetime
     if isinstance(kind, Date):
