@@ -72,7 +72,7 @@ def match_expression(query: str) -> str | None:
     """An FTS5 query for what a user typed: every word must match, the last as a prefix.
 
     Each whitespace-separated term becomes a quoted phrase (so punctuation in
-    "emilie.m" or "a@b.org" is safe and still matches the tokens in order) and
+    "emilie.m" or "anna@example.org" is safe and still matches the tokens in order) and
     is matched as a prefix, which is what search-as-you-type needs.
     """
     parts = []

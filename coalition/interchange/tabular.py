@@ -1,0 +1,1282 @@
+"""Reading rows from CSV, XLSX and ODS files as the programs people use write them.
+
+Only reading: ``open_table`` finds out how a file is laid out (encoding,
+delimiter, sheet, header row) and ``Table.rows()`` streams its data rows as
+text. Mapping columns to contact fields happens in ``mapping``/``importer``.
+Every problem a user can cause is a ``FileProblem`` with one sentence; no
+library exception or traceback gets out.
+
+CSV: bytes first, then text
+    The encoding is settled before any parsing: a byte-order mark (UTF-8 from
+    Excel's "CSV UTF-8", UTF-16 from Excel's "Unicode Text" and Thunderbird),
+    then UTF-16 without a BOM recognised by its pattern of NUL bytes, then
+    UTF-8 — strict on a 64 KiB sample *and* validated over the whole file in
+    a streaming pass, because a European export can be plain ASCII for its
+    first thousand rows and cp1252 after — then charset-normalizer, then
+    cp1252. charset-normalizer alone misreads short Western samples (it takes
+    "René;Köln" for Korean johab and "Anaïs" for cp1250), so its answer is
+    one candidate among the Windows code pages and the reading that looks
+    most like names wins: scripts mixed inside a word, words of accented
+    letters only (Cyrillic read as cp1252) and stray symbols count against
+    a reading; a tie goes to cp1252, the commonest. Multi-byte encodings
+    such as Shift_JIS come from charset-normalizer and win the same way.
+    NUL bytes that UTF-16 does not explain, or a sample that is mostly
+    control characters, mean the file is not text at all.
+
+    The delimiter is found by parsing the sample with each candidate
+    (``, ; TAB |``) through the ``csv`` module itself, so quoted fields that
+    hold other delimiters or line breaks are handled as the real parse will
+    handle them; the candidate giving the most rows with the same field
+    count wins, wider rows breaking ties (a ``;`` file with decimal commas
+    is consistent for ``,`` too, but narrower). ``csv.Sniffer`` is not used:
+    it is easily fooled by quoted text. Excel's ``sep=;`` first line is
+    honoured and skipped. Rows are then streamed: the file is never held in
+    memory, only the detection sample.
+
+Spreadsheets: calamine, behind a guard
+    python-calamine reads 100,000 rows several times faster than openpyxl's
+    read-only mode, but it builds a dense grid over the sheet's used range:
+    one stray cell at XFD1048576 (python-calamine issue #130) asks for 17
+    billion cells and the process aborts — an abort, not an exception. And
+    an .ods row of repeated cells (``number-columns-repeated``) inside a
+    repeated row asks for as many cells from a file of a few hundred bytes.
+    So before calamine sees a workbook it is checked with ``zipfile``:
+
+    - zip bombs: at most 10,000 parts and 1 GiB declared uncompressed in
+      all; a part over 1 MiB may not claim more than 500 times its
+      compressed size (XML compresses 10-100 times; deflate's limit is about
+      1,000). Reading stops at the declared size, so a lying header cannot
+      feed more;
+    - entity bombs: calamine's XML parser is not defusedxml, so every XML
+      part is scanned for ``<!DOCTYPE``/``<!ENTITY`` (which no spreadsheet
+      program writes) and the workbook is refused if one appears;
+    - extent: the sheet's XML is streamed once and the extent of the cells
+      holding something is bounded from above, at C speed (a few ``in``
+      tests and one regular expression per megabyte). For XLSX, cells in
+      columns A-Z up to row 99,999 stand for that bound without being
+      parsed; only cells beyond it have their position read, so a
+      100,000 × 20 sheet parses about forty references. ``<dimension>`` is
+      ignored, as calamine ignores it. When the XML is unusual (a namespace
+      prefix on cells, a cell without a leading ``r="…"``, whitespace
+      variants — calamine accepts all of them) or the quick bound is too
+      loose to decide (more than about 160 columns), the sheet is walked tag
+      by tag in Python following calamine's own row and column counters.
+      For ODS every row's repeat count and its width up to the last
+      non-empty cell are summed per table, the empty filler LibreOffice
+      writes down to row 1,048,576 not counting; rows without repeats are
+      counted in bulk. A sheet whose bound exceeds 16 million cells (about
+      half a gigabyte in calamine) is refused with its corner cell named, so
+      the user can delete the stray cell. A real 100,000 × 20 sheet is 2
+      million cells; the scan takes about a quarter of calamine's own time.
+
+    The chosen sheet stays loaded in the ``Table`` after ``open_table``
+    (calamine parses the whole sheet up front, and the header has to be
+    found first), so ``rows()`` does not parse it twice.
+
+Header rows
+    In a spreadsheet the header may sit below a title ("Coalition members
+    2026", a blank row, then the headers), so the header is the first row
+    that is substantial — at least two filled cells and a quarter of the
+    width of the rows below — and holds only labels. A row holding an email
+    address, a phone number, a number, a date or a web address is data: if
+    such a row comes before any header candidate, there is no header row
+    and ``headers`` is None. The same rule serves CSV files.
+
+Cells become text
+    Numbers are shown as a spreadsheet shows them, with at most 15
+    significant digits and never in exponent form: 3225550101.0 becomes
+    "3225550101", 12.5 "12.5", 0.1+0.2 "0.3". Dates become "2026-03-01",
+    date-times "2026-03-01 14:30" (seconds only when not zero; a date-time
+    at midnight is shown as a date, since that is how date cells arrive),
+    times "14:30", durations "36:00:00", booleans "TRUE"/"FALSE" as Excel
+    and LibreOffice display them, empty cells "". Every value is stripped.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import html
+import io
+import itertools
+import os
+import posixpath
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from coalition.errors import FileProblem
+
+__all__ = [
+    "MAX_SHEET_CELLS",
+    "Table",
+    "TableRow",
+    "list_sheets",
+    "open_table",
+]
+
+CSV_SUFFIXES = (".csv", ".tsv", ".tab", ".txt")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+ODS_SUFFIXES = (".ods",)
+
+SAMPLE_BYTES = 64 * 1024
+"""How much of a CSV file is read to detect its encoding and delimiter."""
+MAX_SHEET_CELLS = 16_000_000
+"""Largest rows × columns extent handed to calamine (it allocates ~32 bytes a cell)."""
+MAX_ZIP_TOTAL = 1 << 30
+MAX_ZIP_PARTS = 10_000
+MAX_ZIP_RATIO = 500
+_RATIO_FLOOR = 1 << 20
+_CHUNK = 1 << 20
+_MAX_CARRY = 16 << 20
+
+_DELIMITERS = (",", ";", "\t", "|")
+_HEADER_LOOKAHEAD = 30
+_LEGACY = ("cp1252", "cp1250", "cp1251", "cp1253", "cp1254", "cp1257")
+
+
+# ---------------------------------------------------------------------------
+# Public API
+
+
+@dataclass
+class TableRow:
+    number: int
+    """1-based row number in the sheet, or record number in a CSV file (as a
+    spreadsheet program shows it: a quoted multi-line cell is one row)."""
+    values: list[str]
+    """Every cell as stripped text; padded to ``len(headers)`` when there are headers."""
+
+
+@dataclass
+class Table:
+    path: Path
+    format: str
+    """"csv", "xlsx" or "ods"."""
+    headers: list[str] | None
+    """Column names, or None when the file has no header row."""
+    header_row: int
+    """1-based number of the header row; 0 when there is none."""
+    encoding: str | None = None
+    """CSV only: the codec the file was read with."""
+    delimiter: str | None = None
+    """CSV only."""
+    sheet: str | None = None
+    """Spreadsheets only: the sheet read."""
+    sheets: list[str] = field(default_factory=list)
+    """Spreadsheets only: every worksheet, in workbook order."""
+    _bom: int = field(default=0, repr=False, compare=False)
+    _skip_first: bool = field(default=False, repr=False, compare=False)
+    _grid: Any = field(default=None, repr=False, compare=False)
+
+    def rows(self) -> Iterator[TableRow]:
+        """The data rows after the header, blank rows skipped; streams, and can run again."""
+        width = len(self.headers) if self.headers is not None else 0
+        source = self._csv_records() if self.format == "csv" else self._grid_rows()
+        for number, cells in source:
+            if number <= self.header_row:
+                continue
+            values = _trim(cells, width)
+            if values is None:
+                continue
+            yield TableRow(number, values)
+
+    def _csv_records(self) -> Iterator[tuple[int, list[str]]]:
+        assert self.encoding is not None and self.delimiter is not None
+        records = _csv_records(
+            self.path, self.encoding, self._bom, self.delimiter, self._skip_first
+        )
+        for number, record in records:
+            yield number, _texts(record)
+
+    def _grid_rows(self) -> Iterator[tuple[int, list[str]]]:
+        for number, raw in _grid_iter(self._grid, self.path):
+            yield number, _texts(raw)
+
+
+def open_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> Table:
+    """Open a CSV, XLSX or ODS file and find its layout; raises ``FileProblem``."""
+    file = _checked_path(path)
+    kind = _kind(file)
+    if kind == "csv":
+        if sheet is not None:
+            raise FileProblem(
+                f"{file.name} is a CSV file, which has no sheets; leave out the sheet name."
+            )
+        return _open_csv(file)
+    if kind == "xlsx":
+        return _open_xlsx(file, sheet)
+    return _open_ods(file, sheet)
+
+
+def list_sheets(path: str | os.PathLike[str]) -> list[str]:
+    """The worksheets of an XLSX or ODS file in workbook order; [] for CSV."""
+    file = _checked_path(path)
+    kind = _kind(file)
+    if kind == "csv":
+        return []
+    if kind == "xlsx":
+        with _SafeZip(file, "xlsx") as zf:
+            return [s.name for s in _xlsx_sheets(zf)]
+    with _SafeZip(file, "ods") as zf:
+        return [s.name for s in _ods_scan(zf)]
+
+
+# ---------------------------------------------------------------------------
+# Files
+
+
+def _checked_path(path: str | os.PathLike[str]) -> Path:
+    file = Path(path)
+    try:
+        if not file.exists():
+            raise FileProblem(f"{file} does not exist; check the path and try again.")
+        if file.is_dir():
+            raise FileProblem(f"{file} is a folder; give the path of a file to import.")
+        size = file.stat().st_size
+    except OSError as err:
+        raise FileProblem(f"{file} cannot be read ({err.strerror or err}).") from None
+    if size == 0:
+        raise FileProblem(f"{file.name} is empty; there is nothing to import.")
+    return file
+
+
+def _kind(file: Path) -> str:
+    suffix = file.suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return "csv"
+    if suffix in XLSX_SUFFIXES:
+        return "xlsx"
+    if suffix in ODS_SUFFIXES:
+        return "ods"
+    if suffix in (".xls", ".xlsb", ".numbers"):
+        raise FileProblem(
+            f"{file.name} is in a spreadsheet format coalition does not read; "
+            "open it in Excel or LibreOffice and save it as .xlsx, .ods or .csv."
+        )
+    raise FileProblem(
+        f"{file.name}: coalition reads .csv, .tsv, .txt, .xlsx, .xlsm and .ods files; "
+        "save the data in one of those formats."
+    )
+
+
+def _head(file: Path, size: int) -> bytes:
+    try:
+        with file.open("rb") as handle:
+            return handle.read(size)
+    except OSError as err:
+        raise FileProblem(f"{file.name} cannot be read ({err.strerror or err}).") from None
+
+
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_BINARY_MAGICS = (
+    b"%PDF",
+    b"\x89PNG",
+    b"GIF8",
+    b"\xff\xd8\xff",
+    b"SQLite format 3",
+    b"\x1f\x8b",
+    b"7z\xbc\xaf",
+    b"Rar!",
+    b"\x7fELF",
+    b"MZ",
+)
+
+
+def _old_excel(file: Path) -> FileProblem:
+    return FileProblem(
+        f"{file.name} is an Excel 97-2003 workbook or a password-protected one; "
+        "open it in Excel or LibreOffice, remove any password and save it as .xlsx."
+    )
+
+
+# ---------------------------------------------------------------------------
+# CSV
+
+
+def _open_csv(file: Path) -> Table:
+    sample = _head(file, SAMPLE_BYTES)
+    encoding, bom = _detect_encoding(file, sample)
+    text = _decode_sample(sample[bom:], encoding, complete=len(sample) < SAMPLE_BYTES)
+    _refuse_binary_text(file, text)
+    if not text.strip(" \t\r\n\ufeff\x00"):
+        raise FileProblem(f"{file.name} holds only blank lines; there is nothing to import.")
+    skip_first = False
+    first_line = text.partition("\n")[0]
+    declared = re.fullmatch(r"\s*sep=(.)\s*", first_line.rstrip("\r"), re.IGNORECASE)
+    if declared:
+        delimiter = declared[1]
+        skip_first = True
+    else:
+        delimiter = _detect_delimiter(text, complete=len(sample) < SAMPLE_BYTES)
+    table = Table(
+        path=file,
+        format="csv",
+        headers=None,
+        header_row=0,
+        encoding=encoding,
+        delimiter=delimiter,
+        _bom=bom,
+        _skip_first=skip_first,
+    )
+    head: list[tuple[int, list[str]]] = []
+    for number, record in _csv_records(file, encoding, bom, delimiter, skip_first):
+        if any(cell.strip() for cell in record):
+            head.append((number, record))
+            if len(head) >= _HEADER_LOOKAHEAD:
+                break
+    if not head:
+        raise FileProblem(f"{file.name} holds only blank lines; there is nothing to import.")
+    _apply_header(table, head, [_texts(cells) for _, cells in head])
+    return table
+
+
+def _csv_records(
+    file: Path, encoding: str, bom: int, delimiter: str, skip_first: bool
+) -> Iterator[tuple[int, list[str]]]:
+    """(record number, fields) for every record, blank ones included."""
+    try:
+        handle = file.open("rb")
+    except OSError as err:
+        raise FileProblem(f"{file.name} cannot be read ({err.strerror or err}).") from None
+    with handle:
+        handle.seek(bom)
+        text = io.TextIOWrapper(handle, encoding=encoding, errors="replace", newline="")
+        lines: Iterable[str] = (line.replace("\x00", "") for line in text)
+        if skip_first:
+            lines = itertools.islice(lines, 1, None)
+        reader = csv.reader(lines, delimiter=delimiter, quotechar='"', strict=False)
+        number = 0
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as err:
+                raise FileProblem(
+                    f"{file.name}: row {number + 1} cannot be read ({err}); "
+                    "look for a quote that is opened and never closed."
+                ) from None
+            except (OSError, UnicodeError) as err:
+                raise FileProblem(f"{file.name} cannot be read ({err}).") from None
+            number += 1
+            yield number, record
+
+
+def _detect_encoding(file: Path, sample: bytes) -> tuple[str, int]:
+    """(codec, number of BOM bytes to skip)."""
+    if sample.startswith(_ZIP_MAGIC):
+        raise FileProblem(
+            f"{file.name} is a zipped spreadsheet (such as .xlsx or .ods), not a CSV text; "
+            "give it its proper extension and import it again."
+        )
+    if sample.startswith(_OLE_MAGIC):
+        raise _old_excel(file)
+    if sample.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", 0
+    if sample.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return ("utf-32-le" if sample[0] == 0xFF else "utf-32-be"), 4
+    if sample.startswith(b"\xff\xfe"):
+        return "utf-16-le", 2
+    if sample.startswith(b"\xfe\xff"):
+        return "utf-16-be", 2
+    if sample.startswith(_BINARY_MAGICS):
+        raise _not_text(file)
+    nuls = sample.count(0)
+    if nuls:
+        wide = _utf16_by_nuls(sample)
+        if wide is not None:
+            return wide, 0
+        if nuls > 8 and nuls * 100 > len(sample):
+            raise _not_text(file)  # a stray NUL or two is dropped while reading
+    if _utf8_prefix_ok(sample, complete=len(sample) < SAMPLE_BYTES):
+        failure = _utf8_failure(file)
+        if failure is None:
+            return "utf-8", 0
+        sample = sample + b"\n" + _window(file, failure)
+    return _guess_encoding(sample), 0
+
+
+def _not_text(file: Path) -> FileProblem:
+    return FileProblem(
+        f"{file.name} is not a text (CSV) file; export the data from its program "
+        "as CSV or .xlsx and import that."
+    )
+
+
+def _utf16_by_nuls(sample: bytes) -> str | None:
+    """UTF-16 without a BOM: ASCII text leaves a NUL in every other byte."""
+    pairs = max(1, len(sample) // 2)
+    even_nul, odd_nul = sample[0::2].count(0), sample[1::2].count(0)
+    for codec, nul, other in (("utf-16-le", odd_nul, even_nul), ("utf-16-be", even_nul, odd_nul)):
+        if nul * 10 >= pairs * 3 and other * 20 <= nul:
+            whole = sample[: len(sample) // 2 * 2]
+            if _decode_sample(whole, codec, complete=False, errors="strict") is not None:
+                return codec
+    return None
+
+
+def _utf8_prefix_ok(sample: bytes, *, complete: bool) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    try:
+        decoder.decode(sample, final=complete)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _utf8_failure(file: Path) -> int | None:
+    """Offset of the first byte that is not UTF-8 in the whole file, or None."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    offset = 0
+    try:
+        with file.open("rb") as handle:
+            while True:
+                block = handle.read(_CHUNK)
+                if not block:
+                    decoder.decode(b"", final=True)
+                    return None
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError as err:
+                    return offset + max(0, err.start)
+                offset += len(block)
+    except UnicodeDecodeError:
+        return offset
+    except OSError as err:
+        raise FileProblem(f"{file.name} cannot be read ({err.strerror or err}).") from None
+
+
+def _window(file: Path, offset: int) -> bytes:
+    with file.open("rb") as handle:
+        handle.seek(max(0, offset - 2048))
+        return handle.read(SAMPLE_BYTES)
+
+
+def _guess_encoding(sample: bytes) -> str:
+    """The legacy encoding that reads ``sample`` most plausibly (see the module notes)."""
+    candidates = list(_LEGACY)
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(sample).best()
+    except Exception:  # a detector failure must not stop an import
+        best = None
+    if best is not None:
+        name = codecs.lookup(best.encoding).name
+        if not name.startswith(("utf", "ascii")) and name not in candidates:
+            candidates.append(name)
+    scored: list[tuple[int, int, str]] = []
+    for order, codec in enumerate(candidates):
+        text = _decode_sample(sample, codec, complete=False, errors="strict")
+        if text is None:
+            continue
+        scored.append((_implausibility(text), order, codec))
+    if not scored:
+        return "cp1252"
+    return min(scored)[2]
+
+
+def _decode_sample(data: bytes, codec: str, *, complete: bool, errors: str = "replace") -> Any:
+    decoder = codecs.getincrementaldecoder(codec)(errors)
+    try:
+        return decoder.decode(data, final=complete)
+    except UnicodeDecodeError:
+        return None
+
+
+_WORD = re.compile(r"[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_TYPOGRAPHY = frozenset("’‘‚“”„–—€«»‹›·°§´…•№™©®£¥¢")
+_CJK_PREFIXES = ("CJK", "HIRAGANA", "KATAKANA", "HALFWIDTH", "FULLWIDTH", "IDEOGRAPHIC")
+
+
+def _script(ch: str) -> str:
+    if ch.isascii():
+        return "LATIN"
+    name = unicodedata.name(ch, "?")
+    if name.startswith(_CJK_PREFIXES):
+        return "CJK"
+    return name.split(" ", 1)[0]
+
+
+def _implausibility(text: str) -> int:
+    score = 0
+    for word in _WORD.findall(text):
+        scripts = {_script(ch) for ch in word}
+        if len(scripts) > 1:
+            score += 3
+        if len(word) >= 2 and all(not ch.isascii() and _script(ch) == "LATIN" for ch in word):
+            score += 2 if len(word) >= 3 else 1
+        if any(a.islower() and b.isupper() for a, b in itertools.pairwise(word)):
+            score += 1
+    score += sum(
+        3 if unicodedata.category(ch) in ("Cc", "Co", "Cn") or ch == "\ufffd" else 1
+        for ch in _NON_ASCII.findall(text)
+        if not ch.isalpha() and not ch.isspace() and ch not in _TYPOGRAPHY
+    )
+    return score
+
+
+def _refuse_binary_text(file: Path, text: str) -> None:
+    if not text:
+        return
+    odd = sum(
+        1
+        for ch in text
+        if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v\x1a")
+    )
+    if odd * 20 > len(text):
+        raise _not_text(file)
+
+
+def _detect_delimiter(text: str, *, complete: bool) -> str:
+    if not complete:
+        cut = text.rfind("\n")
+        if cut > 0:
+            text = text[:cut]
+    best: tuple[tuple[bool, int, float], str] | None = None
+    for delimiter in _DELIMITERS:
+        counts: list[int] = []
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+        try:
+            for record in itertools.islice(reader, 200):
+                if any(cell.strip() for cell in record):
+                    counts.append(len(record))
+        except csv.Error:
+            pass
+        if not counts:
+            continue
+        if not complete and len(counts) > 1:
+            counts.pop()  # the last record may be cut short by the sample
+        mode = max(set(counts), key=lambda n: (counts.count(n), n))
+        share = counts.count(mode) / len(counts)
+        if mode < 2:
+            continue
+        key = (share >= 0.8, mode if share >= 0.8 else 0, share)
+        if best is None or key > best[0]:
+            best = (key, delimiter)
+    return best[1] if best else ","
+
+
+# ---------------------------------------------------------------------------
+# Header rows
+
+
+_EMAIL = re.compile(r"(?:mailto:)?[^@\s]+@[^@\s]+\.[^@\s]+", re.IGNORECASE)
+_PHONE = re.compile(r"(?:\+|00)?[\d\s().\-/]+")
+_NUMBER = re.compile(r"[-+]?(?:\d+|\d{1,3}(?:[ ,.\u00a0\u202f]\d{3})+)(?:[.,]\d+)?%?")
+_DATE = re.compile(
+    r"(?:\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}|\d{4}/\d{1,2}/\d{1,2})"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2})?.*)?"
+)
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+
+
+def _is_data(value: Any) -> bool:
+    """True when a cell holds a value rather than a column label."""
+    if not isinstance(value, str):
+        return value is not None
+    text = value.strip()
+    if not text:
+        return False
+    if _EMAIL.fullmatch(text) or _URL.fullmatch(text) or _DATE.fullmatch(text):
+        return True
+    if _NUMBER.fullmatch(text):
+        return True
+    return bool(_PHONE.fullmatch(text)) and sum(ch.isdigit() for ch in text) >= 6
+
+
+def _filled(cells: list[Any]) -> int:
+    return sum(1 for c in cells if not (c is None or (isinstance(c, str) and not c.strip())))
+
+
+def _find_header(rows: list[list[Any]]) -> int | None:
+    """Index in ``rows`` (non-blank rows, in order) of the header row, or None."""
+    widths = [_filled(cells) for cells in rows]
+    for index, cells in enumerate(rows[:12]):
+        filled = widths[index]
+        below = max(widths[index + 1 : index + 21], default=0)
+        if filled < min(2, max(filled, below)) or filled * 4 < below:
+            continue  # a title or a note above the table
+        if any(_is_data(c) for c in cells):
+            return None  # data comes first: there is no header row
+        return index
+    return None
+
+
+def _apply_header(
+    table: Table, numbered: list[tuple[int, list[Any]]], texts: list[list[str]]
+) -> None:
+    index = _find_header([cells for _, cells in numbered])
+    if index is None:
+        return
+    headers = texts[index]
+    while headers and not headers[-1]:
+        headers.pop()
+    table.headers = headers
+    table.header_row = numbered[index][0]
+
+
+def _texts(cells: list[Any]) -> list[str]:
+    """Every cell as stripped text (inline and by exact type: it runs for every cell)."""
+    by_type = _BY_TYPE
+    return [
+        (v.strip() if "\r" not in v else v.replace("\r\n", "\n").strip())
+        if type(v) is str
+        else by_type.get(type(v), _cell_text)(v)
+        for v in cells
+    ]
+
+
+def _trim(values: list[str], width: int) -> list[str] | None:
+    """Trailing empties beyond ``width`` dropped, padded to ``width``; None if blank."""
+    last = len(values)
+    while last and not values[last - 1]:
+        last -= 1
+    if last == 0:
+        return None
+    if last < width:
+        return values[:last] + [""] * (width - last)
+    return values[:last]
+
+
+# ---------------------------------------------------------------------------
+# Cells as text
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _number_text(value)
+    if isinstance(value, dt.datetime):
+        return _date_time_text(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return _clock(value)
+    if isinstance(value, dt.timedelta):
+        seconds = round(value.total_seconds())
+        sign = "-" if seconds < 0 else ""
+        hours, rest = divmod(abs(seconds), 3600)
+        return f"{sign}{hours}:{rest // 60:02d}:{rest % 60:02d}"
+    return str(value).strip()
+
+
+def _date_time_text(value: dt.datetime) -> str:
+    if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+        return value.date().isoformat()
+    return f"{value.date().isoformat()} {_clock(value.time())}"
+
+
+def _clock(value: dt.time) -> str:
+    if value.second or value.microsecond:
+        return f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}"
+    return f"{value.hour:02d}:{value.minute:02d}"
+
+
+def _number_text(value: float) -> str:
+    if value != value or value in (float("inf"), float("-inf")):
+        return str(value)
+    text = f"{value:.15g}"
+    if "e" not in text:
+        return "0" if text == "-0" else text
+    try:
+        text = format(Decimal(f"{value:.15g}"), "f")
+    except InvalidOperation:
+        return repr(value)
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+_BY_TYPE: dict[type, Any] = {
+    float: _number_text,
+    int: str,
+    bool: lambda value: "TRUE" if value else "FALSE",
+    dt.datetime: _date_time_text,
+    dt.date: dt.date.isoformat,
+    dt.time: _clock,
+}
+
+
+# ---------------------------------------------------------------------------
+# Zip containers
+
+
+_DOCTYPE = (b"<!DOCTYPE", b"<!ENTITY")
+_XML_PARTS = (".xml", ".rels")
+
+
+class _SafeZip:
+    """A zip archive checked for bombs before anything reads it."""
+
+    def __init__(self, file: Path, kind: str) -> None:
+        self.file = file
+        self.kind = kind
+        head = _head(file, 8)
+        if head.startswith(_OLE_MAGIC):
+            raise _old_excel(file)
+        if not head.startswith(_ZIP_MAGIC):
+            raise FileProblem(
+                f"{file.name} is not an .{kind} workbook (it is not a zip archive); "
+                "if it is a CSV text, give it a .csv extension."
+            )
+        try:
+            self.zip = zipfile.ZipFile(file)
+            infos = self.zip.infolist()
+        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+            raise self.damaged() from None
+        names = [i.filename for i in infos]
+        if len(infos) > MAX_ZIP_PARTS or len(set(names)) != len(names):
+            self.zip.close()
+            raise self.damaged()
+        total = 0
+        for info in infos:
+            if info.flag_bits & 0x1:
+                self.zip.close()
+                raise FileProblem(
+                    f"{file.name} is password-protected; remove the password in Excel "
+                    "or LibreOffice, save it and import it again."
+                )
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                self.zip.close()
+                raise self.damaged()
+            total += info.file_size
+            ratio_bomb = info.file_size > _RATIO_FLOOR and info.file_size > MAX_ZIP_RATIO * max(
+                1, info.compress_size
+            )
+            if total > MAX_ZIP_TOTAL or ratio_bomb:
+                self.zip.close()
+                raise FileProblem(
+                    f"{file.name} unpacks to far more data than a spreadsheet holds "
+                    "(a zip bomb, or a sheet too large to import); if the file is genuine, "
+                    "save the data as CSV and import that."
+                )
+        self.names = set(names)
+        self.sizes = {i.filename: i.file_size for i in infos}
+
+    def damaged(self) -> FileProblem:
+        return FileProblem(
+            f"{self.file.name} is damaged or incomplete (not a complete .{self.kind} "
+            "archive); copy or download it again, or re-save it in Excel or LibreOffice."
+        )
+
+    def __enter__(self) -> _SafeZip:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.zip.close()
+
+    def chunks(self, name: str) -> Iterator[bytes]:
+        """The part's bytes in chunks, refused on any DOCTYPE/ENTITY declaration."""
+        if name not in self.names:
+            raise self.damaged()
+        tail = b""
+        left = self.sizes[name]
+        try:
+            with self.zip.open(name) as part:
+                while True:
+                    block = part.read(_CHUNK)
+                    if not block:
+                        return
+                    # zipfile stops at the declared size (whose sum was capped above);
+                    # this does not rely on it
+                    left -= len(block)
+                    if left < 0:
+                        raise self.damaged()
+                    edge = tail + block[:16]
+                    if (b"<!" in block or b"<!" in edge) and any(
+                        mark in block or mark in edge for mark in _DOCTYPE
+                    ):
+                        raise FileProblem(
+                            f"{self.file.name} declares XML entities in {name}, which "
+                            "spreadsheet programs never write and which can be used to "
+                            "attack readers; re-save it in Excel or LibreOffice."
+                        )
+                    tail = block[-16:]
+                    yield block
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, RuntimeError):
+            raise self.damaged() from None
+        except Exception as err:
+            if isinstance(err, FileProblem):
+                raise
+            raise self.damaged() from None
+
+    def read(self, name: str) -> bytes:
+        return b"".join(self.chunks(name))
+
+    def check_xml_parts(self, skip: Iterable[str]) -> None:
+        skipped = set(skip)
+        for name in sorted(self.names):
+            if name in skipped or not name.lower().endswith(_XML_PARTS):
+                continue  # media are never parsed as XML
+            for _ in self.chunks(name):
+                pass
+
+
+def _parse_xml(zf: _SafeZip, name: str) -> Any:
+    from defusedxml import ElementTree
+    from defusedxml.common import DefusedXmlException
+
+    data = zf.read(name)
+    try:
+        return ElementTree.fromstring(data)
+    except (DefusedXmlException, SyntaxError, ValueError):
+        raise zf.damaged() from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+# ---------------------------------------------------------------------------
+# Spreadsheets
+
+
+@dataclass
+class _Sheet:
+    name: str
+    part: str = ""
+    visible: bool = True
+    rows: int = 0
+    cols: int = 0
+
+
+def _choose(file: Path, sheets: list[_Sheet], wanted: str | None) -> _Sheet:
+    if not sheets:
+        raise FileProblem(f"{file.name} holds no worksheet; there is nothing to import.")
+    if wanted is None:
+        return next((s for s in sheets if s.visible), sheets[0])
+    for sheet in sheets:
+        if sheet.name == wanted:
+            return sheet
+    folded = [s for s in sheets if s.name.casefold() == wanted.strip().casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    raise FileProblem(
+        f"{file.name} has no sheet named {wanted!r}; its sheets are "
+        + ", ".join(repr(s.name) for s in sheets)
+        + "."
+    )
+
+
+def _refuse_extent(file: Path, sheet: _Sheet) -> None:
+    if sheet.rows * sheet.cols > MAX_SHEET_CELLS:
+        corner = f"{_column_name(sheet.cols)}{sheet.rows}"
+        raise FileProblem(
+            f"{file.name}: sheet {sheet.name!r} reaches cell {corner}, "
+            f"{sheet.rows:,} rows by {sheet.cols:,} columns, more than the "
+            f"{MAX_SHEET_CELLS:,} cells coalition reads; delete the stray cells far from "
+            "the data (or save the data as CSV) and import it again."
+        )
+
+
+def _column_name(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters or "A"
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for byte in letters.upper():
+        number = number * 26 + byte - 64
+    return number
+
+
+def _load_grid(file: Path, sheet: _Sheet, kind: str) -> Any:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_path(str(file))
+        try:
+            grid = workbook.get_sheet_by_name(sheet.name)
+        finally:
+            workbook.close()
+    except (KeyboardInterrupt, SystemExit, MemoryError):
+        raise
+    except BaseException as err:  # calamine errors and Rust panics alike
+        raise FileProblem(
+            f"{file.name}: sheet {sheet.name!r} cannot be read ({_short(err)}); "
+            "re-save the file in Excel or LibreOffice and try again."
+        ) from None
+    return grid
+
+
+def _short(err: BaseException) -> str:
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text[:160]
+
+
+def _grid_iter(grid: Any, file: Path) -> Iterator[tuple[int, list[Any]]]:
+    """(row number, raw cells) for every row of a loaded calamine sheet.
+
+    python-calamine yields the rows above the used range as empty rows, so
+    the n-th row yielded is row n of the sheet.
+    """
+    if grid is None or grid.start is None:
+        return
+    try:
+        rows = iter(grid.iter_rows())
+    except Exception as err:
+        raise FileProblem(f"{file.name} cannot be read ({_short(err)}).") from None
+    number = 0
+    while True:
+        try:
+            raw = next(rows)
+        except StopIteration:
+            return
+        except Exception as err:
+            raise FileProblem(f"{file.name} cannot be read ({_short(err)}).") from None
+        number += 1
+        yield number, raw
+
+
+def _spreadsheet_table(file: Path, kind: str, sheets: list[_Sheet], chosen: _Sheet) -> Table:
+    grid = _load_grid(file, chosen, kind)
+    table = Table(
+        path=file,
+        format=kind,
+        headers=None,
+        header_row=0,
+        sheet=chosen.name,
+        sheets=[s.name for s in sheets],
+        _grid=grid,
+    )
+    head: list[tuple[int, list[Any]]] = []
+    for number, raw in _grid_iter(grid, file):
+        if _filled(raw):
+            head.append((number, raw))
+            if len(head) >= _HEADER_LOOKAHEAD:
+                break
+    if not head:
+        others = [s.name for s in sheets if s.name != chosen.name]
+        hint = (
+            f"; choose another sheet ({', '.join(repr(n) for n in others)})"
+            if others
+            else "; there is nothing to import"
+        )
+        raise FileProblem(f"{file.name}: sheet {chosen.name!r} is empty{hint}.")
+    _apply_header(table, head, [_texts(raw) for _, raw in head])
+    return table
+
+
+# XLSX -----------------------------------------------------------------------
+
+
+def _open_xlsx(file: Path, wanted: str | None) -> Table:
+    with _SafeZip(file, "xlsx") as zf:
+        sheets = _xlsx_sheets(zf)
+        chosen = _choose(file, sheets, wanted)
+        zf.check_xml_parts(skip=[s.part for s in sheets])
+        chosen.rows, chosen.cols = _xlsx_extent(zf, chosen.part)
+    _refuse_extent(file, chosen)
+    return _spreadsheet_table(file, "xlsx", sheets, chosen)
+
+
+def _xlsx_sheets(zf: _SafeZip) -> list[_Sheet]:
+    workbook = "xl/workbook.xml"
+    if "_rels/.rels" in zf.names:
+        for rel in _parse_xml(zf, "_rels/.rels"):
+            if rel.get("Type", "").endswith("/officeDocument"):
+                workbook = _resolve("", rel.get("Target", ""))
+                break
+    if workbook not in zf.names:
+        raise FileProblem(
+            f"{zf.file.name} is a zip archive but not an Excel workbook; "
+            "open it in the program that made it and save it as .xlsx."
+        )
+    rels_name = posixpath.join(
+        posixpath.dirname(workbook), "_rels", posixpath.basename(workbook) + ".rels"
+    )
+    targets: dict[str, tuple[str, str]] = {}
+    if rels_name in zf.names:
+        for rel in _parse_xml(zf, rels_name):
+            targets[rel.get("Id", "")] = (
+                rel.get("Type", ""),
+                _resolve(posixpath.dirname(workbook), rel.get("Target", "")),
+            )
+    sheets: list[_Sheet] = []
+    for element in _parse_xml(zf, workbook).iter():
+        if _local(element.tag) != "sheet":
+            continue
+        rid = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
+        kind, part = targets.get(rid, ("", ""))
+        if not kind.endswith("/worksheet"):
+            continue  # chart sheets and the like hold no rows
+        if part not in zf.names:
+            raise zf.damaged()
+        state = element.get("state", "visible")
+        sheets.append(_Sheet(element.get("name", ""), part, state == "visible"))
+    return sheets
+
+
+def _resolve(base: str, target: str) -> str:
+    if target.startswith("/"):
+        return posixpath.normpath(target.lstrip("/"))
+    return posixpath.normpath(posixpath.join(base, target))
+
+
+# In the fast path a cell is one of: an ordinary ``<c r="A1"…`` (column A-Z, row
+# up to 99,999: counted as that bound, never parsed), a cell beyond that
+# (group 1 its reference, group 2 "/" when it is self-closing, hence empty),
+# or a ``<c`` written any other way (group 3: the sheet is then walked tag by
+# tag).
+_ODD_CELL = re.compile(rb'<c(?: r="(?![A-Z][0-9]{1,5}")([^"]*)"[^>]*?(/?)>|(?! r=")([\s/>]))')
+_PLAIN_BOUND = (99_999, 26)
+_PREFIXED_CELL = re.compile(rb"<[A-Za-z_][\w.\-]*:c[\s/>]")
+_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?(row|c)(?=[\s/>])([^>]*)>")
+_R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_REF = re.compile(rb"([A-Za-z]{1,4})([0-9]{1,8})")
+
+
+def _xlsx_extent(zf: _SafeZip, part: str) -> tuple[int, int]:
+    """Upper bounds of (last row, last column) of the cells with content, 1-based.
+
+    The fast path costs a few passes over the XML at C speed; the walk, in
+    Python per tag, runs only when the fast bound is too loose to decide
+    (more than 160 columns, or a hostile file) or the XML is unusual.
+    """
+    fast = _xlsx_extent_fast(zf, part)
+    if fast is not None and fast[0] * fast[1] <= MAX_SHEET_CELLS:
+        return fast
+    return _xlsx_extent_walk(zf, part)
+
+
+def _complete_tags(zf: _SafeZip, part: str) -> Iterator[bytes]:
+    """The part in pieces that end after a ``>``, so no tag is split between pieces."""
+    carry = b""
+    for block in zf.chunks(part):
+        buffer = carry + block if carry else block
+        cut = buffer.rfind(b">") + 1
+        if cut == 0:
+            carry = buffer
+            if len(carry) > _MAX_CARRY:
+                raise zf.damaged()
+            continue
+        carry = buffer[cut:]
+        yield buffer[:cut] if carry else buffer
+    if carry:
+        yield carry
+
+
+def _xlsx_extent_fast(zf: _SafeZip, part: str) -> tuple[int, int] | None:
+    """Bounds when every cell is written ``<c r="…"``; None when one is not."""
+    max_row, max_col = _PLAIN_BOUND
+    for piece in _complete_tags(zf, part):
+        if b":c" in piece and _PREFIXED_CELL.search(piece):
+            return None
+        for ref, slash, irregular in _ODD_CELL.findall(piece):
+            if irregular:
+                return None
+            if slash:
+                continue  # an empty cell
+            parsed = _REF.fullmatch(ref)
+            if not parsed:
+                _bad_ref(zf, ref)
+                continue
+            max_col = max(max_col, _column_number(parsed[1]))
+            max_row = max(max_row, int(parsed[2]))
+    return max_row, max_col
+
+
+def _xlsx_extent_walk(zf: _SafeZip, part: str) -> tuple[int, int]:
+    """Bounds for any sheet, tag by tag, following calamine's row and column counters."""
+    max_row = max_col = 0
+    row = col = 0
+    for piece in _complete_tags(zf, part):
+        for match in _TAG.finditer(piece):
+            name, attrs = match[1], match[2]
+            ref = _R_ATTR.search(attrs)
+            value = (ref[1] if ref[1] is not None else ref[2]) if ref else None
+            if name == b"row":
+                if value is not None and value.strip().isdigit():
+                    row = int(value)
+                else:
+                    row += 1
+                col = 0
+                continue
+            if value is not None:
+                parsed = _REF.fullmatch(value.strip())
+                if not parsed:
+                    _bad_ref(zf, value)
+                    continue
+                cell_row, col = int(parsed[2]), _column_number(parsed[1])
+            else:
+                cell_row, col = max(row, 1), col + 1
+            if not attrs.rstrip().endswith(b"/"):
+                max_row, max_col = max(max_row, cell_row), max(max_col, col)
+    return max_row, max_col
+
+
+def _bad_ref(zf: _SafeZip, ref: bytes) -> None:
+    raise FileProblem(
+        f"{zf.file.name} has a cell at {ref.decode('latin-1')[:20]!r}, which is not a cell "
+        "address; re-save the file in Excel or LibreOffice and try again."
+    )
+
+
+# ODS ------------------------------------------------------------------------
+
+
+def _open_ods(file: Path, wanted: str | None) -> Table:
+    with _SafeZip(file, "ods") as zf:
+        sheets = _ods_scan(zf)
+        zf.check_xml_parts(skip=["content.xml"])
+    chosen = _choose(file, sheets, wanted)
+    for sheet in sheets:  # calamine loads every table of an .ods at once
+        _refuse_extent(file, sheet)
+    return _spreadsheet_table(file, "ods", sheets, chosen)
+
+
+_ODS_TABLE = re.compile(rb"<table:table(?=[\s>])([^>]*)>")
+_ODS_NAME = re.compile(rb'table:name\s*=\s*(?:"([^"]*)"|\'([^\']*)\')')
+_ODS_ROW = re.compile(rb"<table:table-row(?=[\s/>])([^>]*)>")
+_ODS_CELL = re.compile(rb"<table:(?:covered-)?table-cell(?=[\s/>])([^>]*)>")
+_ROWS_REPEATED = re.compile(rb'number-rows-repeated\s*=\s*["\']([0-9]+)')
+_COLUMNS_REPEATED = re.compile(rb'number-columns-repeated\s*=\s*["\']([0-9]+)')
+_ROW_END = b"</table:table-row>"
+
+
+def _ods_scan(zf: _SafeZip) -> list[_Sheet]:
+    """The tables of content.xml, with an exact recount when the quick bound is too loose."""
+    if "mimetype" in zf.names:
+        mimetype = zf.read("mimetype").strip()
+        if mimetype != b"application/vnd.oasis.opendocument.spreadsheet":
+            raise FileProblem(
+                f"{zf.file.name} is not an OpenDocument spreadsheet "
+                f"({mimetype.decode('ascii', 'replace')[:60]}); save the data as .ods, "
+                ".xlsx or .csv."
+            )
+    manifest = "META-INF/manifest.xml"
+    if manifest in zf.names and b"encryption-data" in zf.read(manifest):
+        raise FileProblem(
+            f"{zf.file.name} is password-protected; remove the password in LibreOffice "
+            "(File > Properties), save it and import it again."
+        )
+    if "content.xml" not in zf.names:
+        raise zf.damaged()
+    sheets = _ods_count(zf, precise=False)
+    if any(s.rows * s.cols > MAX_SHEET_CELLS for s in sheets):
+        sheets = _ods_count(zf, precise=True)
+    return sheets
+
+
+def _ods_count(zf: _SafeZip, *, precise: bool) -> list[_Sheet]:
+    """Tables with upper bounds of their extent, as calamine counts it.
+
+    Unless ``precise``, rows without repeat attributes are counted in bulk (their width bounded
+    by the number of ``table-cell`` tags, end tags included); rows with
+    repeats, table starts and anything unusual go through ``_ods_piece``.
+    """
+    sheets: list[_Sheet] = []
+    state = {"rows": 0}
+    carry = b""
+    for block in zf.chunks("content.xml"):
+        buffer = carry + block if carry else block
+        end = buffer.rfind(_ROW_END)
+        if end < 0:
+            carry = buffer
+            if len(carry) > _MAX_CARRY:
+                raise zf.damaged()
+            continue
+        carry = buffer[end + len(_ROW_END) :]
+        region = buffer[:end]
+        pieces = region.split(_ROW_END)
+        plain = (
+            not precise
+            and sheets
+            and b"table:name=" not in region
+            and region.count(b"<table:table-row") == len(pieces)
+        )
+        if not plain:
+            for piece in pieces:
+                _ods_piece(piece, sheets, state, closed=True)
+            continue
+        special = list(map(bytes.__contains__, pieces, itertools.repeat(b"repeated")))
+        sheet = sheets[-1]
+        if not any(special):
+            state["rows"] += len(pieces)
+            sheet.rows = state["rows"]
+            widths = map(bytes.count, pieces, itertools.repeat(b"table-cell"))
+            sheet.cols = max(sheet.cols, *widths)
+            continue
+        for piece, odd in zip(pieces, special, strict=True):
+            if odd:
+                _ods_piece(piece, sheets, state, closed=True)
+            else:
+                state["rows"] += 1
+                sheet.rows = state["rows"]
+                sheet.cols = max(sheet.cols, piece.count(b"table-cell"))
+    if carry:
+        _ods_piece(carry, sheets, state, closed=False)
+    return sheets
+
+
+def _ods_piece(piece: bytes, sheets: list[_Sheet], state: dict[str, int], *, closed: bool) -> None:
+    """Account for one piece of content.xml that ends just before a ``</table:table-row>``."""
+    start = 0
+    if b"<table:table" in piece:
+        for table in _ODS_TABLE.finditer(piece):
+            name = _ODS_NAME.search(table[1])
+            raw = (name[1] if name[1] is not None else name[2]) if name else b""
+            sheets.append(_Sheet(html.unescape(raw.decode("utf-8", "replace"))))
+            state["rows"] = 0
+            start = table.end()
+    if not sheets:
+        return
+    sheet = sheets[-1]
+    rows = list(_ODS_ROW.finditer(piece, start))
+    if not rows:
+        return
+    for extra in rows[:-1]:  # self-closing rows hold nothing
+        state["rows"] += _repeat(_ROWS_REPEATED, extra[1])
+    last = rows[-1]
+    if not closed and last[1].rstrip().endswith(b"/"):
+        state["rows"] += _repeat(_ROWS_REPEATED, last[1])
+        return
+    repeat = _repeat(_ROWS_REPEATED, last[1])
+    cells_at = last.end()
+    width = 0
+    if piece.find(b"columns-repeated", cells_at) < 0:
+        if (
+            piece.find(b"value-type", cells_at) >= 0
+            or piece.find(b"</table:table-cell>", cells_at) >= 0
+            or piece.find(b"</table:covered-table-cell>", cells_at) >= 0
+        ):
+            width = piece.count(b"<table:table-cell", cells_at) + piece.count(
+                b"<table:covered-table-cell", cells_at
+            )
+    else:
+        col = 0
+        for cell in _ODS_CELL.finditer(piece, cells_at):
+            col += _repeat(_COLUMNS_REPEATED, cell[1])
+            attrs = cell[1]
+            if b"value-type" in attrs or not attrs.rstrip().endswith(b"/"):
+                width = col
+    state["rows"] += repeat
+    if width:
+        sheet.rows = state["rows"]
+        sheet.cols = max(sheet.cols, width)
+
+
+def _repeat(pattern: re.Pattern[bytes], attrs: bytes) -> int:
+    found = pattern.search(attrs)
+    return max(1, int(found[1])) if found else 1
