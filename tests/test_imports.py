@@ -258,3 +258,31 @@ def test_import_is_audited(unit: Any, db: Any) -> None:
     ]
     created = [e for e in entries if e.entity == "contact"]
     assert created and created[0].after == {"import_batch": batch.id}
+
+
+def test_a_known_persons_answer_still_counts_for_their_organisation(unit: Any, db: Any) -> None:
+    with unit() as w:
+        campaigns.add_campaign(w, "csam-2022")
+        people.add_contact(w, given_name="Anna", emails=["anna@example.org"], organisation="Alpha")
+    records = [
+        rec(
+            "row 2",
+            "Alpha",
+            full_name="Anna",
+            emails=[("anna@example.org", None)],
+            signon_status="yes",
+        ),
+        rec(
+            "row 3",
+            "Gamma",
+            full_name="Anna",
+            emails=[("ANNA@example.org", None)],
+            signon_status="x",
+        ),
+    ]
+    plan = plan_of(db, records, campaign="csam-2022")
+    assert [r.action for r in plan.rows] == ["duplicate", "in-file duplicate"]
+    run_import(unit, db, records, campaign="csam-2022")
+    with db.read_session() as s:
+        (signon,) = campaigns.list_signons(s, "csam-2022")
+    assert (signon.organisation, signon.status, signon.signed_by) == ("Alpha", "signed", "Anna")

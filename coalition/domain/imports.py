@@ -155,7 +155,14 @@ class PlannedRow:
 
     @property
     def writes(self) -> bool:
+        """The row changes or creates a person or an organisation."""
         return self.action in ("create", "update", "merge", "organisation")
+
+    @property
+    def speaks_for_organisation(self) -> bool:
+        """The row's organisation and sign-on answer count, even when the person in it
+        is already known and skipped: a form answer is the organisation's answer."""
+        return self.writes or self.action == "duplicate"
 
 
 @dataclass
@@ -173,7 +180,7 @@ class Plan:
             1 for r in self.rows if r.writes for e in r.emails if not e[3]
         )
         counter["warnings"] = sum(len(r.warnings) for r in self.rows)
-        counter["sign-ons"] = sum(1 for r in self.rows if r.writes and r.signon)
+        counter["sign-ons"] = sum(1 for r in self.rows if r.speaks_for_organisation and r.signon)
         return dict(counter)
 
 
@@ -535,7 +542,7 @@ def plan_import(
         )
         planned: dict[Any, str] = {}
         for row in rows:
-            if not row.writes or row.record.organisation is None:
+            if not row.speaks_for_organisation or row.record.organisation is None:
                 continue
             wanted = signon_status_from(row.record.signon_status)
             if row.record.signon_status and wanted is None:
@@ -728,7 +735,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     next_org = _next_id(session, Organisation.__table__)
     org_rows: list[dict[str, Any]] = []
     org_tag_rows: list[dict[str, Any]] = []
-    used_keys = {r.org_key for r in plan.rows if r.writes and r.org_key}
+    used_keys = {r.org_key for r in plan.rows if r.speaks_for_organisation and r.org_key}
     for key, org in plan.new_organisations.items():
         if key not in used_keys:
             continue
@@ -911,7 +918,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             for s in session.scalars(select(SignOn).where(SignOn.campaign_id == plan.campaign_id))
         }
         for row in plan.rows:
-            if not row.signon or not row.org_id or not row.writes:
+            if not row.signon or not row.org_id or not row.speaks_for_organisation:
                 continue
             signon = existing.get(row.org_id)
             display = clean(row.record.signon_display_name)
