@@ -1346,3 +1346,138 @@ def imports_undo(state: State, batch_id: int, yes: bool) -> None:
     with state.work() as work:
         batch = domain_imports.undo_batch(work, batch_id)
     say(f"Undid import batch #{batch.id} ({batch.file_name}).")
+
+
+# --- export --------------------------------------------------------------------------------
+
+
+@cli.group(cls=CoalitionGroup)
+def export() -> None:
+    """Files out: mail-merge lists and the signatory list."""
+
+
+@export.command("mailmerge")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--campaign", help="Campaign whose pipeline to use (and show).")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    help="Only organisations at these statuses (needs --campaign; repeatable or comma-separated).",
+)
+@click.option("--tag", help="Only contacts with this tag.")
+@click.option("--country", help="Organisation's country (or the person's, without one).")
+@click.option("--language", help="Only contacts with this preferred language.")
+@click.option("--membership", help="Only organisations with this membership.")
+@click.option("--search", "search_text", metavar="QUERY", help="Only contacts matching QUERY.")
+@click.option(
+    "--one-per-org",
+    is_flag=True,
+    help="One recipient per organisation: who signed, else the first with a valid address.",
+)
+@click.option("--excel", is_flag=True, help="CSV: add a byte-order mark so Excel reads UTF-8.")
+@click.option(
+    "--delimiter",
+    default=",",
+    show_default=True,
+    help="CSV: field separator, e.g. ';' for European Excel.",
+)
+@click.option(
+    "--log-outreach",
+    "log_subject",
+    metavar="SUBJECT",
+    help="Also log an email with this subject to every recipient "
+    "(and, with --campaign, move prospects to invited).",
+)
+@pass_state
+def export_mailmerge(
+    state: State,
+    out: str,
+    campaign: str | None,
+    statuses: tuple[str, ...],
+    tag: str | None,
+    country: str | None,
+    language: str | None,
+    membership: str | None,
+    search_text: str | None,
+    one_per_org: bool,
+    excel: bool,
+    delimiter: str,
+    log_subject: str | None,
+) -> None:
+    """Write OUT (.csv or .xlsx) with one row per recipient for a mail merge.
+
+    Left out, and counted: do-not-contact, bounced, no valid email; an address
+    that appears twice is written once.
+    """
+    from coalition.domain import exports
+    from coalition.interchange import exporter
+
+    target = Path(out)
+    if target.suffix.lower() not in exporter.TABLE_FORMATS:
+        raise CoalitionError(f"{target.name}: write a .csv or .xlsx file.")
+    wanted = exports.RecipientFilter(
+        campaign=campaign,
+        statuses=tuple(split_values(statuses)),
+        tag=tag,
+        country=country,
+        language=language,
+        membership=membership,
+        search_text=search_text,
+        one_per_org=one_per_org,
+    )
+    with state.read() as session:
+        found = exports.mailmerge_recipients(session, wanted)
+    rows = [exporter.recipient_row(r) for r in found.recipients]
+    if log_subject is None:
+        exporter.write_table(
+            target, exporter.MAILMERGE_COLUMNS, rows, excel=excel, delimiter=delimiter
+        )
+    else:
+        # The file is complete on disk (under a temporary name) before the log is written;
+        # it takes its place only once every recipient is logged.
+        partial = target.with_name(f".{target.name}.pending{target.suffix}")
+        exporter.write_table(
+            partial, exporter.MAILMERGE_COLUMNS, rows, excel=excel, delimiter=delimiter
+        )
+        try:
+            with state.work() as work:
+                logged = exports.log_outreach(
+                    work, found.recipients, log_subject, found.campaign_id
+                )
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+        partial.replace(target)
+        say(
+            f"Logged '{log_subject}' for {logged.logged} recipients; "
+            f"{logged.invited} organisation(s) moved to invited."
+        )
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(found.left_out.items()))
+    say(
+        f"Wrote {len(rows)} recipients to {target}." + (f" Left out: {skipped}." if skipped else "")
+    )
+
+
+@export.command("signatories")
+@click.argument("campaign_code", metavar="CAMPAIGN")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option(
+    "--group-by",
+    type=click.Choice(["country", "kind"]),
+    help="Group the list, with counts per group.",
+)
+@pass_state
+def export_signatories(state: State, campaign_code: str, out: str, group_by: str | None) -> None:
+    """Write the public signatory list of CAMPAIGN to OUT (.html, .md, .csv, .xlsx or .txt).
+
+    Organisations that signed and may be listed publicly, under their display
+    names, sorted as a reader expects (case and accents folded).
+    """
+    from coalition.domain import exports
+    from coalition.interchange import exporter
+
+    with state.read() as session:
+        listing = exports.signatories(session, campaign_code, group_by)
+    exporter.write_signatories(out, listing, dt.date.today())
+    say(f"Wrote {listing.total} signatories of {listing.campaign_code} to {out}.")

@@ -77,7 +77,9 @@ def test_the_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     commands = tour_commands()
     assert len(commands) > 30
     for args in commands:
-        args = [str(tmp_path / a) if a == "outcome.csv" else a for a in args]
+        outputs = ("outcome.csv", "invitations.xlsx", "invitations.csv", "signatories.html")
+        args = [str(tmp_path / a) if a in outputs else a for a in args]
         result = runner.invoke(cli, args)
         assert result.exit_code == 0, (args, result.output)
     assert (tmp_path / "outcome.csv").exists()
+    assert (tmp_path / "signatories.html").exists()

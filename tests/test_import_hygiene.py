@@ -20,6 +20,8 @@ CORE = [
     "coalition.interchange.importer",
     "coalition.interchange.tabular",
     "coalition.interchange.vcard",
+    "coalition.interchange.exporter",
+    "coalition.domain.exports",
     "coalition.text",
 ]
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Table, insert
+from sqlalchemy import JSON, Boolean, Date, DateTime, insert
 from sqlalchemy.orm import Session
 
 CHUNK = 10_000
@@ -65,7 +65,7 @@ def _converter(column: Any) -> Any:
     return None
 
 
-def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def bulk_insert(session: Session, table: Any, rows: Sequence[dict[str, Any]]) -> None:
     """Insert ``rows`` (dicts keyed by column name) into ``table`` in the session's transaction."""
     if not rows:
         return

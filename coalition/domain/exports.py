@@ -1,0 +1,484 @@
+"""Who gets the invitation, how they are greeted, and who has signed.
+
+Recipients for a mail merge are chosen by SQL (a 100,000-contact export must
+not build ORM objects), with the same filters as the listings plus the
+campaign pipeline. People who must not or cannot be mailed are left out and
+counted: do-not-contact, bounced, no valid address; an address that appears
+twice is mailed once.
+
+Salutations follow the person's language where it is known; the honorific
+decides the grammatical form ("Chère Madame", "Sehr geehrter Herr"), and a
+person without a name gets the language's "Dear colleagues".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from coalition.domain.audit import Work
+from coalition.domain.campaigns import find_campaign, is_allowed
+from coalition.domain.values import choice, country_code, country_name, fold, language_code
+from coalition.errors import InvalidValue
+from coalition.store import search
+from coalition.store.models import (
+    MEMBERSHIPS,
+    ORGANISATION_KINDS,
+    SIGNON_STATUSES,
+    Contact,
+    ContactEmail,
+    Interaction,
+    Organisation,
+    SignOn,
+    SignOnEvent,
+    Tag,
+    contact_tags,
+    utcnow,
+)
+
+# --- salutations ----------------------------------------------------------------------------
+
+_FEMALE = {
+    "ms", "mrs", "miss", "mme", "mlle", "madame", "mademoiselle", "frau", "sra", "srta",
+    "senora", "sig ra", "sigra", "signora", "mevr", "mevrouw", "pani", "dott ssa", "dottssa",
+    "dame", "fru",
+}  # fmt: skip
+_MALE = {"mr", "m", "monsieur", "herr", "sr", "senor", "sig", "signor", "dhr", "heer", "pan", "hr"}
+
+# language -> (female, male, with a title such as Dr, name only, nobody)
+SALUTATIONS: dict[str, tuple[str, str, str, str, str]] = {
+    "en": ("Dear Ms {f}", "Dear Mr {f}", "Dear {h} {f}", "Dear {n}", "Dear colleagues"),
+    "fr": (
+        "Chère Madame {f}",
+        "Cher Monsieur {f}",
+        "Madame, Monsieur {h} {f}",
+        "Bonjour {n}",
+        "Madame, Monsieur",
+    ),
+    "de": (
+        "Sehr geehrte Frau {f}",
+        "Sehr geehrter Herr {f}",
+        "Guten Tag {h} {f}",
+        "Guten Tag {n}",
+        "Sehr geehrte Damen und Herren",
+    ),
+    "es": (
+        "Estimada Sra. {f}",
+        "Estimado Sr. {f}",
+        "Estimado/a {h} {f}",
+        "Estimado/a {n}",
+        "Estimados colegas",
+    ),
+    "it": (
+        "Gentile Sig.ra {f}",
+        "Gentile Sig. {f}",
+        "Gentile {h} {f}",
+        "Gentile {n}",
+        "Gentili colleghi",
+    ),
+    "nl": (
+        "Geachte mevrouw {f}",
+        "Geachte heer {f}",
+        "Geachte {h} {f}",
+        "Beste {n}",
+        "Beste collega's",
+    ),
+    "pl": (
+        "Szanowna Pani {g}",
+        "Szanowny Panie {g}",
+        "Szanowni Państwo",
+        "Dzień dobry {n}",
+        "Szanowni Państwo",
+    ),
+}
+
+
+def salutation(
+    language: str | None,
+    honorific: str | None,
+    given_name: str | None,
+    family_name: str | None,
+) -> str:
+    """The greeting a coordinator would write, in the person's language (English otherwise)."""
+    female, male, titled, named, nobody = SALUTATIONS.get(language or "en", SALUTATIONS["en"])
+    name = " ".join(p for p in (given_name, family_name) if p)
+    if not name:
+        return nobody
+    key = " ".join(fold(honorific or "").replace(".", " ").split())
+    family = family_name or name
+    if key in _FEMALE and family_name:
+        return female.format(f=family, g=given_name or family)
+    if key in _MALE and family_name:
+        return male.format(f=family, g=given_name or family)
+    if honorific and family_name:
+        return titled.format(h=honorific.strip(), f=family)
+    return named.format(n=name)
+
+
+# --- recipients ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecipientFilter:
+    campaign: str | None = None
+    statuses: tuple[str, ...] = ()
+    tag: str | None = None
+    country: str | None = None
+    language: str | None = None
+    membership: str | None = None
+    search_text: str | None = None
+    one_per_org: bool = False
+
+
+@dataclass(frozen=True)
+class Recipient:
+    contact_id: int
+    email: str
+    salutation: str
+    given_name: str | None
+    family_name: str | None
+    full_name: str
+    organisation: str | None
+    organisation_id: int | None
+    role: str | None
+    country: str | None
+    language: str | None
+    campaign_status: str | None
+    invited_on: dt.date | None
+    display_name: str | None
+    """The organisation's name as it signs the campaign (its display name)."""
+
+
+@dataclass
+class RecipientList:
+    recipients: list[Recipient]
+    left_out: Counter[str] = field(default_factory=Counter)
+    campaign_id: int | None = None
+
+
+def mailmerge_recipients(session: Session, wanted: RecipientFilter) -> RecipientList:
+    """Everyone a mail merge with these filters reaches, one row per address."""
+    campaign = find_campaign(session, wanted.campaign) if wanted.campaign else None
+    if wanted.statuses and campaign is None:
+        raise InvalidValue("--status needs --campaign: a status is a campaign's.")
+    statuses = [choice(s, SIGNON_STATUSES, "sign-on status") for s in wanted.statuses]
+
+    email = aliased(ContactEmail)
+    query: Any = (
+        select(
+            Contact.id,
+            Contact.given_name,
+            Contact.family_name,
+            Contact.honorific,
+            Contact.display_name,
+            Contact.role,
+            Contact.language,
+            Contact.country,
+            Contact.do_not_contact,
+            Contact.bounced,
+            Organisation.id,
+            Organisation.name,
+            Organisation.country,
+            email.address,
+        )
+        .outerjoin(Organisation, Contact.organisation_id == Organisation.id)
+        .outerjoin(
+            email,
+            and_(email.contact_id == Contact.id, email.valid.is_(True), email.is_primary.is_(True)),
+        )
+        .order_by(Organisation.name_key, Contact.display_name_key, Contact.id)
+    )
+    if campaign is not None:
+        query = query.add_columns(SignOn.status, SignOn.display_name, SignOn.id).outerjoin(
+            SignOn,
+            and_(SignOn.organisation_id == Organisation.id, SignOn.campaign_id == campaign.id),
+        )
+        if statuses:
+            query = query.where(SignOn.status.in_(statuses))
+    if wanted.tag:
+        tagged = select(contact_tags.c.contact_id).join(Tag).where(Tag.key == fold(wanted.tag))
+        query = query.where(Contact.id.in_(tagged))
+    if wanted.country:
+        code = country_code(wanted.country)
+        query = query.where(
+            or_(
+                Organisation.country == code,
+                and_(Organisation.id.is_(None), Contact.country == code),
+            )
+        )
+    if wanted.language:
+        query = query.where(Contact.language == language_code(wanted.language))
+    if wanted.membership:
+        query = query.where(
+            Organisation.membership == choice(wanted.membership, MEMBERSHIPS, "membership")
+        )
+    if wanted.search_text and wanted.search_text.strip():
+        matching = search.matching_contacts(wanted.search_text)
+        if matching is None:
+            return RecipientList([], Counter(), campaign.id if campaign else None)
+        query = query.where(Contact.id.in_(matching))
+
+    invited_on: dict[int, dt.date] = {}
+    if campaign is not None:
+        rows = session.execute(
+            select(SignOnEvent.signon_id, func.min(SignOnEvent.at))
+            .join(SignOn)
+            .where(SignOn.campaign_id == campaign.id, SignOnEvent.to_status == "invited")
+            .group_by(SignOnEvent.signon_id)
+        )
+        invited_on = {sid: at.date() if isinstance(at, dt.datetime) else at for sid, at in rows}
+    preferred = (
+        _signers(session, campaign.id) if campaign is not None and wanted.one_per_org else {}
+    )
+
+    result = RecipientList([], Counter(), campaign.id if campaign else None)
+    seen_addresses: set[str] = set()
+    seen_orgs: set[int] = set()
+    rows_by_org: dict[int, list[Any]] = {}
+    all_rows: list[Any] = list(session.execute(query))
+    if wanted.one_per_org:
+        for row in all_rows:
+            if row[10] is not None:
+                rows_by_org.setdefault(row[10], []).append(row)
+    for row in all_rows:
+        cid, given, family, honorific, display, role, language, ccountry = row[:8]
+        do_not_contact, bounced, org_id, org_name, org_country, address = row[8:14]
+        status = row[14] if campaign is not None else None
+        signon_display = row[15] if campaign is not None else None
+        signon_id = row[16] if campaign is not None else None
+        if do_not_contact:
+            result.left_out["do not contact"] += 1
+            continue
+        if bounced:
+            result.left_out["bounced"] += 1
+            continue
+        if not address:
+            result.left_out["no valid email"] += 1
+            continue
+        if wanted.one_per_org and org_id is not None:
+            if org_id in seen_orgs:
+                result.left_out["not the organisation's main contact"] += 1
+                continue
+            chosen = preferred.get(org_id)
+            if (
+                chosen is not None
+                and chosen != cid
+                and any(r[0] == chosen and r[13] for r in rows_by_org[org_id])
+            ):
+                result.left_out["not the organisation's main contact"] += 1
+                continue
+            seen_orgs.add(org_id)
+        key = address.casefold()
+        if key in seen_addresses:
+            result.left_out["duplicate address"] += 1
+            continue
+        seen_addresses.add(key)
+        full = " ".join(p for p in (given, family) if p) or display
+        result.recipients.append(
+            Recipient(
+                contact_id=cid,
+                email=address,
+                salutation=salutation(language, honorific, given, family),
+                given_name=given,
+                family_name=family,
+                full_name=full,
+                organisation=org_name,
+                organisation_id=org_id,
+                role=role,
+                country=org_country or ccountry,
+                language=language,
+                campaign_status=status,
+                invited_on=invited_on.get(signon_id) if signon_id else None,
+                display_name=(signon_display or org_name) if org_name else None,
+            )
+        )
+    return result
+
+
+def _signers(session: Session, campaign_id: int) -> dict[int, int]:
+    rows = session.execute(
+        select(SignOn.organisation_id, SignOn.signed_by_id).where(
+            SignOn.campaign_id == campaign_id, SignOn.signed_by_id.is_not(None)
+        )
+    )
+    return {org_id: contact_id for org_id, contact_id in rows if contact_id is not None}
+
+
+@dataclass(frozen=True)
+class OutreachLog:
+    logged: int
+    invited: int
+
+
+def log_outreach(
+    work: Work, recipients: Iterable[Recipient], subject: str, campaign_id: int | None
+) -> OutreachLog:
+    """Record an email to every recipient and, with a campaign, move prospects to invited.
+
+    One interaction row per recipient and one audit entry per sign-on moved,
+    all in the caller's unit of work: every recipient logged, or none.
+    """
+    from coalition.store.bulk import bulk_insert
+    from coalition.store.models import AuditEntry
+
+    session = work.session
+    now = utcnow()
+    rows = []
+    orgs: set[int] = set()
+    for r in recipients:
+        rows.append(
+            {
+                "occurred_at": now, "channel": "email", "direction": "out", "subject": subject,
+                "notes": None, "outcome": None, "contact_id": r.contact_id,
+                "organisation_id": r.organisation_id, "campaign_id": campaign_id,
+                "follow_up_on": None, "done": False, "coordinator": work.coordinator,
+                "created_at": now,
+            }
+        )  # fmt: skip
+        if r.organisation_id is not None:
+            orgs.add(r.organisation_id)
+    bulk_insert(session, Interaction.__table__, rows)
+    invited = 0
+    if campaign_id is not None and orgs:
+        existing = {
+            s.organisation_id: s
+            for s in session.scalars(select(SignOn).where(SignOn.campaign_id == campaign_id))
+        }
+        audit_rows = []
+        for org_id in sorted(orgs):
+            signon = existing.get(org_id)
+            if signon is None:
+                signon = SignOn(
+                    organisation_id=org_id, campaign_id=campaign_id, status="invited",
+                    public=True, created_at=now, updated_at=now,
+                )  # fmt: skip
+                session.add(signon)
+                session.flush()
+                before = None
+            elif signon.status == "prospect" and is_allowed("prospect", "invited"):
+                before = {"status": "prospect"}
+                signon.status = "invited"
+                signon.updated_at = now
+            else:
+                continue
+            session.add(
+                SignOnEvent(
+                    signon_id=signon.id, from_status=before["status"] if before else None,
+                    to_status="invited", at=now, coordinator=work.coordinator,
+                )
+            )  # fmt: skip
+            audit_rows.append(
+                {
+                    "at": now, "coordinator": work.coordinator,
+                    "action": "create" if before is None else "update", "entity": "signon",
+                    "entity_id": signon.id, "label": subject[:400], "organisation_id": org_id,
+                    "contact_id": None, "before": before, "after": {"status": "invited"},
+                }
+            )  # fmt: skip
+            invited += 1
+        session.flush()
+        bulk_insert(session, AuditEntry.__table__, audit_rows)
+    last_id = session.scalar(select(func.max(Interaction.id))) or 0
+    work.audit(
+        "create",
+        "interaction",
+        int(last_id),
+        subject,
+        None,
+        {"mail merge": subject, "recipients": len(rows), "invited": invited},
+    )
+    return OutreachLog(len(rows), invited)
+
+
+# --- the signatory list ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Signatory:
+    name: str
+    organisation_id: int
+    country: str | None
+    country_name: str | None
+    kind: str
+    signed_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class SignatoryGroup:
+    label: str
+    signatories: list[Signatory]
+
+
+@dataclass(frozen=True)
+class SignatoryList:
+    campaign_code: str
+    campaign_name: str
+    link: str | None
+    total: int
+    groups: list[SignatoryGroup]
+    """One group ("") when not grouped."""
+
+
+def sort_key(text: str) -> str:
+    """How a reader expects names ordered: case and accents folded ("Österreich" with O)."""
+    return fold(text)
+
+
+def signatories(session: Session, campaign: str, group_by: str | None = None) -> SignatoryList:
+    """Organisations that signed and may be listed, under their display names."""
+    if group_by not in (None, "country", "kind"):
+        raise InvalidValue("--group-by takes country or kind.")
+    camp = find_campaign(session, campaign)
+    signed_at = (
+        select(SignOnEvent.signon_id, func.max(SignOnEvent.at).label("at"))
+        .where(SignOnEvent.to_status == "signed")
+        .group_by(SignOnEvent.signon_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(
+            SignOn.display_name,
+            Organisation.name,
+            Organisation.id,
+            Organisation.country,
+            Organisation.kind,
+            signed_at.c.at,
+        )
+        .join(Organisation, SignOn.organisation_id == Organisation.id)
+        .outerjoin(signed_at, signed_at.c.signon_id == SignOn.id)
+        .where(SignOn.campaign_id == camp.id, SignOn.status == "signed", SignOn.public.is_(True))
+    )
+    people = [
+        Signatory(
+            name=display or name,
+            organisation_id=org_id,
+            country=country,
+            country_name=country_name(country),
+            kind=kind,
+            signed_on=at.date() if isinstance(at, dt.datetime) else at,
+        )
+        for display, name, org_id, country, kind, at in rows
+    ]
+    people.sort(key=lambda s: (sort_key(s.name), s.organisation_id))
+    if group_by is None:
+        groups = [SignatoryGroup("", people)]
+    else:
+        buckets: dict[str, list[Signatory]] = {}
+        for s in people:
+            if group_by == "country":
+                label = s.country_name or "Other"
+            else:
+                label = (
+                    s.kind.replace("_", " ").capitalize()
+                    if s.kind in ORGANISATION_KINDS
+                    else "Other"
+                )
+            buckets.setdefault(label, []).append(s)
+        groups = [SignatoryGroup(label, buckets[label]) for label in sorted(buckets, key=sort_key)]
+    return SignatoryList(camp.code, camp.name, camp.link, len(people), groups)

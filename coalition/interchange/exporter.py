@@ -1,0 +1,273 @@
+"""Files out: mail-merge lists and the published signatory list.
+
+Every file is written to a temporary name beside its target and renamed into
+place only when complete, so an interrupted export never leaves half a file
+where the last good one was. Spreadsheet cells go through
+``interchange.safety``: in CSV a value a spreadsheet would run as a formula is
+prefixed with an apostrophe; in XLSX every value is stored as a string or a
+number, never as a formula.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import html
+import os
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+from coalition.domain.exports import Recipient, SignatoryList
+from coalition.errors import FileProblem
+from coalition.interchange.safety import safe_text
+
+MAILMERGE_COLUMNS = [
+    "Email",
+    "Salutation",
+    "GivenName",
+    "FamilyName",
+    "FullName",
+    "Organisation",
+    "Role",
+    "Country",
+    "Language",
+    "CampaignStatus",
+    "InvitedOn",
+    "DisplayName",
+]
+TABLE_FORMATS = (".csv", ".xlsx")
+SIGNATORY_FORMATS = (".html", ".htm", ".md", ".csv", ".xlsx", ".txt")
+
+
+@contextmanager
+def atomic_path(target: Path, *, binary: bool = False) -> Iterator[IO[Any]]:
+    """Write to a temporary file in the target's folder; rename over the target on success."""
+    folder = target.parent
+    if not folder.is_dir():
+        raise FileProblem(f"The folder {folder} does not exist; create it or choose another path.")
+    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=folder)
+    try:
+        mode = "wb" if binary else "w"
+        kwargs: dict[str, Any] = {} if binary else {"newline": "", "encoding": "utf-8"}
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def recipient_row(r: Recipient) -> list[Any]:
+    return [
+        r.email,
+        r.salutation,
+        r.given_name or "",
+        r.family_name or "",
+        r.full_name,
+        r.organisation or "",
+        r.role or "",
+        r.country or "",
+        r.language or "",
+        r.campaign_status or "",
+        r.invited_on,
+        r.display_name or "",
+    ]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def write_table(
+    path: str | os.PathLike[str],
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    excel: bool = False,
+    delimiter: str = ",",
+    sheet_title: str = "Export",
+) -> int:
+    """Write rows to .csv or .xlsx (chosen by the suffix); returns the number of rows."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix == ".csv":
+        return _write_csv(target, headers, rows, excel=excel, delimiter=delimiter)
+    if suffix == ".xlsx":
+        return _write_xlsx(target, headers, rows, sheet_title)
+    raise FileProblem(f"{target.name}: write a .csv or .xlsx file.")
+
+
+def _write_csv(
+    target: Path,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    excel: bool,
+    delimiter: str,
+) -> int:
+    if len(delimiter) != 1 or delimiter in '"\r\n':
+        raise FileProblem("--delimiter takes one character, such as ; or a tab.")
+    count = 0
+    with atomic_path(target) as handle:
+        if excel:
+            handle.write("\ufeff")
+        writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
+        writer.writerow(headers)
+        for row in rows:
+            writer.writerow([_csv_cell(v) for v in row])
+            count += 1
+    return count
+
+
+def _csv_cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int | float):
+        return str(value)  # numbers (also negative) stay numbers
+    return safe_text(_text(value))
+
+
+def _write_xlsx(
+    target: Path, headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str
+) -> int:
+    # openpyxl costs ~0.3 s to import; only exports to .xlsx pay for it.
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title[:31] or "Export")
+    widths = [len(h) for h in headers]
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    fill = PatternFill("solid", fgColor="DDE7F0")
+    # Column widths must be set before rows in write-only mode, so rows are held once;
+    # exports are lists of people, not millions of rows.
+    materialised = []
+    for row in rows:
+        cells = []
+        for i, value in enumerate(row):
+            text = _text(value)
+            if i < len(widths):
+                widths[i] = max(widths[i], min(len(text), 60))
+            cells.append(value)
+        materialised.append(cells)
+    for i, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(i)].width = width + 2
+    header_cells = []
+    for name in headers:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font, cell.fill = bold, fill
+        cell.alignment = Alignment(vertical="center")
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for cells in materialised:
+        sheet.append([_xlsx_cell(sheet, v, WriteOnlyCell) for v in cells])
+    last = get_column_letter(max(len(headers), 1))
+    sheet.auto_filter.ref = f"A1:{last}{len(materialised) + 1}"
+    with atomic_path(target, binary=True) as handle:
+        workbook.save(handle)
+    return len(materialised)
+
+
+def _xlsx_cell(sheet: Any, value: Any, cell_type: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, bool | int | float | dt.date):
+        return value
+    cell = cell_type(sheet, value=str(value))
+    cell.data_type = "s"  # text, never a formula, whatever it starts with
+    return cell
+
+
+# --- the signatory list ----------------------------------------------------------------------
+
+
+def write_signatories(path: str | os.PathLike[str], listing: SignatoryList, today: dt.date) -> None:
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in SIGNATORY_FORMATS:
+        raise FileProblem(f"{target.name}: write .html, .md, .csv, .xlsx or .txt.")
+    if suffix in (".csv", ".xlsx"):
+        grouped = any(g.label for g in listing.groups)
+        headers = ["Group", "Signatory", "Country"] if grouped else ["Signatory", "Country"]
+        rows = [
+            ([g.label] if grouped else []) + [s.name, s.country_name or ""]
+            for g in listing.groups
+            for s in g.signatories
+        ]
+        write_table(target, headers, rows, sheet_title="Signatories")
+        return
+    text = {".html": _html, ".htm": _html, ".md": _markdown, ".txt": _plain}[suffix](listing, today)
+    with atomic_path(target) as handle:
+        handle.write(text)
+
+
+def _count(n: int) -> str:
+    return f"{n} signator{'y' if n == 1 else 'ies'}"
+
+
+def _html(listing: SignatoryList, today: dt.date) -> str:
+    e = html.escape
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{e(listing.campaign_name)} — signatories</title>",
+        "<style>body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;"
+        "padding:0 1rem;line-height:1.5}h2{margin-top:2rem}ul{padding-left:1.2rem}"
+        ".meta{color:#555}</style>",
+        "</head><body>",
+        f"<h1>{e(listing.campaign_name)}</h1>",
+    ]
+    if listing.link:
+        parts.append(f'<p><a href="{e(listing.link, quote=True)}">Read the statement</a></p>')
+    parts.append(f'<p class="meta">{_count(listing.total)}, as of {today.isoformat()}.</p>')
+    for group in listing.groups:
+        if group.label:
+            parts.append(f"<h2>{e(group.label)} ({len(group.signatories)})</h2>")
+        parts.append("<ul>")
+        parts.extend(f"<li>{e(s.name)}</li>" for s in group.signatories)
+        parts.append("</ul>")
+    parts.append("</body></html>\n")
+    return "\n".join(parts)
+
+
+def _md_escape(text: str) -> str:
+    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|" else ch for ch in text)
+
+
+def _markdown(listing: SignatoryList, today: dt.date) -> str:
+    lines = [f"# {_md_escape(listing.campaign_name)}", ""]
+    if listing.link:
+        lines += [f"<{listing.link}>", ""]
+    lines += [f"{_count(listing.total)}, as of {today.isoformat()}.", ""]
+    for group in listing.groups:
+        if group.label:
+            lines += [f"## {_md_escape(group.label)} ({len(group.signatories)})", ""]
+        lines += [f"- {_md_escape(s.name)}" for s in group.signatories]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _plain(listing: SignatoryList, today: dt.date) -> str:
+    lines = [listing.campaign_name, ""]
+    if listing.link:
+        lines += [listing.link, ""]
+    lines += [f"{_count(listing.total)}, as of {today.isoformat()}.", ""]
+    for group in listing.groups:
+        if group.label:
+            lines += [f"{group.label} ({len(group.signatories)})", ""]
+        lines += [s.name for s in group.signatories]
+        lines.append("")
+    return "\n".join(lines)

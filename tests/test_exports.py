@@ -1,0 +1,338 @@
+"""Mail merge and the signatory list: who, how greeted, what the files hold."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from coalition.domain import campaigns, exports, people
+from coalition.domain.exports import RecipientFilter, salutation
+from coalition.interchange import exporter
+from tests.conftest import ok
+
+
+@pytest.mark.parametrize(
+    ("language", "honorific", "given", "family", "expected"),
+    [
+        ("en", "Ms", "Claire", "Bonneau", "Dear Ms Bonneau"),
+        ("en", "Mr", "Jan", "Nowak", "Dear Mr Nowak"),
+        ("en", "Dr", "Anna", "Berg", "Dear Dr Berg"),
+        ("en", None, "Anna", "Berg", "Dear Anna Berg"),
+        (None, None, None, None, "Dear colleagues"),
+        ("fr", "Mme", "Claire", "Bonneau", "Chère Madame Bonneau"),
+        ("fr", "M.", "Pierre", "Dubois", "Cher Monsieur Dubois"),
+        ("fr", None, None, None, "Madame, Monsieur"),
+        ("de", "Frau", "Claire", "Bonneau", "Sehr geehrte Frau Bonneau"),
+        ("de", "Herr", "Jürgen", "Weiß", "Sehr geehrter Herr Weiß"),
+        ("de", None, None, None, "Sehr geehrte Damen und Herren"),
+        ("es", "Sra.", "Lucía", "García", "Estimada Sra. García"),
+        ("es", "Ms", "Lucía", "García", "Estimada Sra. García"),
+        ("it", "Sig.ra", "Giulia", "Rossi", "Gentile Sig.ra Rossi"),
+        ("nl", "Mevr.", "Eva", "de Vries", "Geachte mevrouw de Vries"),
+        ("pl", "Pani", "Zofia", "Kowalska", "Szanowna Pani Zofia"),
+        ("pl", None, None, None, "Szanowni Państwo"),
+    ],
+)
+def test_salutations_follow_the_language(
+    language: str | None,
+    honorific: str | None,
+    given: str | None,
+    family: str | None,
+    expected: str,
+) -> None:
+    assert salutation(language, honorific, given, family) == expected
+
+
+@pytest.fixture
+def coalition_data(unit: Any) -> None:
+    with unit() as w:
+        people.add_organisation(w, name="Alpha", country="BE", membership="member")
+        people.add_organisation(w, name="Beta", country="DE")
+        campaigns.add_campaign(w, "csam-2022", name="Joint statement")
+        people.add_contact(
+            w,
+            given_name="Claire",
+            family_name="Bonneau",
+            honorific="Mme",
+            language="fr",
+            emails=["claire@example.org"],
+            organisation="Alpha",
+            tags=["eu"],
+        )
+        people.add_contact(
+            w,
+            given_name="Anna",
+            family_name="Arnold",
+            emails=["anna@example.org"],
+            organisation="Alpha",
+        )
+        people.add_contact(
+            w,
+            given_name="Dora",
+            family_name="Do-Not",
+            emails=["dora@example.org"],
+            organisation="Beta",
+            do_not_contact=True,
+        )
+        people.add_contact(
+            w,
+            given_name="Bo",
+            family_name="Bounce",
+            emails=["bo@example.org"],
+            organisation="Beta",
+            bounced=True,
+        )
+        people.add_contact(
+            w,
+            given_name="Ian",
+            family_name="Invalid",
+            emails=["ian@@example.org"],
+            organisation="Beta",
+            allow_invalid=True,
+        )
+        people.add_contact(
+            w,
+            given_name="Twin",
+            family_name="One",
+            emails=["shared@example.org"],
+            organisation="Beta",
+        )
+        people.add_contact(
+            w,
+            given_name="Twin",
+            family_name="Two",
+            emails=["SHARED@example.org"],
+            organisation="Beta",
+            allow_duplicate=True,
+        )
+        campaigns.set_signon(w, "Alpha", "csam-2022", "invited")
+        campaigns.set_signon(w, "Beta", "csam-2022", "prospect")
+
+
+def test_recipients_and_what_is_left_out(coalition_data: None, db: Any) -> None:
+    with db.read_session() as s:
+        found = exports.mailmerge_recipients(s, RecipientFilter())
+    assert [r.email for r in found.recipients] == [
+        "anna@example.org",
+        "claire@example.org",
+        "shared@example.org",
+    ]
+    assert dict(found.left_out) == {
+        "do not contact": 1,
+        "bounced": 1,
+        "no valid email": 1,
+        "duplicate address": 1,
+    }
+    claire = found.recipients[1]
+    assert claire.salutation == "Chère Madame Bonneau"
+    assert (claire.organisation, claire.country, claire.language) == ("Alpha", "BE", "fr")
+
+
+def test_filters(coalition_data: None, db: Any) -> None:
+    with db.read_session() as s:
+
+        def emails(**kw: Any) -> list[str]:
+            return [
+                r.email for r in exports.mailmerge_recipients(s, RecipientFilter(**kw)).recipients
+            ]
+
+        assert emails(campaign="csam-2022", statuses=("invited",)) == [
+            "anna@example.org",
+            "claire@example.org",
+        ]
+        assert emails(tag="eu") == ["claire@example.org"]
+        assert emails(country="Germany") == ["shared@example.org"]
+        assert emails(language="fr") == ["claire@example.org"]
+        assert emails(membership="member") == ["anna@example.org", "claire@example.org"]
+        assert emails(search_text="bonn") == ["claire@example.org"]
+        assert emails(one_per_org=True) == ["anna@example.org", "shared@example.org"]
+        invited = exports.mailmerge_recipients(s, RecipientFilter(campaign="csam-2022")).recipients
+        assert invited[0].campaign_status == "invited" and invited[0].invited_on == dt.date.today()
+
+
+def test_one_per_org_prefers_who_signed(coalition_data: None, unit: Any, db: Any) -> None:
+    with unit() as w:
+        campaigns.set_signon(w, "Alpha", "csam-2022", "signed", signed_by="claire@example.org")
+    with db.read_session() as s:
+        found = exports.mailmerge_recipients(
+            s, RecipientFilter(campaign="csam-2022", one_per_org=True)
+        )
+    assert [r.email for r in found.recipients] == ["claire@example.org", "shared@example.org"]
+
+
+INJECTIONS = [
+    "=1+1",
+    "+1+1",
+    "-1+1",
+    "@SUM(A1)",
+    "\t=1",
+    "\r=1",
+    " =1",
+    "\u00a0=1",
+    'Line one\n=HYPERLINK("http://example.org","x")',
+    '=HYPERLINK("http://example.org","click me")',
+]
+
+
+def test_no_cell_becomes_a_formula_in_csv(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    rows = [[value, "+32 2 555 01 01", -12.5, -3] for value in INJECTIONS]
+    exporter.write_table(path, ["Value", "Phone", "Amount", "Count"], rows)
+    read = list(csv.reader(path.open(encoding="utf-8", newline="")))[1:]
+    for (value, phone, amount, count), original in zip(read, INJECTIONS, strict=True):
+        for line in value.split("\n"):
+            assert not line.lstrip(" \u00a0").startswith(("=", "+", "-", "@", "\t", "\r")), (
+                original,
+                value,
+            )
+        assert phone == "+32 2 555 01 01"
+        assert (amount, count) == ("-12.5", "-3")
+
+
+def test_no_cell_becomes_a_formula_in_xlsx(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = tmp_path / "out.xlsx"
+    rows = [[value, "+32 2 555 01 01", -12.5] for value in INJECTIONS]
+    exporter.write_table(path, ["Value", "Phone", "Amount"], rows)
+    sheet = load_workbook(path).active
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:C11"
+    assert sheet["A1"].font.bold
+    for index, original in enumerate(INJECTIONS, start=2):
+        cell = sheet.cell(row=index, column=1)
+        assert cell.data_type == "s"
+        assert cell.value == original.replace("\r", "\n"), "XML turns CR into LF; text kept"
+        assert sheet.cell(row=index, column=2).value == "+32 2 555 01 01"
+        assert sheet.cell(row=index, column=3).value == -12.5
+    assert sheet.column_dimensions["A"].width > len("Value") + 1
+
+
+def test_mailmerge_command_writes_csv_for_european_excel(
+    coalition_data: None, run: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "merge.csv"
+    result = ok(run("export", "mailmerge", str(path), "--excel", "--delimiter", ";"))
+    assert (
+        "Left out: 1 bounced, 1 do not contact, 1 duplicate address, 1 no valid email"
+        in result.stderr
+    )
+    raw = path.read_bytes()
+    assert raw.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines(), delimiter=";"))
+    assert rows[1]["Salutation"] == "Chère Madame Bonneau"
+    assert list(rows[0]) == exporter.MAILMERGE_COLUMNS
+
+
+def test_log_outreach_logs_everyone_and_moves_prospects(
+    coalition_data: None, run: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "merge.xlsx"
+    ok(
+        run(
+            "export",
+            "mailmerge",
+            str(path),
+            "--campaign",
+            "csam-2022",
+            "--log-outreach",
+            "Invitation",
+        )
+    )
+    assert path.exists() and not list(tmp_path.glob(".*pending*"))
+    signons = {
+        s["organisation"]: s["status"]
+        for s in json.loads(ok(run("signon", "list", "csam-2022", "--format", "json")).stdout)
+    }
+    assert signons == {"Alpha": "invited", "Beta": "invited"}
+    shown = json.loads(ok(run("contact", "show", "claire@example.org", "--format", "json")).stdout)
+    assert [i["subject"] for i in shown["interactions"]] == ["Invitation"]
+
+
+def test_export_to_a_missing_folder_is_one_sentence(
+    coalition_data: None, run: Any, tmp_path: Path
+) -> None:
+    result = run("export", "mailmerge", str(tmp_path / "nowhere" / "merge.csv"))
+    assert result.exit_code == 1 and "does not exist" in result.stderr
+
+
+@pytest.fixture
+def signed(unit: Any) -> None:
+    with unit() as w:
+        campaigns.add_campaign(w, "csam-2022", name="Joint <statement>", link="example.org/s")
+        for name, country, kind in [
+            ("Österreichische Kinderhilfe", "AT", "ngo"),
+            ("alpha network", "BE", "network"),
+            ("Zeta Stiftung", "DE", "foundation"),
+            ("Ärzte für Kinder", "DE", "ngo"),
+            ("<script>alert(1)</script>", "FR", "ngo"),
+            ("Private Org", "FR", "ngo"),
+            ("Declined Org", "FR", "ngo"),
+        ]:
+            people.add_organisation(w, name=name, country=country, kind=kind)
+            status = "declined" if name == "Declined Org" else "signed"
+            campaigns.set_signon(w, name, "csam-2022", status, public=name != "Private Org")
+        campaigns.set_signon(
+            w, "Zeta Stiftung", "csam-2022", None, display_name="Zeta-Stiftung für Kinder"
+        )
+
+
+def test_signatories_sorted_as_a_reader_expects(signed: None, db: Any) -> None:
+    with db.read_session() as s:
+        listing = exports.signatories(s, "csam-2022")
+    names = [x.name for x in listing.groups[0].signatories]
+    assert names == [
+        "<script>alert(1)</script>",
+        "alpha network",
+        "Ärzte für Kinder",
+        "Österreichische Kinderhilfe",
+        "Zeta-Stiftung für Kinder",
+    ]
+    assert listing.total == 5
+
+
+def test_signatories_grouped_with_counts(signed: None, db: Any) -> None:
+    with db.read_session() as s:
+        by_country = exports.signatories(s, "csam-2022", "country")
+        by_kind = exports.signatories(s, "csam-2022", "kind")
+    assert [(g.label, len(g.signatories)) for g in by_country.groups] == [
+        ("Austria", 1),
+        ("Belgium", 1),
+        ("France", 1),
+        ("Germany", 2),
+    ]
+    assert [g.label for g in by_kind.groups] == ["Foundation", "Network", "Ngo"]
+
+
+def test_html_page_escapes_every_value(signed: None, run: Any, tmp_path: Path) -> None:
+    path = tmp_path / "signatories.html"
+    ok(run("export", "signatories", "csam-2022", str(path), "--group-by", "country"))
+    page = path.read_text(encoding="utf-8")
+    assert "<script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "<title>Joint &lt;statement&gt; — signatories</title>" in page
+    assert 'href="https://example.org/s"' in page
+    assert "5 signatories" in page and "Germany (2)" in page
+
+
+@pytest.mark.parametrize("suffix", [".md", ".txt", ".csv", ".xlsx"])
+def test_other_signatory_formats(signed: None, run: Any, tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"signatories{suffix}"
+    ok(run("export", "signatories", "csam-2022", str(path)))
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        values = [c.value for c in load_workbook(path).active["A"]]
+    else:
+        values = path.read_text(encoding="utf-8").splitlines()
+    text = "\n".join(str(v) for v in values)
+    assert (
+        "Österreichische Kinderhilfe" in text
+        and "Private Org" not in text
+        and "Declined Org" not in text
+    )
