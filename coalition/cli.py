@@ -1481,3 +1481,89 @@ def export_signatories(state: State, campaign_code: str, out: str, group_by: str
         listing = exports.signatories(session, campaign_code, group_by)
     exporter.write_signatories(out, listing, dt.date.today())
     say(f"Wrote {listing.total} signatories of {listing.campaign_code} to {out}.")
+
+
+# --- backup, restore and personal data -----------------------------------------------------
+
+
+@cli.command("backup")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@pass_state
+def backup_cmd(state: State, out: Path) -> None:
+    """Copy the database to OUT with SQLite's online backup (safe while the app is open)."""
+    from coalition.store import maintenance
+
+    maintenance.backup(state.db, out)
+    say(f"Backed up {state.db.path} to {out}.")
+
+
+@cli.command("restore")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def restore_cmd(state: State, source: Path, yes: bool) -> None:
+    """Replace the database with the backup SOURCE, keeping the current file as a safety copy."""
+    from coalition.store import maintenance
+
+    maintenance.schema_of(source)
+    if not yes:
+        click.confirm(
+            f"Replace {state.db.path} with {source}? The current file is kept as a safety copy.",
+            abort=True,
+            err=True,
+        )
+    safety = maintenance.restore(state.db, source)
+    say(f"Restored {source}; the previous database is in {safety}.")
+
+
+@cli.group(cls=CoalitionGroup)
+def person() -> None:
+    """Personal-data requests: export everything held on a person, or erase them."""
+
+
+@person.command("export")
+@click.argument("contact_ref", metavar="CONTACT")
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@pass_state
+def person_export(state: State, contact_ref: str, out: Path) -> None:
+    """Write everything held on CONTACT to OUT as JSON (subject access, GDPR art. 15/20)."""
+    from coalition.domain import privacy
+    from coalition.interchange.exporter import atomic_path
+
+    with state.read() as session:
+        record = privacy.person_record(session, contact_ref)
+    with atomic_path(out) as handle:
+        json.dump(record, handle, ensure_ascii=False, indent=2)
+        handle.write("\n")
+    say(f"Wrote everything held on {record['contact']['display_name']} to {out}.")
+
+
+@person.command("erase")
+@click.argument("contact_ref", metavar="CONTACT")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def person_erase(state: State, contact_ref: str, yes: bool) -> None:
+    """Erase CONTACT's personal data everywhere (GDPR art. 17) and rewrite the file.
+
+    Keeps the anonymous facts (an organisation signed; an interaction took
+    place) and records that an erasure happened, without the data.
+    """
+    from coalition.domain import people, privacy
+    from coalition.store import maintenance
+
+    with state.read() as session:
+        view = people.get_contact(session, contact_ref)
+    if not yes:
+        click.confirm(
+            f"Erase #{view.id} {view.display_name} everywhere? This cannot be undone.",
+            abort=True,
+            err=True,
+        )
+    with state.work() as work:
+        summary = privacy.erase_person(work, str(view.id))
+    maintenance.rewrite_without_free_pages(state.db)
+    say(
+        f"Erased contact #{summary.contact_id}: {summary.interactions_anonymised} interaction(s) "
+        f"kept without their details, {summary.interactions_removed} removed, "
+        f"{summary.audit_entries_scrubbed} change-log entries scrubbed; the file was rewritten."
+    )

@@ -77,7 +77,14 @@ def test_the_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     commands = tour_commands()
     assert len(commands) > 30
     for args in commands:
-        outputs = ("outcome.csv", "invitations.xlsx", "invitations.csv", "signatories.html")
+        outputs = (
+            "outcome.csv",
+            "invitations.xlsx",
+            "invitations.csv",
+            "signatories.html",
+            "coalition-backup.db",
+            "emilie.json",
+        )
         args = [str(tmp_path / a) if a in outputs else a for a in args]
         result = runner.invoke(cli, args)
         assert result.exit_code == 0, (args, result.output)

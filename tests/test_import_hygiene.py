@@ -21,6 +21,8 @@ CORE = [
     "coalition.interchange.tabular",
     "coalition.interchange.vcard",
     "coalition.interchange.exporter",
+    "coalition.domain.privacy",
+    "coalition.store.maintenance",
     "coalition.domain.exports",
     "coalition.text",
 ]
