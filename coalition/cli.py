@@ -1356,20 +1356,42 @@ def export() -> None:
     """Files out: mail-merge lists and the signatory list."""
 
 
+def filter_options(func: F) -> F:
+    """The recipient filters shared by every export of people."""
+    return with_options(
+        func,
+        [
+            click.option("--campaign", help="Campaign whose pipeline to use (and show)."),
+            click.option(
+                "--status",
+                "statuses",
+                multiple=True,
+                help="Only organisations at these statuses (needs --campaign; "
+                "repeatable or comma-separated).",
+            ),
+            click.option("--tag", help="Only contacts with this tag."),
+            click.option(
+                "--country", help="Organisation's country (or the person's, without one)."
+            ),
+            click.option("--language", help="Only contacts with this preferred language."),
+            click.option("--membership", help="Only organisations with this membership."),
+            click.option(
+                "--search", "search_text", metavar="QUERY", help="Only contacts matching QUERY."
+            ),
+        ],
+    )
+
+
+def recipient_filter(one_per_org: bool = False, **options: Any) -> Any:
+    from coalition.domain import exports
+
+    options["statuses"] = tuple(split_values(options.get("statuses") or ()))
+    return exports.RecipientFilter(one_per_org=one_per_org, **options)
+
+
 @export.command("mailmerge")
 @click.argument("out", type=click.Path(dir_okay=False))
-@click.option("--campaign", help="Campaign whose pipeline to use (and show).")
-@click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    help="Only organisations at these statuses (needs --campaign; repeatable or comma-separated).",
-)
-@click.option("--tag", help="Only contacts with this tag.")
-@click.option("--country", help="Organisation's country (or the person's, without one).")
-@click.option("--language", help="Only contacts with this preferred language.")
-@click.option("--membership", help="Only organisations with this membership.")
-@click.option("--search", "search_text", metavar="QUERY", help="Only contacts matching QUERY.")
+@filter_options
 @click.option(
     "--one-per-org",
     is_flag=True,
@@ -1393,17 +1415,11 @@ def export() -> None:
 def export_mailmerge(
     state: State,
     out: str,
-    campaign: str | None,
-    statuses: tuple[str, ...],
-    tag: str | None,
-    country: str | None,
-    language: str | None,
-    membership: str | None,
-    search_text: str | None,
     one_per_org: bool,
     excel: bool,
     delimiter: str,
     log_subject: str | None,
+    **filters: Any,
 ) -> None:
     """Write OUT (.csv or .xlsx) with one row per recipient for a mail merge.
 
@@ -1416,16 +1432,7 @@ def export_mailmerge(
     target = Path(out)
     if target.suffix.lower() not in exporter.TABLE_FORMATS:
         raise CoalitionError(f"{target.name}: write a .csv or .xlsx file.")
-    wanted = exports.RecipientFilter(
-        campaign=campaign,
-        statuses=tuple(split_values(statuses)),
-        tag=tag,
-        country=country,
-        language=language,
-        membership=membership,
-        search_text=search_text,
-        one_per_org=one_per_org,
-    )
+    wanted = recipient_filter(one_per_org, **filters)
     with state.read() as session:
         found = exports.mailmerge_recipients(session, wanted)
     rows = [exporter.recipient_row(r) for r in found.recipients]
@@ -1567,3 +1574,113 @@ def person_erase(state: State, contact_ref: str, yes: bool) -> None:
         f"kept without their details, {summary.interactions_removed} removed, "
         f"{summary.audit_entries_scrubbed} change-log entries scrubbed; the file was rewritten."
     )
+
+
+@export.command("vcard")
+@click.argument("out", type=click.Path(path_type=Path))
+@filter_options
+@click.option(
+    "--vcard-version",
+    type=click.Choice(["3.0", "4.0"]),
+    default="3.0",
+    show_default=True,
+    help="vCard version to write.",
+)
+@pass_state
+def export_vcard(state: State, out: Path, vcard_version: str, **filters: Any) -> None:
+    """Write contacts as vCards: OUT.vcf (one file) or OUT/ (a vdir, one file per contact)."""
+    from coalition.domain import exports, people
+    from coalition.interchange.vcard_export import write_vcards
+
+    with state.read() as session:
+        ids = exports.matching_contact_ids(session, recipient_filter(**filters))
+        contacts = people.contacts_by_id(session, ids)
+    count = write_vcards(out, contacts, vcard_version)
+    say(f"Wrote {count} vCards ({vcard_version}) to {out}.")
+
+
+@export.command("contacts")
+@click.argument("out", type=click.Path(dir_okay=False))
+@filter_options
+@click.option("--columns", help="Comma-separated columns to write (default: all).")
+@pass_state
+def export_contacts(state: State, out: str, columns: str | None, **filters: Any) -> None:
+    """Write contacts to OUT (.csv or .xlsx), each row with its id.
+
+    Edit the sheet and import it back: rows with an id update those contacts
+    (previewed and undoable like any import).
+    """
+    from coalition.domain import exports, people
+    from coalition.interchange import exporter
+
+    chosen = exporter.choose_columns(exporter.CONTACT_COLUMNS, split_values([columns or ""]))
+    with state.read() as session:
+        ids = exports.matching_contact_ids(session, recipient_filter(**filters))
+        contacts = people.contacts_by_id(session, ids)
+    rows = ([exporter.CONTACT_COLUMNS[c](x) for c in chosen] for x in contacts)
+    count = exporter.write_table(out, chosen, rows, sheet_title="Contacts")
+    say(f"Wrote {count} contacts to {out}.")
+
+
+@export.command("organisations")
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--tag")
+@click.option("--country")
+@click.option("--membership")
+@click.option("--kind")
+@click.option("--search", "search_text", metavar="QUERY")
+@click.option("--columns", help="Comma-separated columns to write (default: all).")
+@pass_state
+def export_organisations(state: State, out: str, columns: str | None, **filters: Any) -> None:
+    """Write organisations to OUT (.csv or .xlsx), each row with its id."""
+    from coalition.domain import people
+    from coalition.interchange import exporter
+
+    chosen = exporter.choose_columns(exporter.ORGANISATION_COLUMNS, split_values([columns or ""]))
+    with state.read() as session:
+        orgs = people.list_organisations(session, **filters)
+    rows = ([exporter.ORGANISATION_COLUMNS[c](o) for c in chosen] for o in orgs)
+    count = exporter.write_table(out, chosen, rows, sheet_title="Organisations")
+    say(f"Wrote {count} organisations to {out}.")
+
+
+@export.command("signons")
+@click.argument("campaign_code", metavar="CAMPAIGN")
+@click.argument("out", type=click.Path(dir_okay=False))
+@pass_state
+def export_signons(state: State, campaign_code: str, out: str) -> None:
+    """Write CAMPAIGN's sign-ons to OUT (.xlsx or .csv) for reporting to partners:
+    organisation, status and since when, who signed, and the last outreach."""
+    from coalition.domain import campaigns, outreach
+    from coalition.interchange import exporter
+
+    with state.read() as session:
+        signons = campaigns.list_signons(session, campaign_code)
+        last = outreach.last_interactions(session, [s.organisation_id for s in signons])
+    headers = [
+        "Organisation",
+        "Country",
+        "Status",
+        "Since",
+        "Signed by",
+        "Display name",
+        "Public",
+        "Last outreach",
+        "Last outreach on",
+    ]
+    rows = (
+        [
+            s.organisation,
+            s.country,
+            s.status,
+            s.status_since,
+            s.signed_by,
+            s.display_name,
+            s.public,
+            last[s.organisation_id].subject if s.organisation_id in last else None,
+            last[s.organisation_id].occurred_at if s.organisation_id in last else None,
+        ]
+        for s in signons
+    )
+    count = exporter.write_table(out, headers, rows, sheet_title=campaign_code)
+    say(f"Wrote {count} sign-ons of {campaign_code} to {out}.")

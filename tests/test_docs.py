@@ -84,6 +84,9 @@ def test_the_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
             "signatories.html",
             "coalition-backup.db",
             "emilie.json",
+            "address-book/",
+            "contacts.xlsx",
+            "signons.xlsx",
         )
         args = [str(tmp_path / a) if a in outputs else a for a in args]
         result = runner.invoke(cli, args)

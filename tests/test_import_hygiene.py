@@ -21,6 +21,7 @@ CORE = [
     "coalition.interchange.tabular",
     "coalition.interchange.vcard",
     "coalition.interchange.exporter",
+    "coalition.interchange.vcard_export",
     "coalition.domain.privacy",
     "coalition.store.maintenance",
     "coalition.domain.exports",

@@ -199,30 +199,9 @@ def mailmerge_recipients(session: Session, wanted: RecipientFilter) -> Recipient
             SignOn,
             and_(SignOn.organisation_id == Organisation.id, SignOn.campaign_id == campaign.id),
         )
-        if statuses:
-            query = query.where(SignOn.status.in_(statuses))
-    if wanted.tag:
-        tagged = select(contact_tags.c.contact_id).join(Tag).where(Tag.key == fold(wanted.tag))
-        query = query.where(Contact.id.in_(tagged))
-    if wanted.country:
-        code = country_code(wanted.country)
-        query = query.where(
-            or_(
-                Organisation.country == code,
-                and_(Organisation.id.is_(None), Contact.country == code),
-            )
-        )
-    if wanted.language:
-        query = query.where(Contact.language == language_code(wanted.language))
-    if wanted.membership:
-        query = query.where(
-            Organisation.membership == choice(wanted.membership, MEMBERSHIPS, "membership")
-        )
-    if wanted.search_text and wanted.search_text.strip():
-        matching = search.matching_contacts(wanted.search_text)
-        if matching is None:
-            return RecipientList([], Counter(), campaign.id if campaign else None)
-        query = query.where(Contact.id.in_(matching))
+    query = _filtered(query, wanted, statuses)
+    if query is None:
+        return RecipientList([], Counter(), campaign.id if campaign else None)
 
     invited_on: dict[int, dt.date] = {}
     if campaign is not None:
@@ -299,6 +278,56 @@ def mailmerge_recipients(session: Session, wanted: RecipientFilter) -> Recipient
             )
         )
     return result
+
+
+def _filtered(query: Any, wanted: RecipientFilter, statuses: list[str | None]) -> Any:
+    """The filters shared by mail merge and address-book exports; None when the
+    search has no searchable word (nothing matches)."""
+    if statuses:
+        query = query.where(SignOn.status.in_(statuses))
+    if wanted.tag:
+        tagged = select(contact_tags.c.contact_id).join(Tag).where(Tag.key == fold(wanted.tag))
+        query = query.where(Contact.id.in_(tagged))
+    if wanted.country:
+        code = country_code(wanted.country)
+        query = query.where(
+            or_(
+                Organisation.country == code,
+                and_(Organisation.id.is_(None), Contact.country == code),
+            )
+        )
+    if wanted.language:
+        query = query.where(Contact.language == language_code(wanted.language))
+    if wanted.membership:
+        query = query.where(
+            Organisation.membership == choice(wanted.membership, MEMBERSHIPS, "membership")
+        )
+    if wanted.search_text and wanted.search_text.strip():
+        matching = search.matching_contacts(wanted.search_text)
+        if matching is None:
+            return None
+        query = query.where(Contact.id.in_(matching))
+    return query
+
+
+def matching_contact_ids(session: Session, wanted: RecipientFilter) -> list[int]:
+    """Every contact the filters select, without the mail-merge exclusions (for address books)."""
+    campaign = find_campaign(session, wanted.campaign) if wanted.campaign else None
+    if wanted.statuses and campaign is None:
+        raise InvalidValue("--status needs --campaign: a status is a campaign's.")
+    statuses = [choice(s, SIGNON_STATUSES, "sign-on status") for s in wanted.statuses]
+    query: Any = (
+        select(Contact.id)
+        .outerjoin(Organisation, Contact.organisation_id == Organisation.id)
+        .order_by(Contact.display_name_key, Contact.id)
+    )
+    if campaign is not None:
+        query = query.outerjoin(
+            SignOn,
+            and_(SignOn.organisation_id == Organisation.id, SignOn.campaign_id == campaign.id),
+        )
+    query = _filtered(query, wanted, statuses)
+    return [] if query is None else list(session.scalars(query))
 
 
 def _signers(session: Session, campaign_id: int) -> dict[int, int]:

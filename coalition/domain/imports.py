@@ -62,6 +62,7 @@ from coalition.store.models import (
     SignOnEvent,
     Tag,
     contact_tags,
+    new_uid,
     organisation_tags,
     utcnow,
 )
@@ -96,6 +97,8 @@ class ContactRecord:
     source: str
     """Where it came from, for reports: "row 12", "card 3"."""
     id: int | None = None
+    uid: str | None = None
+    """A vCard's UID: the same UID is the same person."""
     full_name: str | None = None
     given_name: str | None = None
     family_name: str | None = None
@@ -485,6 +488,13 @@ def plan_import(
             )
         ):
             existing_by_name.setdefault((key, org_id), cid)
+    uids = sorted({row.record.uid for row in rows if row.record.uid})
+    existing_by_uid: dict[str, int] = {}
+    for start in range(0, len(uids), 900):
+        uid_chunk = uids[start : start + 900]
+        existing_by_uid.update(
+            session.execute(select(Contact.uid, Contact.id).where(Contact.uid.in_(uid_chunk))).all()
+        )
     ids_given = sorted({row.record.id for row in rows if row.record.id is not None})
     known_ids: set[int] = set()
     for start in range(0, len(ids_given), 900):
@@ -492,8 +502,9 @@ def plan_import(
         known_ids.update(session.scalars(select(Contact.id).where(Contact.id.in_(id_chunk))))
 
     first_by_email: dict[str, PlannedRow] = {}
+    first_by_uid: dict[str, PlannedRow] = {}
     for row in rows:
-        if not _has_person(row):
+        if not _has_person(row) and row.record.id is None:
             if row.record.organisation is not None:
                 row.action = "organisation"
                 row.reason = "organisation only (no person in this row)"
@@ -501,6 +512,8 @@ def plan_import(
                 row.action, row.reason = "skip", "no name, email or organisation"
             continue
         earlier = next((first_by_email[e[1]] for e in row.emails if e[1] in first_by_email), None)
+        if earlier is None and row.record.uid:
+            earlier = first_by_uid.get(row.record.uid)
         if earlier is not None:
             row.action = "in-file duplicate"
             row.reason = f"same email as {earlier.source}; merged into it"
@@ -508,13 +521,15 @@ def plan_import(
             continue
         for e in row.emails:
             first_by_email[e[1]] = row
+        if row.record.uid:
+            first_by_uid[row.record.uid] = row
         if row.record.id is not None:
             if row.record.id not in known_ids:
                 row.action, row.reason = "error", f"there is no contact #{row.record.id} to update"
                 continue
             row.contact_id = row.record.id
         else:
-            row.contact_id = next(
+            row.contact_id = existing_by_uid.get(row.record.uid or "") or next(
                 (existing_by_email[e[1]] for e in row.emails if e[1] in existing_by_email), None
             )
             if row.contact_id is None and not row.emails and row.org_id:
@@ -526,10 +541,14 @@ def plan_import(
             row.reason = f"contact #{row.contact_id} (id column)"
         elif options.on_duplicate == "skip":
             row.action = "duplicate"
-            row.reason = f"duplicate of contact #{row.contact_id} (same email or name); skipped"
+            row.reason = (
+                f"duplicate of contact #{row.contact_id} (same UID, email or name); skipped"
+            )
         else:
             row.action = options.on_duplicate
-            row.reason = f"{options.on_duplicate} contact #{row.contact_id} (same email or name)"
+            row.reason = (
+                f"{options.on_duplicate} contact #{row.contact_id} (same UID, email or name)"
+            )
 
     # Sign-on statuses, checked against the pipeline.
     if campaign_id is not None:
@@ -776,6 +795,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
 
     # 2. New contacts, with their emails, phones and tags.
     creates = [r for r in plan.rows if r.action == "create"]
+    used_uids: set[str] = set()
     next_contact = _next_id(session, Contact.__table__)
     contact_rows: list[dict[str, Any]] = []
     email_rows: list[dict[str, Any]] = []
@@ -789,9 +809,12 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         row.contact_id = cid
         created_contact_ids.append(cid)
         name, custom = _display_name(r, row.emails)
+        uid = r.uid if r.uid and r.uid not in used_uids else new_uid()
+        used_uids.add(uid)
         contact_rows.append(
             {
                 "id": cid,
+                "uid": uid,
                 "given_name": r.given_name,
                 "family_name": r.family_name,
                 "honorific": r.honorific,
@@ -879,9 +902,6 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             continue
         saved = _raw_snapshot(contact)
         saved["tags"] = [t.id for t in contact.tags]
-        session.add(
-            ImportChange(batch_id=bid, entity="contact", entity_id=contact.id, before=saved)
-        )
         audit_before = people._contact_snapshot(contact)
         _update_contact(contact, row, overwrite=row.action == "update", batch_id=bid)
         if row.org_id and (row.action == "update" or contact.organisation_id is None):
@@ -896,15 +916,23 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         if not contact.display_name_custom:
             contact.display_name = people._derive_display_name(contact)
         contact.display_name_key = fold(contact.display_name)
-        contact.updated_at = now
         session.flush()
         session.refresh(contact)
+        before_values, after_values = _diff(audit_before, people._contact_snapshot(contact))
+        if not after_values:
+            row.reason += "; nothing to change"
+            continue
+        contact.updated_at = now
+        session.add(
+            ImportChange(batch_id=bid, entity="contact", entity_id=contact.id, before=saved)
+        )
         audit(
             "update",
             "contact",
             contact.id,
             contact.display_name,
-            *_diff(audit_before, people._contact_snapshot(contact)),
+            before_values,
+            after_values,
             org_id=contact.organisation_id,
             contact_id=contact.id,
         )

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.domain.audit import Work, jsonable
@@ -230,3 +230,17 @@ def interactions_of(
     if limit is not None:
         query = query.limit(limit)
     return [interaction_view(i) for i in session.scalars(query)]
+
+
+def last_interactions(session: Session, organisation_ids: list[int]) -> dict[int, InteractionView]:
+    """The newest interaction with each of these organisations."""
+    latest = (
+        select(Interaction.organisation_id, func.max(Interaction.id).label("id"))
+        .where(Interaction.organisation_id.in_(organisation_ids))
+        .group_by(Interaction.organisation_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(Interaction).join(latest, latest.c.id == Interaction.id).options(*_options())
+    )
+    return {i.organisation_id: interaction_view(i) for i in rows if i.organisation_id}

@@ -128,6 +128,8 @@ class ContactView:
     consent_source: str | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    uid: str = ""
+    """Stable identity across exports and imports (the vCard UID)."""
 
     @property
     def primary_email(self) -> str | None:
@@ -238,6 +240,7 @@ def contact_view(contact: Contact) -> ContactView:
         consent_source=contact.consent_source,
         created_at=contact.created_at,
         updated_at=contact.updated_at,
+        uid=contact.uid or "",
     )
 
 
@@ -980,6 +983,17 @@ def list_contacts(
         query = query.limit(limit)
     ids = list(session.scalars(query))
     return [contact_view(c) for c in _load_contacts(session, ids)]
+
+
+def contacts_by_id(session: Session, ids: Sequence[int]) -> list[ContactView]:
+    """Contact views for these ids, in the order given (loaded in chunks)."""
+    return [contact_view(c) for c in _load_contacts(session, ids)]
+
+
+def organisations_by_id(session: Session, ids: Sequence[int]) -> list[OrganisationView]:
+    orgs = _load_orgs(session, ids)
+    counts = _contact_counts(session, ids)
+    return [organisation_view(o, counts.get(o.id, 0)) for o in orgs]
 
 
 def contacts_of(session: Session, organisation_id: int) -> list[ContactView]:

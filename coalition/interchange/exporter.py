@@ -271,3 +271,59 @@ def _plain(listing: SignatoryList, today: dt.date) -> str:
         lines += [s.name for s in group.signatories]
         lines.append("")
     return "\n".join(lines)
+
+
+# --- lists for spreadsheets ------------------------------------------------------------------
+
+# Headers chosen so that `coalition import` maps them back (tests/test_exports.py).
+CONTACT_COLUMNS: dict[str, Any] = {
+    "id": lambda c: c.id,
+    "display_name": lambda c: c.display_name,
+    "honorific": lambda c: c.honorific,
+    "given_name": lambda c: c.given_name,
+    "family_name": lambda c: c.family_name,
+    "role": lambda c: c.role,
+    "organisation": lambda c: c.organisation,
+    "email": lambda c: c.emails[0].address if c.emails else None,
+    "email_2": lambda c: c.emails[1].address if len(c.emails) > 1 else None,
+    "phone": lambda c: c.phones[0].number if c.phones else None,
+    "phone_2": lambda c: c.phones[1].number if len(c.phones) > 1 else None,
+    "language": lambda c: c.language,
+    "street": lambda c: c.street,
+    "postal_code": lambda c: c.postal_code,
+    "address_city": lambda c: c.city,
+    "region": lambda c: c.region,
+    "address_country": lambda c: c.country,
+    # "; " because a tag may hold a comma, and the importer splits on ";" first.
+    "tags": lambda c: "; ".join(c.tags),
+    "notes": lambda c: c.notes,
+    "do_not_contact": lambda c: c.do_not_contact,
+    "bounced": lambda c: c.bounced,
+}
+ORGANISATION_COLUMNS: dict[str, Any] = {
+    "organisation_id": lambda o: o.id,
+    "organisation": lambda o: o.name,
+    "acronym": lambda o: o.acronym,
+    "kind": lambda o: o.kind,
+    "country": lambda o: o.country,
+    "city": lambda o: o.city,
+    "website": lambda o: o.website,
+    "generic_email": lambda o: o.email,
+    "phone": lambda o: o.phone,
+    "membership": lambda o: o.membership,
+    "member_since": lambda o: o.member_since,
+    "tags": lambda o: "; ".join(o.tags),
+    "contacts": lambda o: o.contact_count,
+    "notes": lambda o: o.notes,
+}
+
+
+def choose_columns(available: dict[str, Any], wanted: Sequence[str]) -> list[str]:
+    if not wanted:
+        return list(available)
+    unknown = [w for w in wanted if w not in available]
+    if unknown:
+        raise FileProblem(
+            f"Unknown column(s): {', '.join(unknown)}; choose from {', '.join(available)}."
+        )
+    return list(wanted)

@@ -265,7 +265,7 @@ def _apply_labels(items: list[tuple[str, str | None]], labels: list[str]) -> Non
 def record_from_vcard(card: object) -> ContactRecord:
     c: object = card
     index = getattr(c, "index", 0)
-    record = ContactRecord(source=f"card {index}")
+    record = ContactRecord(source=f"card {index}", uid=getattr(c, "uid", None) or None)
     record.given_name = getattr(c, "given_name", "") or None
     record.family_name = getattr(c, "family_name", "") or None
     record.honorific = getattr(c, "honorific_prefix", "") or None

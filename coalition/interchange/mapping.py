@@ -67,7 +67,7 @@ REPEATABLE = {"email", "phone"}
 
 def fold_header(header: str) -> str:
     text = strip_accents(header).casefold()
-    text = re.sub(r"[^\w]+", " ", text)
+    text = re.sub(r"[\W_]+", " ", text)
     return " ".join(text.split())
 
 
@@ -144,7 +144,7 @@ EXACT = _table(
         ),
         "phone:home": "home phone|home phone 2|telephone domicile|telefon privat",
         "phone:fax": "business fax|fax|fax number|home fax",
-        "phone:other": "phone 2 value|phone 3 value|other phone|pager|pager number",
+        "phone:other": "phone 2 value|phone 3 value|other phone|pager|pager number|phone 2",
         "phone_label": (
             "phone 1 type|phone 1 label|phone 2 type|phone 2 label|phone 3 type|phone 3 label"
         ),
@@ -166,9 +166,10 @@ EXACT = _table(
             "city|town|ville|stadt|ort|ciudad|localidad|citta|comune|stad|plaats|woonplaats|"
             "miasto|miejscowosc|organisation city|organization city"
         ),
-        "address_city": "business city|home city|address 1 city|work city",
+        "address_city": "business city|home city|address 1 city|work city|address city",
         "address_country": (
             "home country|business country region|home country region|address 1 country|"
+            "address country|"
             "work country|country of residence"
         ),
         "region": (

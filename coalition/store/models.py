@@ -18,6 +18,7 @@ Design notes:
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from sqlalchemy import (
@@ -75,6 +76,10 @@ NAMING_CONVENTION = {
 def _in(column: str, values: tuple[str, ...]) -> str:
     quoted = ", ".join(f"'{v}'" for v in values)
     return f"{column} IN ({quoted})"
+
+
+def new_uid() -> str:
+    return str(uuid.uuid4())
 
 
 def utcnow() -> dt.datetime:
@@ -153,9 +158,14 @@ class Contact(Base):
             "consent_basis IS NULL OR " + _in("consent_basis", CONSENT_BASES),
             name="consent_basis",
         ),
+        Index("uq_contacts_uid", "uid", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Stable identity outside this database: the vCard UID, kept across export and import.
+    # Nullable in the schema only because SQLite adds columns that way (migration 0003);
+    # every row has one.
+    uid: Mapped[str] = mapped_column(String(200), nullable=True, default=new_uid)
     given_name: Mapped[str | None] = mapped_column(String(200))
     family_name: Mapped[str | None] = mapped_column(String(200))
     honorific: Mapped[str | None] = mapped_column(String(50))
