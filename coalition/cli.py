@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -1576,6 +1576,15 @@ def person_erase(state: State, contact_ref: str, yes: bool) -> None:
     )
 
 
+def _contacts_in_chunks(session: Any, ids: list[int]) -> Iterator[Any]:
+    """Contact views a thousand at a time: 100,000 at once would hold about 1 GB."""
+    from coalition.domain import people
+
+    for start in range(0, len(ids), 1000):
+        yield from people.contacts_by_id(session, ids[start : start + 1000])
+        session.expunge_all()
+
+
 @export.command("vcard")
 @click.argument("out", type=click.Path(path_type=Path))
 @filter_options
@@ -1589,13 +1598,13 @@ def person_erase(state: State, contact_ref: str, yes: bool) -> None:
 @pass_state
 def export_vcard(state: State, out: Path, vcard_version: str, **filters: Any) -> None:
     """Write contacts as vCards: OUT.vcf (one file) or OUT/ (a vdir, one file per contact)."""
-    from coalition.domain import exports, people
+    from coalition.domain import exports
     from coalition.interchange.vcard_export import write_vcards
 
     with state.read() as session:
         ids = exports.matching_contact_ids(session, recipient_filter(**filters))
-        contacts = people.contacts_by_id(session, ids)
-    count = write_vcards(out, contacts, vcard_version)
+
+        count = write_vcards(out, _contacts_in_chunks(session, ids), vcard_version)
     say(f"Wrote {count} vCards ({vcard_version}) to {out}.")
 
 
@@ -1610,15 +1619,17 @@ def export_contacts(state: State, out: str, columns: str | None, **filters: Any)
     Edit the sheet and import it back: rows with an id update those contacts
     (previewed and undoable like any import).
     """
-    from coalition.domain import exports, people
+    from coalition.domain import exports
     from coalition.interchange import exporter
 
     chosen = exporter.choose_columns(exporter.CONTACT_COLUMNS, split_values([columns or ""]))
     with state.read() as session:
         ids = exports.matching_contact_ids(session, recipient_filter(**filters))
-        contacts = people.contacts_by_id(session, ids)
-    rows = ([exporter.CONTACT_COLUMNS[c](x) for c in chosen] for x in contacts)
-    count = exporter.write_table(out, chosen, rows, sheet_title="Contacts")
+        rows = (
+            [exporter.CONTACT_COLUMNS[c](x) for c in chosen]
+            for x in _contacts_in_chunks(session, ids)
+        )
+        count = exporter.write_table(out, chosen, rows, sheet_title="Contacts")
     say(f"Wrote {count} contacts to {out}.")
 
 

@@ -181,12 +181,13 @@ def _write_xlsx(
 
 
 def _xlsx_cell(sheet: Any, value: Any, cell_type: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(value, bool | int | float | dt.date):
+    if value is None or isinstance(value, bool | int | float | dt.date):
         return value
-    cell = cell_type(sheet, value=str(value))
-    cell.data_type = "s"  # text, never a formula, whatever it starts with
+    text = str(value)
+    if not text.startswith("="):
+        return text  # openpyxl stores any other string as a string
+    cell = cell_type(sheet, value=text)
+    cell.data_type = "s"  # text, never a formula
     return cell
 
 
