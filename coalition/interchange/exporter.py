@@ -129,6 +129,10 @@ def _write_csv(
 
 
 def _csv_cell(value: Any) -> str:
+    if type(value) is str:
+        return safe_text(value)
+    if value is None:
+        return ""
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int | float):

@@ -29,9 +29,14 @@ def _dangerous_line(line: str) -> bool:
     return not _HARMLESS.match(stripped.strip())
 
 
+# Anything that could need a change: a trigger at the start (after blanks), a tab
+# or CR at the start, or a second line. Most cells match none, and pass untouched.
+_SUSPECT = re.compile(r"^[ \u00a0\u2007\u202f\ufeff]*[=+\-@]|^[\t\r]|\n")
+
+
 def safe_text(value: str) -> str:
     """``value`` made safe to put in a spreadsheet cell, changed only where needed."""
-    if not value:
+    if not value or not _SUSPECT.search(value):
         return value
     lines = value.split("\n")
     if not any(_dangerous_line(line) for line in lines):
