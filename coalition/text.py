@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+import re
 import unicodedata
 
 
@@ -11,3 +13,44 @@ def strip_accents(text: str) -> str:
         return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+_WORD = re.compile(r"[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_TYPOGRAPHY = frozenset("’‘‚“”„–—€«»‹›·°§´…•№™©®£¥¢")
+_CJK_PREFIXES = ("CJK", "HIRAGANA", "KATAKANA", "HALFWIDTH", "FULLWIDTH", "IDEOGRAPHIC")
+
+
+def _script(ch: str) -> str:
+    if ch.isascii():
+        return "LATIN"
+    name = unicodedata.name(ch, "?")
+    if name.startswith(_CJK_PREFIXES):
+        return "CJK"
+    return name.split(" ", 1)[0]
+
+
+def implausibility(text: str) -> int:
+    """How unlike real names and words a decoded text looks; lower is more plausible.
+
+    Used to choose between legacy code pages (cp1252, cp1250, cp1251 …) when
+    a file says nothing of its encoding: a wrong guess mixes scripts inside a
+    word ("ĂśberprĂĽfung"), makes words of accented letters only, or yields
+    symbols and control characters where letters belong. Candidates decode
+    ASCII identically, so only words with other characters are scored.
+    """
+    score = 0
+    for word in _WORD.findall(text):
+        scripts = {_script(ch) for ch in word}
+        if len(scripts) > 1:
+            score += 3
+        if len(word) >= 2 and all(not ch.isascii() and _script(ch) == "LATIN" for ch in word):
+            score += 2 if len(word) >= 3 else 1
+        if any(a.islower() and b.isupper() for a, b in itertools.pairwise(word)):
+            score += 1
+    score += sum(
+        3 if unicodedata.category(ch) in ("Cc", "Co", "Cn") or ch == "\ufffd" else 1
+        for ch in _NON_ASCII.findall(text)
+        if not ch.isalpha() and not ch.isspace() and ch not in _TYPOGRAPHY
+    )
+    return score

@@ -112,6 +112,7 @@ from pathlib import Path
 from typing import Any
 
 from coalition.errors import FileProblem
+from coalition.text import implausibility
 
 __all__ = [
     "MAX_SHEET_CELLS",
@@ -478,7 +479,7 @@ def _guess_encoding(sample: bytes) -> str:
         text = _decode_sample(sample, codec, complete=False, errors="strict")
         if text is None:
             continue
-        scored.append((_implausibility(text), order, codec))
+        scored.append((implausibility(text), order, codec))
     if not scored:
         return "cp1252"
     return min(scored)[2]
@@ -490,39 +491,6 @@ def _decode_sample(data: bytes, codec: str, *, complete: bool, errors: str = "re
         return decoder.decode(data, final=complete)
     except UnicodeDecodeError:
         return None
-
-
-_WORD = re.compile(r"[^\W\d_]*[^\x00-\x7f][^\W\d_]*")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
-_TYPOGRAPHY = frozenset("’‘‚“”„–—€«»‹›·°§´…•№™©®£¥¢")
-_CJK_PREFIXES = ("CJK", "HIRAGANA", "KATAKANA", "HALFWIDTH", "FULLWIDTH", "IDEOGRAPHIC")
-
-
-def _script(ch: str) -> str:
-    if ch.isascii():
-        return "LATIN"
-    name = unicodedata.name(ch, "?")
-    if name.startswith(_CJK_PREFIXES):
-        return "CJK"
-    return name.split(" ", 1)[0]
-
-
-def _implausibility(text: str) -> int:
-    score = 0
-    for word in _WORD.findall(text):
-        scripts = {_script(ch) for ch in word}
-        if len(scripts) > 1:
-            score += 3
-        if len(word) >= 2 and all(not ch.isascii() and _script(ch) == "LATIN" for ch in word):
-            score += 2 if len(word) >= 3 else 1
-        if any(a.islower() and b.isupper() for a, b in itertools.pairwise(word)):
-            score += 1
-    score += sum(
-        3 if unicodedata.category(ch) in ("Cc", "Co", "Cn") or ch == "\ufffd" else 1
-        for ch in _NON_ASCII.findall(text)
-        if not ch.isalpha() and not ch.isspace() and ch not in _TYPOGRAPHY
-    )
-    return score
 
 
 def _refuse_binary_text(file: Path, text: str) -> None:

@@ -54,16 +54,15 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
-import itertools
 import os
 import re
-import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from coalition.errors import FileProblem
+from coalition.text import implausibility
 
 __all__ = [
     "VCardAddress",
@@ -175,7 +174,6 @@ _TEXT_BYTES = bytes(range(0x20, 0x100)) + b"\t\n\r\f\v\x1a\x1b"
 _LEGACY_CANDIDATES = ["cp1252", "cp1251", "cp1250", "cp1253", "cp1254", "cp1257", "koi8_r"]
 _LEGACY_DEFAULT = "cp1252"
 _WORD = re.compile(r"[^\W\d_]+")
-_TYPOGRAPHY = frozenset("’‘‚“”„–—€«»‹›·°§´…•№™©®")
 
 _LINE_BREAK = re.compile(rb"\r*\n|\r")
 _BEGIN = re.compile(rb"BEGIN[ \t]*:[ \t]*VCARD", re.IGNORECASE)
@@ -664,7 +662,7 @@ def _guess_legacy(samples: list[bytes]) -> str:
             text = data.decode(codec)
         except UnicodeDecodeError:
             continue
-        scored.append((_implausibility(text), codec, text))
+        scored.append((implausibility(text), codec, text))
     if not scored:
         return _LEGACY_DEFAULT
     lowest = min(score for score, _, _ in scored)
@@ -687,27 +685,6 @@ def _guess_legacy(samples: list[bytes]) -> str:
         if tied[0] not in ranks or rank < ranks[tied[0]]:
             return codec
     return tied[0]
-
-
-def _script(ch: str) -> str:
-    return "LATIN" if ch.isascii() else unicodedata.name(ch, "?").split(" ", 1)[0]
-
-
-def _implausibility(text: str) -> int:
-    score = 0
-    for word in _WORD.findall(text):
-        if len({_script(ch) for ch in word}) > 1:
-            score += 3
-        if len(word) >= 2 and all(not ch.isascii() and _script(ch) == "LATIN" for ch in word):
-            score += 2 if len(word) >= 3 else 1
-        if any(a.islower() and b.isupper() for a, b in itertools.pairwise(word)):
-            score += 1
-    score += sum(
-        1
-        for ch in text
-        if not ch.isascii() and not ch.isalpha() and not ch.isspace() and ch not in _TYPOGRAPHY
-    )
-    return score
 
 
 def _unescape(value: str) -> str:
