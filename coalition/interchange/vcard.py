@@ -173,7 +173,6 @@ _BINARY_MAGIC: tuple[bytes, ...] = (
 _TEXT_BYTES = bytes(range(0x20, 0x100)) + b"\t\n\r\f\v\x1a\x1b"
 _LEGACY_CANDIDATES = ["cp1252", "cp1251", "cp1250", "cp1253", "cp1254", "cp1257", "koi8_r"]
 _LEGACY_DEFAULT = "cp1252"
-_WORD = re.compile(r"[^\W\d_]+")
 
 _LINE_BREAK = re.compile(rb"\r*\n|\r")
 _BEGIN = re.compile(rb"BEGIN[ \t]*:[ \t]*VCARD", re.IGNORECASE)
