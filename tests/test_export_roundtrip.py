@@ -198,3 +198,37 @@ def test_organisation_and_signon_sheets(filled: None, unit: Any, run: Any, tmp_p
     assert row["Signed by"] == "Émilie Müller" and row["Last outreach"] == "Thanks for signing"
     bad = run("export", "organisations", str(orgs), "--columns", "shoe_size")
     assert bad.exit_code == 1 and "Unknown column" in bad.stderr
+
+
+def test_organisation_sheet_edited_and_imported_back_updates_by_id(
+    filled: None, run: Any, tmp_path: Path
+) -> None:
+    path = tmp_path / "orgs.csv"
+    ok(run("export", "organisations", str(path)))
+    before = json.loads(ok(run("org", "list", "--format", "json")).stdout)
+    result = ok(run("import", str(path)))
+    assert "organisations updated" not in result.stderr, "an unedited sheet changes nothing"
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    for row in rows:
+        if row["organisation"] == "Company, The":
+            row["city"] = "Liège"
+            row["organisation"] = "Company, The (Belgium)"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = ok(run("import", str(path), "--force"))
+    assert "1 organisations updated" in result.stderr
+    orgs = {o["id"]: o for o in json.loads(ok(run("org", "list", "--format", "json")).stdout)}
+    assert len(orgs) == len(before), "no organisation was created"
+    changed = [o for o in orgs.values() if o["city"] == "Liège"]
+    assert [o["name"] for o in changed] == ["Company, The (Belgium)"]
+    emilie = json.loads(ok(run("contact", "show", "emilie@example.org", "--format", "json")).stdout)
+    assert emilie["organisation"] == "Company, The (Belgium)"
+    assert [
+        h["title"] for h in json.loads(ok(run("search", "belgium", "--format", "json")).stdout)
+    ][:1] == ["Company, The (Belgium)"]
+    batches = json.loads(ok(run("imports", "list", "--format", "json")).stdout)
+    ok(run("imports", "undo", str(batches[0]["id"]), "--yes"))
+    restored = json.loads(ok(run("org", "show", str(changed[0]["id"]), "--format", "json")).stdout)
+    assert (restored["name"], restored["city"]) == ("Company, The", None)

@@ -79,6 +79,8 @@ CHUNK = 2000
 @dataclass(slots=True)
 class OrganisationRecord:
     name: str
+    id: int | None = None
+    """The organisation's id in coalition (from an exported sheet): update that one."""
     acronym: str | None = None
     kind: str | None = None
     country: str | None = None
@@ -179,6 +181,9 @@ class Plan:
     def counts(self) -> dict[str, int]:
         counter = Counter(r.action for r in self.rows)
         counter["organisations created"] = len(self.new_organisations)
+        counter["organisations updated"] = len(
+            {r.org_id for r in self.rows if r.org_action == "update" and r.speaks_for_organisation}
+        )
         counter["invalid emails"] = sum(
             1 for r in self.rows if r.writes for e in r.emails if not e[3]
         )
@@ -382,10 +387,32 @@ def _normalise(row: PlannedRow) -> None:
 
 
 ROLE_MAILBOXES = {
-    "info", "contact", "office", "secretariat", "secretary", "admin", "hello", "mail", "post",
-    "press", "media", "general", "enquiries", "inquiries", "team", "bureau", "kontakt", "buero",
-    "sekretariat", "secretaria", "segreteria", "biuro", "informacion", "info.be", "membership",
-}  # fmt: skip
+    "info",
+    "contact",
+    "office",
+    "secretariat",
+    "secretary",
+    "admin",
+    "hello",
+    "mail",
+    "post",
+    "press",
+    "media",
+    "general",
+    "enquiries",
+    "inquiries",
+    "team",
+    "bureau",
+    "kontakt",
+    "buero",
+    "sekretariat",
+    "secretaria",
+    "segreteria",
+    "biuro",
+    "informacion",
+    "info.be",
+    "membership",
+}
 
 
 def _generic_email_to_organisation(row: PlannedRow) -> None:
@@ -444,6 +471,32 @@ def plan_import(
     for row in rows:
         org = row.record.organisation
         if org is None:
+            continue
+        if org.id is not None:
+            existing_org = session.get(Organisation, org.id)
+            if existing_org is None:
+                row.action, row.reason = "error", f"there is no organisation #{org.id} to update"
+                continue
+            fields = (
+                "name",
+                "acronym",
+                "kind",
+                "country",
+                "city",
+                "website",
+                "email",
+                "phone",
+                "membership",
+                "notes",
+            )
+            differs = any(
+                getattr(org, f) and getattr(org, f) != getattr(existing_org, f) for f in fields
+            )
+            row.org_id = org.id
+            row.org_action = "update" if differs else "existing"
+            row.org_note = f"organisation #{org.id} (id column)" + (
+                "" if differs else ", unchanged"
+            )
             continue
         match = org_index.exact(org.name, org.website)
         if match is not None:
@@ -793,6 +846,53 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         if row.org_action == "create" and row.org_key in org_ids:
             row.org_id = org_ids[row.org_key]
 
+    # Organisations named by id (an edited export): their changed fields.
+    updated_orgs = []
+    for row in plan.rows:
+        if row.org_action != "update" or not row.speaks_for_organisation:
+            continue
+        org_row = session.get(Organisation, row.org_id)
+        record = row.record.organisation
+        if org_row is None or record is None:
+            continue
+        before_values = people._organisation_snapshot(org_row)
+        saved = _raw_snapshot(org_row)
+        for name in (
+            "name",
+            "acronym",
+            "kind",
+            "country",
+            "city",
+            "website",
+            "email",
+            "phone",
+            "membership",
+            "notes",
+        ):
+            value = getattr(record, name)
+            if value:
+                setattr(org_row, name, value)
+        org_row.name_key = fold(org_row.name)
+        changed_before, changed_after = _diff(before_values, people._organisation_snapshot(org_row))
+        if not changed_after:
+            row.org_note += "; nothing to change"
+            continue
+        org_row.updated_at = now
+        session.add(
+            ImportChange(batch_id=bid, entity="organisation", entity_id=org_row.id, before=saved)
+        )
+        audit(
+            "update",
+            "organisation",
+            org_row.id,
+            org_row.name,
+            changed_before,
+            changed_after,
+            org_id=org_row.id,
+        )
+        updated_orgs.append(org_row.id)
+    session.flush()
+
     # 2. New contacts, with their emails, phones and tags.
     creates = [r for r in plan.rows if r.action == "create"]
     used_uids: set[str] = set()
@@ -1024,7 +1124,12 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     _executemany(session, AuditEntry.__table__, audit_rows)
     if progress:
         progress("indexing", 0, 1)
-    search.index_organisations(session, list(org_ids.values()))
+    search.index_organisations(session, list(org_ids.values()) + updated_orgs)
+    if updated_orgs:
+        search.index_contacts(
+            session,
+            session.scalars(select(Contact.id).where(Contact.organisation_id.in_(updated_orgs))),
+        )
     search.index_contacts(session, created_contact_ids + changed_contacts)
     if progress:
         progress("indexing", 1, 1)
@@ -1150,7 +1255,8 @@ def undo_batch(work: Work, batch_id: int) -> BatchView:
             )
         )
     )
-    touched_orgs = created_orgs + signon_orgs
+    changed_orgs = [c.entity_id for c in changes if c.entity == "organisation"]
+    touched_orgs = created_orgs + signon_orgs + changed_orgs
     _refuse_if_later_work(session, batch, touched_contacts, touched_orgs)
 
     now = utcnow()
@@ -1164,6 +1270,10 @@ def undo_batch(work: Work, batch_id: int) -> BatchView:
             tag_ids = before.pop("tags", [])
             _restore(contact, before)
             contact.tags = [t for t in (session.get(Tag, tid) for tid in tag_ids) if t is not None]
+        elif change.entity == "organisation":
+            org_row = session.get(Organisation, change.entity_id)
+            if org_row is not None:
+                _restore(org_row, change.before)
         elif change.entity == "signon":
             signon = session.get(SignOn, change.entity_id)
             if signon is not None:
@@ -1195,7 +1305,7 @@ def undo_batch(work: Work, batch_id: int) -> BatchView:
         },
     )
     search.index_contacts(session, touched_contacts)
-    search.index_organisations(session, created_orgs)
+    search.index_organisations(session, created_orgs + changed_orgs)
     session.flush()
     return batch_view(batch)
 

@@ -314,12 +314,12 @@ ORGANISATION_COLUMNS: dict[str, Any] = {
     "city": lambda o: o.city,
     "website": lambda o: o.website,
     "generic_email": lambda o: o.email,
-    "phone": lambda o: o.phone,
+    "organisation_phone": lambda o: o.phone,
     "membership": lambda o: o.membership,
     "member_since": lambda o: o.member_since,
     "tags": lambda o: "; ".join(o.tags),
     "contacts": lambda o: o.contact_count,
-    "notes": lambda o: o.notes,
+    "organisation_notes": lambda o: o.notes,
 }
 
 

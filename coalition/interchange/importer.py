@@ -201,6 +201,10 @@ def record_from_row(mapping: Mapping, values: list[str], source: str) -> Contact
             record.id = int(digits) if digits.isdigit() else None
         elif base == "organisation":
             org.setdefault("name", value)
+        elif base == "org_id":
+            digits = value.lstrip("#").split(".")[0]
+            if digits.isdigit():
+                org.setdefault("id", digits)
         elif base in ("acronym", "website", "membership"):
             org.setdefault(base, value)
         elif base == "org_kind":
@@ -226,6 +230,7 @@ def record_from_row(mapping: Mapping, values: list[str], source: str) -> Contact
     if org.get("name"):
         record.organisation = OrganisationRecord(
             name=org["name"],
+            id=int(org["id"]) if org.get("id") else None,
             acronym=org.get("acronym"),
             kind=org.get("kind"),
             website=org.get("website"),

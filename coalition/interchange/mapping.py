@@ -28,7 +28,8 @@ from coalition.text import strip_accents
 
 # The fields a column can fill. Repeatable ones take a label after a colon.
 FIELDS: dict[str, str] = {
-    "id": "the record's id in coalition (from an export), to update it",
+    "id": "the contact's id in coalition (from an export), to update it",
+    "org_id": "the organisation's id in coalition (from an export), to update it",
     "full_name": "a person's whole name, split into given and family name",
     "given_name": "given (first) name",
     "family_name": "family (last) name",
@@ -84,7 +85,8 @@ def _table(entries: dict[str, str]) -> dict[str, str]:
 # Exact headers, after folding. Order matters only for readability; keys are unique.
 EXACT = _table(
     {
-        "id": "id|coalition id|record id",
+        "id": "id|coalition id|record id|contact id",
+        "org_id": "organisation id|organization id|org id",
         # names
         "full_name": (
             "name|full name|fullname|contact|contact name|contact person|person|your name|"
