@@ -19,10 +19,17 @@ from coalition.errors import InvalidValue
 from coalition.text import strip_accents
 
 
+_COLLAPSIBLE = re.compile(r"\s\s|[^\S ]")
+
+
 def clean(text: str | None) -> str | None:
     """Strip and collapse inner whitespace; empty becomes None."""
     if text is None:
         return None
+    if type(text) is str:
+        stripped = text.strip()
+        if not _COLLAPSIBLE.search(stripped):
+            return stripped or None  # the common case, without splitting and joining
     collapsed = " ".join(str(text).split())
     return collapsed or None
 
@@ -75,14 +82,19 @@ def check_email(typed: str) -> EmailCheck:
     if at and _DOT_ATOM.match(local) and len(local) <= 64 and len(stripped) <= 254:
         verdict = _domain(domain)
         if verdict[0] is not None:
-            from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
-
-            if local.lower() in CASE_INSENSITIVE_MAILBOX_NAMES:
+            if local.lower() in _case_insensitive_mailboxes():
                 local = local.lower()
             normalised = f"{local}@{verdict[0]}"
             if len(normalised) <= 254:
                 return EmailCheck(normalised, normalised.casefold(), True, None)
     return _full_check(stripped)
+
+
+@lru_cache(maxsize=1)
+def _case_insensitive_mailboxes() -> frozenset[str]:
+    from email_validator.rfc_constants import CASE_INSENSITIVE_MAILBOX_NAMES
+
+    return frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
 
 
 @lru_cache(maxsize=4096)
@@ -119,6 +131,7 @@ class PhoneCheck:
     """E.164 form where phonenumbers can parse it as a possible number."""
 
 
+_NOT_DIGIT = re.compile(r"[^0-9]")
 _INTERNATIONAL = re.compile(r"^\+[0-9][0-9 .\-/]{5,24}$")
 
 
@@ -132,7 +145,7 @@ def check_phone(typed: str, region: str | None = None) -> PhoneCheck:
     if not number:
         raise InvalidValue("A phone number cannot be empty.")
     if _INTERNATIONAL.match(number):
-        digits = re.sub(r"[^0-9]", "", number)
+        digits = _NOT_DIGIT.sub("", number)
         verdict = _international_verdict(digits)
         if verdict is not None:
             return PhoneCheck(number, "+" + digits if verdict else None)
@@ -167,11 +180,10 @@ def _international_verdict(digits: str) -> bool | None:
     parser strips (a trunk prefix such as 0 or 8) always gets the full parse.
     A test compares this with phonenumbers over every country code.
     """
-    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
-
+    codes = _country_codes()
     for size in (1, 2, 3):
         code = int(digits[:size]) if len(digits) > size else -1
-        if code in COUNTRY_CODE_TO_REGION_CODE:
+        if code in codes:
             break
     else:
         return None
@@ -184,6 +196,13 @@ def _international_verdict(digits: str) -> bool | None:
         verdict = _e164("+" + digits, None) == "+" + digits
         _CLASS_VERDICTS[key] = verdict
     return verdict
+
+
+@lru_cache(maxsize=1)
+def _country_codes() -> frozenset[int]:
+    from phonenumbers import COUNTRY_CODE_TO_REGION_CODE
+
+    return frozenset(COUNTRY_CODE_TO_REGION_CODE)
 
 
 def _strips_prefix(code: int, national: str) -> bool:
@@ -214,6 +233,7 @@ def _prefix_patterns(code: int) -> tuple[re.Pattern[str], ...]:
 _COUNTRY_ALIASES = {"uk": "GB", "el": "GR", "england": "GB", "scotland": "GB", "wales": "GB"}
 
 
+@lru_cache(maxsize=4096)
 def country_code(text: str | None) -> str | None:
     """ISO 3166 alpha-2 for a code or English name ("be", "BEL", "Belgium"); None for blank."""
     value = clean(text)
@@ -277,6 +297,7 @@ def country_name(code: str | None) -> str | None:
     return str(country.name) if country else code
 
 
+@lru_cache(maxsize=1024)
 def language_code(text: str | None) -> str | None:
     """ISO 639-1 code for a code or English name ("fr", "fra", "French"); None for blank."""
     value = clean(text)
@@ -347,13 +368,16 @@ def choice(value: str | None, allowed: tuple[str, ...], what: str) -> str | None
     raise InvalidValue(f"'{value}' is not a {what}; choose one of: {shown}.")
 
 
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+
+
 def normalise_website(text: str | None) -> str | None:
     value = clean(text)
     if value is None:
         return None
     if " " in value or "." not in value:
         raise InvalidValue(f"'{value}' is not a website address; write it like example.org.")
-    if not re.match(r"^[a-z][a-z0-9+.-]*://", value, re.IGNORECASE):
+    if not _SCHEME.match(value):
         value = "https://" + value
     return value
 
