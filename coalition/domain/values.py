@@ -18,7 +18,6 @@ from functools import lru_cache
 from coalition.errors import InvalidValue
 from coalition.text import strip_accents
 
-
 _COLLAPSIBLE = re.compile(r"\s\s|[^\S ]")
 
 
