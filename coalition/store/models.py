@@ -18,6 +18,8 @@ Design notes:
 from __future__ import annotations
 
 import datetime as dt
+import secrets
+import time
 import uuid
 from typing import Any
 
@@ -78,8 +80,31 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({quoted})"
 
 
+_last_uid_time = 0
+_uid_sequence = 0
+
+
 def new_uid() -> str:
-    return str(uuid.uuid4())
+    """A time-ordered UUID (version 7 layout: milliseconds, a sequence, random bits).
+
+    Random UUIDs scatter 100,000 imported contacts across the unique index on
+    ``uid``, costing seconds of B-tree page splits; time-ordered ones append.
+    """
+    global _last_uid_time, _uid_sequence
+    now = time.time_ns() // 1_000_000
+    if now <= _last_uid_time:
+        _uid_sequence += 1
+        if _uid_sequence > 0xFFF:
+            _last_uid_time += 1
+            _uid_sequence = 0
+        now = _last_uid_time
+    else:
+        _uid_sequence = secrets.randbits(8)
+    _last_uid_time = now
+    value = (now & ((1 << 48) - 1)) << 80
+    value |= 0x7 << 76 | _uid_sequence << 64
+    value |= 0b10 << 62 | secrets.randbits(62)
+    return str(uuid.UUID(int=value))
 
 
 def utcnow() -> dt.datetime:
