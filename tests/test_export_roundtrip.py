@@ -166,6 +166,10 @@ def test_contacts_sheet_round_trip_updates_by_id(
     after = {c["display_name"]: c for c in state(run)}
     changed = [c for c in after.values() if c["role"] == "Directrice"]
     assert len(changed) == 1 and len(after) == 4
+    # The display name in the sheet was the derived one: it still follows the name.
+    ok(run("contact", "edit", "emilie@example.org", "--family-name", "Bonneau"))
+    shown = json.loads(ok(run("contact", "show", "emilie@example.org", "--format", "json")).stdout)
+    assert shown["display_name"] == "Émilie Bonneau"
 
 
 def test_organisation_and_signon_sheets(filled: None, unit: Any, run: Any, tmp_path: Path) -> None:

@@ -1183,8 +1183,10 @@ def _update_contact(contact: Contact, row: PlannedRow, *, overwrite: bool, batch
         if value and (overwrite or not getattr(contact, name)):
             setattr(contact, name, value)
     if r.display_name and (overwrite or not contact.display_name_custom):
-        contact.display_name = r.display_name
-        contact.display_name_custom = True
+        derived = " ".join(p for p in (contact.given_name, contact.family_name) if p)
+        if r.display_name != derived:  # a sheet repeats the derived name; that is not a choice
+            contact.display_name = r.display_name
+            contact.display_name_custom = True
     have = {e.address_key for e in contact.emails}
     for address, key, label, valid, reason in row.emails:
         if key not in have:
