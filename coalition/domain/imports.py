@@ -92,6 +92,13 @@ class OrganisationRecord:
     notes: str | None = None
 
 
+ORGANISATION_RECORD_FIELDS = (
+    "name", "acronym", "kind", "country", "city", "website", "email", "phone", "membership",
+    "notes",
+)  # fmt: skip
+"""The organisation values an import row can set."""
+
+
 @dataclass(slots=True)
 class ContactRecord:
     """One person (and/or their organisation) as read from a row or a card."""
@@ -477,20 +484,9 @@ def plan_import(
             if existing_org is None:
                 row.action, row.reason = "error", f"there is no organisation #{org.id} to update"
                 continue
-            fields = (
-                "name",
-                "acronym",
-                "kind",
-                "country",
-                "city",
-                "website",
-                "email",
-                "phone",
-                "membership",
-                "notes",
-            )
             differs = any(
-                getattr(org, f) and getattr(org, f) != getattr(existing_org, f) for f in fields
+                getattr(org, f) and getattr(org, f) != getattr(existing_org, f)
+                for f in ORGANISATION_RECORD_FIELDS
             )
             row.org_id = org.id
             row.org_action = "update" if differs else "existing"
@@ -857,18 +853,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             continue
         before_values = people._organisation_snapshot(org_row)
         saved = _raw_snapshot(org_row)
-        for name in (
-            "name",
-            "acronym",
-            "kind",
-            "country",
-            "city",
-            "website",
-            "email",
-            "phone",
-            "membership",
-            "notes",
-        ):
+        for name in ORGANISATION_RECORD_FIELDS:
             value = getattr(record, name)
             if value:
                 setattr(org_row, name, value)
