@@ -36,6 +36,11 @@ class CoalitionGroup(click.Group):
             return super().invoke(ctx)
         except CoalitionError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            # A file the user named cannot be written or read (no such folder, no permission,
+            # disk full): say which and why, without a traceback.
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}.") from None
 
 
 class State:

@@ -317,3 +317,22 @@ def test_environment_variable_chooses_the_database(
     monkeypatch.setenv("COALITION_DB", str(target))
     result = CliRunner().invoke(cli, ["init"])
     assert result.stdout.strip() == str(target)
+
+
+def test_unwritable_output_is_one_sentence(filled: Any, tmp_path: Path) -> None:
+    missing = tmp_path / "no" / "such" / "folder"
+    for args in (
+        [
+            "import",
+            str(Path(__file__).parent.parent / "imports" / "signon-form.csv"),
+            "--dry-run",
+            "--report",
+            str(missing / "report.csv"),
+        ],
+        ["export", "vcard", str(missing / "x.vcf")],
+        ["backup", str(missing / "b.db")],
+    ):
+        result = filled(*args)
+        assert result.exit_code == 1, (args, result.output)
+        last = result.stderr.strip().splitlines()[-1]
+        assert last.startswith("Error: ") and "Traceback" not in result.output

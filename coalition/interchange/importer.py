@@ -371,6 +371,10 @@ def report_rows(plan: Plan, problems: list[tuple[str, str]] = ()) -> Iterator[li
 def write_report(path: str | os.PathLike[str], plan: Plan, problems: list[tuple[str, str]]) -> None:
     """Every row's outcome as CSV, written to a temporary name and renamed when complete."""
     target = Path(path)
+    if not target.parent.is_dir():
+        raise FileProblem(
+            f"The folder {target.parent} does not exist; choose another --report path."
+        )
     partial = target.with_name(target.name + ".partial")
     with partial.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
