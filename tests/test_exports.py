@@ -336,3 +336,19 @@ def test_other_signatory_formats(signed: None, run: Any, tmp_path: Path, suffix:
         and "Private Org" not in text
         and "Declined Org" not in text
     )
+
+
+def test_a_valid_second_address_is_used_when_the_primary_is_invalid(unit: Any, db: Any) -> None:
+    from coalition.domain.people import EmailInput
+
+    with unit() as w:
+        people.add_contact(
+            w,
+            given_name="Pat",
+            emails=[EmailInput("pat@@example.org", primary=True), EmailInput("pat@example.net")],
+            allow_invalid=True,
+        )
+    with db.read_session() as s:
+        found = exports.mailmerge_recipients(s, RecipientFilter())
+    assert [r.email for r in found.recipients] == ["pat@example.net"]
+    assert not found.left_out

@@ -190,9 +190,17 @@ def mailmerge_recipients(session: Session, wanted: RecipientFilter) -> Recipient
         .outerjoin(Organisation, Contact.organisation_id == Organisation.id)
         .outerjoin(
             email,
-            and_(email.contact_id == Contact.id, email.valid.is_(True), email.is_primary.is_(True)),
+            and_(email.contact_id == Contact.id, email.valid.is_(True)),
         )
-        .order_by(Organisation.name_key, Contact.display_name_key, Contact.id)
+        # One row per valid address, the primary first; the first row of a contact wins,
+        # so a contact whose primary address is invalid is still reached at a valid one.
+        .order_by(
+            Organisation.name_key,
+            Contact.display_name_key,
+            Contact.id,
+            email.is_primary.desc(),
+            email.id,
+        )
     )
     if campaign is not None:
         query = query.add_columns(SignOn.status, SignOn.display_name, SignOn.id).outerjoin(
@@ -225,8 +233,12 @@ def mailmerge_recipients(session: Session, wanted: RecipientFilter) -> Recipient
         for row in all_rows:
             if row[10] is not None:
                 rows_by_org.setdefault(row[10], []).append(row)
+    seen_contacts: set[int] = set()
     for row in all_rows:
         cid, given, family, honorific, display, role, language, ccountry = row[:8]
+        if cid in seen_contacts:
+            continue
+        seen_contacts.add(cid)
         do_not_contact, bounced, org_id, org_name, org_country, address = row[8:14]
         status = row[14] if campaign is not None else None
         signon_display = row[15] if campaign is not None else None
