@@ -774,6 +774,9 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
                 "after": after,
             }
         )
+        if len(audit_rows) >= CHUNK * 5:  # written as they come, so memory stays flat
+            _executemany(session, AuditEntry.__table__, audit_rows)
+            audit_rows.clear()
 
     created_by_batch = {"import_batch": bid}  # one object, so bulk_insert encodes it once
     batch_tags = people.get_tags(session, options.tags)
