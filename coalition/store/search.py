@@ -63,9 +63,16 @@ def fold(text: str) -> str:
 
     ``remove_diacritics 2`` folds Latin letters only; doing it here as well
     makes "ελενη" find "Ελένη" too. Index and query are folded alike, so the
-    match stays consistent for every script.
+    match stays consistent for every script. Text within Latin-1 and Latin
+    Extended-A/B is left to the tokenizer, which folds it the same way at C
+    speed (most of a European address book).
     """
+    if not text or max(text) < _BEYOND_BASIC_LATIN:
+        return text
     return strip_accents(text)
+
+
+_BEYOND_BASIC_LATIN = "\u0250"
 
 
 def match_expression(query: str) -> str | None:
