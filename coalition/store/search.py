@@ -218,6 +218,26 @@ def _matching(table: str, query: str) -> TextClause | None:
     )
 
 
+def few_matches(session: Session, table: str, query: str, cap: int) -> list[int] | None:
+    """The ids matching ``query`` when there are fewer than ``cap`` of them, else None.
+
+    A listing sorted by name pages best by walking the name index when
+    matches are many, and by sorting the matches when they are few; this
+    tells which, at the cost of reading at most ``cap`` rowids.
+    """
+    _require_sqlite(session)
+    expression = match_expression(query)
+    if expression is None:
+        return []
+    ids = list(
+        session.scalars(
+            text(f"SELECT rowid FROM {table} WHERE {table} MATCH :q LIMIT :cap"),
+            {"q": expression, "cap": cap},
+        )
+    )
+    return ids if len(ids) < cap else None
+
+
 def matching_contacts(query: str) -> TextClause | None:
     """A subquery of the ids of matching contacts, to filter and page a listing in SQL
     (``Contact.id.in_(...)``); None when the query has no searchable word."""
