@@ -105,3 +105,24 @@ def test_rebuild_restores_a_lost_index(sample: Any, unit: Any, db: Any) -> None:
 def test_match_expression_quotes_terms() -> None:
     assert search.match_expression('emilie "x') == '"emilie"* AND """x"*'
     assert search.match_expression("-- ***") is None
+
+
+def test_listing_a_broad_search_pages_by_name(unit: Any, db: Any) -> None:
+    """Over a thousand matches take the other plan (walking the name index); same answer."""
+    from coalition.domain.imports import ContactRecord, ImportOptions, apply_plan, plan_import
+
+    records = [
+        ContactRecord(source=f"row {i}", given_name=f"Person{i:04d}", family_name="Sharedname")
+        for i in range(1200, 0, -1)
+    ]
+    options = ImportOptions(file_name="many.csv", sha256="cd" * 32, file_format="csv")
+    with db.read_session() as s:
+        plan = plan_import(s, records, options)
+    with unit() as w:
+        apply_plan(w, plan)
+    with db.read_session() as s:
+        assert search.few_matches(s, search.CONTACT_TABLE, "sharedn", cap=1000) is None
+        page = people.list_contacts(s, search_text="sharedn", limit=3, offset=10)
+        assert [c.given_name for c in page] == ["Person0011", "Person0012", "Person0013"]
+        narrow = people.list_contacts(s, search_text="person0011")
+        assert [c.given_name for c in narrow] == ["Person0011"]
