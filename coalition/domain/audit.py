@@ -43,25 +43,56 @@ class Work:
     ) -> None:
         """Record a change. For an update only the fields that changed are kept."""
         if action == "update" and before is not None and after is not None:
-            changed = {k for k in set(before) | set(after) if before.get(k) != after.get(k)}
-            if not changed:
+            before, after = changes(before, after)
+            if not after:
                 return
-            before = {k: before.get(k) for k in sorted(changed)}
-            after = {k: after.get(k) for k in sorted(changed)}
         self.session.add(
             AuditEntry(
-                at=utcnow(),
-                coordinator=self.coordinator,
-                action=action,
-                entity=entity,
-                entity_id=entity_id,
-                label=label,
-                organisation_id=organisation_id,
-                contact_id=contact_id,
-                before=before,
-                after=after,
+                **self.audit_row(
+                    action,
+                    entity,
+                    entity_id,
+                    label,
+                    before,
+                    after,
+                    organisation_id=organisation_id,
+                    contact_id=contact_id,
+                )
             )
         )
+
+    def audit_row(
+        self,
+        action: str,
+        entity: str,
+        entity_id: int,
+        label: str | None,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        *,
+        organisation_id: int | None = None,
+        contact_id: int | None = None,
+        at: dt.datetime | None = None,
+    ) -> dict[str, Any]:
+        """An audit entry as a plain row: what ``audit`` adds, for bulk writers."""
+        return {
+            "at": at or utcnow(),
+            "coordinator": self.coordinator,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "label": label[:400] if label else label,
+            "organisation_id": organisation_id,
+            "contact_id": contact_id,
+            "before": before,
+            "after": after,
+        }
+
+
+def changes(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The fields that differ, with their old and their new values (both empty if none)."""
+    keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
 @contextmanager

@@ -415,13 +415,17 @@ def log_outreach(
                 )
             )  # fmt: skip
             audit_rows.append(
-                {
-                    "at": now, "coordinator": work.coordinator,
-                    "action": "create" if before is None else "update", "entity": "signon",
-                    "entity_id": signon.id, "label": subject[:400], "organisation_id": org_id,
-                    "contact_id": None, "before": before, "after": {"status": "invited"},
-                }
-            )  # fmt: skip
+                work.audit_row(
+                    "create" if before is None else "update",
+                    "signon",
+                    signon.id,
+                    subject,
+                    before,
+                    {"status": "invited"},
+                    organisation_id=org_id,
+                    at=now,
+                )
+            )
             invited += 1
         session.flush()
         bulk_insert(session, AuditEntry.__table__, audit_rows)

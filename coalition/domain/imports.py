@@ -31,7 +31,7 @@ from sqlalchemy import Date, DateTime, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from coalition.domain import people
-from coalition.domain.audit import Work, jsonable
+from coalition.domain.audit import Work, changes, jsonable
 from coalition.domain.campaigns import find_campaign, is_allowed
 from coalition.domain.dedupe import OrganisationIndex, organisation_key
 from coalition.domain.values import (
@@ -704,10 +704,6 @@ def _next_id(session: Session, table: Any) -> int:
     return int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
 
 
-def _executemany(session: Session, table: Any, rows: list[dict[str, Any]]) -> None:
-    bulk_insert(session, table, rows)
-
-
 def _display_name(
     r: ContactRecord, emails: Sequence[tuple[str, str, str | None, bool, str | None]]
 ) -> tuple[str, bool]:
@@ -761,21 +757,20 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         contact_id: int | None = None,
     ) -> None:
         audit_rows.append(
-            {
-                "at": now,
-                "coordinator": work.coordinator,
-                "action": action,
-                "entity": entity,
-                "entity_id": entity_id,
-                "label": label[:400],
-                "organisation_id": org_id,
-                "contact_id": contact_id,
-                "before": before,
-                "after": after,
-            }
+            work.audit_row(
+                action,
+                entity,
+                entity_id,
+                label,
+                before,
+                after,
+                organisation_id=org_id,
+                contact_id=contact_id,
+                at=now,
+            )
         )
         if len(audit_rows) >= CHUNK * 5:  # written as they come, so memory stays flat
-            _executemany(session, AuditEntry.__table__, audit_rows)
+            bulk_insert(session, AuditEntry.__table__, audit_rows)
             audit_rows.clear()
 
     created_by_batch = {"import_batch": bid}  # one object, so bulk_insert encodes it once
@@ -836,8 +831,8 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         )
         org_tag_rows.extend({"organisation_id": oid, "tag_id": t.id} for t in batch_tags)
         audit("create", "organisation", oid, org.name, None, created_by_batch, org_id=oid)
-    _executemany(session, Organisation.__table__, org_rows)
-    _executemany(session, organisation_tags, org_tag_rows)
+    bulk_insert(session, Organisation.__table__, org_rows)
+    bulk_insert(session, organisation_tags, org_tag_rows)
     if progress:
         progress("organisations", len(org_rows), len(org_rows))
 
@@ -861,7 +856,9 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             if value:
                 setattr(org_row, name, value)
         org_row.name_key = fold(org_row.name)
-        changed_before, changed_after = _diff(before_values, people._organisation_snapshot(org_row))
+        changed_before, changed_after = changes(
+            before_values, people._organisation_snapshot(org_row)
+        )
         if not changed_after:
             row.org_note += "; nothing to change"
             continue
@@ -973,7 +970,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
                 (ContactPhone.__table__, phone_rows),
                 (contact_tags, link_rows),
             ):
-                _executemany(session, table, pending)
+                bulk_insert(session, table, pending)
                 pending.clear()
             if progress:
                 progress("contacts", i, len(creates))
@@ -1006,7 +1003,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         contact.display_name_key = fold(contact.display_name)
         session.flush()
         session.refresh(contact)
-        before_values, after_values = _diff(audit_before, people._contact_snapshot(contact))
+        before_values, after_values = changes(audit_before, people._contact_snapshot(contact))
         if not after_values:
             row.reason += "; nothing to change"
             continue
@@ -1109,7 +1106,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         None,
         {"file": options.file_name, "sha256": options.sha256, "counts": counts},
     )
-    _executemany(session, AuditEntry.__table__, audit_rows)
+    bulk_insert(session, AuditEntry.__table__, audit_rows)
     if progress:
         progress("indexing", 0, 1)
     search.index_organisations(session, list(org_ids.values()) + updated_orgs)
@@ -1125,11 +1122,6 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     batch.last_audit_id = session.scalar(select(func.max(AuditEntry.id)))
     session.flush()
     return batch_view(batch)
-
-
-def _diff(before: dict[str, Any], after: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    keys = sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
-    return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
 def _raw_snapshot(obj: Any) -> dict[str, Any]:
