@@ -598,9 +598,8 @@ def list_organisations(
             Organisation.kind == choice(kind, ORGANISATION_KINDS, "kind of organisation")
         )
     if search_text is not None and search_text.strip():
-        few = search.few_matches(session, search.ORGANISATION_TABLE, search_text, cap=1000)
-        matching = few if few is not None else search.matching_organisations(search_text)
-        if matching is None or few == []:
+        matching = search.listing_filter(session, search.ORGANISATION_TABLE, search_text)
+        if isinstance(matching, list) and not matching:
             return []
         query = query.where(Organisation.id.in_(matching))
     query = query.order_by(Organisation.name_key, Organisation.id).offset(offset)
@@ -975,9 +974,8 @@ def list_contacts(
     if language:
         query = query.where(Contact.language == language_code(language))
     if search_text is not None and search_text.strip():
-        few = search.few_matches(session, search.CONTACT_TABLE, search_text, cap=1000)
-        matching = few if few is not None else search.matching_contacts(search_text)
-        if matching is None or few == []:
+        matching = search.listing_filter(session, search.CONTACT_TABLE, search_text)
+        if isinstance(matching, list) and not matching:
             return []
         query = query.where(Contact.id.in_(matching))
     query = query.order_by(Contact.display_name_key, Contact.id).offset(offset)

@@ -201,6 +201,19 @@ def current_revisions(db: Database) -> tuple[str, ...]:
         return tuple(str(r[0]) for r in rows)
 
 
+def is_known_revision(revision: str) -> bool:
+    """Whether this version of coalition knows the schema revision (a newer one it does not)."""
+    if revision == SCHEMA_HEAD:
+        return True
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
+    try:
+        return ScriptDirectory.from_config(_alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False
+
+
 def upgrade_schema(db: Database) -> None:
     """Create or upgrade the schema; refuse a database from a newer coalition."""
     where = db.path or db.url
@@ -223,15 +236,10 @@ def upgrade_schema(db: Database) -> None:
 
     from alembic import command
     from alembic.script import ScriptDirectory
-    from alembic.util.exc import CommandError
 
     script = ScriptDirectory.from_config(_alembic_config())
     for revision in current:
-        try:
-            known = script.get_revision(revision)
-        except CommandError:
-            known = None
-        if known is None:
+        if not is_known_revision(revision):
             raise DatabaseError(
                 f"{where} was written by a newer version of coalition "
                 f"(schema {revision}); upgrade coalition to open it."

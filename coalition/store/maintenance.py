@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from coalition.errors import DatabaseError
-from coalition.store.database import SCHEMA_HEAD, Database
+from coalition.store.database import Database, is_known_revision
 from coalition.store.search import CONTACT_TABLE, ORGANISATION_TABLE
 
 
@@ -69,17 +69,7 @@ def restore(db: Database, source: Path) -> Path:
     revision = schema_of(source)
     if revision is None:
         raise DatabaseError(f"{source} is not a coalition database.")
-    from alembic.script import ScriptDirectory
-    from alembic.util.exc import CommandError
-
-    from coalition.store.database import _alembic_config
-
-    script = ScriptDirectory.from_config(_alembic_config())
-    try:
-        known = revision == SCHEMA_HEAD or script.get_revision(revision) is not None
-    except CommandError:
-        known = False
-    if not known:
+    if not is_known_revision(revision):
         raise DatabaseError(
             f"{source} was written by a newer version of coalition; upgrade coalition first."
         )

@@ -238,12 +238,18 @@ def few_matches(session: Session, table: str, query: str, cap: int) -> list[int]
     return ids if len(ids) < cap else None
 
 
+def listing_filter(session: Session, table: str, query: str) -> list[int] | TextClause:
+    """What a name-sorted listing filters its ids by: the matching ids themselves when
+    they are few (sorting them is cheap), else a subquery (walking the name index
+    finds a page quickly). An empty list means nothing matches."""
+    few = few_matches(session, table, query, cap=1000)
+    if few is not None:
+        return few
+    clause = _matching(table, query)
+    return [] if clause is None else clause
+
+
 def matching_contacts(query: str) -> TextClause | None:
     """A subquery of the ids of matching contacts, to filter and page a listing in SQL
     (``Contact.id.in_(...)``); None when the query has no searchable word."""
     return _matching(CONTACT_TABLE, query)
-
-
-def matching_organisations(query: str) -> TextClause | None:
-    """As ``matching_contacts``, for organisations."""
-    return _matching(ORGANISATION_TABLE, query)
