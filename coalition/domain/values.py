@@ -96,7 +96,7 @@ def _case_insensitive_mailboxes() -> frozenset[str]:
     return frozenset(CASE_INSENSITIVE_MAILBOX_NAMES)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 16)  # a list of 100k people can span 20k organisations' domains
 def _domain(domain: str) -> tuple[str | None, str | None]:
     """(normalised domain, None) or (None, reason), validated once per domain."""
     from email_validator import EmailNotValidError, validate_email
