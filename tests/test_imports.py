@@ -249,15 +249,42 @@ def test_undo_refuses_when_later_changes_depend_on_the_batch(unit: Any, db: Any)
     assert count(db, Contact) == 1
 
 
-def test_import_is_audited(unit: Any, db: Any) -> None:
-    batch = run_import(unit, db, [rec("row 2", full_name="A One")])
+def test_import_is_audited_once_and_shows_in_each_rows_history(unit: Any, db: Any) -> None:
+    batch = run_import(
+        unit,
+        db,
+        [
+            rec("row 2", "Alpha", full_name="A One", emails=[("a@example.org", None)]),
+            rec("row 3", "Alpha", full_name="B Two", emails=[("b@example.org", None)]),
+        ],
+    )
+    with unit("alice") as w:
+        people.add_contact(w, given_name="Later", organisation="Alpha")
     with db.read_session() as s:
-        entries = audit.history(s)
-    assert ("create", "import_batch", batch.id) in [
-        (e.action, e.entity, e.entity_id) for e in entries
+        everything = audit.history(s)
+        contact = people.find_contact(s, "a@example.org")
+        of_contact = audit.history(s, contact_id=contact.id)
+        assert contact.organisation_id is not None
+        of_org = audit.history(s, organisation_id=contact.organisation_id)
+    # The log has one entry for the batch, not one per row it created.
+    assert [(e.action, e.entity) for e in everything] == [
+        ("create", "contact"),
+        ("create", "import_batch"),
     ]
-    created = [e for e in entries if e.entity == "contact"]
-    assert created and created[0].after == {"import_batch": batch.id}
+    assert everything[1].entity_id == batch.id and everything[1].coordinator == "tester"
+    # Each row's own history says which batch and file it came from.
+    assert [(e.action, e.entity, e.entity_id, e.label) for e in of_contact] == [
+        ("create", "contact", contact.id, "A One")
+    ]
+    assert of_contact[0].after == {"import_batch": batch.id, "file": "members.csv"}
+    assert of_contact[0].coordinator == "tester"
+    # The organisation's shows its creation, both people, and the later addition first.
+    assert [(e.entity, e.label) for e in of_org] == [
+        ("contact", "Later"),
+        ("organisation", "Alpha"),
+        ("contact", "A One"),
+        ("contact", "B Two"),
+    ]
 
 
 def test_a_known_persons_answer_still_counts_for_their_organisation(unit: Any, db: Any) -> None:

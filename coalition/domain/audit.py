@@ -19,7 +19,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from coalition.store.database import Database
-from coalition.store.models import AuditEntry, utcnow
+from coalition.store.models import AuditEntry, Contact, ImportBatch, Organisation, utcnow
 
 
 @dataclass
@@ -130,7 +130,13 @@ def history(
     contact_id: int | None = None,
     limit: int | None = 200,
 ) -> list[AuditView]:
-    """Audit entries, newest first; about one organisation or contact when given."""
+    """Audit entries, newest first; about one organisation or contact when given.
+
+    An import writes one entry for its batch rather than one per row it creates (100,000
+    of them would cost seconds and bury every other change); the rows carry the batch's
+    id instead. So the history of one organisation or contact shows its creation by a
+    batch as an entry of its own, placed where the batch's entry is in the log.
+    """
     query = select(AuditEntry).order_by(AuditEntry.id.desc())
     conditions = []
     if organisation_id is not None:
@@ -141,9 +147,78 @@ def history(
         query = query.where(or_(*conditions))
     if limit is not None:
         query = query.limit(limit)
-    return [
+    entries = [
         AuditView(
             e.id, e.at, e.coordinator, e.action, e.entity, e.entity_id, e.label, e.before, e.after
         )
         for e in session.scalars(query)
+    ]
+    if conditions:
+        entries.extend(_created_by_imports(session, organisation_id, contact_id))
+        entries.sort(key=lambda e: e.id, reverse=True)
+        if limit is not None:
+            del entries[limit:]
+    return entries
+
+
+def _created_by_imports(
+    session: Session, organisation_id: int | None, contact_id: int | None
+) -> list[AuditView]:
+    """Entries for the rows about this organisation or contact that import batches created."""
+    found: list[tuple[str, int, str, ImportBatch]] = []
+    if organisation_id is not None:
+        found.extend(
+            ("organisation", oid, name, batch)
+            for oid, name, batch in session.execute(
+                select(Organisation.id, Organisation.name, ImportBatch)
+                .join(ImportBatch, Organisation.import_batch_id == ImportBatch.id)
+                .where(Organisation.id == organisation_id)
+            )
+        )
+    who = []
+    if organisation_id is not None:
+        who.append(Contact.organisation_id == organisation_id)
+    if contact_id is not None:
+        who.append(Contact.id == contact_id)
+    if who:
+        found.extend(
+            ("contact", cid, name, batch)
+            for cid, name, batch in session.execute(
+                select(Contact.id, Contact.display_name, ImportBatch)
+                .join(ImportBatch, Contact.import_batch_id == ImportBatch.id)
+                .where(or_(*who))
+                .order_by(Contact.id)
+            )
+        )
+    if not found:
+        return []
+    # Databases imported into before batches stood for their rows have an entry per row.
+    logged: set[tuple[str, int]] = set()
+    for entity in ("organisation", "contact"):
+        ids = [entity_id for kind, entity_id, _name, _batch in found if kind == entity]
+        for start in range(0, len(ids), 900):
+            logged.update(
+                (entity, entity_id)
+                for entity_id in session.scalars(
+                    select(AuditEntry.entity_id).where(
+                        AuditEntry.action == "create",
+                        AuditEntry.entity == entity,
+                        AuditEntry.entity_id.in_(ids[start : start + 900]),
+                    )
+                )
+            )
+    return [
+        AuditView(
+            batch.last_audit_id or 0,
+            batch.created_at,
+            batch.coordinator,
+            "create",
+            entity,
+            entity_id,
+            name,
+            None,
+            {"import_batch": batch.id, "file": batch.file_name},
+        )
+        for entity, entity_id, name, batch in found
+        if (entity, entity_id) not in logged
     ]

@@ -47,7 +47,7 @@ from coalition.domain.values import (
 )
 from coalition.errors import CoalitionError, InvalidValue, NotFound
 from coalition.store import search
-from coalition.store.bulk import bulk_insert
+from coalition.store.bulk import bulk_insert, insert_rows, stored
 from coalition.store.models import (
     MEMBERSHIPS,
     ORGANISATION_KINDS,
@@ -700,6 +700,24 @@ def batch_view(b: ImportBatch) -> BatchView:
     )
 
 
+_ORGANISATION_COLUMNS = (
+    "id", "name", "name_key", "acronym", "kind", "country", "city", "website", "email", "phone",
+    "membership", "notes", "created_at", "updated_at", "import_batch_id",
+)  # fmt: skip
+_CONTACT_COLUMNS = (
+    "id", "uid", "given_name", "family_name", "honorific", "display_name", "display_name_key",
+    "display_name_custom", "role", "organisation_id", "language", "street", "postal_code", "city",
+    "region", "country", "notes", "do_not_contact", "bounced", "consent_source", "created_at",
+    "updated_at", "import_batch_id",
+)  # fmt: skip
+_EMAIL_COLUMNS = (
+    "contact_id", "address", "address_key", "label", "is_primary", "valid", "invalid_reason",
+    "import_batch_id",
+)  # fmt: skip
+_PHONE_COLUMNS = ("contact_id", "number", "e164", "label", "is_primary", "import_batch_id")
+"""What an import writes to each table; the columns left out are empty (NULL)."""
+
+
 def _next_id(session: Session, table: Any) -> int:
     return int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
 
@@ -773,7 +791,6 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             bulk_insert(session, AuditEntry.__table__, audit_rows)
             audit_rows.clear()
 
-    created_by_batch = {"import_batch": bid}  # one object, so bulk_insert encodes it once
     batch_tags = people.get_tags(session, options.tags)
     tag_cache: dict[str, Tag] = {t.key: t for t in batch_tags}
     session.flush()
@@ -796,11 +813,13 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         ids.update(t.id for t in batch_tags)
         return sorted(ids)
 
-    # 1. New organisations.
+    # 1. New organisations. Rows a batch creates carry its id and get no audit entry each:
+    # the batch's own entry stands for them (``audit.history`` shows it per row).
+    stamp = stored(session, Organisation.__table__.c.created_at, now)
     org_ids: dict[str, int] = {}
     next_org = _next_id(session, Organisation.__table__)
-    org_rows: list[dict[str, Any]] = []
-    org_tag_rows: list[dict[str, Any]] = []
+    org_rows: list[tuple[Any, ...]] = []
+    org_tag_rows: list[tuple[int, int]] = []
     used_keys = {r.org_key for r in plan.rows if r.speaks_for_organisation and r.org_key}
     for key, org in plan.new_organisations.items():
         if key not in used_keys:
@@ -809,30 +828,15 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         next_org += 1
         org_ids[key] = oid
         org_rows.append(
-            {
-                "id": oid,
-                "name": org.name,
-                "name_key": fold(org.name),
-                "acronym": org.acronym,
-                "kind": org.kind or "other",
-                "country": org.country,
-                "city": org.city,
-                "website": org.website,
-                "email": org.email,
-                "phone": org.phone,
-                "membership": org.membership or "none",
-                "member_since": None,
-                "owner": None,
-                "notes": org.notes,
-                "created_at": now,
-                "updated_at": now,
-                "import_batch_id": bid,
-            }
-        )
-        org_tag_rows.extend({"organisation_id": oid, "tag_id": t.id} for t in batch_tags)
-        audit("create", "organisation", oid, org.name, None, created_by_batch, org_id=oid)
-    bulk_insert(session, Organisation.__table__, org_rows)
-    bulk_insert(session, organisation_tags, org_tag_rows)
+            (
+                oid, org.name, fold(org.name), org.acronym, org.kind or "other", org.country,
+                org.city, org.website, org.email, org.phone, org.membership or "none", org.notes,
+                stamp, stamp, bid,
+            )
+        )  # fmt: skip
+        org_tag_rows.extend((oid, t.id) for t in batch_tags)
+    insert_rows(session, Organisation.__table__, _ORGANISATION_COLUMNS, org_rows)
+    insert_rows(session, organisation_tags, ("organisation_id", "tag_id"), org_tag_rows)
     if progress:
         progress("organisations", len(org_rows), len(org_rows))
 
@@ -878,14 +882,16 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         updated_orgs.append(org_row.id)
     session.flush()
 
-    # 2. New contacts, with their emails, phones and tags.
+    # 2. New contacts, with their emails, phones and tags: tuples straight to executemany.
     creates = [r for r in plan.rows if r.action == "create"]
     used_uids: set[str] = set()
     next_contact = _next_id(session, Contact.__table__)
-    contact_rows: list[dict[str, Any]] = []
-    email_rows: list[dict[str, Any]] = []
-    phone_rows: list[dict[str, Any]] = []
-    link_rows: list[dict[str, Any]] = []
+    source = options.file_name[:300]
+    contact_rows: list[tuple[Any, ...]] = []
+    email_rows: list[tuple[Any, ...]] = []
+    phone_rows: list[tuple[Any, ...]] = []
+    link_rows: list[tuple[int, int]] = []
+    default_tags = [t.id for t in batch_tags]
     created_contact_ids = []
     for i, row in enumerate(creates, 1):
         r = row.record
@@ -897,80 +903,29 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         uid = r.uid if r.uid and r.uid not in used_uids else new_uid()
         used_uids.add(uid)
         contact_rows.append(
-            {
-                "id": cid,
-                "uid": uid,
-                "given_name": r.given_name,
-                "family_name": r.family_name,
-                "honorific": r.honorific,
-                "display_name": name,
-                "display_name_key": fold(name),
-                "display_name_custom": custom,
-                "role": r.role,
-                "organisation_id": row.org_id,
-                "language": r.language,
-                "street": r.street,
-                "postal_code": r.postal_code,
-                "city": r.city,
-                "region": r.region,
-                "country": r.country,
-                "notes": r.notes,
-                "do_not_contact": False,
-                "bounced": False,
-                "consent_basis": None,
-                "consent_date": None,
-                "consent_source": options.file_name[:300],
-                "created_at": now,
-                "updated_at": now,
-                "import_batch_id": bid,
-            }
-        )
-        primary = next((j for j, e in enumerate(row.emails) if e[3]), 0)
-        for j, (address, key, label, valid, reason) in enumerate(row.emails):
-            email_rows.append(
-                {
-                    "contact_id": cid,
-                    "address": address,
-                    "address_key": key,
-                    "label": label,
-                    "is_primary": j == primary,
-                    "valid": valid,
-                    "invalid_reason": reason,
-                    "import_batch_id": bid,
-                }
+            (
+                cid, uid, r.given_name, r.family_name, r.honorific, name, fold(name), custom,
+                r.role, row.org_id, r.language, r.street, r.postal_code, r.city, r.region,
+                r.country, r.notes, False, False, source, stamp, stamp, bid,
             )
+        )  # fmt: skip
+        if row.emails:
+            primary = next((j for j, e in enumerate(row.emails) if e[3]), 0)
+            for j, (address, key, label, valid, reason) in enumerate(row.emails):
+                email_rows.append((cid, address, key, label, j == primary, valid, reason, bid))
         for j, (number, e164, label) in enumerate(row.phones):
-            phone_rows.append(
-                {
-                    "contact_id": cid,
-                    "number": number,
-                    "e164": e164,
-                    "label": label,
-                    "is_primary": j == 0,
-                    "import_batch_id": bid,
-                }
-            )
-        for tid in tag_ids(r.tags) if r.tags else [t.id for t in batch_tags]:
-            link_rows.append({"contact_id": cid, "tag_id": tid})
-        audit(
-            "create",
-            "contact",
-            cid,
-            name,
-            None,
-            created_by_batch,
-            org_id=row.org_id,
-            contact_id=cid,
-        )
+            phone_rows.append((cid, number, e164, label, j == 0, bid))
+        for tid in tag_ids(r.tags) if r.tags else default_tags:
+            link_rows.append((cid, tid))
         if i % CHUNK == 0 or i == len(creates):
             # Written chunk by chunk so memory does not grow with the file.
-            for table, pending in (
-                (Contact.__table__, contact_rows),
-                (ContactEmail.__table__, email_rows),
-                (ContactPhone.__table__, phone_rows),
-                (contact_tags, link_rows),
+            for table, names, pending in (
+                (Contact.__table__, _CONTACT_COLUMNS, contact_rows),
+                (ContactEmail.__table__, _EMAIL_COLUMNS, email_rows),
+                (ContactPhone.__table__, _PHONE_COLUMNS, phone_rows),
+                (contact_tags, ("contact_id", "tag_id"), link_rows),
             ):
-                bulk_insert(session, table, pending)
+                insert_rows(session, table, names, pending)
                 pending.clear()
             if progress:
                 progress("contacts", i, len(creates))

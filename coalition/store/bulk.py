@@ -65,29 +65,77 @@ def _converter(column: Any) -> Any:
     return None
 
 
-def bulk_insert(session: Session, table: Any, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert ``rows`` (dicts keyed by column name) into ``table`` in the session's transaction."""
+def stored(session: Session, column: Any, value: Any) -> Any:
+    """``value`` as the driver is given it for ``column`` (for a constant in ``insert_rows``)."""
+    if session.get_bind().dialect.name != "sqlite":
+        return value
+    convert = _converter(column)
+    return convert(value) if convert else value
+
+
+def insert_rows(
+    session: Session, table: Any, names: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert ``rows`` (tuples in the order of ``names``, values as the driver takes them:
+    see ``stored``) into ``table`` in the session's transaction.
+
+    The fastest path: the caller builds each tuple once and nothing here touches a value.
+    """
     if not rows:
         return
     if session.get_bind().dialect.name != "sqlite":
         for start in range(0, len(rows), CHUNK):
-            session.execute(insert(table), list(rows[start : start + CHUNK]))
+            session.execute(
+                insert(table),
+                [dict(zip(names, row, strict=True)) for row in rows[start : start + CHUNK]],
+            )
         return
-    names = list(rows[0].keys())
-    columns = [table.c[name] for name in names]
-    converters = [_converter(c) for c in columns]
+    _check_columns(table, names)
     placeholders = ", ".join("?" for _ in names)
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
     cursor = session.connection().connection.cursor()
     try:
-        for start in range(0, len(rows), CHUNK):
-            batch = [
+        cursor.executemany(sql, rows)
+    finally:
+        cursor.close()
+
+
+@lru_cache(maxsize=64)
+def _required(table: Any) -> frozenset[str]:
+    return frozenset(
+        c.name
+        for c in table.columns
+        if not c.nullable and c.server_default is None and not (c.primary_key and c.autoincrement)
+    )
+
+
+def _check_columns(table: Any, names: Sequence[str]) -> None:
+    """Raw SQL skips SQLAlchemy's Python-side defaults: a required column left out is a bug."""
+    unknown = [n for n in names if n not in table.c]
+    missing = _required(table) - set(names)
+    if unknown or missing:
+        raise ValueError(f"insert into {table.name}: unknown {unknown}, missing {sorted(missing)}")
+
+
+def bulk_insert(session: Session, table: Any, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert ``rows`` (dicts keyed by column name, Python values) into ``table``."""
+    if not rows:
+        return
+    names = list(rows[0].keys())
+    if session.get_bind().dialect.name != "sqlite":
+        insert_rows(session, table, names, [tuple(row[n] for n in names) for row in rows])
+        return
+    converters = [_converter(table.c[name]) for name in names]
+    for start in range(0, len(rows), CHUNK):
+        insert_rows(
+            session,
+            table,
+            names,
+            [
                 [
                     convert(row[name]) if convert else row[name]
                     for name, convert in zip(names, converters, strict=True)
                 ]
                 for row in rows[start : start + CHUNK]
-            ]
-            cursor.executemany(sql, batch)
-    finally:
-        cursor.close()
+            ],
+        )
