@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from coalition.domain import audit, campaigns, imports, people
 from coalition.domain.imports import ContactRecord, ImportOptions, OrganisationRecord
 from coalition.errors import CoalitionError
+from coalition.store import search
 from coalition.store.models import Contact, ContactEmail, Organisation
 
 
@@ -313,3 +314,51 @@ def test_a_known_persons_answer_still_counts_for_their_organisation(unit: Any, d
     with db.read_session() as s:
         (signon,) = campaigns.list_signons(s, "csam-2022")
     assert (signon.organisation, signon.status, signon.signed_by) == ("Alpha", "signed", "Anna")
+
+
+def test_an_import_indexes_its_rows_as_a_rebuild_would(unit: Any, db: Any) -> None:
+    with unit() as w:
+        people.add_organisation(
+            w, name="Fundacja Dzieci", acronym="FD", city="Kraków", country="PL"
+        )
+    ligue = rec("row 3", full_name="Émilie Bonneau")
+    ligue.organisation = OrganisationRecord(name="Ligue des Droits", acronym="LDD")
+    run_import(
+        unit,
+        db,
+        [
+            rec(
+                "row 2",
+                "Fundacja Dzieci",
+                given_name="Ελένη",
+                family_name="Παπαδοπούλου",
+                role="Coordinatrice",
+                city="Łódź",
+                country="PL",
+                emails=[("eleni@example.org", None), ("e.p@example.net", "home")],
+                tags=["Child rights", "Balkans"],
+            ),
+            ligue,
+        ],
+        tags=("2026 list",),
+    )
+
+    def entries() -> dict[str, list[tuple[Any, ...]]]:
+        with db.read_session() as s:
+            return {
+                table: sorted(tuple(r) for r in s.execute(text(f"SELECT rowid, * FROM {table}")))
+                for table in (search.CONTACT_TABLE, search.ORGANISATION_TABLE)
+            }
+
+    imported = entries()
+    with unit() as w:
+        search.rebuild(w.session)
+    assert entries() == imported
+    with db.read_session() as s:
+        (eleni,) = people.search_all(s, "ελενη παπα")
+        assert eleni.title == "Ελένη Παπαδοπούλου"
+        assert [h.title for h in people.search_all(s, "balkans")] == ["Ελένη Παπαδοπούλου"]
+        assert [h.title for h in people.search_all(s, "FD coordinatrice")] == ["Ελένη Παπαδοπούλου"]
+        assert [h.title for h in people.search_all(s, "2026 list")] == [
+            "Ligue des Droits", "Ελένη Παπαδοπούλου", "Émilie Bonneau"
+        ]  # fmt: skip

@@ -722,6 +722,20 @@ def _next_id(session: Session, table: Any) -> int:
     return int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
 
 
+def _organisation_names(session: Session, ids: set[int]) -> dict[int, tuple[str, str | None]]:
+    """(name, acronym) of these organisations, as stored: what a contact's index entry holds."""
+    wanted = sorted(ids)
+    names: dict[int, tuple[str, str | None]] = {}
+    for start in range(0, len(wanted), 900):
+        for oid, name, acronym in session.execute(
+            select(Organisation.id, Organisation.name, Organisation.acronym).where(
+                Organisation.id.in_(wanted[start : start + 900])
+            )
+        ):
+            names[oid] = (name, acronym)
+    return names
+
+
 def _display_name(
     r: ContactRecord, emails: Sequence[tuple[str, str, str | None, bool, str | None]]
 ) -> tuple[str, bool]:
@@ -796,6 +810,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     session.flush()
 
     tag_id_cache: dict[tuple[str, ...], list[int]] = {}
+    tag_names = {t.id: t.name for t in batch_tags}
 
     def tag_ids(names: Sequence[str]) -> list[int]:
         key = tuple(names)
@@ -809,6 +824,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             tag_cache[tag.key] = tag
         if wanted:
             session.flush()
+            tag_names.update((t.id, t.name) for t in tag_cache.values())
         ids = {tag_cache[fold(n)].id for n in names if fold(n) in tag_cache}
         ids.update(t.id for t in batch_tags)
         return sorted(ids)
@@ -820,6 +836,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     next_org = _next_id(session, Organisation.__table__)
     org_rows: list[tuple[Any, ...]] = []
     org_tag_rows: list[tuple[int, int]] = []
+    org_documents: list[tuple[Any, ...]] = []
     used_keys = {r.org_key for r in plan.rows if r.speaks_for_organisation and r.org_key}
     for key, org in plan.new_organisations.items():
         if key not in used_keys:
@@ -835,8 +852,21 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             )
         )  # fmt: skip
         org_tag_rows.extend((oid, t.id) for t in batch_tags)
+        org_documents.append(
+            (
+                oid,
+                *search.organisation_document(
+                    org.name,
+                    org.acronym,
+                    (org.email, org.website, org.phone),
+                    (org.city, org.country),
+                    [t.name for t in batch_tags],
+                ),
+            )
+        )
     insert_rows(session, Organisation.__table__, _ORGANISATION_COLUMNS, org_rows)
     insert_rows(session, organisation_tags, ("organisation_id", "tag_id"), org_tag_rows)
+    search.add_organisations(session, org_documents)
     if progress:
         progress("organisations", len(org_rows), len(org_rows))
 
@@ -882,8 +912,10 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         updated_orgs.append(org_row.id)
     session.flush()
 
-    # 2. New contacts, with their emails, phones and tags: tuples straight to executemany.
+    # 2. New contacts, with their emails, phones, tags and index entries: tuples straight to
+    # executemany.
     creates = [r for r in plan.rows if r.action == "create"]
+    org_names = _organisation_names(session, {r.org_id for r in creates if r.org_id})
     used_uids: set[str] = set()
     next_contact = _next_id(session, Contact.__table__)
     source = options.file_name[:300]
@@ -891,14 +923,13 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     email_rows: list[tuple[Any, ...]] = []
     phone_rows: list[tuple[Any, ...]] = []
     link_rows: list[tuple[int, int]] = []
+    documents: list[tuple[Any, ...]] = []
     default_tags = [t.id for t in batch_tags]
-    created_contact_ids = []
     for i, row in enumerate(creates, 1):
         r = row.record
         cid = next_contact
         next_contact += 1
         row.contact_id = cid
-        created_contact_ids.append(cid)
         name, custom = _display_name(r, row.emails)
         uid = r.uid if r.uid and r.uid not in used_uids else new_uid()
         used_uids.add(uid)
@@ -915,8 +946,22 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
                 email_rows.append((cid, address, key, label, j == primary, valid, reason, bid))
         for j, (number, e164, label) in enumerate(row.phones):
             phone_rows.append((cid, number, e164, label, j == 0, bid))
-        for tid in tag_ids(r.tags) if r.tags else default_tags:
+        contact_tag_ids = tag_ids(r.tags) if r.tags else default_tags
+        for tid in contact_tag_ids:
             link_rows.append((cid, tid))
+        documents.append(
+            (
+                cid,
+                *search.contact_document(
+                    (name, r.given_name, r.family_name, r.honorific),
+                    [e[0] for e in row.emails],
+                    org_names.get(row.org_id, ()) if row.org_id else (),
+                    r.role,
+                    (r.city, r.country),
+                    [tag_names[t] for t in contact_tag_ids],
+                ),
+            )
+        )
         if i % CHUNK == 0 or i == len(creates):
             # Written chunk by chunk so memory does not grow with the file.
             for table, names, pending in (
@@ -927,6 +972,8 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             ):
                 insert_rows(session, table, names, pending)
                 pending.clear()
+            search.add_contacts(session, documents)
+            documents.clear()
             if progress:
                 progress("contacts", i, len(creates))
     if progress:
@@ -1064,13 +1111,13 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     bulk_insert(session, AuditEntry.__table__, audit_rows)
     if progress:
         progress("indexing", 0, 1)
-    search.index_organisations(session, list(org_ids.values()) + updated_orgs)
+    search.index_organisations(session, updated_orgs)
     if updated_orgs:
         search.index_contacts(
             session,
             session.scalars(select(Contact.id).where(Contact.organisation_id.in_(updated_orgs))),
         )
-    search.index_contacts(session, created_contact_ids + changed_contacts)
+    search.index_contacts(session, changed_contacts)
     if progress:
         progress("indexing", 1, 1)
     batch.counts = counts

@@ -84,9 +84,6 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
-        from coalition.store.search import sql_fold
-
-        dbapi_connection.create_function("coalition_fold", 1, sql_fold, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:

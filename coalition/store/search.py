@@ -8,9 +8,11 @@ rowid is the record's id, tokenised with ``unicode61 remove_diacritics 2`` so
 match can be listed before a match in a tag or a city.
 
 The index is kept current by the domain layer, which calls
-``index_contacts``/``index_organisations`` after each change: documents are
-built here by plain SQL over ids, so an import of 100,000 rows reindexes in a
-few set-based statements instead of touching ORM objects.
+``index_contacts``/``index_organisations`` after each change: the parts of the
+documents are read by one set-based statement per few thousand ids, and the
+documents built by ``contact_document``/``organisation_document`` — which an
+import calls itself with the values it already holds (``add_contacts``), so
+100,000 new rows are indexed without reading them back.
 
 Every statement that only SQLite understands stays in this module; a
 PostgreSQL variant (tsvector + unaccent) would sit beside it behind the same
@@ -21,7 +23,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
@@ -99,68 +102,131 @@ def _require_sqlite(session: Session) -> None:
         raise DatabaseError("Full-text search is only available on SQLite databases so far.")
 
 
-def sql_fold(text: str | None) -> str:
-    """``coalition_fold()`` in SQL: registered on every SQLite connection (store.database)."""
-    return fold(text) if text else ""
+def _text(*parts: str | None) -> str:
+    """One index column: the parts that are there, folded (see ``fold``)."""
+    return fold(" ".join(p for p in parts if p))
 
 
-def _both(a: str, b: str) -> str:
-    return f"coalesce({a}, '') || ' ' || coalesce({b}, '')"
+def contact_document(
+    names: Sequence[str | None],
+    emails: Iterable[str],
+    organisation: Sequence[str | None],
+    role: str | None,
+    place: Sequence[str | None],
+    tags: Iterable[str],
+) -> tuple[str, ...]:
+    """A contact's index entry, one value per column of ``CONTACT_COLUMNS``."""
+    return (
+        _text(*names),
+        _text(*emails),
+        _text(*organisation),
+        _text(role),
+        _text(*place),
+        _text(*tags),
+    )
 
 
-_NAMES = _both(_both("c.display_name", "c.given_name"), _both("c.family_name", "c.honorific"))
+def organisation_document(
+    name: str,
+    acronym: str | None,
+    contact: Sequence[str | None],
+    place: Sequence[str | None],
+    tags: Iterable[str],
+) -> tuple[str, ...]:
+    """An organisation's index entry, one value per column of ``ORGANISATION_COLUMNS``."""
+    return (_text(name), _text(acronym), _text(*contact), _text(*place), _text(*tags))
 
-# Documents are built and inserted by one set-based statement per table: no row
-# travels through Python except through coalition_fold(). Ids come as one JSON
-# array, so any number of them is one parameter.
-_CONTACT_DOCUMENTS = f"""
-INSERT INTO {CONTACT_TABLE} (rowid, {", ".join(CONTACT_COLUMNS)})
-SELECT c.id,
-  coalition_fold({_NAMES}),
-  coalition_fold((SELECT group_concat(e.address, ' ') FROM contact_emails e
-                  WHERE e.contact_id = c.id)),
-  coalition_fold({_both("o.name", "o.acronym")}),
-  coalition_fold(c.role),
-  coalition_fold({_both("c.city", "c.country")}),
-  coalition_fold((SELECT group_concat(t.name, ' ') FROM contact_tags ct
-                  JOIN tags t ON t.id = ct.tag_id WHERE ct.contact_id = c.id))
+
+# Reindexing reads the parts of each document in one set-based statement per table and
+# builds the documents with the functions above, which an import also calls with the
+# values it already holds. Ids come as one JSON array, so any number is one parameter.
+_CONTACT_PARTS = """
+SELECT c.id, c.display_name, c.given_name, c.family_name, c.honorific,
+  (SELECT group_concat(e.address, ' ') FROM contact_emails e WHERE e.contact_id = c.id),
+  o.name, o.acronym, c.role, c.city, c.country,
+  (SELECT group_concat(t.name, ' ') FROM contact_tags ct JOIN tags t ON t.id = ct.tag_id
+   WHERE ct.contact_id = c.id)
 FROM contacts c LEFT JOIN organisations o ON o.id = c.organisation_id
 WHERE c.id IN (SELECT value FROM json_each(:ids))
 """
-_ORGANISATION_DOCUMENTS = f"""
-INSERT INTO {ORGANISATION_TABLE} (rowid, {", ".join(ORGANISATION_COLUMNS)})
-SELECT o.id,
-  coalition_fold(o.name),
-  coalition_fold(o.acronym),
-  coalition_fold({_both(_both("o.email", "o.website"), "o.phone")}),
-  coalition_fold({_both("o.city", "o.country")}),
-  coalition_fold((SELECT group_concat(t.name, ' ') FROM organisation_tags ot
-                  JOIN tags t ON t.id = ot.tag_id WHERE ot.organisation_id = o.id))
+_ORGANISATION_PARTS = """
+SELECT o.id, o.name, o.acronym, o.email, o.website, o.phone, o.city, o.country,
+  (SELECT group_concat(t.name, ' ') FROM organisation_tags ot JOIN tags t ON t.id = ot.tag_id
+   WHERE ot.organisation_id = o.id)
 FROM organisations o
 WHERE o.id IN (SELECT value FROM json_each(:ids))
 """
+_CHUNK = 5000
 
 
-def _reindex(session: Session, table: str, documents_sql: str, ids: Iterable[int]) -> None:
-    _require_sqlite(session)
-    id_list = sorted(set(ids))
-    if not id_list:
+def _insert(
+    session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    if not rows:
         return
-    payload = {"ids": json.dumps(id_list)}
+    placeholders = ", ".join("?" for _ in range(len(columns) + 1))
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.executemany(
+            f"INSERT INTO {table} (rowid, {', '.join(columns)}) VALUES ({placeholders})", rows
+        )
+    finally:
+        cursor.close()
+
+
+def add_contacts(session: Session, documents: Sequence[tuple[Any, ...]]) -> None:
+    """Index contacts from documents built by the caller: (id, *contact_document(...))."""
+    _require_sqlite(session)
+    _delete(session, CONTACT_TABLE, {"ids": json.dumps([d[0] for d in documents])})
+    _insert(session, CONTACT_TABLE, CONTACT_COLUMNS, documents)
+
+
+def add_organisations(session: Session, documents: Sequence[tuple[Any, ...]]) -> None:
+    """Index organisations from documents built by the caller: (id, *organisation_document(...))."""
+    _require_sqlite(session)
+    _delete(session, ORGANISATION_TABLE, {"ids": json.dumps([d[0] for d in documents])})
+    _insert(session, ORGANISATION_TABLE, ORGANISATION_COLUMNS, documents)
+
+
+def _delete(session: Session, table: str, payload: dict[str, str]) -> None:
     session.execute(
         text(f"DELETE FROM {table} WHERE rowid IN (SELECT value FROM json_each(:ids))"), payload
     )
-    session.execute(text(documents_sql), payload)
 
 
 def index_contacts(session: Session, ids: Iterable[int]) -> None:
     """Bring the index entries of these contacts up to date (removing deleted ones)."""
-    _reindex(session, CONTACT_TABLE, _CONTACT_DOCUMENTS, ids)
+    _require_sqlite(session)
+    id_list = sorted(set(ids))
+    for start in range(0, len(id_list), _CHUNK):
+        payload = {"ids": json.dumps(id_list[start : start + _CHUNK])}
+        _delete(session, CONTACT_TABLE, payload)
+        documents = [
+            (
+                cid,
+                *contact_document((d, g, f, h), [emails or ""], (o, a), role, (c, k), [tags or ""]),
+            )
+            for cid, d, g, f, h, emails, o, a, role, c, k, tags in session.execute(
+                text(_CONTACT_PARTS), payload
+            )
+        ]
+        _insert(session, CONTACT_TABLE, CONTACT_COLUMNS, documents)
 
 
 def index_organisations(session: Session, ids: Iterable[int]) -> None:
     """Bring the index entries of these organisations up to date (removing deleted ones)."""
-    _reindex(session, ORGANISATION_TABLE, _ORGANISATION_DOCUMENTS, ids)
+    _require_sqlite(session)
+    id_list = sorted(set(ids))
+    for start in range(0, len(id_list), _CHUNK):
+        payload = {"ids": json.dumps(id_list[start : start + _CHUNK])}
+        _delete(session, ORGANISATION_TABLE, payload)
+        documents = [
+            (oid, *organisation_document(name, acronym, (e, w, p), (c, k), [tags or ""]))
+            for oid, name, acronym, e, w, p, c, k, tags in session.execute(
+                text(_ORGANISATION_PARTS), payload
+            )
+        ]
+        _insert(session, ORGANISATION_TABLE, ORGANISATION_COLUMNS, documents)
 
 
 def rebuild(session: Session) -> None:
