@@ -190,3 +190,16 @@ def test_upgrading_from_the_first_schema_keeps_every_row(tmp_path: Path) -> None
         assert s.execute(text("SELECT import_batch_id FROM contacts")).scalar() is None
     assert database.current_revisions(db) == (SCHEMA_HEAD,)
     db.close()
+
+
+def test_contact_uids_are_version_7_uuids_in_time_order() -> None:
+    import uuid
+
+    from coalition.store.models import new_uid
+
+    made = [new_uid() for _ in range(5000)]
+    parsed = [uuid.UUID(u) for u in made]
+    assert all(str(p) == u for p, u in zip(parsed, made, strict=True))
+    assert {p.version for p in parsed} == {7}
+    assert {p.variant for p in parsed} == {uuid.RFC_4122}
+    assert made == sorted(made) and len(set(made)) == len(made)

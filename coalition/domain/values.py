@@ -41,6 +41,8 @@ def fold(text: str | None) -> str:
     """
     if not text:
         return ""
+    if text.isascii():  # most names: nothing to normalise or strip
+        return " ".join(text.casefold().split())
     return " ".join(strip_accents(unicodedata.normalize("NFKC", text)).casefold().split())
 
 

@@ -174,6 +174,10 @@ _ORG_FIELDS = {
     "org_phone": "phone", "org_notes": "notes",
 }  # fmt: skip
 _PLACES = ("country", "city", "address_country", "address_city")
+_SPECIAL = (
+    "tags", "email_label", "phone_label", "id", "org_id", "signon_status",
+    "signon_display_name", "public",
+)  # fmt: skip
 
 
 def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
@@ -182,36 +186,64 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
     The mapping is resolved once, so each of 100,000 rows visits only its
     mapped columns with their field and label already known.
     """
-    columns = []
+    # Columns grouped by what they fill, so a row visits each group with no dispatch.
+    plain: list[tuple[int, str]] = []
+    org_columns: list[tuple[int, str]] = []
+    place_columns: list[tuple[int, str]] = []
+    other: list[tuple[int, str, str | None]] = []
+    emails: list[tuple[int, str | None]] = []
+    phones: list[tuple[int, str | None]] = []
+    fields = set(ContactRecord.__slots__) - {"source", "emails", "phones", "tags"}  # type: ignore[attr-defined]
     for index, target in enumerate(mapping.targets):
         if target is None or target == "ignore":
             continue
         base, _, label = target.partition(":")
-        columns.append((index, base, label or None))
-    plain = {f for f in ContactRecord.__slots__ if f not in ("source", "emails", "phones", "tags")}  # type: ignore[attr-defined]
+        if base == "email":
+            emails.append((index, label or None))
+        elif base == "phone":
+            phones.append((index, label or None))
+        elif base in _ORG_FIELDS:
+            org_columns.append((index, _ORG_FIELDS[base]))
+        elif base in _PLACES:
+            place_columns.append((index, base))
+        elif base in _SPECIAL:
+            other.append((index, base, label or None))
+        elif base in fields:
+            plain.append((index, base))
 
     def read(values: list[str], source: str) -> ContactRecord:
         record = ContactRecord(source=source)
+        width = len(values)
+        for index, name in plain:
+            if index < width and getattr(record, name) is None:
+                value = values[index].strip()
+                if value:
+                    setattr(record, name, value)
+        for index, label in emails:
+            value = values[index].strip() if index < width else ""
+            if value:
+                record.emails.extend((part, label) for part in _split_multi(value))
+        for index, label in phones:
+            value = values[index].strip() if index < width else ""
+            if value:
+                record.phones.extend((part, label) for part in _split_multi(value, phone=True))
         org: dict[str, str] = {}
+        for index, name in org_columns:
+            value = values[index].strip() if index < width else ""
+            if value and name not in org:
+                org[name] = value
         place: dict[str, str] = {}
+        for index, name in place_columns:
+            value = values[index].strip() if index < width else ""
+            if value and name not in place:
+                place[name] = value
         email_labels: list[str] = []
         phone_labels: list[str] = []
-        width = len(values)
-        for index, base, label in columns:
-            if index >= width:
-                continue
-            value = values[index].strip()
+        for index, base, _label in other:
+            value = values[index].strip() if index < width else ""
             if not value:
                 continue
-            if base == "email":
-                record.emails.extend((part, label) for part in _split_multi(value))
-            elif base == "phone":
-                record.phones.extend((part, label) for part in _split_multi(value, phone=True))
-            elif base in _ORG_FIELDS:
-                org.setdefault(_ORG_FIELDS[base], value)
-            elif base in _PLACES:
-                place.setdefault(base, value)
-            elif base == "tags":
+            if base == "tags":
                 record.tags.extend(_split_tags(value))
             elif base == "email_label":
                 email_labels.append(value)
@@ -230,8 +262,6 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
                 record.signon_display_name = record.signon_display_name or value
             elif base == "public":
                 record.signon_public = _bool(value)
-            elif base in plain and getattr(record, base) in (None, ""):
-                setattr(record, base, value)
         if email_labels:
             _apply_labels(record.emails, email_labels)
         if phone_labels:

@@ -70,7 +70,7 @@ def fold(text: str) -> str:
     Extended-A/B is left to the tokenizer, which folds it the same way at C
     speed (most of a European address book).
     """
-    if not text or max(text) < _BEYOND_BASIC_LATIN:
+    if not text or text.isascii() or max(text) < _BEYOND_BASIC_LATIN:
         return text
     return strip_accents(text)
 
@@ -104,7 +104,7 @@ def _require_sqlite(session: Session) -> None:
 
 def _text(*parts: str | None) -> str:
     """One index column: the parts that are there, folded (see ``fold``)."""
-    return fold(" ".join(p for p in parts if p))
+    return fold(" ".join(filter(None, parts)))
 
 
 def contact_document(
@@ -120,7 +120,7 @@ def contact_document(
         _text(*names),
         _text(*emails),
         _text(*organisation),
-        _text(role),
+        fold(role) if role else "",
         _text(*place),
         _text(*tags),
     )
