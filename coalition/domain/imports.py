@@ -46,6 +46,7 @@ from coalition.domain.values import (
     split_full_name,
 )
 from coalition.errors import CoalitionError, InvalidValue, NotFound
+from coalition.memory import collector_paused
 from coalition.store import search
 from coalition.store.bulk import bulk_insert, insert_rows, stored
 from coalition.store.models import (
@@ -445,6 +446,7 @@ def _has_person(row: PlannedRow) -> bool:
     return bool(r.given_name or r.family_name or r.display_name or row.emails)
 
 
+@collector_paused()
 def plan_import(
     session: Session,
     records: Iterable[ContactRecord],
@@ -749,6 +751,7 @@ def _display_name(
     return primary, False
 
 
+@collector_paused()
 def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> BatchView:
     """Write the plan as one batch. Call inside one unit of work: all or nothing."""
     session = work.session

@@ -87,7 +87,11 @@ def check_email(typed: str) -> EmailCheck:
                 local = local.lower()
             normalised = f"{local}@{verdict[0]}"
             if len(normalised) <= 254:
-                return EmailCheck(normalised, normalised.casefold(), True, None)
+                # A big import holds every address: keep one string where the forms agree.
+                if normalised == stripped:
+                    normalised = stripped
+                key = normalised.casefold()
+                return EmailCheck(normalised, normalised if key == normalised else key, True, None)
     return _full_check(stripped)
 
 

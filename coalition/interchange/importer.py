@@ -27,6 +27,7 @@ from coalition.interchange.mapping import (
     positional,
 )
 from coalition.interchange.safety import safe_text
+from coalition.memory import collector_paused
 
 SPREADSHEETS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods")
 VCARDS = (".vcf", ".vcard")
@@ -134,15 +135,17 @@ def _open_table(
             "Write a mapping with --show-mapping, edit it and pass --mapping FILE."
         )
     read = row_reader(mapping)
-    records = [read(r.values, f"row {r.number}") for r in rows]
+    with collector_paused():
+        records = [read(r.values, f"row {r.number}") for r in rows]
     return Source(file, kind, sha, mapping, records, notes, [])
 
 
 def _open_vcards(file: Path, sha: str) -> Source:
     from coalition.interchange.vcard import read_vcards
 
-    result = read_vcards(file)
-    records = [record_from_vcard(card) for card in result.cards]
+    with collector_paused():
+        result = read_vcards(file)
+        records = [record_from_vcard(card) for card in result.cards]
     problems = [
         (f"card {p.index}" if p.index else f"line {p.line}", p.message) for p in result.problems
     ]
@@ -211,6 +214,12 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
         elif base in fields:
             plain.append((index, base))
 
+    # Organisation names, countries, roles, tags and notes repeat down a sheet: each distinct
+    # value is kept once (a 100,000-row file held ~40 MB of copies). Emails and phones are
+    # nearly all distinct and are not pooled.
+    pool: dict[str, str] = {}
+    shared = pool.setdefault
+
     def read(values: list[str], source: str) -> ContactRecord:
         record = ContactRecord(source=source)
         width = len(values)
@@ -218,7 +227,7 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
             if index < width and getattr(record, name) is None:
                 value = values[index].strip()
                 if value:
-                    setattr(record, name, value)
+                    setattr(record, name, shared(value, value))
         for index, label in emails:
             value = values[index].strip() if index < width else ""
             if value:
@@ -231,12 +240,12 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
         for index, name in org_columns:
             value = values[index].strip() if index < width else ""
             if value and name not in org:
-                org[name] = value
+                org[name] = shared(value, value)
         place: dict[str, str] = {}
         for index, name in place_columns:
             value = values[index].strip() if index < width else ""
             if value and name not in place:
-                place[name] = value
+                place[name] = shared(value, value)
         email_labels: list[str] = []
         phone_labels: list[str] = []
         for index, base, _label in other:
@@ -244,7 +253,7 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
             if not value:
                 continue
             if base == "tags":
-                record.tags.extend(_split_tags(value))
+                record.tags.extend(shared(t, t) for t in _split_tags(value))
             elif base == "email_label":
                 email_labels.append(value)
             elif base == "phone_label":
