@@ -1440,25 +1440,24 @@ def export_mailmerge(
     if target.suffix.lower() not in exporter.TABLE_FORMATS:
         raise CoalitionError(f"{target.name}: write a .csv or .xlsx file.")
     wanted = recipient_filter(one_per_org, **filters)
-    with state.read() as session:
-        found = exports.mailmerge_recipients(session, wanted)
-    rows = [exporter.recipient_row(r) for r in found.recipients]
     if log_subject is None:
-        exporter.write_table(
-            target, exporter.MAILMERGE_COLUMNS, rows, excel=excel, delimiter=delimiter
-        )
+        # Streamed: each recipient is written as it is read, so memory stays flat.
+        with state.read() as session:
+            found = exports.recipient_stream(session, wanted)
+            count = exporter.write_mailmerge(target, found, excel=excel, delimiter=delimiter)
     else:
         # The file is complete on disk (under a temporary name) before the log is written;
         # it takes its place only once every recipient is logged.
         partial = target.with_name(f".{target.name}.pending{target.suffix}")
-        exporter.write_table(
-            partial, exporter.MAILMERGE_COLUMNS, rows, excel=excel, delimiter=delimiter
-        )
+        mailed: list[Any] = []
+        with state.read() as session:
+            found = exports.recipient_stream(session, wanted)
+            count = exporter.write_mailmerge(
+                partial, _kept(found, mailed), excel=excel, delimiter=delimiter
+            )
         try:
             with state.work() as work:
-                logged = exports.log_outreach(
-                    work, found.recipients, log_subject, found.campaign_id
-                )
+                logged = exports.log_outreach(work, mailed, log_subject, found.campaign_id)
         except BaseException:
             partial.unlink(missing_ok=True)
             raise
@@ -1468,9 +1467,14 @@ def export_mailmerge(
             f"{logged.invited} organisation(s) moved to invited."
         )
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(found.left_out.items()))
-    say(
-        f"Wrote {len(rows)} recipients to {target}." + (f" Left out: {skipped}." if skipped else "")
-    )
+    say(f"Wrote {count} recipients to {target}." + (f" Left out: {skipped}." if skipped else ""))
+
+
+def _kept(items: Iterable[Any], kept: list[Any]) -> Iterator[Any]:
+    """``items``, each also appended to ``kept`` as it passes."""
+    for item in items:
+        kept.append(item)
+        yield item
 
 
 @export.command("signatories")

@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from coalition.domain import campaigns, exports, people
 from coalition.domain.exports import RecipientFilter, salutation
 from coalition.interchange import exporter
+from coalition.interchange.safety import safe_text
 from tests.conftest import ok
 
 
@@ -352,3 +355,117 @@ def test_a_valid_second_address_is_used_when_the_primary_is_invalid(unit: Any, d
         found = exports.mailmerge_recipients(s, RecipientFilter())
     assert [r.email for r in found.recipients] == ["pat@example.net"]
     assert not found.left_out
+
+
+def test_one_per_org_passes_over_a_signer_who_cannot_be_mailed(
+    coalition_data: None, unit: Any, db: Any
+) -> None:
+    """Beta signed through Dora, who asked not to be contacted: Beta's mail goes to its
+    first contact who can be mailed, rather than to nobody."""
+    with unit() as w:
+        campaigns.set_signon(w, "Beta", "csam-2022", "invited")
+        campaigns.set_signon(w, "Beta", "csam-2022", "signed", signed_by="dora@example.org")
+    with db.read_session() as s:
+        found = exports.mailmerge_recipients(
+            s, RecipientFilter(campaign="csam-2022", one_per_org=True)
+        )
+    assert [r.email for r in found.recipients] == ["anna@example.org", "shared@example.org"]
+    assert found.left_out["do not contact"] == 1
+
+
+def test_the_stream_and_the_list_agree(coalition_data: None, db: Any) -> None:
+    with db.read_session() as s:
+        listed = exports.mailmerge_recipients(s, RecipientFilter(campaign="csam-2022"))
+        stream = exports.recipient_stream(s, RecipientFilter(campaign="csam-2022"))
+        assert stream.left_out == {"do not contact": 1, "bounced": 1}, "known before reading"
+        assert list(stream) == listed.recipients
+    assert stream.left_out == listed.left_out
+    assert stream.campaign_id == listed.campaign_id
+
+
+GREETED = [
+    ("fr", "Mme", "Claire", "Bonneau"),
+    ("de", "Herr", "Jürgen", "Weiß"),
+    (None, "Dr", "Anna", None),
+    (None, "Prof.", None, "Berg"),
+    ("pl", "Pani", "Zofia", "Kowalska"),
+    ("es", None, "Lucía", None),
+    ("it", "Sig.ra", "Giulia", "Rossi"),
+    (None, None, None, None),
+]
+
+
+def test_the_mail_merge_greets_as_salutation_does(unit: Any, db: Any) -> None:
+    with unit() as w:
+        for i, (language, honorific, given, family) in enumerate(GREETED):
+            people.add_contact(
+                w,
+                language=language,
+                honorific=honorific,
+                given_name=given,
+                family_name=family,
+                display_name=None if given or family else "Press office",
+                emails=[f"person{i}@example.org"],
+            )
+    with db.read_session() as s:
+        found = exports.mailmerge_recipients(s, RecipientFilter())
+    assert len(found.recipients) == len(GREETED)
+    for r in found.recipients:
+        assert r.salutation == salutation(r.language, _honorific(r), r.given_name, r.family_name)
+    greetings = {r.email: r.salutation for r in found.recipients}
+    assert greetings["person7@example.org"] == "Dear colleagues"
+    assert greetings["person2@example.org"] == "Dear Anna"
+
+
+def _honorific(r: Any) -> str | None:
+    return {e[2:]: e[1] for e in GREETED}.get((r.given_name, r.family_name))
+
+
+def _reference_salutation(
+    language: str | None, honorific: str | None, given: str | None, family: str | None
+) -> str:
+    """The salutation rules written plainly, without the caches of the real one."""
+    from coalition.domain.exports import _FEMALE, _MALE, SALUTATIONS
+    from coalition.domain.values import fold
+
+    female, male, titled, named, nobody = SALUTATIONS.get(language or "en", SALUTATIONS["en"])
+    name = " ".join(p for p in (given, family) if p)
+    if not name:
+        return nobody
+    key = " ".join(fold(honorific or "").replace(".", " ").split())
+    if key in _FEMALE and family:
+        return female.format(f=family, g=given or family)
+    if key in _MALE and family:
+        return male.format(f=family, g=given or family)
+    if honorific and family:
+        return titled.format(h=honorific.strip(), f=family)
+    return named.format(n=name)
+
+
+@given(
+    st.sampled_from([None, "en", "fr", "de", "es", "it", "nl", "pl", "pt"]),
+    st.one_of(
+        st.none(),
+        st.sampled_from(["Ms", "Mr.", "Mme", "Herr", "Dr", " ", "sig.ra"]),
+        st.text(max_size=8),
+    ),
+    st.one_of(st.none(), st.text(max_size=8)),
+    st.one_of(st.none(), st.text(max_size=8)),
+)
+def test_salutation_keeps_its_rules(
+    language: str | None, honorific: str | None, given: str | None, family: str | None
+) -> None:
+    assert salutation(language, honorific, given, family) == _reference_salutation(
+        language, honorific, given, family
+    )
+
+
+def test_a_text_only_sheet_is_neutralised_too(tmp_path: Path) -> None:
+    """Rows of strings take the one-check-per-row path; they come out the same."""
+    path = tmp_path / "out.csv"
+    rows = [[value, "+32 2 555 01 01", "-12.5"] for value in INJECTIONS] + [["Jean-Luc", "", ""]]
+    exporter.write_table(path, ["Value", "Phone", "Amount"], rows)
+    read = list(csv.reader(path.open(encoding="utf-8", newline="")))[1:]
+    assert [r[0] for r in read] == [safe_text(v) for v in INJECTIONS] + ["Jean-Luc"]
+    assert all(r[0] != v for r, v in zip(read, INJECTIONS, strict=False))
+    assert {(r[1], r[2]) for r in read} == {("+32 2 555 01 01", "-12.5"), ("", "")}

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from coalition.interchange.safety import safe_text
+from coalition.interchange.safety import safe_row, safe_text
 from coalition.store import search
 
 DANGEROUS = [
@@ -54,6 +54,27 @@ def test_no_output_line_can_start_a_formula(value: str) -> None:
             raise AssertionError(repr(line))
         if stripped.startswith(("+", "-")):
             assert all(ch in "0123456789 ().,/+-\u00a0" for ch in stripped.strip())
+
+
+CELLS = st.lists(
+    st.one_of(
+        st.text(),
+        st.sampled_from(DANGEROUS + HARMLESS),
+        st.text(alphabet=" \u00a0\u2007\u202f\ufeff\t\r\n=+-@0\x00a", max_size=6),
+    ),
+    max_size=6,
+)
+
+
+@given(CELLS)
+def test_a_row_is_made_safe_as_its_cells_are(cells: list[str]) -> None:
+    """The row check (one join, one search) never lets through what safe_text changes."""
+    assert list(safe_row(cells)) == [safe_text(c) for c in cells]
+
+
+def test_a_row_needing_nothing_is_returned_as_is() -> None:
+    row = ("x@example.org", "Dear Ms Berg", "Jean-Luc", "a=b", "", "2024-05-01")
+    assert safe_row(row) is row
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])  # read-only use

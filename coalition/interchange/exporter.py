@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from coalition.domain.exports import Recipient, SignatoryList
 from coalition.errors import FileProblem
-from coalition.interchange.safety import safe_text
+from coalition.interchange.safety import safe_row, safe_text
 
 MAILMERGE_COLUMNS = [
     "Email",
@@ -58,6 +58,39 @@ def atomic_path(target: Path, *, binary: bool = False) -> Iterator[IO[Any]]:
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def write_mailmerge(
+    path: str | os.PathLike[str],
+    recipients: Iterable[Recipient],
+    *,
+    excel: bool = False,
+    delimiter: str = ",",
+) -> int:
+    """The mail-merge list in .csv or .xlsx; returns the number of recipients written."""
+    if Path(path).suffix.lower() == ".csv":
+        rows: Iterable[Sequence[Any]] = map(recipient_text, recipients)
+    else:
+        rows = map(recipient_row, recipients)
+    return write_table(path, MAILMERGE_COLUMNS, rows, excel=excel, delimiter=delimiter)
+
+
+def recipient_text(r: Recipient) -> tuple[str, ...]:
+    """A recipient's mail-merge cells as text, the way a CSV holds them."""
+    return (
+        r.email,
+        r.salutation,
+        r.given_name or "",
+        r.family_name or "",
+        r.full_name,
+        r.organisation or "",
+        r.role or "",
+        r.country or "",
+        r.language or "",
+        r.campaign_status or "",
+        r.invited_on.isoformat() if r.invited_on else "",
+        r.display_name or "",
+    )
 
 
 def recipient_row(r: Recipient) -> list[Any]:
@@ -122,8 +155,13 @@ def _write_csv(
             handle.write("\ufeff")
         writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
         writer.writerow(headers)
+        writerow = writer.writerow
         for row in rows:
-            writer.writerow([_csv_cell(v) for v in row])
+            try:
+                cells = safe_row(row)  # rows of strings only: one check for the row
+            except TypeError:  # a number, a date, None...: cell by cell
+                cells = [_csv_cell(v) for v in row]
+            writerow(cells)
             count += 1
     return count
 
