@@ -6,12 +6,29 @@ import itertools
 import re
 import unicodedata
 
+# Letters Unicode does not decompose into a base letter and a mark, written as their base
+# letters by anyone without the keyboard: "Łódź" is searched for as "lodz", "Ørsted" as
+# "orsted", "Straße" as "strasse".
+_LETTERS = str.maketrans(
+    {
+        "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Đ": "D", "đ": "d", "Ħ": "H", "ħ": "h",
+        "Ŀ": "L", "ŀ": "l", "Ŧ": "T", "ŧ": "t", "ı": "i", "ß": "ss", "ẞ": "SS", "Æ": "AE",
+        "æ": "ae", "Œ": "OE", "œ": "oe", "Þ": "TH", "þ": "th",
+    }
+)  # fmt: skip
+
+
+def plain_letters(text: str) -> str:
+    """Letters with a stroke or ligature as their base letters: "Łódź" -> "Lódź"."""
+    return text.translate(_LETTERS)
+
 
 def strip_accents(text: str) -> str:
-    """Remove combining marks in any script: "Émilie" -> "Emilie", "Ελένη" -> "Ελενη"."""
+    """Remove combining marks in any script and strokes from letters: "Émilie" -> "Emilie",
+    "Ελένη" -> "Ελενη", "Łódź" -> "Lodz"."""
     if text.isascii():
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LETTERS))
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 

@@ -126,3 +126,28 @@ def test_listing_a_broad_search_pages_by_name(unit: Any, db: Any) -> None:
         assert [c.given_name for c in page] == ["Person0011", "Person0012", "Person0013"]
         narrow = people.list_contacts(s, search_text="person0011")
         assert [c.given_name for c in narrow] == ["Person0011"]
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed", "before_marta"),
+    [
+        ("Łukasz Wałęsa", "lukasz walesa", True),
+        ("Łukasz Wałęsa", "łukasz", True),
+        ("Søren Ørsted", "soren orsted", False),
+        ("Đorđe Đukić", "dorde dukic", True),
+        ("Karl Straße", "strasse", True),
+        ("Karl Strasse", "straße", True),
+        ("Ægir Cœur", "aegir coeur", True),
+    ],
+)
+def test_letters_with_a_stroke_are_found_and_sorted_by_their_base_letters(
+    unit: Any, db: Any, stored: str, typed: str, before_marta: bool
+) -> None:
+    given, family = stored.split(" ")
+    with unit() as w:
+        people.add_contact(w, given_name=given, family_name=family)
+        people.add_contact(w, given_name="Marta", family_name="Nowak")
+    with db.read_session() as s:
+        assert names(s, typed) == [stored]
+        listed = [c.display_name for c in people.list_contacts(s)]
+    assert listed == ([stored, "Marta Nowak"] if before_marta else ["Marta Nowak", stored])

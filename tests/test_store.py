@@ -203,3 +203,52 @@ def test_contact_uids_are_version_7_uuids_in_time_order() -> None:
     assert {p.version for p in parsed} == {7}
     assert {p.variant for p in parsed} == {uuid.RFC_4122}
     assert made == sorted(made) and len(set(made)) == len(made)
+
+
+def test_upgrading_refolds_keys_and_the_index_for_letters_with_a_stroke(tmp_path: Path) -> None:
+    from alembic import command
+
+    from coalition.domain import people
+
+    path = tmp_path / "old.db"
+    db = open_database(path, upgrade=False)
+    with db.engine.begin() as connection:
+        command.upgrade(database._alembic_config(connection), "0003")
+    with db.session() as s:
+        # Keys as revision 0003 folded them: strokes kept.
+        s.execute(
+            text(
+                "INSERT INTO organisations (id, name, name_key, kind, membership, created_at, "
+                "updated_at) VALUES (1, 'Fundacja Łódź', 'fundacja łodz', 'ngo', 'none', "
+                "'2026-01-01', '2026-01-01')"
+            )
+        )
+        s.execute(
+            text(
+                "INSERT INTO contacts (id, uid, display_name, display_name_key, "
+                "display_name_custom, organisation_id, do_not_contact, bounced, created_at, "
+                "updated_at) VALUES (1, 'u1', 'Łukasz Ørsted', 'łukasz ørsted', 0, 1, 0, 0, "
+                "'2026-01-01', '2026-01-01'), (2, 'u2', 'Marta Nowak', 'marta nowak', 0, 1, 0, 0, "
+                "'2026-01-01', '2026-01-01')"
+            )
+        )
+        s.execute(
+            text(
+                "INSERT INTO tags (id, name, key) VALUES (1, 'Straße', 'straße'), "
+                "(2, 'Strasse', 'strasse'), (3, 'Øresund', 'øresund')"
+            )
+        )
+    db.close()
+    db = open_database(path)
+    with db.read_session() as s:
+        assert s.execute(text("SELECT name_key FROM organisations")).scalar() == "fundacja lodz"
+        keys = {i: k for i, k in s.execute(text("SELECT id, key FROM tags"))}
+        assert keys == {1: "straße", 2: "strasse", 3: "oresund"}  # no clash: 1 keeps its key
+        assert [c.display_name for c in people.list_contacts(s)] == ["Łukasz Ørsted", "Marta Nowak"]
+        assert [h.title for h in people.search_all(s, "lodz")] == [
+            "Fundacja Łódź", "Łukasz Ørsted", "Marta Nowak"
+        ]  # fmt: skip
+        assert [h.title for h in people.search_all(s, "lukasz orsted")] == ["Łukasz Ørsted"]
+        assert people.find_organisation(s, "fundacja lodz").id == 1
+    assert database.current_revisions(db) == (SCHEMA_HEAD,)
+    db.close()

@@ -30,7 +30,7 @@ from sqlalchemy import TextClause, text
 from sqlalchemy.orm import Session
 
 from coalition.errors import DatabaseError
-from coalition.text import strip_accents
+from coalition.text import plain_letters, strip_accents
 
 CONTACT_TABLE = "contact_search"
 ORGANISATION_TABLE = "organisation_search"
@@ -65,12 +65,16 @@ def fold(text: str) -> str:
     """Strip accents from every script before indexing and querying.
 
     ``remove_diacritics 2`` folds Latin letters only; doing it here as well
-    makes "ελενη" find "Ελένη" too. Index and query are folded alike, so the
+    makes "ελενη" find "Ελένη" too, and letters with a stroke become their base
+    letters ("lodz" finds "Łódź"). Index and query are folded alike, so the
     match stays consistent for every script. Text within Latin-1 and Latin
     Extended-A/B is left to the tokenizer, which folds it the same way at C
     speed (most of a European address book).
     """
-    if not text or text.isascii() or max(text) < _BEYOND_BASIC_LATIN:
+    if not text or text.isascii():
+        return text
+    text = plain_letters(text)  # the tokenizer keeps Ł, ø, ß and æ as they are
+    if max(text) < _BEYOND_BASIC_LATIN:
         return text
     return strip_accents(text)
 
