@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from coalition.domain import people
 from coalition.domain.audit import Work, changes, jsonable
 from coalition.domain.campaigns import find_campaign, is_allowed
-from coalition.domain.dedupe import OrganisationIndex, organisation_key
+from coalition.domain.dedupe import OrganisationIndex, OrgMatch, organisation_key
 from coalition.domain.values import (
     check_email,
     check_phone,
@@ -293,21 +293,18 @@ def _keep_invalid(row: PlannedRow, label: str, value: str, reason: str) -> None:
     row.record.notes = f"{row.record.notes}\n{note}" if row.record.notes else note
 
 
+_CLEANED_FIELDS = (
+    "full_name", "given_name", "family_name", "honorific", "display_name", "role", "street",
+    "postal_code", "city", "region",
+)  # fmt: skip
+
+
 def _normalise(row: PlannedRow) -> None:
     r = row.record
-    for name in [
-        "full_name",
-        "given_name",
-        "family_name",
-        "honorific",
-        "display_name",
-        "role",
-        "street",
-        "postal_code",
-        "city",
-        "region",
-    ]:
-        setattr(r, name, clean(getattr(r, name)))
+    for name in _CLEANED_FIELDS:
+        value = getattr(r, name)
+        if value is not None:
+            setattr(r, name, clean(value))
     r.notes = r.notes.strip() if r.notes and r.notes.strip() else None
     if r.full_name and not (r.given_name or r.family_name):
         parts = split_full_name(r.full_name)
@@ -477,6 +474,7 @@ def plan_import(
     )
     new_orgs: dict[str, OrganisationRecord] = {}
     similar_checked: dict[str, str] = {}
+    exact_matches: dict[tuple[str, str | None], OrgMatch | None] = {}
     for row in rows:
         org = row.record.organisation
         if org is None:
@@ -496,7 +494,11 @@ def plan_import(
                 "" if differs else ", unchanged"
             )
             continue
-        match = org_index.exact(org.name, org.website)
+        seen_org = (org.name, org.website)
+        if seen_org in exact_matches:
+            match = exact_matches[seen_org]
+        else:
+            match = exact_matches[seen_org] = org_index.exact(org.name, org.website)
         if match is not None:
             row.org_id, row.org_action = match.organisation_id, "existing"
             row.org_note = f"organisation #{match.organisation_id} ({match.rule})"
@@ -646,9 +648,14 @@ def _name_key(row: PlannedRow) -> str:
 
 
 def _fill_org(target: OrganisationRecord, other: OrganisationRecord) -> None:
-    for name in OrganisationRecord.__slots__:  # type: ignore[attr-defined]
-        if getattr(target, name) in (None, "") and getattr(other, name):
-            setattr(target, name, getattr(other, name))
+    for name in _ORG_SLOTS:
+        if not getattr(target, name):
+            value = getattr(other, name)
+            if value:
+                setattr(target, name, value)
+
+
+_ORG_SLOTS: tuple[str, ...] = OrganisationRecord.__slots__  # type: ignore[attr-defined]
 
 
 def _merge_rows(target: PlannedRow, other: PlannedRow) -> None:

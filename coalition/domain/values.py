@@ -376,6 +376,7 @@ def choice(value: str | None, allowed: tuple[str, ...], what: str) -> str | None
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1 << 14)  # an import repeats an organisation's website on every row
 def normalise_website(text: str | None) -> str | None:
     value = clean(text)
     if value is None:
