@@ -236,3 +236,49 @@ def test_organisation_sheet_edited_and_imported_back_updates_by_id(
     ok(run("imports", "undo", str(batches[0]["id"]), "--yes"))
     restored = json.loads(ok(run("org", "show", str(changed[0]["id"]), "--format", "json")).stdout)
     assert (restored["name"], restored["city"]) == ("Company, The", None)
+
+
+def _blank(path: Path, match: tuple[str, str], columns: list[str]) -> None:
+    rows = list(csv.DictReader(path.open(encoding="utf-8", newline="")))
+    for row in rows:
+        if row[match[0]] == match[1]:
+            for column in columns:
+                row[column] = ""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def test_a_cell_emptied_in_an_edited_sheet_clears_the_field(
+    filled: None, run: Any, tmp_path: Path
+) -> None:
+    ok(run("org", "edit", "Company, The", "--city", "Bruxelles", "--acronym", "CTB"))
+    before = state(run)
+    contacts = tmp_path / "contacts.csv"
+    ok(run("export", "contacts", str(contacts)))
+    _blank(contacts, ("email", "emilie@example.org"), ["role", "notes", "honorific", "email"])
+    ok(run("import", str(contacts)))
+    emilie = json.loads(ok(run("contact", "show", "emilie@example.org", "--format", "json")).stdout)
+    assert (emilie["role"], emilie["notes"], emilie["honorific"]) == (None, None, None)
+    # An emptied email cell does not delete an address, and the others are untouched.
+    assert [e["address"] for e in emilie["emails"]] == ["emilie@example.org", "e.m@example.net"]
+    after = {c["id"]: c for c in state(run)}
+    assert [c for c in before if c["id"] != emilie["id"]] == [
+        after[c["id"]] for c in before if c["id"] != emilie["id"]
+    ]
+
+    organisations = tmp_path / "orgs.csv"
+    ok(run("export", "organisations", str(organisations)))
+    _blank(organisations, ("organisation", "Company, The"), ["city", "acronym", "membership"])
+    result = ok(run("import", str(organisations)))
+    assert "1 organisations updated" in result.stderr
+    org = json.loads(ok(run("org", "show", "Company, The", "--format", "json")).stdout)
+    assert (org["city"], org["acronym"], org["membership"]) == (None, None, "none")
+
+    # Both batches undo, newest first, and every cleared value comes back.
+    for batch in json.loads(ok(run("imports", "list", "--format", "json")).stdout):
+        ok(run("imports", "undo", str(batch["id"]), "--yes"))
+    assert state(run) == before
+    org = json.loads(ok(run("org", "show", "Company, The", "--format", "json")).stdout)
+    assert (org["city"], org["acronym"]) == ("Bruxelles", "CTB")

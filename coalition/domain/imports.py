@@ -91,6 +91,8 @@ class OrganisationRecord:
     phone: str | None = None
     membership: str | None = None
     notes: str | None = None
+    cleared: tuple[str, ...] = ()
+    """Fields an edited sheet left empty for this id: an update clears them."""
 
 
 ORGANISATION_RECORD_FIELDS = (
@@ -129,6 +131,18 @@ class ContactRecord:
     signon_status: str | None = None
     signon_display_name: str | None = None
     signon_public: bool | None = None
+    cleared: tuple[str, ...] = ()
+    """Fields an edited sheet left empty for this id: an update clears them (see
+    ``CLEARABLE_CONTACT_FIELDS``); a row without an id never clears anything."""
+
+
+CLEARABLE_CONTACT_FIELDS = (
+    "given_name", "family_name", "honorific", "display_name", "role", "language", "street",
+    "postal_code", "city", "region", "country", "notes",
+)  # fmt: skip
+CLEARABLE_ORGANISATION_FIELDS = ("acronym", "country", "city", "website", "email", "phone", "notes")
+"""What an empty cell in an edited export clears. Emails, phones, tags, kind, membership
+and the link to an organisation are kept: a blank cell there is too easily an accident."""
 
 
 @dataclass(frozen=True)
@@ -487,7 +501,7 @@ def plan_import(
             differs = any(
                 getattr(org, f) and getattr(org, f) != getattr(existing_org, f)
                 for f in ORGANISATION_RECORD_FIELDS
-            )
+            ) or any(getattr(existing_org, f) for f in org.cleared)
             row.org_id = org.id
             row.org_action = "update" if differs else "existing"
             row.org_note = f"organisation #{org.id} (id column)" + (
@@ -899,6 +913,8 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             value = getattr(record, name)
             if value:
                 setattr(org_row, name, value)
+        for name in record.cleared:
+            setattr(org_row, name, None)
         org_row.name_key = fold(org_row.name)
         changed_before, changed_after = changes(
             before_values, people._organisation_snapshot(org_row)
@@ -1174,6 +1190,10 @@ def _update_contact(contact: Contact, row: PlannedRow, *, overwrite: bool, batch
         value = getattr(r, name)
         if value and (overwrite or not getattr(contact, name)):
             setattr(contact, name, value)
+        elif overwrite and name in r.cleared:
+            setattr(contact, name, None)
+    if overwrite and "display_name" in r.cleared:
+        contact.display_name_custom = False  # the caller derives it from the name again
     if r.display_name and (overwrite or not contact.display_name_custom):
         derived = " ".join(p for p in (contact.given_name, contact.family_name) if p)
         if r.display_name != derived:  # a sheet repeats the derived name; that is not a choice

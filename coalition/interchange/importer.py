@@ -16,7 +16,14 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from coalition.domain.imports import ContactRecord, ImportOptions, OrganisationRecord, Plan
+from coalition.domain.imports import (
+    CLEARABLE_CONTACT_FIELDS,
+    CLEARABLE_ORGANISATION_FIELDS,
+    ContactRecord,
+    ImportOptions,
+    OrganisationRecord,
+    Plan,
+)
 from coalition.errors import FileProblem
 from coalition.interchange.mapping import (
     Mapping,
@@ -214,6 +221,18 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
         elif base in fields:
             plain.append((index, base))
 
+    # An edited export (rows with ids) clears what its mapped columns leave empty.
+    contact_clearable = [
+        (index, name) for index, name in plain if name in CLEARABLE_CONTACT_FIELDS
+    ] + [
+        (index, name[len("address_") :])
+        for index, name in place_columns
+        if name.startswith("address_")
+    ]
+    organisation_clearable = [
+        (index, name) for index, name in org_columns if name in CLEARABLE_ORGANISATION_FIELDS
+    ] + [(index, name) for index, name in place_columns if not name.startswith("address_")]
+
     # Organisation names, countries, roles, tags and notes repeat down a sheet: each distinct
     # value is kept once (a 100,000-row file held ~40 MB of copies). Emails and phones are
     # nearly all distinct and are not pooled.
@@ -271,6 +290,8 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
                 record.signon_display_name = record.signon_display_name or value
             elif base == "public":
                 record.signon_public = _bool(value)
+        if record.id is not None:
+            record.cleared = _empty(values, contact_clearable)
         if email_labels:
             _apply_labels(record.emails, email_labels)
         if phone_labels:
@@ -289,6 +310,8 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
                 country=place.get("country"),
                 city=place.get("city"),
             )
+            if "id" in org:
+                record.organisation.cleared = _empty(values, organisation_clearable)
             record.country = place.get("address_country")
             record.city = place.get("address_city")
         elif place:
@@ -297,6 +320,12 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
         return record
 
     return read
+
+
+def _empty(values: list[str], columns: list[tuple[int, str]]) -> tuple[str, ...]:
+    """The fields of ``columns`` whose cell is empty in this row."""
+    width = len(values)
+    return tuple(name for index, name in columns if index >= width or not values[index].strip())
 
 
 def record_from_row(mapping: Mapping, values: list[str], source: str) -> ContactRecord:
