@@ -145,7 +145,7 @@ def test_contacts_sheet_round_trip_updates_by_id(
     path = tmp_path / f"contacts{suffix}"
     ok(run("export", "contacts", str(path)))
     result = ok(run("import", str(path)))
-    assert "4 updated" in result.stderr
+    assert "4 unchanged" in result.stderr and "updated" not in result.stderr
     assert state(run) == before, "importing an unedited export changes nothing"
     # Edit one role in the sheet, as a coordinator would in Excel.
     if suffix == ".csv":
@@ -162,6 +162,8 @@ def test_contacts_sheet_round_trip_updates_by_id(
         role = [c.value for c in sheet[1]].index("role") + 1
         sheet.cell(row=2, column=role).value = "Directrice"
         book.save(path)
+    result = ok(run("import", str(path), "--dry-run"))
+    assert "1 updated, 3 unchanged" in result.stderr, "the preview shows the one edit"
     ok(run("import", str(path), "--force"))
     after = {c["display_name"]: c for c in state(run)}
     changed = [c for c in after.values() if c["role"] == "Directrice"]

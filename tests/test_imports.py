@@ -362,3 +362,23 @@ def test_an_import_indexes_its_rows_as_a_rebuild_would(unit: Any, db: Any) -> No
         assert [h.title for h in people.search_all(s, "2026 list")] == [
             "Ligue des Droits", "Ελένη Παπαδοπούλου", "Émilie Bonneau"
         ]  # fmt: skip
+
+
+def test_an_update_that_changes_nothing_is_planned_as_unchanged(unit: Any, db: Any) -> None:
+    with unit() as w:
+        people.add_contact(
+            w, given_name="Anna", family_name="Berg", role="Chair", emails=["anna@example.org"]
+        )
+
+    def action(on_duplicate: str, **kw: Any) -> str:
+        record = rec("row 2", given_name="Anna", emails=[("anna@example.org", None)], **kw)
+        (row,) = plan_of(db, [record], on_duplicate=on_duplicate).rows
+        return row.action
+
+    assert action("update", role="Chair") == "unchanged"
+    assert action("update", role="Director") == "update"
+    assert action("merge", role="Director") == "unchanged"  # merge only fills what is empty
+    assert action("merge", city="Gent") == "merge"
+    assert action("update", phones=[("+32 2 555 01 01", None)]) == "update"
+    assert action("update", tags=["press"]) == "update"
+    assert action("update", role="Chair", tags=[]) == "unchanged"

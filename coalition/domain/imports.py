@@ -164,7 +164,8 @@ class ImportOptions:
 class PlannedRow:
     source: str
     action: str
-    """create, update, merge, duplicate, in-file duplicate, organisation, skip or error."""
+    """create, update, merge, unchanged, duplicate, in-file duplicate, organisation, skip or
+    error."""
     reason: str
     record: ContactRecord
     contact_id: int | None = None
@@ -189,7 +190,7 @@ class PlannedRow:
     def speaks_for_organisation(self) -> bool:
         """The row's organisation and sign-on answer count, even when the person in it
         is already known and skipped: a form answer is the organisation's answer."""
-        return self.writes or self.action == "duplicate"
+        return self.writes or self.action in ("duplicate", "unchanged")
 
 
 @dataclass
@@ -617,6 +618,19 @@ def plan_import(
                 f"{options.on_duplicate} contact #{row.contact_id} (same UID, email or name)"
             )
 
+    # Updates that would change nothing are shown as such, so the preview is the truth.
+    updating = [r for r in rows if r.action in ("update", "merge") and r.contact_id]
+    batch_tag_keys = {fold(t) for t in options.tags}
+    for start in range(0, len(updating), 900):
+        some = updating[start : start + 900]
+        ids = [r.contact_id for r in some if r.contact_id]
+        by_id = {c.id: c for c in people._load_contacts(session, ids)}
+        for row in some:
+            contact = by_id.get(row.contact_id or 0)
+            if contact is not None and not _would_change(contact, row, batch_tag_keys):
+                row.action = "unchanged"
+                row.reason += "; nothing to change"
+
     # Sign-on statuses, checked against the pipeline.
     if campaign_id is not None:
         current: dict[int, str] = dict(
@@ -654,6 +668,42 @@ def plan_import(
     elif any(r.record.signon_status for r in rows):
         rows[0].warnings.append("sign-on answers ignored: give --campaign CODE to record them")
     return Plan(rows, new_orgs, options, campaign_id, previous)
+
+
+def _would_change(contact: Contact, row: PlannedRow, batch_tag_keys: set[str]) -> bool:
+    """Whether applying ``row`` to ``contact`` changes anything (as ``_update_contact`` and
+    the update step of ``apply_plan`` would)."""
+    r = row.record
+    overwrite = row.action == "update"
+    after: dict[str, Any] = {}
+    for name in _UPDATED_FIELDS:
+        have = getattr(contact, name)
+        value = getattr(r, name)
+        if value and (overwrite or not have):
+            after[name] = value
+        elif overwrite and name in r.cleared:
+            after[name] = None
+        else:
+            after[name] = have
+        if after[name] != have:
+            return True
+    if r.display_name and (overwrite or not contact.display_name_custom):
+        derived = " ".join(p for p in (after["given_name"], after["family_name"]) if p)
+        if r.display_name != derived and r.display_name != contact.display_name:
+            return True
+    if overwrite and "display_name" in r.cleared and contact.display_name_custom:
+        return True
+    if {e[1] for e in row.emails} - {e.address_key for e in contact.emails}:
+        return True
+    numbers = {p.e164 or p.number for p in contact.phones}
+    if any((e164 or number) not in numbers for number, e164, _label in row.phones):
+        return True
+    if ({fold(t) for t in r.tags} | batch_tag_keys) - {t.key for t in contact.tags}:
+        return True
+    return row.org_action == "create" or bool(
+        row.org_id and row.org_id != contact.organisation_id
+        and (overwrite or contact.organisation_id is None)
+    )  # fmt: skip
 
 
 def _name_key(row: PlannedRow) -> str:
@@ -1172,21 +1222,15 @@ def _restore(obj: Any, snapshot: dict[str, Any]) -> None:
         setattr(obj, column.key, value)
 
 
+_UPDATED_FIELDS = (
+    "given_name", "family_name", "honorific", "role", "language", "street", "postal_code",
+    "city", "region", "country", "notes",
+)  # fmt: skip
+
+
 def _update_contact(contact: Contact, row: PlannedRow, *, overwrite: bool, batch_id: int) -> None:
     r = row.record
-    for name in [
-        "given_name",
-        "family_name",
-        "honorific",
-        "role",
-        "language",
-        "street",
-        "postal_code",
-        "city",
-        "region",
-        "country",
-        "notes",
-    ]:
+    for name in _UPDATED_FIELDS:
         value = getattr(r, name)
         if value and (overwrite or not getattr(contact, name)):
             setattr(contact, name, value)
