@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coalition.domain import campaigns, exports, people
@@ -469,3 +469,35 @@ def test_a_text_only_sheet_is_neutralised_too(tmp_path: Path) -> None:
     assert [r[0] for r in read] == [safe_text(v) for v in INJECTIONS] + ["Jean-Luc"]
     assert all(r[0] != v for r, v in zip(read, INJECTIONS, strict=False))
     assert {(r[1], r[2]) for r in read} == {("+32 2 555 01 01", "-12.5"), ("", "")}
+
+
+TEXT_CELLS = st.text(alphabet=st.sampled_from(list('ab ,;"\t\r\n=+-@0\u00a0\x00é')), max_size=5)
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.integers(min_value=1, max_value=4).flatmap(
+        lambda n: st.lists(
+            st.lists(st.one_of(TEXT_CELLS, st.none(), st.integers()), min_size=n, max_size=n),
+            max_size=5,
+        )
+    ),
+    st.sampled_from([",", ";", "\t", "|"]),
+)
+def test_csv_rows_are_written_as_csv_writer_writes_them(
+    tmp_path: Path, rows: list[list[Any]], delimiter: str
+) -> None:
+    """Rows joined on the fast path come out byte for byte as csv.writer would write
+    them after safe_text, whatever they hold."""
+    import io
+
+    path = tmp_path / "fast.csv"
+    exporter.write_table(path, ["h"] * len(rows[0] if rows else [1]), rows, delimiter=delimiter)
+    expected = io.StringIO(newline="")
+    writer = csv.writer(expected, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(["h"] * len(rows[0] if rows else [1]))
+    for row in rows:
+        writer.writerow(
+            ["" if v is None else safe_text(v) if isinstance(v, str) else v for v in row]
+        )
+    assert path.read_bytes() == expected.getvalue().encode("utf-8")

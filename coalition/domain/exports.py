@@ -215,11 +215,13 @@ def recipient_stream(session: Session, wanted: RecipientFilter) -> RecipientStre
     statuses = [choice(s, SIGNON_STATUSES, "sign-on status") for s in wanted.statuses]
     campaign_id = campaign.id if campaign is not None else None
 
-    def selecting(*columns: Any) -> Any:
-        """The filtered contacts, with these columns; None when nothing can match."""
-        query: Any = select(*columns).outerjoin(
-            Organisation, Contact.organisation_id == Organisation.id
-        )
+    def selecting(*columns: Any, addresses: Any = None) -> Any:
+        """The filtered contacts, with these columns (one row per address when given
+        ``addresses``, those addresses' table); None when nothing can match."""
+        query: Any = select(*columns)
+        if addresses is not None:
+            query = query.select_from(addresses).join(Contact, Contact.id == addresses.contact_id)
+        query = query.outerjoin(Organisation, Contact.organisation_id == Organisation.id)
         if campaign is not None:
             query = query.outerjoin(
                 SignOn,
@@ -228,13 +230,15 @@ def recipient_stream(session: Session, wanted: RecipientFilter) -> RecipientStre
         return _filtered(query, wanted, statuses)
 
     left_out: Counter[str] = Counter()
+    mailable = and_(Contact.do_not_contact.is_(False), Contact.bounced.is_(False))
     counted = selecting(
         func.count(case((Contact.do_not_contact.is_(True), 1))),
         func.count(case((and_(Contact.do_not_contact.is_(False), Contact.bounced.is_(True)), 1))),
+        func.count(case((mailable, 1))),
     )
     if counted is None:
         return RecipientStream(iter(()), left_out, campaign_id)
-    do_not_contact, bounced = session.execute(counted).one()
+    do_not_contact, bounced, eligible = session.execute(counted).one()
     if do_not_contact:
         left_out["do not contact"] = do_not_contact
     if bounced:
@@ -260,12 +264,13 @@ def recipient_stream(session: Session, wanted: RecipientFilter) -> RecipientStre
             Organisation.name,
             Organisation.country,
             *signon_columns,
+            addresses=email,
         )
-        .outerjoin(email, and_(email.contact_id == Contact.id, email.valid.is_(True)))
-        .where(Contact.do_not_contact.is_(False), Contact.bounced.is_(False))
+        .where(email.valid.is_(True), mailable)
         # One row per valid address, the primary first, a contact's rows together; the
         # first row of a contact wins, so a contact whose primary address is invalid is
-        # still reached at a valid one.
+        # still reached at a valid one. Mailable contacts with no row have no valid
+        # address: they are the eligible count less the contacts seen.
         .order_by(
             Organisation.name_key,
             Contact.display_name_key,
@@ -290,7 +295,7 @@ def recipient_stream(session: Session, wanted: RecipientFilter) -> RecipientStre
     # Core, not ORM, execution: rows come straight from the cursor as they are read.
     result = session.connection().execute(query)
     return RecipientStream(
-        _recipients(result, wanted.one_per_org, preferred, invited_on, left_out),
+        _recipients(result, wanted.one_per_org, preferred, invited_on, left_out, eligible),
         left_out,
         campaign_id,
     )
@@ -318,6 +323,7 @@ def _recipients(
     preferred: dict[int, int],
     invited_on: dict[int, dt.date],
     left_out: Counter[str],
+    eligible: int,
 ) -> Iterator[Recipient]:
     """The walk over the ordered rows that decides, row by row, who is mailed.
 
@@ -328,6 +334,7 @@ def _recipients(
     seen_orgs: set[int] = set()
     forms = _greeting_forms
     last = None
+    contacts = 0
     for (
         contact_id, org_id, address, given, family, honorific, display, role, language,
         contact_country, org_name, org_country, status, signon_display, signon_id,
@@ -335,9 +342,7 @@ def _recipients(
         if contact_id == last:
             continue  # a further valid address of the contact just seen
         last = contact_id
-        if address is None:
-            left_out["no valid email"] += 1
-            continue
+        contacts += 1
         if one_per_org and org_id is not None:
             chosen = preferred.get(org_id)
             if org_id in seen_orgs or (chosen is not None and chosen != contact_id):
@@ -374,6 +379,8 @@ def _recipients(
             contact_id,
             org_id,
         )
+    if eligible > contacts:
+        left_out["no valid email"] += eligible - contacts
 
 
 def _filtered(query: Any, wanted: RecipientFilter, statuses: list[str | None]) -> Any:

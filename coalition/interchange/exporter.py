@@ -22,7 +22,7 @@ from typing import IO, Any
 
 from coalition.domain.exports import Recipient, SignatoryList
 from coalition.errors import FileProblem
-from coalition.interchange.safety import safe_row, safe_text
+from coalition.interchange.safety import cell_starts, safe_text
 
 MAILMERGE_COLUMNS = [
     "Email",
@@ -77,19 +77,25 @@ def write_mailmerge(
 
 def recipient_text(r: Recipient) -> tuple[str, ...]:
     """A recipient's mail-merge cells as text, the way a CSV holds them."""
+    # Unpacked rather than read by name: twice as fast, once per row of a big export.
+    # A Recipient's first twelve fields are the mail-merge columns, in order.
+    (
+        email, salutation, given, family, full, org, role, country, language, status,
+        invited, shown,
+    ) = r[:12]  # fmt: skip
     return (
-        r.email,
-        r.salutation,
-        r.given_name or "",
-        r.family_name or "",
-        r.full_name,
-        r.organisation or "",
-        r.role or "",
-        r.country or "",
-        r.language or "",
-        r.campaign_status or "",
-        r.invited_on.isoformat() if r.invited_on else "",
-        r.display_name or "",
+        email,
+        salutation,
+        given or "",
+        family or "",
+        full,
+        org or "",
+        role or "",
+        country or "",
+        language or "",
+        status or "",
+        invited.isoformat() if invited else "",
+        shown or "",
     )
 
 
@@ -150,19 +156,46 @@ def _write_csv(
     if len(delimiter) != 1 or delimiter in '"\r\n':
         raise FileProblem("--delimiter takes one character, such as ; or a tab.")
     count = 0
+    unsafe = cell_starts(delimiter).search
     with atomic_path(target) as handle:
         if excel:
             handle.write("\ufeff")
         writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
         writer.writerow(headers)
-        writerow = writer.writerow
+        # Most rows are text that needs neither quoting nor neutralising: those are
+        # joined and written in batches, exactly as csv.writer would write them (a
+        # test holds the two to the same bytes). One join and a few searches per row
+        # replace a call per cell; anything else goes through csv.writer cell by cell.
+        batch: list[str] = []
         for row in rows:
-            try:
-                cells = safe_row(row)  # rows of strings only: one check for the row
-            except TypeError:  # a number, a date, None...: cell by cell
-                cells = [_csv_cell(v) for v in row]
-            writerow(cells)
             count += 1
+            try:
+                line = delimiter.join(row)
+            except TypeError:  # a number, a date, None...
+                line = None
+            if (
+                line is not None
+                and line.count(delimiter) == len(row) - 1  # no cell holds the delimiter
+                and '"' not in line
+                and "\r" not in line
+                and "\n" not in line
+                and unsafe(delimiter + line) is None
+                and (line or len(row) > 1)  # csv.writer writes a lone empty cell as ""
+            ):
+                batch.append(line)
+                if len(batch) == 1000:
+                    batch.append("")
+                    handle.write("\r\n".join(batch))
+                    batch.clear()
+                continue
+            if batch:
+                batch.append("")
+                handle.write("\r\n".join(batch))
+                batch.clear()
+            writer.writerow([_csv_cell(v) for v in row])
+        if batch:
+            batch.append("")
+            handle.write("\r\n".join(batch))
     return count
 
 
