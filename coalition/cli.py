@@ -103,10 +103,10 @@ def cli(ctx: click.Context, db: str | None, as_: str | None) -> None:
     ctx.obj = state
     ctx.call_on_close(state.close)
     if ctx.invoked_subcommand is None:
-        click.echo(
-            "The terminal app is not built yet. Meanwhile every task has a command: "
-            "run `coalition --help` to see them."
-        )
+        # Textual and the app cost ~0.3 s to import: only this path pays for them.
+        from coalition.tui.app import make_app
+
+        make_app(settings.database_target(db), state.coordinator).run()
 
 
 def main() -> None:

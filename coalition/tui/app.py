@@ -1,0 +1,118 @@
+"""The App: its screens (as modes), bindings, command palette and the open database.
+
+``make_app`` is the one factory: the command line, the tests and the benchmark
+build the app through it. The database is opened on first use inside a
+worker thread (``database()``), and the domain layer is imported there too,
+so the first frame is drawn while SQLAlchemy loads (~0.3 s of imports).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import TYPE_CHECKING, ClassVar
+
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.worker import Worker
+
+from coalition.tui.commands import CoalitionCommands
+from coalition.tui.jobs import JobScreen, report_failure
+from coalition.tui.screens.browse import ContactsScreen, OrganisationsScreen
+from coalition.tui.screens.help import HelpScreen
+from coalition.tui.screens.start import StartScreen
+
+if TYPE_CHECKING:
+    from coalition.store.database import Database
+
+
+class CoalitionApp(App[None]):
+    """coalition in the terminal."""
+
+    TITLE = "coalition"
+    CSS_PATH = "app.tcss"
+    COMMANDS: ClassVar = App.COMMANDS | {CoalitionCommands}
+    MODES: ClassVar = {
+        "start": StartScreen,
+        "contacts": ContactsScreen,
+        "organisations": OrganisationsScreen,
+    }
+    DEFAULT_MODE: ClassVar[str] = "start"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="app.help", tooltip="Every key of the app"),
+        Binding("question_mark", "help", "Help", show=False, id="app.help-alt"),
+        Binding("f2", "show_start", "Start", id="app.start", tooltip="Follow-ups and campaigns"),
+        Binding("f3", "show_contacts", "Contacts", id="app.contacts"),
+        Binding("f4", "show_organisations", "Organisations", id="app.organisations"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(self, db_target: str, coordinator: str) -> None:
+        super().__init__()
+        self.db_target = db_target
+        """What --db, COALITION_DB or the default said: a path or a URL."""
+        self.coordinator = coordinator
+        """Recorded with every change made from the app."""
+        self._db: Database | None = None
+        self._db_lock = threading.Lock()
+
+    def database(self) -> Database:
+        """The open database; opened (and upgraded) on first use. Call from a worker thread."""
+        with self._db_lock:
+            if self._db is None:
+                from coalition.store.database import open_database
+
+                self._db = open_database(self.db_target)
+            return self._db
+
+    def on_unmount(self) -> None:
+        if self._db is not None:
+            self._db.close()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_show_start(self) -> None:
+        self.switch_mode("start")
+
+    def action_show_contacts(self) -> None:
+        self.switch_mode("contacts")
+
+    def action_show_organisations(self) -> None:
+        self.switch_mode("organisations")
+
+    async def go_to(self, kind: str, record_id: int, title: str) -> None:
+        """Show one organisation or contact: its screen, found in the table, in the detail pane."""
+        mode = "organisations" if kind == "organisation" else "contacts"
+        await self.switch_mode(mode)
+        screen = self.screen
+        if isinstance(screen, ContactsScreen | OrganisationsScreen):
+            screen.open_record(record_id, title)
+
+    # --- for tests and benchmarks -------------------------------------------------------------
+
+    @property
+    def busy(self) -> bool:
+        """A database job is running, due, or its result not yet shown."""
+        screens = [s for stack in self._screen_stacks.values() for s in stack]
+        return any(not w.is_finished for w in self.workers) or any(
+            s.busy for s in screens if isinstance(s, JobScreen)
+        )
+
+    async def settle(self) -> None:
+        """Wait until every pending search, page and detail has been fetched and shown."""
+        while self.busy:
+            await self.workers.wait_for_complete()
+            await asyncio.sleep(0.002)  # let the results' messages be handled
+
+
+def make_app(db_target: str, coordinator: str) -> CoalitionApp:
+    """The app over the database at ``db_target`` (a path or URL), working as ``coordinator``."""
+    return CoalitionApp(db_target, coordinator)

@@ -1,0 +1,75 @@
+"""The command palette (Ctrl+P): the app's actions, and "go to" any organisation or contact.
+
+Actions are matched fuzzily as Textual does; records are found through the
+full-text search index (``domain.browse.go_to``) in a thread, so typing in the
+palette never waits on the database. Titles are plain ``Text``: a name such as
+"[bold]" is shown as typed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from coalition.errors import CoalitionError
+
+if TYPE_CHECKING:
+    from coalition.tui.app import CoalitionApp
+
+ACTIONS = [
+    ("Start screen", "show_start", "Follow-ups due, open campaigns, recent activity"),
+    ("Contacts", "show_contacts", "Every person, with live search"),
+    ("Organisations", "show_organisations", "Every organisation, with live search"),
+    ("Help: keys", "help", "Every key of the app"),
+]
+
+
+class CoalitionCommands(Provider):
+    """coalition's actions, then matching organisations and contacts."""
+
+    @property
+    def coalition(self) -> CoalitionApp:
+        return cast("CoalitionApp", self.app)
+
+    async def discover(self) -> Hits:
+        for title, action, help_text in ACTIONS:
+            yield DiscoveryHit(title, partial(self.app.run_action, action), help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, action, help_text in ACTIONS:
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(
+                    score,
+                    matcher.highlight(title),
+                    partial(self.app.run_action, action),
+                    text=title,
+                    help=help_text,
+                )
+        try:
+            hits = await asyncio.to_thread(self._find, query)
+        except CoalitionError as error:
+            self.app.notify(str(error), severity="error", markup=False)
+            return
+        for rank, hit in enumerate(hits):
+            label = "Organisation" if hit.kind == "organisation" else "Contact"
+            display = Text.assemble(Text(f"{label}: ", style="dim"), Text(hit.title))
+            yield Hit(
+                # Below a good action match, in the index's order (name matches first).
+                0.5 - rank / 100,
+                display,
+                partial(self.coalition.go_to, hit.kind, hit.id, hit.title),
+                text=f"{label}: {hit.title}",
+                help=hit.detail or None,
+            )
+
+    def _find(self, query: str) -> list:  # type: ignore[type-arg]
+        from coalition.domain.browse import go_to
+
+        with self.coalition.database().read_session() as session:
+            return list(go_to(session, query))

@@ -1,0 +1,392 @@
+"""Contacts and Organisations: a searchable, sortable table and a detail pane.
+
+Typing in the search box starts a new *listing* after a short pause (the
+debounce): a thread worker reads its first page and count through
+``domain.browse`` and the table is reset with them. The table asks for more
+rows as the view moves (``LazyTable.RowsWanted``), which another worker
+fetches. Each listing has a generation number, so pages and results of an
+earlier search that arrive late are dropped rather than shown.
+
+The detail pane follows the highlighted row, read in its own worker, and
+keeps only the answer for the row still highlighted.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.console import RenderableType
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import Footer, Input, Static
+from textual.worker import Worker, WorkerState
+
+from coalition.tui.jobs import JobScreen
+from coalition.tui.widgets.lazy_table import Column, LazyTable
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from coalition.domain.browse import Page
+
+
+class BrowseScreen(JobScreen):
+    """A listing of records with live search, sorting and a detail pane."""
+
+    CSS_PATH = "browse.tcss"
+    AUTO_FOCUS = "#browse-table"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (Screen declares it)
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_search", "Search", id="browse.search", tooltip="Type to search"),
+        Binding("escape", "leave_search", "Results", id="browse.results"),
+        Binding("down", "leave_search", "Results", show=False),
+        Binding("ctrl+r", "reload", "Reload", id="browse.reload", tooltip="Read the list again"),
+    ]
+
+    KIND: ClassVar[str] = "record"
+    PLURAL: ClassVar[str] = "records"
+    COLUMNS: ClassVar[list[Column]] = []
+    SEARCH_HINT: ClassVar[str] = "Search…"
+
+    debounce: float = 0.15
+    """Seconds of quiet after a keystroke before searching (the benchmark sets 0)."""
+
+    class Listed(Message):
+        def __init__(self, generation: int, page: Page[Any]) -> None:
+            super().__init__()
+            self.generation = generation
+            self.page = page
+
+    class RowsFetched(Message):
+        def __init__(self, generation: int, offset: int, rows: list[Any]) -> None:
+            super().__init__()
+            self.generation = generation
+            self.offset = offset
+            self.rows = rows
+
+    class DetailFetched(Message):
+        def __init__(self, record_id: int, renderable: RenderableType) -> None:
+            super().__init__()
+            self.record_id = record_id
+            self.renderable = renderable
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.generation = 0
+        """The latest listing asked for; the table shows it once its first page has come."""
+        self.current_query: Any = None
+        self.detail_wanted: int | None = None
+        self.detail_shown: int | None = None
+        self.pinned: int | None = None
+        """A record to put the cursor on when the next listing comes ("go to")."""
+        self._search_timer: Timer | None = None
+        self._detail_timer: Timer | None = None
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text(self.PLURAL.capitalize(), style="bold"), id="browse-title")
+        with Horizontal(id="browse-body"):
+            with Vertical(id="browse-list"):
+                yield Input(placeholder=self.SEARCH_HINT, id="browse-search", compact=True)
+                yield LazyTable(
+                    self.COLUMNS, id="browse-table", empty_text=f"No {self.PLURAL} match."
+                )
+            with VerticalScroll(id="browse-detail"):
+                yield Static(Text("", style="dim"), id="browse-detail-content")
+        yield Footer()
+
+    @property
+    def table(self) -> LazyTable:
+        return self.query_one("#browse-table", LazyTable)
+
+    @property
+    def search_input(self) -> Input:
+        return self.query_one("#browse-search", Input)
+
+    def on_mount(self) -> None:
+        self.start_listing()
+
+    def on_screen_resume(self) -> None:
+        if self.table.generation:
+            self.start_listing(keep_cursor=True)
+
+    # --- what subclasses fill in (called in worker threads) -------------------------------
+
+    def make_query(self, text: str, sort: str, descending: bool) -> Any:
+        raise NotImplementedError
+
+    def first_page(self, session: Session, query: Any) -> Page[Any]:
+        raise NotImplementedError
+
+    def page(self, session: Session, query: Any, offset: int, limit: int) -> list[Any]:
+        raise NotImplementedError
+
+    def detail(self, session: Session, record_id: int) -> RenderableType:
+        raise NotImplementedError
+
+    # --- searching ------------------------------------------------------------------------
+
+    @on(Input.Changed, "#browse-search")
+    def _typed(self, event: Input.Changed) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        if self.debounce <= 0:
+            self.start_listing()
+        else:
+            self._search_timer = self.set_timer(self.debounce, self._search_due)
+
+    def _search_due(self) -> None:
+        self._search_timer = None
+        self.start_listing()
+
+    @on(Input.Submitted, "#browse-search")
+    def _submitted(self) -> None:
+        self.table.focus()
+
+    @on(LazyTable.SortChanged)
+    def _sorted(self) -> None:
+        self.start_listing()
+
+    def start_listing(self, *, keep_cursor: bool = False) -> None:
+        """Read the listing the search box and the table's order describe, from the top."""
+        self.generation += 1
+        table = self.table
+        self.current_query = self.make_query(
+            self.search_input.value, table.sort_key, table.descending
+        )
+        if keep_cursor and self.pinned is None and table.current_row is not None:
+            self.pinned = table.current_row.id
+        self.load_listing(self.generation, self.current_query)
+
+    @work(thread=True, exclusive=True, group="listing", exit_on_error=False)
+    def load_listing(self, generation: int, query: Any) -> None:
+        with self.coalition.database().read_session() as session:
+            page = self.first_page(session, query)
+        self.post_message(self.Listed(generation, page))
+
+    def on_browse_screen_listed(self, message: Listed) -> None:
+        if message.generation != self.generation:
+            return
+        page = message.page
+        table = self.table
+        table.reset(message.generation, page.total, page.rows)
+        self._show_count(page.total)
+        if self.pinned is not None:
+            at = next((i for i, row in enumerate(page.rows) if row.id == self.pinned), None)
+            self.pinned = None
+            if at is not None:
+                table.cursor = at
+        if page.total == 0:
+            self._want_detail(None)
+
+    def _show_count(self, total: int) -> None:
+        title = Text(self.PLURAL.capitalize(), style="bold")
+        text = self.search_input.value.strip()
+        noun = self.KIND if total == 1 else self.PLURAL
+        if text:
+            title.append(f"  {total:,} {noun} match ", style="dim")
+            title.append(Text(text))
+        else:
+            title.append(f"  {total:,} {noun}", style="dim")
+        column = next(c for c in self.COLUMNS if c.key == self.table.sort_key)
+        order = "Z–A" if self.table.descending else "A–Z"
+        title.append(f"  ·  by {column.title.lower()} {order}", style="dim")
+        self.query_one("#browse-title", Static).update(title)
+
+    # --- more rows as the view moves -------------------------------------------------------
+
+    @on(LazyTable.RowsWanted)
+    def _rows_wanted(self, message: LazyTable.RowsWanted) -> None:
+        if message.generation == self.generation:
+            self.load_rows(message.generation, self.current_query, message.offset, message.limit)
+
+    @work(thread=True, exclusive=True, group="rows", exit_on_error=False)
+    def load_rows(self, generation: int, query: Any, offset: int, limit: int) -> None:
+        with self.coalition.database().read_session() as session:
+            rows = self.page(session, query, offset, limit)
+        self.post_message(self.RowsFetched(generation, offset, rows))
+
+    def on_browse_screen_rows_fetched(self, message: RowsFetched) -> None:
+        self.table.add_rows(message.generation, message.offset, message.rows)
+
+    # --- the detail pane ------------------------------------------------------------------
+
+    @on(LazyTable.Highlighted)
+    def _highlighted(self, message: LazyTable.Highlighted) -> None:
+        if message.row is not None:
+            self._want_detail(message.row.id)
+
+    def _want_detail(self, record_id: int | None) -> None:
+        if record_id == self.detail_wanted:
+            return
+        self.detail_wanted = record_id
+        if self._detail_timer is not None:
+            self._detail_timer.stop()
+        if record_id is None:
+            self._detail_timer = None
+            self.detail_shown = None
+            self.query_one("#browse-detail-content", Static).update(Text(""))
+            return
+        # Holding an arrow key passes many rows; read the one the cursor stops on.
+        self._detail_timer = self.set_timer(0.05, self._detail_due)
+
+    def _detail_due(self) -> None:
+        self._detail_timer = None
+        if self.detail_wanted is not None:
+            self.load_detail(self.detail_wanted)
+
+    @work(thread=True, exclusive=True, group="detail", exit_on_error=False)
+    def load_detail(self, record_id: int) -> None:
+        with self.coalition.database().read_session() as session:
+            renderable = self.detail(session, record_id)
+        self.post_message(self.DetailFetched(record_id, renderable))
+
+    def on_browse_screen_detail_fetched(self, message: DetailFetched) -> None:
+        if message.record_id != self.detail_wanted:
+            return
+        self.detail_shown = message.record_id
+        self.query_one("#browse-detail-content", Static).update(message.renderable)
+        self.query_one("#browse-detail", VerticalScroll).scroll_home(animate=False)
+
+    # --- go to ----------------------------------------------------------------------------
+
+    def open_record(self, record_id: int, title: str) -> None:
+        """Show one record: search for its name, put the cursor on it, show its detail."""
+        self.pinned = record_id
+        self._want_detail(record_id)
+        if self.search_input.value == title:
+            self.start_listing()
+        else:
+            self.search_input.value = title
+        self.table.focus()
+
+    # --- actions and bookkeeping ----------------------------------------------------------
+
+    def action_focus_search(self) -> None:
+        self.search_input.focus()
+
+    def action_leave_search(self) -> None:
+        self.table.focus()
+
+    def action_reload(self) -> None:
+        self.start_listing(keep_cursor=True)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The footer shows only the keys that work where the focus is.
+        in_search = self.focused is self.search_input
+        if action == "leave_search":
+            return in_search
+        if action == "focus_search":
+            return not in_search
+        return True
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    @property
+    def busy(self) -> bool:
+        table = self.table if self.is_mounted else None
+        return bool(
+            self._search_timer is not None
+            or self._detail_timer is not None
+            or (table is not None and table.generation != self.generation)
+            or (table is not None and table._requested is not None)
+            or self.detail_wanted != self.detail_shown
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            # Nothing more will come for what failed: stop waiting for it.
+            group = event.worker.group
+            if group == "listing" and self.table.generation != self.generation:
+                self.generation = self.table.generation
+            elif group == "rows":
+                self.table._requested = None
+            elif group == "detail":
+                self.detail_shown = self.detail_wanted
+        super().on_worker_state_changed(event)
+
+
+def _count(value: int) -> str:
+    return f"{value:,}"
+
+
+class ContactsScreen(BrowseScreen):
+    """Every person, searchable by name, email, organisation, role, place and tag."""
+
+    KIND = "contact"
+    PLURAL = "contacts"
+    SEARCH_HINT = "Search contacts: names, emails, organisations, roles, places, tags"
+    COLUMNS: ClassVar[list[Column]] = [
+        Column("name", "Name", 16, grow=3, priority=0),
+        Column("organisation", "Organisation", 14, grow=3, priority=1),
+        Column("email", "Email", 18, grow=3, priority=2),
+        Column("role", "Role", 12, grow=2, priority=4),
+        Column("country", "Country", 7, grow=0, priority=3),
+    ]
+
+    def make_query(self, text: str, sort: str, descending: bool) -> Any:
+        from coalition.domain.browse import ContactQuery
+
+        return ContactQuery(search_text=text, sort=sort, descending=descending)
+
+    def first_page(self, session: Session, query: Any) -> Page[Any]:
+        from coalition.domain.browse import first_contacts
+
+        return first_contacts(session, query)
+
+    def page(self, session: Session, query: Any, offset: int, limit: int) -> list[Any]:
+        from coalition.domain.browse import contact_page
+
+        return contact_page(session, query, offset=offset, limit=limit)
+
+    def detail(self, session: Session, record_id: int) -> RenderableType:
+        from coalition.domain.browse import contact_detail
+        from coalition.tui.widgets import render
+
+        return render.contact_detail(contact_detail(session, record_id))
+
+
+class OrganisationsScreen(BrowseScreen):
+    """Every organisation, searchable by name, acronym, contact details, place and tag."""
+
+    KIND = "organisation"
+    PLURAL = "organisations"
+    SEARCH_HINT = "Search organisations: names, acronyms, emails, websites, places, tags"
+    COLUMNS: ClassVar[list[Column]] = [
+        Column("name", "Name", 18, grow=4, priority=0),
+        Column("acronym", "Acronym", 8, grow=1, priority=3),
+        Column("country", "Country", 7, grow=0, priority=1),
+        Column("city", "City", 10, grow=2, priority=4),
+        Column("membership", "Membership", 10, grow=0, priority=5),
+        Column("contacts", "People", 6, grow=0, priority=2, justify="right", format=_count),
+    ]
+
+    def make_query(self, text: str, sort: str, descending: bool) -> Any:
+        from coalition.domain.browse import OrganisationQuery
+
+        return OrganisationQuery(search_text=text, sort=sort, descending=descending)
+
+    def first_page(self, session: Session, query: Any) -> Page[Any]:
+        from coalition.domain.browse import first_organisations
+
+        return first_organisations(session, query)
+
+    def page(self, session: Session, query: Any, offset: int, limit: int) -> list[Any]:
+        from coalition.domain.browse import organisation_page
+
+        return organisation_page(session, query, offset=offset, limit=limit)
+
+    def detail(self, session: Session, record_id: int) -> RenderableType:
+        from coalition.domain.browse import organisation_detail
+        from coalition.tui.widgets import render
+
+        return render.organisation_detail(organisation_detail(session, record_id))

@@ -1,0 +1,89 @@
+"""The help screen: every key of the app, where it works and what it does.
+
+Built from the classes' own BINDINGS, so a new binding is listed without
+anyone remembering to add it here.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.dom import DOMNode
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from coalition.tui.screens.browse import BrowseScreen
+from coalition.tui.widgets.lazy_table import LazyTable
+
+
+def _own_bindings(cls: type[DOMNode]) -> list[Binding]:
+    found: list[Binding] = []
+    for klass in reversed(cls.__mro__):
+        if "BINDINGS" in vars(klass) and klass.__module__.startswith("coalition."):
+            found.extend(Binding.make_bindings(vars(klass)["BINDINGS"]))
+    return found
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every binding, grouped by where it works."""
+
+    CSS_PATH = "help.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,f1,q,question_mark", "dismiss", "Close", id="help.close"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-body"):
+            yield Static(self._table(), id="help-table")
+            yield Static(
+                Text("Esc closes this screen. Click a column's title to sort by it.", style="dim")
+            )
+
+    def sections(self) -> list[tuple[str, list[tuple[str, str]]]]:
+        """(where, [(key, what)]) for every binding of the app."""
+        app = self.app
+
+        def rows(bindings: list[Binding]) -> list[tuple[str, str]]:
+            merged: dict[str, list[str]] = {}
+            for b in bindings:
+                what = b.description or b.action.replace("_", " ")
+                if b.tooltip:
+                    what = f"{what}: {b.tooltip}"
+                merged.setdefault(what, []).append(app.get_key_display(b))
+            return [(" / ".join(dict.fromkeys(keys)), what) for what, keys in merged.items()]
+
+        everywhere = _own_bindings(type(app))
+        everywhere.append(
+            Binding(
+                app.COMMAND_PALETTE_BINDING,
+                "command_palette",
+                "Command palette",
+                tooltip="Actions, and go to any organisation or contact by name",
+            )
+        )
+        return [
+            ("Everywhere", rows(everywhere)),
+            ("Contacts and organisations", rows(_own_bindings(BrowseScreen))),
+            (
+                "In the search box",
+                [("Enter / ↓ / Esc", "Go to the results"), ("typing", "Search as you type")],
+            ),
+            ("In a table", rows(_own_bindings(LazyTable))),
+            ("This screen", rows(_own_bindings(HelpScreen))),
+        ]
+
+    def _table(self) -> Table:
+        table = Table(box=None, show_header=False, expand=True, pad_edge=False)
+        table.add_column(no_wrap=True, style="bold")
+        table.add_column(ratio=1)
+        for where, items in self.sections():
+            table.add_row(Text(where, style="bold underline"), Text(""))
+            for key, what in items:
+                table.add_row(Text(key), Text(what))
+            table.add_row(Text(""), Text(""))
+        return table

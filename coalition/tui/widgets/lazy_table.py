@@ -1,0 +1,424 @@
+"""A table over a listing too big to hold: rows are fetched by page as they come into view.
+
+Textual's DataTable keeps every row as widget data; 100,000 contacts cost ~17 s
+and 250 MB there. ``LazyTable`` is a line-API widget instead: its virtual
+height is the listing's count (so the scrollbar, Page Down and End behave as
+over the whole listing), it draws only the lines in view, and it holds only
+the pages of rows around the view. When the view reaches rows it does not
+hold, it posts ``RowsWanted`` for one contiguous range; the screen fetches
+them in a thread worker and hands them back with ``add_rows``. Pages far from
+the view are dropped.
+
+Every listing (a new search, a new order) gets a *generation*; rows that
+arrive for an older one are ignored, so a slow page of the last search can
+never land in the table of the new one.
+
+Cell text is Rich ``Text`` built from plain strings, never markup: a name
+such as "[bold]" shows as typed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+PAGE = 100
+"""Rows fetched at a time."""
+MARGIN = 50
+"""Rows kept ready above and below the view."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """A table column: which attribute of a row it shows, and how wide it may be."""
+
+    key: str
+    title: str
+    min_width: int
+    grow: int = 1
+    """Share of the spare width this column takes."""
+    priority: int = 1
+    """Columns with the highest numbers are left out first when the table is narrow."""
+    justify: str = "left"
+    sortable: bool = True
+    format: Callable[[Any], str] | None = None
+
+
+class LazyTable(ScrollView, can_focus=True):
+    """Rows of a listing, drawn and held only around the view."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up_rows", "Page up", show=False),
+        Binding("pagedown", "page_down_rows", "Page down", show=False),
+        Binding("home", "first_row", "First", show=False),
+        Binding("end", "last_row", "Last", show=False),
+        Binding("s", "next_sort", "Sort", id="table.sort", tooltip="Sort by the next column"),
+        Binding("r", "reverse_sort", "Reverse", id="table.reverse", tooltip="Reverse the order"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "lazy-table--header",
+        "lazy-table--cursor",
+        "lazy-table--loading",
+        "lazy-table--empty",
+    }
+
+    DEFAULT_CSS = """
+    LazyTable {
+        height: 1fr;
+        overflow-x: hidden;
+        overflow-y: auto;
+        background: $surface;
+        & > .lazy-table--header { text-style: bold; background: $panel; }
+        & > .lazy-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+        }
+        &:focus > .lazy-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+        & > .lazy-table--loading { color: $text-muted; }
+        & > .lazy-table--empty { color: $text-muted; text-style: italic; }
+    }
+    """
+
+    cursor: reactive[int] = reactive(0, always_update=True, init=False)
+    """The index (in the whole listing) of the highlighted row."""
+
+    class RowsWanted(Message):
+        """The view needs rows ``offset`` to ``offset + limit`` of listing ``generation``."""
+
+        def __init__(self, table: LazyTable, generation: int, offset: int, limit: int) -> None:
+            super().__init__()
+            self.table = table
+            self.generation = generation
+            self.offset = offset
+            self.limit = limit
+
+        @property
+        def control(self) -> LazyTable:
+            return self.table
+
+    class Highlighted(Message):
+        """The cursor is on ``row`` (None while that row is being fetched or the table is empty)."""
+
+        def __init__(self, table: LazyTable, index: int, row: Any | None) -> None:
+            super().__init__()
+            self.table = table
+            self.index = index
+            self.row = row
+
+        @property
+        def control(self) -> LazyTable:
+            return self.table
+
+    class SortChanged(Message):
+        """The user asked for another order."""
+
+        def __init__(self, table: LazyTable, key: str, descending: bool) -> None:
+            super().__init__()
+            self.table = table
+            self.key = key
+            self.descending = descending
+
+        @property
+        def control(self) -> LazyTable:
+            return self.table
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        *,
+        sort_key: str | None = None,
+        empty_text: str = "Nothing to show.",
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.columns = list(columns)
+        self.sort_key = sort_key or self.columns[0].key
+        self.descending = False
+        self.empty_text = empty_text
+        self.total = 0
+        """Rows in the whole listing."""
+        self.generation = 0
+        self._pages: dict[int, list[Any]] = {}
+        self._requested: tuple[int, int, int] | None = None
+        """(generation, first page, last page) of the range asked for and not yet come."""
+        self._widths: list[tuple[Column, int]] = []
+        self._laid_out_for = -1
+
+    # --- what the screen calls ---------------------------------------------------------
+
+    def reset(self, generation: int, total: int, first_rows: Sequence[Any]) -> None:
+        """Show a new listing: its count and first rows; the cursor goes to the top."""
+        self.generation = generation
+        self.total = total
+        self._pages = {}
+        self._requested = None
+        self._store(0, first_rows)
+        self.virtual_size = Size(self.scrollable_content_region.width, total + 1)
+        self.scroll_to(y=0, animate=False)
+        self.cursor = 0
+        self.refresh()
+        self._want_visible()
+
+    def add_rows(self, generation: int, offset: int, rows: Sequence[Any]) -> None:
+        """Rows fetched for a ``RowsWanted``; ignored when they belong to an older listing."""
+        if generation != self.generation:
+            return
+        self._requested = None
+        self._store(offset, rows)
+        self._evict()
+        self.refresh()
+        if self._row(self.cursor) is not None:
+            self._announce()
+        self._want_visible()
+
+    @property
+    def held_rows(self) -> int:
+        """How many rows the table holds (a page or a few, whatever the listing's size)."""
+        return sum(len(page) for page in self._pages.values())
+
+    @property
+    def current_row(self) -> Any | None:
+        """The highlighted row, if it is held."""
+        return self._row(self.cursor)
+
+    # --- pages -------------------------------------------------------------------------
+
+    def _store(self, offset: int, rows: Sequence[Any]) -> None:
+        for start in range(0, len(rows), PAGE):
+            self._pages[(offset + start) // PAGE] = list(rows[start : start + PAGE])
+
+    def _row(self, index: int) -> Any | None:
+        page = self._pages.get(index // PAGE)
+        if page is None or not 0 <= index < self.total:
+            return None
+        at = index % PAGE
+        return page[at] if at < len(page) else None
+
+    def _needed(self) -> list[int]:
+        """The pages the view (with its margin) and the cursor need, in order."""
+        top = int(self.scroll_y)
+        bottom = top + self._data_height()
+        last_row = max(self.total - 1, 0)
+        first, last = max(top - MARGIN, 0) // PAGE, min(bottom + MARGIN, last_row) // PAGE
+        pages = set(range(first, last + 1))
+        pages.add(min(self.cursor, last_row) // PAGE)
+        return sorted(pages)
+
+    def _want_visible(self) -> None:
+        if not self.total:
+            return
+        missing = [p for p in self._needed() if p not in self._pages]
+        if not missing:
+            return
+        # One contiguous run at a time; the rest is asked for when it has come.
+        run = [missing[0]]
+        for page in missing[1:]:
+            if page != run[-1] + 1:
+                break
+            run.append(page)
+        wanted = (self.generation, run[0], run[-1])
+        asked = self._requested
+        if asked and asked[0] == wanted[0] and asked[1] <= wanted[1] and wanted[2] <= asked[2]:
+            return  # already on its way
+        self._requested = wanted
+        offset = run[0] * PAGE
+        limit = (run[-1] + 1) * PAGE - offset
+        self.post_message(self.RowsWanted(self, self.generation, offset, limit))
+
+    def _evict(self) -> None:
+        keep: set[int] = set()
+        for page in self._needed():
+            keep.update((page - 1, page, page + 1))
+        for page in [p for p in self._pages if p not in keep]:
+            del self._pages[page]
+
+    # --- drawing -------------------------------------------------------------------------
+
+    def _data_height(self) -> int:
+        return max(self.scrollable_content_region.height - 1, 1)
+
+    def _layout(self, width: int) -> list[tuple[Column, int]]:
+        """Column widths for ``width`` cells: leave out low-priority columns that do not fit,
+        share the spare width by ``grow``."""
+        columns = sorted(self.columns, key=lambda c: c.priority)
+        while len(columns) > 1 and sum(c.min_width + 1 for c in columns) > width:
+            columns.pop()
+        shown = [c for c in self.columns if c in columns]
+        spare = max(width - sum(c.min_width + 1 for c in shown), 0)
+        grow = sum(c.grow for c in shown) or 1
+        widths = []
+        for column in shown:
+            extra = spare * column.grow // grow
+            widths.append((column, column.min_width + extra))
+        if widths:  # rounding leftovers go to the first column
+            used = sum(w + 1 for _, w in widths)
+            column, w = widths[0]
+            widths[0] = (column, w + max(width - used, 0))
+        return widths
+
+    def _fit(self) -> None:
+        """Lay the columns out again when the width changed (a resize, or the scrollbar
+        coming or going)."""
+        width = self.scrollable_content_region.width
+        if width != self._laid_out_for:
+            self._laid_out_for = width
+            self._widths = self._layout(width)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit()
+        self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
+        self._want_visible()
+
+    def _line(self, cells: list[Text], style: Style) -> Strip:
+        line = Text(no_wrap=True, end="")
+        for (column, width), cell in zip(self._widths, cells, strict=False):
+            cell.truncate(width, overflow="ellipsis", pad=True)
+            if column.justify == "right":
+                cell = Text(cell.plain.rstrip().rjust(width), no_wrap=True)
+            line.append_text(cell)
+            line.append(" ")
+        segments = list(line.render(self.app.console))
+        width = self.scrollable_content_region.width
+        return Strip(segments).adjust_cell_length(width).apply_style(style)
+
+    def _header(self) -> Strip:
+        cells = []
+        for column, _ in self._widths:
+            title = column.title
+            if column.key == self.sort_key:
+                title += " ▼" if self.descending else " ▲"
+            cells.append(Text(title))
+        return self._line(cells, self.get_component_rich_style("lazy-table--header"))
+
+    def render_line(self, y: int) -> Strip:
+        self._fit()
+        if y == 0:
+            return self._header()
+        index = int(self.scroll_y) + y - 1
+        base = self.rich_style
+        if self.total == 0:
+            if y == 1:
+                style = self.get_component_rich_style("lazy-table--empty")
+                return self._line([Text(self.empty_text)], base + style)
+            return Strip.blank(self.scrollable_content_region.width, base)
+        if index >= self.total:
+            return Strip.blank(self.scrollable_content_region.width, base)
+        row = self._row(index)
+        style = base
+        if index == self.cursor:
+            style = base + self.get_component_rich_style("lazy-table--cursor")
+        if row is None:
+            loading = self.get_component_rich_style("lazy-table--loading")
+            return self._line([Text("…")], style + loading)
+        return self._line([self._cell(column, row) for column, _ in self._widths], style)
+
+    @staticmethod
+    def _cell(column: Column, row: Any) -> Text:
+        value = getattr(row, column.key, None)
+        if value is None:
+            return Text("")
+        return Text(column.format(value) if column.format else str(value), no_wrap=True)
+
+    # --- moving -------------------------------------------------------------------------
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._want_visible()
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        if self.total:
+            self.refresh_line(old + 1)
+        self._scroll_to_cursor()
+        self.refresh()
+        self._want_visible()
+        self._announce()
+
+    def _announce(self) -> None:
+        self.post_message(self.Highlighted(self, self.cursor, self._row(self.cursor)))
+
+    def _scroll_to_cursor(self) -> None:
+        height = self._data_height()
+        top = int(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False)
+
+    def _move(self, to: int) -> None:
+        if self.total:
+            self.cursor = max(0, min(to, self.total - 1))
+
+    def action_cursor_up(self) -> None:
+        self._move(self.cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self._move(self.cursor + 1)
+
+    def action_page_up_rows(self) -> None:
+        self._move(self.cursor - self._data_height())
+
+    def action_page_down_rows(self) -> None:
+        self._move(self.cursor + self._data_height())
+
+    def action_first_row(self) -> None:
+        self._move(0)
+
+    def action_last_row(self) -> None:
+        self._move(self.total - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y == 0:
+            x = 0
+            for column, width in self._widths:
+                if x <= event.x < x + width + 1:
+                    self.sort_by(column.key)
+                    break
+                x += width + 1
+            return
+        self._move(int(self.scroll_y) + event.y - 1)
+
+    # --- sorting -------------------------------------------------------------------------
+
+    def sort_by(self, key: str, descending: bool | None = None) -> None:
+        """Sort by column ``key``; choosing the sorted column again reverses the order."""
+        column = next((c for c in self.columns if c.key == key), None)
+        if column is None or not column.sortable:
+            return
+        if descending is None:
+            descending = not self.descending if key == self.sort_key else False
+        self.sort_key, self.descending = key, descending
+        self.refresh()
+        self.post_message(self.SortChanged(self, key, descending))
+
+    def action_next_sort(self) -> None:
+        keys = [c.key for c, _ in self._widths if c.sortable] or [
+            c.key for c in self.columns if c.sortable
+        ]
+        at = keys.index(self.sort_key) if self.sort_key in keys else -1
+        self.sort_by(keys[(at + 1) % len(keys)], descending=False)
+
+    def action_reverse_sort(self) -> None:
+        self.sort_by(self.sort_key, descending=not self.descending)
+
+
+__all__ = ["MARGIN", "PAGE", "Column", "LazyTable"]

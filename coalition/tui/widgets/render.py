@@ -1,0 +1,270 @@
+"""Domain views as Rich renderables for the start screen and the detail panes.
+
+Every value from the database goes into a ``Text`` (or a table cell made of
+one), never into a markup string: Rich would read "[bold]" in an
+organisation's name as a style and "[/]" as an error. A plain ``str`` in a
+``rich.table.Table`` cell *is* markup, hence ``_t`` everywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from coalition.domain.audit import AuditView
+    from coalition.domain.browse import ContactDetail, OrganisationDetail, Overview
+    from coalition.domain.campaigns import CampaignView, SignOnView
+    from coalition.domain.outreach import InteractionView
+
+MUTED = "dim"
+HEADING = "bold"
+
+
+def _t(value: Any, style: str = "") -> Text:
+    """A table cell or a line: the value as literal text."""
+    if value is None:
+        return Text("", style=style)
+    if isinstance(value, bool):
+        return Text("yes" if value else "no", style=style)
+    if isinstance(value, dt.datetime):
+        return Text(local_time(value), style=style)
+    if isinstance(value, dt.date):
+        return Text(value.isoformat(), style=style)
+    if isinstance(value, list | tuple):
+        return Text(", ".join(str(v) for v in value), style=style)
+    return Text(str(value), style=style)
+
+
+def local_time(value: dt.datetime) -> str:
+    return value.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def heading(title: str, note: str = "") -> Text:
+    text = Text(title, style=HEADING)
+    if note:
+        text.append(f"  {note}", style=MUTED)
+    return text
+
+
+def _table(*columns: str, ratios: Sequence[int | None] = ()) -> Table:
+    table = Table(
+        box=None, show_edge=False, pad_edge=False, expand=True, header_style=MUTED, highlight=False
+    )
+    for i, title in enumerate(columns):
+        ratio = ratios[i] if i < len(ratios) else None
+        table.add_column(Text(title), ratio=ratio, no_wrap=True, overflow="ellipsis")
+    return table
+
+
+def bar(done: int, target: int, width: int = 16) -> Text:
+    """A progress bar toward a target, as text (a table cell cannot hold a widget)."""
+    share = min(done / target, 1.0) if target else 0.0
+    filled = round(share * width)
+    text = Text("█" * filled, style="green")
+    text.append("░" * (width - filled), style=MUTED)
+    return text
+
+
+def party(item: InteractionView) -> Text:
+    names = [n for n in (item.organisation, item.contact) if n]
+    return _t(" / ".join(names))
+
+
+# --- start screen ---------------------------------------------------------------------------
+
+
+def followups(overview: Overview) -> RenderableType:
+    if not overview.followups:
+        return Group(heading("Follow-ups due"), Text("Nothing due today. ", style=MUTED), Text(""))
+    note = f"{overview.followups_total} due today or overdue"
+    if overview.followups_total > len(overview.followups):
+        note += f", the oldest {len(overview.followups)} shown"
+    table = _table("Due", "With", "Subject", "Campaign", ratios=(None, 3, 4, 1))
+    for item in overview.followups:
+        due = item.follow_up_on
+        style = "bold red" if due and due < overview.today else ""
+        table.add_row(
+            _t("today" if due == overview.today else due, style),
+            party(item),
+            _t(item.subject or item.channel),
+            _t(item.campaign),
+        )
+    return Group(heading("Follow-ups due", note), table, Text(""))
+
+
+def campaigns(items: Sequence[CampaignView]) -> RenderableType:
+    if not items:
+        return Group(heading("Open campaigns"), Text("No open campaigns.", style=MUTED), Text(""))
+    table = _table("Code", "Name", "Signed", "", "Deadline", ratios=(1, 3, None, None, None))
+    for c in items:
+        signed = Text(f"{c.signed}" + (f" / {c.target}" if c.target else ""))
+        counts = ", ".join(
+            f"{n} {status}" for status, n in c.counts.items() if n and status != "signed"
+        )
+        table.add_row(
+            _t(c.code),
+            Text.assemble(_t(c.name), Text(f"  {counts}", style=MUTED) if counts else ""),
+            signed,
+            bar(c.signed, c.target or 0) if c.target else Text(""),
+            _t(c.deadline),
+        )
+    return Group(heading("Open campaigns"), table, Text(""))
+
+
+def activity(entries: Iterable[AuditView]) -> RenderableType:
+    table = _table("When", "Who", "What", ratios=(None, 1, 4))
+    shown = False
+    for e in entries:
+        shown = True
+        what = Text(f"{e.action} {e.entity.replace('_', ' ')} ")
+        what.append_text(_t(e.label))
+        table.add_row(_t(e.at), _t(e.coordinator), what)
+    if not shown:
+        return Group(heading("Recent activity"), Text("Nothing yet.", style=MUTED))
+    return Group(heading("Recent activity"), table)
+
+
+def welcome() -> RenderableType:
+    """What a newcomer's empty database says to do next."""
+    lines = [
+        Text("Welcome to coalition", style="bold"),
+        Text(""),
+        Text("This database is empty. To begin, bring in what you already have:"),
+        Text(""),
+        Text("    coalition import imports/coalition-members.xlsx", style="bold"),
+        Text("    coalition import imports/signon-form.csv", style="bold"),
+        Text("    coalition import imports/address-book.vcf", style="bold"),
+        Text(""),
+        Text(
+            "(the samples in imports/ show the columns it understands; add --dry-run to see "
+            "the plan first), or add an organisation:"
+        ),
+        Text(""),
+        Text('    coalition org add "Missing Children Europe" --country BE', style="bold"),
+        Text(""),
+        Text(
+            "Run these in a terminal beside this one (or quit with Ctrl+Q); come back and "
+            "press F2 to see them here. F1 lists every key.",
+            style=MUTED,
+        ),
+    ]
+    return Group(*lines)
+
+
+# --- detail panes ---------------------------------------------------------------------------
+
+
+def _fields(pairs: Iterable[tuple[str, Any]]) -> Table:
+    table = Table.grid(padding=(0, 1), expand=True)
+    table.add_column(style=MUTED, no_wrap=True)
+    table.add_column(ratio=1, overflow="fold")
+    for label, value in pairs:
+        if value not in (None, "", [], False):
+            table.add_row(Text(label), value if isinstance(value, Text) else _t(value))
+    return table
+
+
+def _signons(items: Sequence[SignOnView]) -> RenderableType:
+    if not items:
+        return Text("No sign-ons yet.", style=MUTED)
+    table = _table("Campaign", "Status", "Since", "Signed by", ratios=(2, 1, None, 2))
+    for s in items:
+        table.add_row(_t(s.campaign), _t(s.status), _t(s.status_since.date()), _t(s.signed_by))
+    return table
+
+
+def _timeline(items: Sequence[InteractionView], *, with_party: bool) -> RenderableType:
+    if not items:
+        return Text("No outreach logged yet.", style=MUTED)
+    table = _table("When", "How", "Subject", ratios=(None, None, 3))
+    for i in items:
+        how = Text(f"{i.channel} {'→' if i.direction == 'out' else '←'}")
+        subject = _t(i.subject or "")
+        if with_party and i.contact:
+            subject.append_text(Text(f"  {i.contact}", style=MUTED))
+        if i.follow_up_on and not i.done:
+            subject.append(f"  follow up {i.follow_up_on.isoformat()}", style="yellow")
+        table.add_row(_t(i.occurred_at.date()), how, subject)
+    return table
+
+
+def contact_detail(detail: ContactDetail) -> RenderableType:
+    c = detail.contact
+    emails = Text("\n").join(
+        Text.assemble(
+            _t(e.address),
+            Text(f" ({e.label})" if e.label else "", style=MUTED),
+            Text(f" invalid: {e.invalid_reason}" if not e.valid else "", style="red"),
+        )
+        for e in c.emails
+    )
+    phones = Text("\n").join(_t(p.number) for p in c.phones)
+    flags = [f for f, on in (("do not contact", c.do_not_contact), ("bounced", c.bounced)) if on]
+    return Group(
+        Text(c.display_name, style="bold"),
+        _fields(
+            [
+                ("Role", c.role),
+                ("Organisation", c.organisation),
+                ("Email", emails),
+                ("Phone", phones),
+                ("Language", c.language),
+                ("Place", ", ".join(x for x in (c.city, c.country) if x)),
+                ("Tags", c.tags),
+                ("Flags", Text(", ".join(flags), style="red") if flags else None),
+                ("Consent", c.consent_basis),
+                ("Notes", c.notes),
+                ("Id", f"#{c.id}"),
+            ]
+        ),
+        Text(""),
+        heading("Sign-ons", "of their organisation" if detail.signons else ""),
+        _signons(detail.signons),
+        Text(""),
+        heading("Outreach"),
+        _timeline(detail.interactions, with_party=False),
+    )
+
+
+def organisation_detail(detail: OrganisationDetail) -> RenderableType:
+    o = detail.organisation
+    people = _table("Name", "Role", "Email", ratios=(2, 2, 3))
+    for p in detail.people:
+        people.add_row(_t(p.name), _t(p.role), _t(p.email))
+    more = o.contact_count - len(detail.people)
+    shown = f", first {len(detail.people)} shown" if more > 0 else ""
+    title = Text(o.name, style="bold")
+    if o.acronym:
+        title.append_text(Text(f" ({o.acronym})"))
+    return Group(
+        title,
+        _fields(
+            [
+                ("Kind", o.kind.replace("_", " ")),
+                ("Membership", o.membership if o.membership != "none" else None),
+                ("Place", ", ".join(x for x in (o.city, o.country) if x)),
+                ("Website", o.website),
+                ("Email", o.email),
+                ("Phone", o.phone),
+                ("Owner", o.owner),
+                ("Tags", o.tags),
+                ("Notes", o.notes),
+                ("Id", f"#{o.id}"),
+            ]
+        ),
+        Text(""),
+        heading("People", f"{o.contact_count}{shown}"),
+        people if detail.people else Text("Nobody recorded yet.", style=MUTED),
+        Text(""),
+        heading("Sign-ons"),
+        _signons(detail.signons),
+        Text(""),
+        heading("Outreach"),
+        _timeline(detail.interactions, with_party=True),
+    )

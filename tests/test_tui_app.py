@@ -1,0 +1,153 @@
+"""The terminal app: start screen, help, command palette, failures, the CLI entry."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from coalition.tui.app import CoalitionApp, make_app
+from coalition.tui.screens.browse import BrowseScreen, ContactsScreen
+from coalition.tui.screens.help import HelpScreen
+from coalition.tui.screens.start import StartScreen
+from coalition.tui.widgets.lazy_table import LazyTable
+from tests.tui_helpers import LARGE, SMALL, make_filled_template, screen_text, settle
+
+
+@pytest.fixture(scope="module")
+def filled_template(template_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return make_filled_template(template_db, tmp_path_factory.mktemp("tui-app"), contacts=200)
+
+
+@pytest.fixture
+def filled_path(filled_template: Path, tmp_path: Path) -> Path:
+    from tests.browse_data import copy
+
+    return copy(filled_template, tmp_path / "filled.db")
+
+
+@pytest.mark.asyncio
+async def test_an_empty_database_greets_a_newcomer_with_what_to_do(db_path: Path) -> None:
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, StartScreen)
+        text = screen_text(app)
+    assert "Welcome to coalition" in text
+    assert "coalition import imports/coalition-members.xlsx" in text
+    assert 'coalition org add "Missing Children Europe"' in text
+    assert "Follow-ups due" not in text
+
+
+@pytest.mark.asyncio
+async def test_start_screen_shows_followups_campaigns_and_recent_activity(
+    filled_path: Path,
+) -> None:
+    app = make_app(str(filled_path), "tester")
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+    assert "Welcome" not in text
+    assert "51 organisations, 201 contacts" in text
+    assert "2 due today or overdue" in text
+    assert "Invitation to sign" in text and "Fondation Test 0002" in text
+    # Markup characters in names and subjects are shown as typed.
+    assert "Call about [bold] things" in text
+    assert "[bold]Brackets[/] Network / [bold]Eve [/]Mallory" in text
+    assert "csam-2022" in text and "1 / 10" in text and "1 invited" in text
+    assert "Recent activity" in text and "alice" in text
+
+
+@pytest.mark.asyncio
+async def test_help_lists_every_binding_and_closes(db_path: Path) -> None:
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        listed = "\n".join(
+            f"{key} {what}" for _, rows in app.screen.sections() for key, what in rows
+        )
+        for cls in (CoalitionApp, BrowseScreen, LazyTable, HelpScreen):
+            for binding in cls.BINDINGS:
+                assert binding.description in listed, binding  # type: ignore[union-attr]
+        assert "Command palette" in listed and "^p" in listed
+        await pilot.press("escape")
+        assert isinstance(app.screen, StartScreen)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+
+
+@pytest.mark.asyncio
+async def test_command_palette_goes_to_a_contact_found_in_the_index(filled_path: Path) -> None:
+    app = make_app(str(filled_path), "tester")
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await pilot.press(*"mallory")
+        await pilot.app.workers.wait_for_complete()
+        # The palette searches as you type; wait until the contact is offered.
+        for _ in range(200):
+            await pilot.pause()
+            if "Contact: [bold]Eve [/]Mallory" in screen_text(app):
+                break
+        assert "Contact: [bold]Eve [/]Mallory" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ContactsScreen)
+        assert screen.search_input.value == "[bold]Eve [/]Mallory"
+        assert screen.table.current_row.name == "[bold]Eve [/]Mallory"
+        assert screen.detail_shown == screen.table.current_row.id
+        text = screen_text(app)
+    assert "eve@example.org" in text and "[red]tag" in text
+
+
+@pytest.mark.asyncio
+async def test_command_palette_runs_the_apps_actions(db_path: Path) -> None:
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"organis")
+        for _ in range(200):
+            await pilot.pause()
+            if "Organisations" in screen_text(app):
+                break
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.current_mode == "organisations"
+        assert "No organisations match." in screen_text(app)
+
+
+@pytest.mark.asyncio
+async def test_a_database_that_cannot_open_is_a_notification_not_a_crash(tmp_path: Path) -> None:
+    app = make_app(str(tmp_path), "tester")  # a folder, not a database file
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert app.is_running
+    assert any("is a folder" in m for m in messages), messages
+
+
+def test_coalition_without_a_command_opens_the_app(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coalition.cli import cli
+
+    opened: list[Any] = []
+    monkeypatch.setattr(CoalitionApp, "run", lambda self: opened.append(self))
+    monkeypatch.setenv("COALITION_DB", str(db_path))
+    result = CliRunner().invoke(cli, ["--as", "bob"])
+    assert result.exit_code == 0, result.output
+    [app] = opened
+    assert (app.db_target, app.coordinator) == (str(db_path), "bob")
+
+
+def test_other_commands_do_not_import_textual() -> None:
+    code = "import sys, coalition.cli; print(any(m.startswith('textual') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -1,0 +1,31 @@
+"""Helpers for the terminal-app tests: a filled database template and reading the screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.app import App
+from textual.pilot import Pilot
+
+from tests.browse_data import add_story, copy, fill
+
+SMALL = (80, 24)
+LARGE = (200, 50)
+
+
+def make_filled_template(template_db: Path, folder: Path, contacts: int = 2000) -> Path:
+    path = copy(template_db, folder / "filled.db")
+    fill(path, contacts, 50)
+    add_story(path)
+    return path
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until every search, page and detail asked for has been fetched and drawn."""
+    await pilot.app.settle()  # type: ignore[attr-defined]
+    await pilot.pause()
+
+
+def screen_text(app: App[None]) -> str:
+    """The screen as plain text, line by line (what a user would read)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
