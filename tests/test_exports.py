@@ -501,3 +501,61 @@ def test_csv_rows_are_written_as_csv_writer_writes_them(
             ["" if v is None else safe_text(v) if isinstance(v, str) else v for v in row]
         )
     assert path.read_bytes() == expected.getvalue().encode("utf-8")
+
+
+def test_xlsx_cells_keep_their_types_and_text(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    from coalition.interchange.tabular import open_table
+
+    path = tmp_path / "types.xlsx"
+    row = [
+        "a & <b>",
+        " padded ",
+        dt.date(2024, 5, 1),
+        dt.datetime(2024, 5, 1, 10, 30),
+        True,
+        3,
+        -12.5,
+        None,
+        "",
+        "bell\x07",
+        "Łódź\nline 2",
+    ]
+    headers = [f"Column {i}" for i in range(len(row))]
+    assert exporter.write_table(path, headers, [row], sheet_title="Sign-ons: 2024/25 [draft]") == 1
+    sheet = load_workbook(path).active
+    assert sheet.title == "Sign-ons_ 2024_25 _draft_"
+    assert [c.value for c in sheet[1]] == headers
+    assert [c.value for c in sheet[2]] == [
+        "a & <b>",
+        " padded ",
+        dt.datetime(2024, 5, 1),
+        dt.datetime(2024, 5, 1, 10, 30),
+        True,
+        3,
+        -12.5,
+        None,
+        None,
+        "bell",  # a control character XML cannot hold is dropped
+        "Łódź\nline 2",
+    ]
+    assert sheet.auto_filter.ref == "A1:K2"
+    table = open_table(path)  # and our own reader takes it back
+    assert table.headers == headers
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.date(1900, 1, 1),
+        dt.date(1900, 2, 28),
+        dt.date(1900, 3, 1),
+        dt.date(2024, 5, 1),
+        dt.datetime(2024, 5, 1, 23, 59, 59, 500000),
+    ],
+)
+def test_xlsx_dates_count_days_as_spreadsheets_do(value: dt.date) -> None:
+    from openpyxl.utils.datetime import to_excel
+
+    assert exporter._serial(value) == pytest.approx(to_excel(value))
