@@ -80,7 +80,10 @@ class CoalitionApp(App[None]):
             self.push_screen(HelpScreen())
 
     def action_show_start(self) -> None:
-        self.switch_mode("start")
+        if self.current_mode == "start" and isinstance(self.screen, StartScreen):
+            self.screen.refresh_overview()  # F2 again: read it afresh
+        else:
+            self.switch_mode("start")
 
     def action_show_contacts(self) -> None:
         self.switch_mode("contacts")

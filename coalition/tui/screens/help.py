@@ -49,13 +49,17 @@ class HelpScreen(ModalScreen[None]):
         app = self.app
 
         def rows(bindings: list[Binding]) -> list[tuple[str, str]]:
-            merged: dict[str, list[str]] = {}
+            keys: dict[str, list[str]] = {}
+            tips: dict[str, str] = {}
             for b in bindings:
                 what = b.description or b.action.replace("_", " ")
+                keys.setdefault(what, []).append(app.get_key_display(b))
                 if b.tooltip:
-                    what = f"{what}: {b.tooltip}"
-                merged.setdefault(what, []).append(app.get_key_display(b))
-            return [(" / ".join(dict.fromkeys(keys)), what) for what, keys in merged.items()]
+                    tips.setdefault(what, b.tooltip)
+            return [
+                (" / ".join(dict.fromkeys(k)), f"{what}: {tips[what]}" if what in tips else what)
+                for what, k in keys.items()
+            ]
 
         everywhere = _own_bindings(type(app))
         everywhere.append(

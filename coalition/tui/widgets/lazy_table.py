@@ -13,8 +13,8 @@ Every listing (a new search, a new order) gets a *generation*; rows that
 arrive for an older one are ignored, so a slow page of the last search can
 never land in the table of the new one.
 
-Cell text is Rich ``Text`` built from plain strings, never markup: a name
-such as "[bold]" shows as typed.
+Cells are plain strings drawn as segments, never markup: a name such as
+"[bold]" shows as typed.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
@@ -163,6 +164,7 @@ class LazyTable(ScrollView, can_focus=True):
         """(generation, first page, last page) of the range asked for and not yet come."""
         self._widths: list[tuple[Column, int]] = []
         self._laid_out_for = -1
+        self._style_cache: dict[str, Style] = {}
 
     # --- what the screen calls ---------------------------------------------------------
 
@@ -289,17 +291,31 @@ class LazyTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
         self._want_visible()
 
-    def _line(self, cells: list[Text], style: Style) -> Strip:
-        line = Text(no_wrap=True, end="")
+    def _line(self, cells: list[str], style: Style) -> Strip:
+        """One line of plain cells as a single segment: no markup is ever read, and a
+        line costs one Strip (the table redraws every line on each search)."""
+        parts = []
         for (column, width), cell in zip(self._widths, cells, strict=False):
-            cell.truncate(width, overflow="ellipsis", pad=True)
-            if column.justify == "right":
-                cell = Text(cell.plain.rstrip().rjust(width), no_wrap=True)
-            line.append_text(cell)
-            line.append(" ")
-        segments = list(line.render(self.app.console))
+            if cell_len(cell) > width:
+                cell = set_cell_size(cell, max(width - 1, 0)) + "…"
+            elif column.justify == "right":
+                cell = " " * (width - cell_len(cell)) + cell
+            parts.append(set_cell_size(cell, width))
+        text = " ".join(parts)
         width = self.scrollable_content_region.width
-        return Strip(segments).adjust_cell_length(width).apply_style(style)
+        return Strip([Segment(set_cell_size(text, width), style)], width)
+
+    def _style(self, name: str) -> Style:
+        """Component styles, looked up once per style change rather than once per line."""
+        style = self._style_cache.get(name)
+        if style is None:
+            style = self.rich_style if name == "base" else self.get_component_rich_style(name)
+            self._style_cache[name] = style
+        return style
+
+    def notify_style_update(self) -> None:
+        self._style_cache.clear()
+        super().notify_style_update()
 
     def _header(self) -> Strip:
         cells = []
@@ -307,37 +323,38 @@ class LazyTable(ScrollView, can_focus=True):
             title = column.title
             if column.key == self.sort_key:
                 title += " ▼" if self.descending else " ▲"
-            cells.append(Text(title))
-        return self._line(cells, self.get_component_rich_style("lazy-table--header"))
+            cells.append(title)
+        return self._line(cells, self._style("base") + self._style("lazy-table--header"))
 
     def render_line(self, y: int) -> Strip:
         self._fit()
         if y == 0:
             return self._header()
         index = int(self.scroll_y) + y - 1
-        base = self.rich_style
+        base = self._style("base")
+        width = self.scrollable_content_region.width
         if self.total == 0:
             if y == 1:
-                style = self.get_component_rich_style("lazy-table--empty")
-                return self._line([Text(self.empty_text)], base + style)
-            return Strip.blank(self.scrollable_content_region.width, base)
+                return self._line([self.empty_text], base + self._style("lazy-table--empty"))
+            return Strip.blank(width, base)
         if index >= self.total:
-            return Strip.blank(self.scrollable_content_region.width, base)
+            return Strip.blank(width, base)
         row = self._row(index)
         style = base
         if index == self.cursor:
-            style = base + self.get_component_rich_style("lazy-table--cursor")
+            style = base + self._style("lazy-table--cursor")
         if row is None:
-            loading = self.get_component_rich_style("lazy-table--loading")
-            return self._line([Text("…")], style + loading)
+            return self._line(["…"], style + self._style("lazy-table--loading"))
         return self._line([self._cell(column, row) for column, _ in self._widths], style)
 
     @staticmethod
-    def _cell(column: Column, row: Any) -> Text:
+    def _cell(column: Column, row: Any) -> str:
         value = getattr(row, column.key, None)
         if value is None:
-            return Text("")
-        return Text(column.format(value) if column.format else str(value), no_wrap=True)
+            return ""
+        text = column.format(value) if column.format else str(value)
+        # A cell is one line: line breaks and tabs in a value become spaces.
+        return " ".join(text.split()) if not text.isprintable() else text
 
     # --- moving -------------------------------------------------------------------------
 
