@@ -1589,15 +1589,6 @@ def person_erase(state: State, contact_ref: str, yes: bool) -> None:
     )
 
 
-def _contacts_in_chunks(session: Any, ids: list[int]) -> Iterator[Any]:
-    """Contact views a thousand at a time: 100,000 at once would hold about 1 GB."""
-    from coalition.domain import people
-
-    for start in range(0, len(ids), 1000):
-        yield from people.contacts_by_id(session, ids[start : start + 1000])
-        session.expunge_all()
-
-
 @export.command("vcard")
 @click.argument("out", type=click.Path(path_type=Path))
 @filter_options
@@ -1615,9 +1606,8 @@ def export_vcard(state: State, out: Path, vcard_version: str, **filters: Any) ->
     from coalition.interchange.vcard_export import write_vcards
 
     with state.read() as session:
-        ids = exports.matching_contact_ids(session, recipient_filter(**filters))
-
-        count = write_vcards(out, _contacts_in_chunks(session, ids), vcard_version)
+        contacts = exports.address_book(session, recipient_filter(**filters))
+        count = write_vcards(out, contacts, vcard_version)
     say(f"Wrote {count} vCards ({vcard_version}) to {out}.")
 
 
@@ -1637,10 +1627,9 @@ def export_contacts(state: State, out: str, columns: str | None, **filters: Any)
 
     chosen = exporter.choose_columns(exporter.CONTACT_COLUMNS, split_values([columns or ""]))
     with state.read() as session:
-        ids = exports.matching_contact_ids(session, recipient_filter(**filters))
         rows = (
             [exporter.CONTACT_COLUMNS[c](x) for c in chosen]
-            for x in _contacts_in_chunks(session, ids)
+            for x in exports.address_book(session, recipient_filter(**filters))
         )
         count = exporter.write_table(out, chosen, rows, sheet_title="Contacts")
     say(f"Wrote {count} contacts to {out}.")

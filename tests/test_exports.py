@@ -559,3 +559,22 @@ def test_xlsx_dates_count_days_as_spreadsheets_do(value: dt.date) -> None:
     from openpyxl.utils.datetime import to_excel
 
     assert exporter._serial(value) == pytest.approx(to_excel(value))
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab,;\\\r\n é€😀")), max_size=90))
+def test_vcard_escaping_and_folding_keep_their_rules(value: str) -> None:
+    from coalition.interchange import vcard_export
+
+    escaped = (
+        value.replace("\\", "\\\\")
+        .replace("\r\n", "\n")
+        .replace("\r", "\n")
+        .replace("\n", "\\n")
+        .replace(",", "\\,")
+        .replace(";", "\\;")
+    )
+    assert vcard_export.escape(value) == escaped
+    folded = vcard_export.fold("NOTE:" + escaped)
+    lines = folded.encode("utf-8").split(b"\r\n")
+    assert lines[-1] == b"" and all(len(line) <= 75 for line in lines)
+    assert folded.replace("\r\n ", "") == "NOTE:" + escaped + "\r\n"

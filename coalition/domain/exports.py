@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, aliased
 
 from coalition.domain.audit import Work
 from coalition.domain.campaigns import find_campaign, is_allowed
+from coalition.domain.people import ContactView, EmailView, PhoneView
 from coalition.domain.values import choice, country_code, country_name, fold, language_code
 from coalition.errors import InvalidValue
 from coalition.store import search
@@ -34,6 +35,7 @@ from coalition.store.models import (
     SIGNON_STATUSES,
     Contact,
     ContactEmail,
+    ContactPhone,
     Interaction,
     Organisation,
     SignOn,
@@ -415,22 +417,151 @@ def _filtered(query: Any, wanted: RecipientFilter, statuses: list[str | None]) -
 
 def matching_contact_ids(session: Session, wanted: RecipientFilter) -> list[int]:
     """Every contact the filters select, without the mail-merge exclusions (for address books)."""
+    query = _address_book_query(session, wanted, Contact.id)
+    return [] if query is None else list(session.scalars(query))
+
+
+def _address_book_query(
+    session: Session, wanted: RecipientFilter, *columns: Any, rows_of: Any = None
+) -> Any:
+    """The filtered contacts by name (display name, then id), with these columns; one row
+    per row of ``rows_of`` (a table of the contact's emails, phones...) when given, a
+    contact's rows together. None when nothing can match."""
     campaign = find_campaign(session, wanted.campaign) if wanted.campaign else None
     if wanted.statuses and campaign is None:
         raise InvalidValue("--status needs --campaign: a status is a campaign's.")
     statuses = [choice(s, SIGNON_STATUSES, "sign-on status") for s in wanted.statuses]
-    query: Any = (
-        select(Contact.id)
-        .outerjoin(Organisation, Contact.organisation_id == Organisation.id)
-        .order_by(Contact.display_name_key, Contact.id)
+    query: Any = select(*columns).select_from(Contact)
+    if rows_of is not None:
+        query = query.join(rows_of, rows_of.c.contact_id == Contact.id)
+    query = query.outerjoin(Organisation, Contact.organisation_id == Organisation.id).order_by(
+        Contact.display_name_key, Contact.id
     )
     if campaign is not None:
         query = query.outerjoin(
             SignOn,
             and_(SignOn.organisation_id == Organisation.id, SignOn.campaign_id == campaign.id),
         )
-    query = _filtered(query, wanted, statuses)
-    return [] if query is None else list(session.scalars(query))
+    return _filtered(query, wanted, statuses)
+
+
+def address_book(session: Session, wanted: RecipientFilter) -> Iterator[ContactView]:
+    """Every contact the filters select, as contact views, by name: for vCards and sheets.
+
+    The same views as ``people.contacts_by_id`` gives, read without ORM objects:
+    four queries in the same order (contacts with their organisation's name;
+    their emails; phones; tags) are walked side by side, each contact taking the
+    rows of the others that belong to it. One pass over each table, memory for
+    one contact at a time: 100,000 contacts in seconds rather than a quarter of
+    a minute.
+    """
+    contacts = _address_book_query(
+        session,
+        wanted,
+        Contact.id,
+        Contact.display_name,
+        Contact.given_name,
+        Contact.family_name,
+        Contact.honorific,
+        Contact.role,
+        Organisation.name,
+        Contact.organisation_id,
+        Contact.language,
+        Contact.street,
+        Contact.postal_code,
+        Contact.city,
+        Contact.region,
+        Contact.country,
+        Contact.notes,
+        Contact.do_not_contact,
+        Contact.bounced,
+        Contact.consent_basis,
+        Contact.consent_date,
+        Contact.consent_source,
+        Contact.created_at,
+        Contact.updated_at,
+        Contact.uid,
+    )
+    if contacts is None:
+        return
+    emails_table = ContactEmail.__table__
+    e = emails_table.c
+    emails = _address_book_query(
+        session,
+        wanted,
+        e.contact_id, e.address, e.label, e.is_primary, e.valid, e.invalid_reason,
+        rows_of=emails_table,
+    ).order_by(e.is_primary.desc(), e.id)  # fmt: skip
+    phones_table = ContactPhone.__table__
+    p = phones_table.c
+    phones = _address_book_query(
+        session,
+        wanted,
+        p.contact_id, p.number, p.e164, p.label, p.is_primary,
+        rows_of=phones_table,
+    ).order_by(p.is_primary.desc(), p.id)  # fmt: skip
+    tags = (
+        _address_book_query(
+            session, wanted, contact_tags.c.contact_id, Tag.name, rows_of=contact_tags
+        )
+        .join(Tag, Tag.id == contact_tags.c.tag_id)
+        .order_by(Tag.key)
+    )
+    connection = session.connection()
+    email_rows = _Grouped(connection.execute(emails))
+    phone_rows = _Grouped(connection.execute(phones))
+    tag_rows = _Grouped(connection.execute(tags))
+    for row in connection.execute(contacts):
+        (
+            contact_id, display_name, given_name, family_name, honorific, role, organisation,
+            organisation_id, language, street, postal_code, city, region, country, notes,
+            do_not_contact, bounced, consent_basis, consent_date, consent_source, created_at,
+            updated_at, uid,
+        ) = row  # fmt: skip
+        yield ContactView(
+            id=contact_id,
+            display_name=display_name,
+            given_name=given_name,
+            family_name=family_name,
+            honorific=honorific,
+            role=role,
+            organisation=organisation,
+            organisation_id=organisation_id,
+            language=language,
+            emails=[EmailView(*r) for r in email_rows.take(contact_id)],
+            phones=[PhoneView(*r) for r in phone_rows.take(contact_id)],
+            street=street,
+            postal_code=postal_code,
+            city=city,
+            region=region,
+            country=country,
+            notes=notes,
+            tags=[name for (name,) in tag_rows.take(contact_id)],
+            do_not_contact=do_not_contact,
+            bounced=bounced,
+            consent_basis=consent_basis,
+            consent_date=consent_date,
+            consent_source=consent_source,
+            created_at=created_at,
+            updated_at=updated_at,
+            uid=uid or "",
+        )
+
+
+class _Grouped:
+    """Rows (contact id first) in the contacts' order, handed out a contact at a time."""
+
+    def __init__(self, rows: Iterable[Any]) -> None:
+        self._rows = iter(rows)
+        self._next = next(self._rows, None)
+
+    def take(self, contact_id: int) -> list[tuple[Any, ...]]:
+        """The rest of each row of this contact; the rows must come in the contacts' order."""
+        found = []
+        while self._next is not None and self._next[0] == contact_id:
+            found.append(tuple(self._next[1:]))
+            self._next = next(self._rows, None)
+        return found
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ person; a vdir names each file by it, as khard and vdirsyncer expect.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -30,6 +31,8 @@ _PHONE_TYPES = {
 
 
 def escape(value: str) -> str:
+    if _SPECIAL.search(value) is None:
+        return value  # most values: nothing to escape
     return (
         value.replace("\\", "\\\\")
         .replace("\r\n", "\n")
@@ -40,8 +43,13 @@ def escape(value: str) -> str:
     )
 
 
+_SPECIAL = re.compile(r"[\\,;\r\n]")
+
+
 def fold(line: str) -> str:
     """Fold a content line at 75 octets, never inside a UTF-8 character."""
+    if len(line) <= 75 and (line.isascii() or len(line) <= 18):
+        return line + "\r\n"  # short enough whatever it holds: no need to encode it
     encoded = line.encode("utf-8")
     if len(encoded) <= 75:
         return line + "\r\n"
