@@ -102,8 +102,13 @@ def test_unknown_country_is_refused_with_a_hint() -> None:
 
 
 @pytest.mark.parametrize(
-    ("typed", "code"), [("fr", "fr"), ("FRA", "fr"), ("French", "fr"), ("pl", "pl")]
-)
+    ("typed", "code"),
+    [
+        ("fr", "fr"), ("FRA", "fr"), ("French", "fr"), ("pl", "pl"),
+        # "en" is also the name of an ISO 639-3 language without a two-letter code.
+        ("en", "en"), ("EN", "en"), ("eng", "en"), ("English", "en"),
+    ],
+)  # fmt: skip
 def test_languages(typed: str, code: str) -> None:
     assert language_code(typed) == code
 

@@ -310,10 +310,16 @@ def language_code(text: str | None) -> str | None:
         return None
     import pycountry
 
-    try:
-        language = pycountry.languages.lookup(value)
-    except LookupError:
-        language = None
+    # Codes first: lookup() matches names too, and "en" is also the name of a language
+    # (ISO 639-3 "enc"), which has no two-letter code.
+    language = pycountry.languages.get(alpha_2=value.lower()) if len(value) == 2 else None
+    if language is None and len(value) == 3:
+        language = pycountry.languages.get(alpha_3=value.lower())
+    if language is None:
+        try:
+            language = pycountry.languages.lookup(value)
+        except LookupError:
+            language = None
     code = getattr(language, "alpha_2", None)
     if not code:
         raise InvalidValue(
