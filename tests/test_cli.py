@@ -288,9 +288,15 @@ def test_real_process_errors_have_no_traceback(tmp_path: Path) -> None:
         assert proc.stderr.startswith("Error: ")
 
 
-def test_no_command_says_the_app_is_coming(run: Any) -> None:
-    result = ok(run())
-    assert "coalition --help" in result.stdout
+def test_no_command_opens_the_app_on_the_chosen_database(
+    run: Any, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coalition.tui.app import CoalitionApp
+
+    opened: list[Any] = []
+    monkeypatch.setattr(CoalitionApp, "run", lambda self: opened.append(self.db_target))
+    ok(run())
+    assert opened == [str(db_path)]
 
 
 def test_init_prints_the_database_path_and_defaults_to_the_user_data_dir(tmp_path: Path) -> None:

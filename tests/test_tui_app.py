@@ -97,6 +97,10 @@ async def test_command_palette_goes_to_a_contact_found_in_the_index(filled_path:
                 break
         assert "Contact: [bold]Eve [/]Mallory" in screen_text(app)
         await pilot.press("enter")
+        for _ in range(200):
+            await pilot.pause()
+            if isinstance(app.screen, ContactsScreen):
+                break
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ContactsScreen)
@@ -113,11 +117,24 @@ async def test_command_palette_runs_the_apps_actions(db_path: Path) -> None:
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p", *"organis")
+        offered = "Every organisation, with live search"  # the action's help, in the palette
+        listed_all = "Every person, with live search"  # shown before the search has run
+
+        def searched() -> bool:
+            text = screen_text(app)
+            return offered in text and listed_all not in text
+
         for _ in range(200):
             await pilot.pause()
-            if "Organisations" in screen_text(app):
+            if searched():
                 break
+        assert searched()
         await pilot.press("enter")
+        # The palette runs the chosen command once it has closed.
+        for _ in range(200):
+            await pilot.pause()
+            if app.current_mode == "organisations":
+                break
         await settle(pilot)
         assert app.current_mode == "organisations"
         assert "No organisations match." in screen_text(app)
