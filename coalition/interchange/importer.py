@@ -26,12 +26,14 @@ from coalition.domain.imports import (
 )
 from coalition.errors import FileProblem
 from coalition.interchange.mapping import (
+    FIELDS,
     Mapping,
     apply_overrides,
     detect,
     guess_from_values,
     load_mapping_file,
     positional,
+    valid_target,
 )
 from coalition.interchange.safety import safe_text
 from coalition.memory import collector_paused
@@ -85,9 +87,11 @@ def open_source(
     sheet: str | None = None,
     mapping_file: str | os.PathLike[str] | None = None,
     require_people: bool = True,
+    overrides: dict[int, str | None] | None = None,
 ) -> Source:
     """Open a file for import. ``require_people=False`` (for --show-mapping) accepts a
-    spreadsheet in which no column was recognised yet."""
+    spreadsheet in which no column was recognised yet. ``overrides`` (column index ->
+    field, None to ignore) are applied after the mapping file: the terminal app's choices."""
     file = Path(path)
     if not file.exists():
         raise FileProblem(f"{file} does not exist.")
@@ -99,7 +103,7 @@ def open_source(
     sha = file_sha256(file)
     if kind == "vcf":
         return _open_vcards(file, sha)
-    return _open_table(file, kind, sha, sheet, mapping_file, require_people)
+    return _open_table(file, kind, sha, sheet, mapping_file, require_people, overrides)
 
 
 def _open_table(
@@ -109,6 +113,7 @@ def _open_table(
     sheet: str | None,
     mapping_file: str | os.PathLike[str] | None,
     require_people: bool,
+    overrides: dict[int, str | None] | None = None,
 ) -> Source:
     from coalition.interchange.tabular import open_table
 
@@ -134,6 +139,14 @@ def _open_table(
             notes.append(f"header found on row {table.header_row}")
     if mapping_file is not None:
         apply_overrides(mapping, load_mapping_file(mapping_file, mapping.headers))
+    if overrides:
+        for index, target in overrides.items():
+            if not 0 <= index < len(mapping.targets):
+                continue
+            if target is not None and not valid_target(target):
+                raise FileProblem(f"'{target}' is not a field; use one of: {', '.join(FIELDS)}.")
+            mapping.targets[index] = target
+            mapping.source[index] = "chosen"
     people_fields = ("email", "full_name", "given_name", "family_name", "organisation")
     if require_people and not any(mapping.has(f) for f in (*people_fields, "display_name")):
         raise FileProblem(
