@@ -1,0 +1,1020 @@
+"""The import wizard (a file, its columns, the plan, the batch) and the import batches dialog.
+
+One screen walks through the steps of ``coalition import``: choose a file (a
+file browser that starts in ``imports/`` when the current folder has one, or a
+typed path), check and change the column mapping, preview the plan, apply it,
+read the outcome. The same interchange and domain functions do the work as on
+the command line (``importer.open_source`` / ``options_for``,
+``imports.plan_import`` / ``apply_plan``), each in a thread worker so the
+screen never freezes; their progress callback drives a ProgressBar through
+``call_from_thread``.
+
+Reading and planning change nothing, so Esc abandons them: the worker is
+cancelled, its progress callback raises at its next report, and anything it
+still sends is dropped (every job carries a token and only the latest one is
+shown). Applying is one transaction that commits once at its end, so once it
+has started it is not interrupted; Esc then only says so. If the app closes
+meanwhile, the batch still commits (or, on an error, leaves nothing).
+
+A plan of 100,000 rows is never put in a DataTable: the preview holds at most
+``PREVIEW_ROWS`` rows, those that need attention (errors, likely duplicate
+organisations, duplicates, warnings) first; the counts cover every row.
+
+The readers behind a file (openpyxl, python-calamine, the vCard parser) are
+imported by ``interchange`` when a file is opened, in the worker: opening the
+app or the wizard costs none of them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import (
+    Button,
+    Checkbox,
+    ContentSwitcher,
+    DataTable,
+    DirectoryTree,
+    Footer,
+    Input,
+    Label,
+    OptionList,
+    ProgressBar,
+    Select,
+    Static,
+)
+from textual.widgets.option_list import Option, OptionDoesNotExist
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from coalition.tui.jobs import JobScreen, report_failure
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from coalition.domain.imports import BatchView, Plan
+    from coalition.interchange.importer import Source
+    from coalition.tui.app import CoalitionApp
+
+PREVIEW_ROWS = 500
+"""Rows of the plan shown in the preview table (every row is counted in the summary)."""
+
+APPLY_NOTE = (
+    "The import is being written as one batch. It runs to its single commit and cannot be "
+    "stopped now; undo the batch afterwards if you change your mind."
+)
+
+IMPORTABLE = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods", ".vcf", ".vcard")
+"""What the file browser lists (``interchange.importer`` says what it reads; a test checks
+the two agree, so the browser need not import it when it opens)."""
+
+LABELLED_TARGETS = (
+    "email:work",
+    "email:home",
+    "email:other",
+    "phone:work",
+    "phone:mobile",
+    "phone:home",
+    "phone:fax",
+)
+"""Labelled variants of the repeatable fields offered in the field picker."""
+
+SUMMARY_LABELS = {
+    "create": "new contacts",
+    "update": "updated",
+    "merge": "merged",
+    "unchanged": "unchanged",
+    "organisation": "organisation-only rows",
+    "duplicate": "duplicates skipped",
+    "in-file duplicate": "repeated in the file",
+    "skip": "empty rows skipped",
+    "error": "errors",
+    "organisations created": "new organisations",
+    "organisations updated": "organisations updated",
+    "sign-ons": "sign-ons set",
+    "invalid emails": "invalid emails kept (flagged)",
+    "warnings": "warnings",
+}
+"""What the counts of a plan mean, in the order the command line reports them."""
+
+ATTENTION_STYLES = {
+    "error": "bold red",
+    "likely duplicate": "bold yellow",
+    "duplicate": "magenta",
+    "warning": "yellow",
+    "": "",
+}
+
+
+def summary(counts: dict[str, int]) -> str:
+    """ "3 new contacts, 1 duplicates skipped, …": the plan's counts in words."""
+    return ", ".join(
+        f"{counts[k]:,} {label}" for k, label in SUMMARY_LABELS.items() if counts.get(k)
+    )
+
+
+def start_folder(cwd: Path | None = None) -> Path:
+    """Where the file browser starts: ``imports/`` of the current folder, else the folder."""
+    here = cwd or Path.cwd()
+    samples = here / "imports"
+    return samples if samples.is_dir() else here
+
+
+class Abandoned(Exception):
+    """Raised in a worker thread when its job was cancelled; nothing is reported."""
+
+
+# --- the preview of a plan --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    """One row of the plan as the preview table shows it."""
+
+    source: str
+    action: str
+    name: str
+    email: str
+    organisation: str
+    note: str
+    attention: str
+    """"error", "likely duplicate", "duplicate", "warning" or "" (nothing to check)."""
+
+
+@dataclass(frozen=True)
+class Preview:
+    rows: list[PreviewRow]
+    """At most ``PREVIEW_ROWS``, those needing attention first, each group in file order."""
+    total: int
+    needing_attention: int
+
+
+_RANK = {"error": 0, "likely duplicate": 1, "duplicate": 2, "warning": 3, "": 4}
+
+
+def preview(
+    plan: Plan, problems: Iterable[tuple[str, str]] = (), limit: int = PREVIEW_ROWS
+) -> Preview:
+    """The rows to show for ``plan`` (and the rows the reader could not read at all)."""
+    buckets: list[list[PreviewRow]] = [[] for _ in _RANK]
+    counts = [0] * len(_RANK)
+
+    def keep(row_maker: Any, attention: str) -> None:
+        rank = _RANK[attention]
+        counts[rank] += 1
+        if len(buckets[rank]) < limit:
+            buckets[rank].append(row_maker())
+
+    for where, message in problems:
+        keep(lambda w=where, m=message: PreviewRow(w, "error", "", "", "", m, "error"), "error")
+    for row in plan.rows:
+        invalid = [e for e in row.emails if not e[3]] if row.writes else []
+        if row.action == "error":
+            attention = "error"
+        elif "likely duplicate" in row.org_note and row.org_action == "create":
+            attention = "likely duplicate"
+        elif row.action in ("duplicate", "in-file duplicate"):
+            attention = "duplicate"
+        elif row.warnings or invalid:
+            attention = "warning"
+        else:
+            attention = ""
+
+        def make(
+            row: Any = row, attention: str = attention, invalid: list[Any] = invalid
+        ) -> PreviewRow:
+            r = row.record
+            name = (
+                r.display_name
+                or r.full_name
+                or " ".join(p for p in (r.given_name, r.family_name) if p)
+                or ""
+            )
+            email = row.emails[0][0] if row.emails else (r.emails[0][0] if r.emails else "")
+            notes = [] if row.action == "create" else [row.reason]
+            if row.org_action == "create":
+                notes.append(row.org_note)
+            notes.extend(f"invalid email {e[0]}: {e[4]}" for e in invalid)
+            notes.extend(row.warnings)
+            if row.signon:
+                notes.append(f"sign-on: {row.signon}")
+            return PreviewRow(
+                row.source,
+                row.action,
+                name,
+                email,
+                r.organisation.name if r.organisation else "",
+                "; ".join(n for n in notes if n),
+                attention,
+            )
+
+        keep(make, attention)
+    shown: list[PreviewRow] = []
+    for bucket in buckets:
+        shown.extend(bucket[: limit - len(shown)])
+    total = sum(counts)
+    return Preview(shown, total, total - counts[_RANK[""]])
+
+
+# --- dialogs ------------------------------------------------------------------------------------
+
+
+class FieldPicker(ModalScreen[str | None]):
+    """Choose what a column fills; returns the field (``ignore`` to drop it) or None.
+
+    Typing narrows the list (by field name or meaning); the arrows move in it.
+    """
+
+    CSS_PATH = "import_wizard.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Keep as it is", id="import.field.cancel"),
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+    ]
+
+    def __init__(self, header: str, current: str | None) -> None:
+        super().__init__()
+        self.header = header
+        self.current = current or "ignore"
+
+    @staticmethod
+    def targets() -> list[tuple[str, str]]:
+        """(target, meaning) in the order of ``mapping.FIELDS``, labelled variants after
+        their field."""
+        from coalition.interchange.mapping import FIELDS
+
+        found = []
+        for name, meaning in FIELDS.items():
+            found.append((name, meaning))
+            for labelled in LABELLED_TARGETS:
+                base, _, label = labelled.partition(":")
+                if base == name:
+                    found.append((labelled, f"{meaning.split(' (')[0]}, labelled {label}"))
+        return found
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="field-body"):
+            title = Text("Import the column ", style="bold")
+            title.append(Text(self.header or "(no header)", style="bold reverse"))
+            title.append(" as:", style="bold")
+            yield Static(title, id="field-title")
+            yield Input(placeholder="Type to narrow the list", id="field-filter", compact=True)
+            yield OptionList(id="field-options")
+            yield Static(Text("Enter chooses · ↑↓ move · Esc keeps it as it is", style="dim"))
+
+    def on_mount(self) -> None:
+        self._fill("")
+        self.query_one("#field-filter", Input).focus()
+
+    def _fill(self, text: str) -> None:
+        wanted = text.strip().casefold()
+        options = self.query_one(OptionList)
+        options.clear_options()
+        for target, meaning in self.targets():
+            if wanted and wanted not in target and wanted not in meaning.casefold():
+                continue
+            prompt = Text(target, style="bold")
+            prompt.append(f"  {meaning}", style="dim")
+            options.add_option(Option(prompt, id=target))
+        if options.option_count:
+            try:
+                options.highlighted = options.get_option_index(self.current)
+            except OptionDoesNotExist:
+                options.highlighted = 0
+
+    @on(Input.Changed, "#field-filter")
+    def _narrow(self, event: Input.Changed) -> None:
+        self._fill(event.value)
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one(OptionList)
+        if options.option_count:
+            at = options.highlighted if options.highlighted is not None else -step
+            options.highlighted = max(0, min(options.option_count - 1, at + step))
+
+    @on(Input.Submitted, "#field-filter")
+    def _submitted(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self.dismiss(options.get_option_at_index(options.highlighted).id)
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+
+class Confirm(ModalScreen[bool]):
+    """A yes/no question; returns True for yes."""
+
+    CSS_PATH = "import_wizard.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+        super().__init__()
+        self.question = question
+        self.yes = yes
+        self.no = no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="confirm-body"):
+            yield Static(Text(self.question), id="confirm-question")
+            with Horizontal(id="confirm-buttons"):
+                yield Button(self.yes, id="confirm-yes", variant="error")
+                yield Button(self.no, id="confirm-no")
+
+    def on_mount(self) -> None:
+        self.query_one("#confirm-no", Button).focus()
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "confirm-yes")
+
+
+# --- the wizard ---------------------------------------------------------------------------------
+
+
+class ImportableFiles(DirectoryTree):
+    """Folders and the files coalition can import; hidden ones left out."""
+
+    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
+        return [
+            p
+            for p in paths
+            if not p.name.startswith(".") and (p.suffix.lower() in IMPORTABLE or _is_dir(p))
+        ]
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+STEPS = (
+    ("choose", "File"),
+    ("map", "Columns"),
+    ("plan", "Preview"),
+    ("work", "Working"),
+    ("done", "Done"),
+)
+
+
+class ImportWizard(JobScreen):
+    """Import a CSV, XLSX, ODS or vCard file as one undoable batch."""
+
+    CSS_PATH = "import_wizard.tcss"
+    AUTO_FOCUS = "#wizard-tree"
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "escape",
+            "cancel",
+            "Cancel",
+            id="import.cancel",
+            tooltip="Leave the wizard; nothing is imported before you press Import",
+        ),
+        Binding("ctrl+b", "back", "Back", id="import.back", tooltip="The step before"),
+        Binding(
+            "c", "change_field", "Change field", id="import.field", tooltip="What the column fills"
+        ),
+        Binding(
+            "ctrl+n",
+            "preview",
+            "Preview",
+            id="import.preview",
+            tooltip="Plan the import; nothing changes",
+        ),
+        Binding("i", "apply", "Import", id="import.apply", tooltip="Write the plan as one batch"),
+        Binding("b", "batches", "Batches", id="import.batches", tooltip="Import batches: undo one"),
+    ]
+
+    def __init__(
+        self, path: str | os.PathLike[str] | None = None, *, folder: Path | None = None
+    ) -> None:
+        super().__init__()
+        self.initial_path = Path(path) if path is not None else None
+        self.folder = folder or start_folder()
+        """Where the file browser starts."""
+        self.step = "choose"
+        """The step shown: choose, map, plan, work or done."""
+        self.source: Source | None = None
+        self.overrides: dict[int, str | None] = {}
+        """Columns whose field the user chose (column index -> field, None to ignore)."""
+        self.plan: Plan | None = None
+        self.imported: BatchView | None = None
+        """The batch written, once the import is done."""
+        self.applying = False
+        self._job = 0
+        """Token of the latest reading or planning job; results of earlier ones are dropped."""
+        self._column = 0
+        """The column the mapping table's cursor is on after the file is read again."""
+        self._return_to = "choose"
+        """The step to go back to when the job running now is abandoned or fails."""
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="wizard-title")
+        with ContentSwitcher(initial="wizard-choose", id="wizard-steps"):
+            with Vertical(id="wizard-choose"):
+                yield Static(
+                    Text(
+                        "Choose a .csv, .xlsx, .ods or .vcf file below (Enter opens it), "
+                        "or type its path.",
+                        style="dim",
+                    ),
+                    classes="wizard-hint",
+                )
+                yield Input(
+                    placeholder="Path of the file to import", id="wizard-path", compact=True
+                )
+                yield ImportableFiles(self.folder, id="wizard-tree")
+            with Vertical(id="wizard-map"):
+                yield Static(id="wizard-file")
+                yield DataTable(id="wizard-columns", cursor_type="row", zebra_stripes=True)
+                with Horizontal(classes="wizard-options"):
+                    yield Label("Campaign", classes="wizard-label")
+                    yield Input(
+                        placeholder="code, to record sign-ons", id="wizard-campaign", compact=True
+                    )
+                    yield Label("Tags", classes="wizard-label")
+                    yield Input(
+                        placeholder="tag everything imported", id="wizard-tags", compact=True
+                    )
+                with Horizontal(classes="wizard-options"):
+                    yield Label("Already there", classes="wizard-label")
+                    yield Select(
+                        [
+                            ("skip them", "skip"),
+                            ("update from the file", "update"),
+                            ("fill what is empty", "merge"),
+                        ],
+                        value="skip",
+                        allow_blank=False,
+                        compact=True,
+                        id="wizard-duplicate",
+                    )
+                    yield Checkbox("Import again if imported before", id="wizard-force")
+                with Horizontal(classes="wizard-buttons"):
+                    yield Button(
+                        "Preview the plan", id="wizard-preview", variant="primary", compact=True
+                    )
+                    yield Button("Back", id="wizard-back-map", compact=True)
+            with Vertical(id="wizard-plan"):
+                yield Static(id="wizard-summary")
+                yield DataTable(id="wizard-rows", cursor_type="row")
+                with Horizontal(classes="wizard-buttons"):
+                    yield Button("Import", id="wizard-apply", variant="success", compact=True)
+                    yield Button("Back", id="wizard-back-plan", compact=True)
+            with Vertical(id="wizard-work"):
+                yield Static(id="wizard-stage")
+                yield ProgressBar(id="wizard-progress", show_eta=False)
+                yield Static(id="wizard-work-note")
+            with Vertical(id="wizard-done"):
+                yield Static(id="wizard-outcome")
+                with Horizontal(classes="wizard-buttons"):
+                    yield Button("Close", id="wizard-close", variant="primary", compact=True)
+                    yield Button("Import batches", id="wizard-open-batches", compact=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        columns = self.query_one("#wizard-columns", DataTable)
+        columns.add_columns("Column", "Imported as", "How", "Meaning")
+        rows = self.query_one("#wizard-rows", DataTable)
+        rows.add_columns("Row", "Action", "Name", "Note", "Organisation", "Email")
+        self._show_step("choose")
+        if self.initial_path is not None:
+            self.query_one("#wizard-path", Input).value = str(self.initial_path)
+            self.open_file(self.initial_path)
+
+    def _show_step(self, step: str) -> None:
+        self.step = step
+        self.query_one("#wizard-steps", ContentSwitcher).current = f"wizard-{step}"
+        title = Text("Import", style="bold")
+        for key, name in STEPS:
+            if key == "work" and step != "work":
+                continue
+            title.append("  ·  ", style="dim")
+            title.append(name, style="bold reverse" if key == step else "dim")
+        if self.source is not None:
+            title.append(f"   {self.source.path.name}", style="dim")
+        self.query_one("#wizard-title", Static).update(title)
+        self._keep_browser(step == "choose")
+        focus = {
+            "choose": "#wizard-tree",
+            "map": "#wizard-columns",
+            "plan": "#wizard-rows",
+            "done": "#wizard-close",
+        }.get(step)
+        if focus:
+            self.query_one(focus).focus()
+        self.refresh_bindings()
+
+    def _keep_browser(self, shown: bool) -> None:
+        """The file browser exists only while it is shown: its loader worker never ends,
+        and tests and benchmarks wait for the app's workers to end (``app.settle``)."""
+        trees = list(self.query(ImportableFiles))
+        if shown and not trees:
+            self.query_one("#wizard-choose", Vertical).mount(
+                ImportableFiles(self.folder, id="wizard-tree")
+            )
+        elif not shown:
+            for tree in trees:
+                tree.remove()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # The footer shows only the keys of the step on screen (letters do not work in a box
+        # being typed in, so they are not shown then).
+        letters = not isinstance(self.focused, Input)
+        mapping = self.source is not None and self.source.mapping is not None
+        wanted = {
+            "back": self.step in ("map", "plan"),
+            "change_field": self.step == "map" and mapping and letters,
+            "preview": self.step == "map",
+            "apply": self.step == "plan" and letters,
+            "batches": self.step == "done" and letters,
+        }
+        return wanted.get(action, True)
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()
+
+    # --- step 1: the file -------------------------------------------------------------------
+
+    @on(DirectoryTree.FileSelected)
+    def _file_chosen(self, event: DirectoryTree.FileSelected) -> None:
+        event.stop()
+        self.query_one("#wizard-path", Input).value = str(event.path)
+        self.overrides = {}
+        self._column = 0
+        self.open_file(event.path)
+
+    @on(Input.Submitted, "#wizard-path")
+    def _path_typed(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        if not text:
+            self.notify("Type the path of a file, or choose one below.", severity="warning")
+            return
+        self.overrides = {}
+        self._column = 0
+        self.open_file(Path(os.path.expanduser(text)))
+
+    def open_file(self, path: Path) -> None:
+        """Read ``path`` (with the columns chosen so far) and show its mapping."""
+        self._start_job("Reading " + path.name, total=None)
+        self.read_file(self._job, path, dict(self.overrides))
+
+    @work(thread=True, exclusive=True, group="import-read", exit_on_error=False)
+    def read_file(self, job: int, path: Path, overrides: dict[int, str | None]) -> None:
+        from coalition.interchange import importer
+
+        source = importer.open_source(path, overrides=overrides)
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_source, job, source)
+
+    def _show_source(self, job: int, source: Source) -> None:
+        if job != self._job or not self.is_attached:
+            return
+        self.source = source
+        self.plan = None
+        read = ", ".join(source.notes)
+        about = Text(source.path.name, style="bold")
+        about.append(f"  {len(source.records):,} records", style="")
+        if read:
+            about.append(f" ({read})", style="dim")
+        if source.problems:
+            about.append(f"  {len(source.problems):,} could not be read", style="bold red")
+        table = self.query_one("#wizard-columns", DataTable)
+        table.clear()
+        mapping = source.mapping
+        if mapping is None:
+            about.append(
+                "\nvCards need no column mapping: each card's fields are read as they are."
+            )
+            table.display = False
+        else:
+            from coalition.interchange.mapping import FIELDS
+
+            about.append("\nEnter or c on a column changes what it fills.", style="dim")
+            table.display = True
+            for index, (header, target) in enumerate(
+                zip(mapping.headers, mapping.targets, strict=True)
+            ):
+                base = (target or "ignore").partition(":")[0]
+                how = mapping.source[index] or "not recognised"
+                table.add_row(
+                    Text(header or f"(column {index + 1})"),
+                    Text(
+                        target or "ignore", style="bold" if target and target != "ignore" else "dim"
+                    ),
+                    Text(how, style="bold" if how == "chosen" else "dim"),
+                    Text(FIELDS.get(base, ""), style="dim"),
+                    key=str(index),
+                )
+        self.query_one("#wizard-file", Static).update(about)
+        self._show_step("map")
+        if table.display and table.row_count:
+            table.move_cursor(row=min(self._column, table.row_count - 1))
+
+    # --- step 2: the columns and options --------------------------------------------------
+
+    @on(DataTable.RowSelected, "#wizard-columns")
+    def _column_selected(self, event: DataTable.RowSelected) -> None:
+        self.action_change_field()
+
+    def action_change_field(self) -> None:
+        if self.step != "map" or self.source is None or self.source.mapping is None:
+            return
+        table = self.query_one("#wizard-columns", DataTable)
+        index = table.cursor_row
+        mapping = self.source.mapping
+        if not 0 <= index < len(mapping.headers):
+            return
+
+        def chosen(target: str | None) -> None:
+            if target is None or self.source is None:
+                return
+            current = mapping.targets[index] or "ignore"
+            if target == current:
+                return
+            self.overrides[index] = None if target == "ignore" else target
+            self._column = index
+            self.open_file(self.source.path)
+            self._return_to = "map"
+
+        self.app.push_screen(FieldPicker(mapping.headers[index], mapping.targets[index]), chosen)
+
+    @on(Input.Submitted, "#wizard-campaign, #wizard-tags")
+    @on(Button.Pressed, "#wizard-preview")
+    def _preview_asked(self) -> None:
+        self.action_preview()
+
+    def action_preview(self) -> None:
+        if self.step != "map" or self.source is None:
+            return
+        from coalition.tui.screens.export_dialog import split_values
+
+        campaign = self.query_one("#wizard-campaign", Input).value.strip() or None
+        tags = tuple(split_values(self.query_one("#wizard-tags", Input).value))
+        duplicate = cast("str", self.query_one("#wizard-duplicate", Select).value)
+        force = self.query_one("#wizard-force", Checkbox).value
+        self._start_job("Planning", total=len(self.source.records) or None)
+        self.plan_rows(self._job, self.source, {
+            "campaign": campaign, "tags": tags, "on_duplicate": duplicate, "force": force,
+        })  # fmt: skip
+
+    @work(thread=True, exclusive=True, group="import-plan", exit_on_error=False)
+    def plan_rows(self, job: int, source: Source, choices: dict[str, Any]) -> None:
+        from coalition.domain import imports
+        from coalition.interchange import importer
+
+        worker = get_current_worker()
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if worker.is_cancelled:
+                raise Abandoned
+            self.app.call_from_thread(self._progress, job, stage, done, total)
+
+        options = importer.options_for(source, **choices)
+        with self.coalition.database().read_session() as session:
+            plan = imports.plan_import(session, source.records, options, progress)
+        shown = preview(plan, source.problems)
+        if not worker.is_cancelled:
+            self.app.call_from_thread(self._show_plan, job, plan, shown)
+
+    def _show_plan(self, job: int, plan: Plan, shown: Preview) -> None:
+        if job != self._job or not self.is_attached or self.source is None:
+            return
+        self.plan = plan
+        source = self.source
+        counts = plan.counts()
+        if source.problems:
+            counts["error"] = counts.get("error", 0) + len(source.problems)
+        text = Text(f"{source.path.name}: {len(plan.rows):,} records — ", style="bold")
+        text.append(summary(counts) or "nothing to do")
+        text.append(".")
+        if plan.previous_batch is not None and not plan.options.force:
+            text.append(
+                f"\nAlready imported as batch #{plan.previous_batch}: tick “Import again” "
+                "(Back) to import it again, or undo that batch first.",
+                style="bold red",
+            )
+        if shown.total > len(shown.rows):
+            text.append(
+                f"\nShowing {len(shown.rows):,} of {shown.total:,} rows, "
+                f"the {shown.needing_attention:,} that need attention first.",
+                style="dim",
+            )
+        elif shown.needing_attention:
+            text.append(
+                f"\n{shown.needing_attention:,} rows need attention; they come first.", style="dim"
+            )
+        text.append("\nNothing has changed yet: i imports, Esc leaves.", style="dim")
+        self.query_one("#wizard-summary", Static).update(text)
+        table = self.query_one("#wizard-rows", DataTable)
+        table.clear()
+        for row in shown.rows:
+            style = ATTENTION_STYLES[row.attention]
+            table.add_row(
+                Text(row.source, style="dim"),
+                Text(row.action, style=style),
+                Text(row.name),
+                Text(row.note, style=style if row.attention else "dim"),
+                Text(row.organisation),
+                Text(row.email),
+            )
+        self._show_step("plan")
+
+    # --- step 3: apply ----------------------------------------------------------------------
+
+    @on(Button.Pressed, "#wizard-apply")
+    def action_apply(self) -> None:
+        if self.step != "plan" or self.plan is None:
+            return
+        plan = self.plan
+        if plan.previous_batch is not None and not plan.options.force:
+            self.notify(
+                f"{plan.options.file_name} was already imported (batch #{plan.previous_batch}); "
+                "go Back and tick “Import again” to import it again.",
+                severity="error",
+                markup=False,
+            )
+            return
+        self.applying = True
+        self._return_to = "plan"
+        self._start_job("Importing", total=None, note=APPLY_NOTE)
+        self.apply_plan(self._job, plan)
+
+    @work(thread=True, group="import-apply", exit_on_error=False)
+    def apply_plan(self, job: int, plan: Plan) -> None:
+        from coalition.domain import imports
+        from coalition.domain.audit import work as unit_of_work
+
+        def tell(callback: Any, *args: Any) -> None:
+            with contextlib.suppress(RuntimeError):  # the app closed: the batch still commits
+                self.app.call_from_thread(callback, *args)
+
+        def progress(stage: str, done: int, total: int) -> None:
+            tell(self._progress, job, stage, done, total)
+
+        coalition = self.coalition
+        with unit_of_work(coalition.database(), coalition.coordinator) as w:
+            batch = imports.apply_plan(w, plan, progress)
+        tell(self._show_done, job, batch)
+
+    def _show_done(self, job: int, batch: BatchView) -> None:
+        self.applying = False
+        self.imported = batch
+        if not self.is_attached:
+            return
+        text = Text(f"Imported {batch.file_name} as batch #{batch.id}.", style="bold")
+        words = summary(batch.counts)
+        if words:
+            text.append(f"\n{words}.")
+        text.append(
+            f"\n\nTo take it back: Import batches (b), choose #{batch.id}, press u; "
+            f"or `coalition imports undo {batch.id}`.",
+            style="dim",
+        )
+        self.query_one("#wizard-outcome", Static).update(text)
+        self.notify(
+            f"Imported {batch.file_name} as batch #{batch.id}.", title="Import done", markup=False
+        )
+        self._show_step("done")
+
+    # --- progress, jobs and leaving ---------------------------------------------------------
+
+    def _start_job(self, what: str, total: int | None, note: str | None = None) -> None:
+        if self.step != "work":
+            self._return_to = self.step
+        self._job += 1
+        self.query_one("#wizard-stage", Static).update(Text(what + "…", style="bold"))
+        self.query_one("#wizard-progress", ProgressBar).update(total=total, progress=0)
+        self.query_one("#wizard-work-note", Static).update(
+            Text(note or "Nothing changes until you press Import; Esc abandons this.", style="dim")
+        )
+        self._show_step("work")
+
+    STAGES: ClassVar[dict[str, str]] = {
+        "checking": "Checking the rows",
+        "organisations": "Writing organisations",
+        "contacts": "Writing contacts",
+        "indexing": "Updating the search index",
+    }
+
+    def _progress(self, job: int, stage: str, done: int, total: int) -> None:
+        if job != self._job or not self.is_attached:
+            return
+        label = self.STAGES.get(stage, stage.capitalize())
+        self.query_one("#wizard-stage", Static).update(
+            Text(f"{label}… {done:,} / {total:,}", style="bold")
+        )
+        self.query_one("#wizard-progress", ProgressBar).update(total=max(total, 1), progress=done)
+
+    def _abandon(self) -> None:
+        """Drop the reading or planning job running now and go back a step."""
+        self._job += 1
+        for worker in self.workers_of("import-read", "import-plan"):
+            worker.cancel()
+        self._show_step(self._return_to)
+
+    def workers_of(self, *groups: str) -> list[Worker[Any]]:
+        return [
+            w
+            for w in self.app.workers
+            if w.node is self and w.group in groups and not w.is_finished
+        ]
+
+    def action_cancel(self) -> None:
+        if self.applying:
+            self.notify(APPLY_NOTE, title="Cannot stop now", severity="warning", markup=False)
+        elif self.step == "work":
+            self._abandon()
+            self.notify("Abandoned; nothing was changed.", markup=False)
+        else:
+            self.dismiss()
+
+    @on(Button.Pressed, "#wizard-back-map, #wizard-back-plan")
+    def action_back(self) -> None:
+        if self.step == "plan":
+            self._show_step("map")
+        elif self.step == "map":
+            self._show_step("choose")
+
+    @on(Button.Pressed, "#wizard-close")
+    def _close(self) -> None:
+        self.dismiss()
+
+    @on(Button.Pressed, "#wizard-open-batches")
+    def action_batches(self) -> None:
+        self.app.push_screen(ImportBatchesScreen())
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            if isinstance(event.worker.error, Abandoned):
+                return
+            if event.worker.group == "import-apply":
+                self.applying = False
+            if self.step == "work":
+                self._show_step(self._return_to)
+        super().on_worker_state_changed(event)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.workers_of("import-read", "import-plan", "import-apply"))
+
+
+# --- import batches -----------------------------------------------------------------------------
+
+
+class ImportBatchesScreen(ModalScreen[None]):
+    """Import batches, newest first; undo one after confirmation."""
+
+    CSS_PATH = "import_wizard.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss(None)", "Close", id="batches.close"),
+        Binding("u", "undo", "Undo batch", id="batches.undo", tooltip="Take the whole batch back"),
+        Binding("ctrl+r", "reload", "Reload", id="batches.reload", tooltip="Read the list again"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[BatchView] = []
+
+    @property
+    def coalition(self) -> CoalitionApp:
+        return cast("CoalitionApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="batches-body"):
+            yield Static(Text("Import batches", style="bold"), id="batches-title")
+            yield DataTable(id="batches-table", cursor_type="row", zebra_stripes=True)
+            yield Static(
+                Text("u undoes the highlighted batch · Esc closes", style="dim"), id="batches-hint"
+            )
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("#", "When", "By", "File", "Undone", "What it did")
+        table.focus()
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self.load_batches()
+
+    @work(thread=True, exclusive=True, group="batches", exit_on_error=False)
+    def load_batches(self) -> None:
+        from coalition.domain.imports import list_batches
+
+        with self.coalition.database().read_session() as session:
+            batches = list_batches(session)
+        self.app.call_from_thread(self._show_batches, batches)
+
+    def _show_batches(self, batches: list[BatchView]) -> None:
+        from coalition.tui.widgets.render import local_time
+
+        if not self.is_attached:
+            return
+        self.batches = batches
+        table = self.query_one(DataTable)
+        at = table.cursor_row
+        table.clear()
+        for b in batches:
+            c = b.counts
+            did = (
+                f"{c.get('create', 0):,} new, {c.get('update', 0) + c.get('merge', 0):,} updated, "
+                f"{c.get('organisations created', 0):,} new organisations"
+            )
+            table.add_row(
+                Text(str(b.id)),
+                Text(local_time(b.created_at)),
+                Text(b.coordinator),
+                Text(b.file_name),
+                Text(f"undone {local_time(b.undone_at)}" if b.undone_at else "", style="dim"),
+                Text(did, style="dim" if b.undone_at else ""),
+                key=str(b.id),
+            )
+        if batches:
+            table.move_cursor(row=min(at, len(batches) - 1))
+        title = Text("Import batches", style="bold")
+        title.append(f"  {len(batches):,}" if batches else "  none yet", style="dim")
+        self.query_one("#batches-title", Static).update(title)
+
+    @property
+    def highlighted(self) -> BatchView | None:
+        table = self.query_one(DataTable)
+        if not self.batches or not 0 <= table.cursor_row < len(self.batches):
+            return None
+        return self.batches[table.cursor_row]
+
+    def action_undo(self) -> None:
+        batch = self.highlighted
+        if batch is None:
+            return
+        if batch.undone_at is not None:
+            self.notify(
+                f"Import batch #{batch.id} was already undone.", severity="warning", markup=False
+            )
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.undo(batch.id)
+
+        self.app.push_screen(
+            Confirm(
+                f"Undo import batch #{batch.id} ({batch.file_name})? What it created is removed "
+                "and what it changed is restored.",
+                yes="Undo",
+                no="Keep",
+            ),
+            answered,
+        )
+
+    @work(thread=True, exclusive=True, group="batches-undo", exit_on_error=False)
+    def undo(self, batch_id: int) -> None:
+        from coalition.domain.audit import work as unit_of_work
+        from coalition.domain.imports import undo_batch
+
+        coalition = self.coalition
+        with unit_of_work(coalition.database(), coalition.coordinator) as w:
+            batch = undo_batch(w, batch_id)
+        self.app.call_from_thread(self._undone, batch)
+
+    def _undone(self, batch: BatchView) -> None:
+        self.notify(
+            f"Undid import batch #{batch.id} ({batch.file_name}).", title="Undone", markup=False
+        )
+        self.load_batches()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self.app, event)
+
+
+# --- entry points for the app's bindings and command palette ------------------------------------
+
+
+def open_import_wizard(app: App[Any], path: str | os.PathLike[str] | None = None) -> None:
+    """Show the import wizard (on ``path`` when given, else at the file browser)."""
+    app.push_screen(ImportWizard(path))
+
+
+def open_import_batches(app: App[Any]) -> None:
+    """Show the import batches, to undo one."""
+    app.push_screen(ImportBatchesScreen())
