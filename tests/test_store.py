@@ -252,3 +252,20 @@ def test_upgrading_refolds_keys_and_the_index_for_letters_with_a_stroke(tmp_path
         assert people.find_organisation(s, "fundacja lodz").id == 1
     assert database.current_revisions(db) == (SCHEMA_HEAD,)
     db.close()
+
+
+def test_bulk_rows_refuse_to_leave_out_a_required_column(db: database.Database) -> None:
+    from coalition.store.bulk import insert_rows
+    from coalition.store.models import Contact
+
+    with db.session() as s, pytest.raises(ValueError, match=r"missing \['bounced'"):
+        # do_not_contact and bounced have Python-side defaults raw SQL would skip.
+        insert_rows(
+            s,
+            Contact.__table__,
+            ("id", "display_name", "display_name_key", "display_name_custom", "created_at",
+             "updated_at"),
+            [(1, "Anna", "anna", False, "2026-01-01 00:00:00", "2026-01-01 00:00:00")],
+        )  # fmt: skip
+    with db.read_session() as s:
+        assert s.execute(text("SELECT count(*) FROM contacts")).scalar() == 0
