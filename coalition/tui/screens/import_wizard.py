@@ -61,7 +61,7 @@ from coalition.tui.jobs import JobScreen, report_failure
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from coalition.domain.imports import BatchView, Plan
+    from coalition.domain.imports import BatchView, Plan, PlannedRow
     from coalition.interchange.importer import Source
     from coalition.tui.app import CoalitionApp
 
@@ -164,65 +164,61 @@ _RANK = {"error": 0, "likely duplicate": 1, "duplicate": 2, "warning": 3, "": 4}
 def preview(
     plan: Plan, problems: Iterable[tuple[str, str]] = (), limit: int = PREVIEW_ROWS
 ) -> Preview:
-    """The rows to show for ``plan`` (and the rows the reader could not read at all)."""
+    """The rows to show for ``plan`` (and the rows the reader could not read at all).
+
+    Every row is classified and counted, but only the first ``limit`` of each kind are
+    turned into preview rows: 100,000 rows cost one pass, not 100,000 objects.
+    """
     buckets: list[list[PreviewRow]] = [[] for _ in _RANK]
     counts = [0] * len(_RANK)
-
-    def keep(row_maker: Any, attention: str) -> None:
+    for where, message in problems:
+        counts[_RANK["error"]] += 1
+        if len(buckets[_RANK["error"]]) < limit:
+            buckets[_RANK["error"]].append(PreviewRow(where, "error", "", "", "", message, "error"))
+    for row in plan.rows:
+        attention = _attention(row)
         rank = _RANK[attention]
         counts[rank] += 1
         if len(buckets[rank]) < limit:
-            buckets[rank].append(row_maker())
-
-    for where, message in problems:
-        keep(lambda w=where, m=message: PreviewRow(w, "error", "", "", "", m, "error"), "error")
-    for row in plan.rows:
-        invalid = [e for e in row.emails if not e[3]] if row.writes else []
-        if row.action == "error":
-            attention = "error"
-        elif "likely duplicate" in row.org_note and row.org_action == "create":
-            attention = "likely duplicate"
-        elif row.action in ("duplicate", "in-file duplicate"):
-            attention = "duplicate"
-        elif row.warnings or invalid:
-            attention = "warning"
-        else:
-            attention = ""
-
-        def make(
-            row: Any = row, attention: str = attention, invalid: list[Any] = invalid
-        ) -> PreviewRow:
-            r = row.record
-            name = (
-                r.display_name
-                or r.full_name
-                or " ".join(p for p in (r.given_name, r.family_name) if p)
-                or ""
-            )
-            email = row.emails[0][0] if row.emails else (r.emails[0][0] if r.emails else "")
-            notes = [] if row.action == "create" else [row.reason]
-            if row.org_action == "create":
-                notes.append(row.org_note)
-            notes.extend(f"invalid email {e[0]}: {e[4]}" for e in invalid)
-            notes.extend(row.warnings)
-            if row.signon:
-                notes.append(f"sign-on: {row.signon}")
-            return PreviewRow(
-                row.source,
-                row.action,
-                name,
-                email,
-                r.organisation.name if r.organisation else "",
-                "; ".join(n for n in notes if n),
-                attention,
-            )
-
-        keep(make, attention)
+            buckets[rank].append(_preview_row(row, attention))
     shown: list[PreviewRow] = []
     for bucket in buckets:
         shown.extend(bucket[: limit - len(shown)])
     total = sum(counts)
     return Preview(shown, total, total - counts[_RANK[""]])
+
+
+def _attention(row: PlannedRow) -> str:
+    if row.action == "error":
+        return "error"
+    if row.org_action == "create" and "likely duplicate" in row.org_note:
+        return "likely duplicate"
+    if row.action in ("duplicate", "in-file duplicate"):
+        return "duplicate"
+    if row.warnings or (row.writes and any(not e[3] for e in row.emails)):
+        return "warning"
+    return ""
+
+
+def _preview_row(row: PlannedRow, attention: str) -> PreviewRow:
+    r = row.record
+    name = r.display_name or r.full_name or " ".join(p for p in (r.given_name, r.family_name) if p)
+    email = row.emails[0][0] if row.emails else (r.emails[0][0] if r.emails else "")
+    notes = [] if row.action == "create" else [row.reason]
+    if row.org_action == "create":
+        notes.append(row.org_note)  # "new organisation", or a likely duplicate of which
+    notes.extend(row.warnings)  # invalid emails kept, sign-on answers not understood …
+    if row.signon:
+        notes.append(f"sign-on: {row.signon}")
+    return PreviewRow(
+        row.source,
+        row.action,
+        name or "",
+        email,
+        r.organisation.name if r.organisation else "",
+        "; ".join(n for n in notes if n),
+        attention,
+    )
 
 
 # --- dialogs ------------------------------------------------------------------------------------
@@ -717,8 +713,8 @@ class ImportWizard(JobScreen):
             )
         if shown.total > len(shown.rows):
             text.append(
-                f"\nShowing {len(shown.rows):,} of {shown.total:,} rows, "
-                f"the {shown.needing_attention:,} that need attention first.",
+                f"\nShowing {len(shown.rows):,} of {shown.total:,} rows; the "
+                f"{shown.needing_attention:,} that need attention come first.",
                 style="dim",
             )
         elif shown.needing_attention:
