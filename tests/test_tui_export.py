@@ -99,9 +99,11 @@ async def test_a_mail_merge_with_filters_and_logged_outreach(
 async def test_the_signatory_list_as_html(filled: Path, tmp_path: Path) -> None:
     app = make_app(str(filled), "alice")
     async with app.run_test(size=LARGE) as pilot:
-        dialog = ExportDialog("signatories", folder=tmp_path)
+        dialog = ExportDialog(folder=tmp_path)
         await app.push_screen(dialog)
         await finish(pilot)
+        dialog.query_one("#export-kind", Select).value = "signatories"
+        await pilot.pause()
         assert dialog.query_one("#export-campaign", Select).value == "csam-2022"  # the only one
         assert dialog.query_one("#export-path", Input).value == "signatories.html"
         assert not dialog.query_one("#export-tag", Input).parent.display  # type: ignore[union-attr]

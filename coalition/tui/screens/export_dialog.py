@@ -237,6 +237,8 @@ class ExportDialog(ModalScreen[Path | None]):
         self.folder = folder or Path.cwd()
         """Where a relative path is written."""
         self.writing = False
+        self.campaigns: list[str] = []
+        """Codes of the campaigns offered, newest first."""
 
     @property
     def coalition(self) -> CoalitionApp:
@@ -383,7 +385,8 @@ class ExportDialog(ModalScreen[Path | None]):
 
     def _show_where(self) -> None:
         where = Text("Written to ", style="dim")
-        where.append(str(self._target()), style="dim")
+        where.append(str(self._target()))
+        where.append("\nEnter or Ctrl+S writes it · Esc cancels", style="dim")
         self.query_one("#export-where", Static).update(where)
 
     def _target(self) -> Path:
@@ -407,6 +410,7 @@ class ExportDialog(ModalScreen[Path | None]):
         formats.value = fmt
         path_input.value = with_format(path, kind, fmt)
         self._show_kind()
+        self._only_campaign()
 
     @on(Select.Changed, "#export-format")
     def _format_changed(self, event: Select.Changed) -> None:
@@ -472,10 +476,15 @@ class ExportDialog(ModalScreen[Path | None]):
             if state != "open":
                 prompt.append(f"  ({state})", style="dim")
             options.append((prompt, code))
+        self.campaigns = [code for code, _, _ in campaigns]
+        self.query_one("#export-campaign", Select).set_options(options)
+        self._only_campaign()
+
+    def _only_campaign(self) -> None:
+        """The signatory list needs a campaign: with only one, it is that one."""
         select = self.query_one("#export-campaign", Select)
-        select.set_options(options)
-        if self.kind == "signatories" and len(campaigns) == 1:
-            select.value = campaigns[0][0]
+        if self.kind == "signatories" and len(self.campaigns) == 1 and select.is_blank():
+            select.value = self.campaigns[0]
 
     # --- writing ----------------------------------------------------------------------------
 

@@ -413,6 +413,8 @@ class ImportWizard(JobScreen):
         self.overrides: dict[int, str | None] = {}
         """Columns whose field the user chose (column index -> field, None to ignore)."""
         self.plan: Plan | None = None
+        self.shown: list[PreviewRow] = []
+        """The rows of the plan in the preview table."""
         self.imported: BatchView | None = None
         """The batch written, once the import is done."""
         self.applying = False
@@ -475,6 +477,7 @@ class ImportWizard(JobScreen):
             with Vertical(id="wizard-plan"):
                 yield Static(id="wizard-summary")
                 yield DataTable(id="wizard-rows", cursor_type="row")
+                yield Static(id="wizard-row-note")
                 with Horizontal(classes="wizard-buttons"):
                     yield Button("Import", id="wizard-apply", variant="success", compact=True)
                     yield Button("Back", id="wizard-back-plan", compact=True)
@@ -725,6 +728,7 @@ class ImportWizard(JobScreen):
         self.query_one("#wizard-summary", Static).update(text)
         table = self.query_one("#wizard-rows", DataTable)
         table.clear()
+        self.shown = shown.rows
         for row in shown.rows:
             style = ATTENTION_STYLES[row.attention]
             table.add_row(
@@ -736,6 +740,17 @@ class ImportWizard(JobScreen):
                 Text(row.email),
             )
         self._show_step("plan")
+
+    @on(DataTable.RowHighlighted, "#wizard-rows")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        # The whole note of the row under the cursor: the table's column is cut at 80 wide.
+        at = event.cursor_row
+        row = self.shown[at] if 0 <= at < len(self.shown) else None
+        text = Text()
+        if row is not None:
+            text.append(f"{row.source}: ", style="bold")
+            text.append(row.note or row.action, style=ATTENTION_STYLES[row.attention])
+        self.query_one("#wizard-row-note", Static).update(text)
 
     # --- step 3: apply ----------------------------------------------------------------------
 
