@@ -12,7 +12,9 @@ from click.testing import CliRunner
 
 from coalition.tui.app import CoalitionApp, make_app
 from coalition.tui.screens.browse import BrowseScreen, ContactsScreen
+from coalition.tui.screens.export_dialog import ExportDialog
 from coalition.tui.screens.help import HelpScreen
+from coalition.tui.screens.import_wizard import ImportBatchesScreen, ImportWizard
 from coalition.tui.screens.start import StartScreen
 from coalition.tui.widgets.lazy_table import LazyTable
 from tests.tui_helpers import LARGE, SMALL, make_filled_template, screen_text, settle
@@ -72,7 +74,10 @@ async def test_help_lists_every_binding_and_closes(db_path: Path) -> None:
         listed = "\n".join(
             f"{key} {what}" for _, rows in app.screen.sections() for key, what in rows
         )
-        for cls in (CoalitionApp, BrowseScreen, LazyTable, HelpScreen):
+        for cls in (
+            CoalitionApp, BrowseScreen, LazyTable, HelpScreen, ImportWizard,
+            ImportBatchesScreen, ExportDialog,
+        ):  # fmt: skip
             for binding in cls.BINDINGS:
                 assert binding.description in listed, binding  # type: ignore[union-attr]
         assert "Command palette" in listed and "^p" in listed
@@ -168,3 +173,19 @@ def test_other_commands_do_not_import_textual() -> None:
     code = "import sys, coalition.cli; print(any(m.startswith('textual') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.asyncio
+async def test_import_export_and_batches_open_from_anywhere_with_one_key(db_path: Path) -> None:
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("f7")
+        assert isinstance(app.screen, ExportDialog)
+        await pilot.press("escape")
+        assert isinstance(app.screen, StartScreen)
+        await pilot.press("f8")
+        assert isinstance(app.screen, ImportBatchesScreen)
+        await pilot.press("escape")
+        await pilot.press("f6")
+        assert isinstance(app.screen, ImportWizard)

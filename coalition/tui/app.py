@@ -19,7 +19,14 @@ from textual.worker import Worker
 from coalition.tui.commands import CoalitionCommands
 from coalition.tui.jobs import JobScreen, report_failure
 from coalition.tui.screens.browse import ContactsScreen, OrganisationsScreen
+from coalition.tui.screens.export_dialog import ExportDialog, open_export_dialog
 from coalition.tui.screens.help import HelpScreen
+from coalition.tui.screens.import_wizard import (
+    ImportBatchesScreen,
+    ImportWizard,
+    open_import_batches,
+    open_import_wizard,
+)
 from coalition.tui.screens.start import StartScreen
 
 if TYPE_CHECKING:
@@ -45,6 +52,28 @@ class CoalitionApp(App[None]):
         Binding("f2", "show_start", "Start", id="app.start", tooltip="Follow-ups and campaigns"),
         Binding("f3", "show_contacts", "Contacts", id="app.contacts"),
         Binding("f4", "show_organisations", "Organisations", id="app.organisations"),
+        Binding(
+            "f6",
+            "import_file",
+            "Import",
+            id="app.import",
+            tooltip="Import a CSV, XLSX, ODS or vCard file",
+        ),
+        Binding(
+            "f7",
+            "export",
+            "Export",
+            id="app.export",
+            tooltip="Mail merge, signatory list or vCards",
+        ),
+        Binding(
+            "f8",
+            "import_batches",
+            "Batches",
+            show=False,
+            id="app.batches",
+            tooltip="Import batches: undo one",
+        ),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -90,6 +119,18 @@ class CoalitionApp(App[None]):
 
     def action_show_organisations(self) -> None:
         self.switch_mode("organisations")
+
+    def action_import_file(self) -> None:
+        if not isinstance(self.screen, ImportWizard):
+            open_import_wizard(self)
+
+    def action_export(self, kind: str = "mailmerge") -> None:
+        if not isinstance(self.screen, ExportDialog):
+            open_export_dialog(self, kind)
+
+    def action_import_batches(self) -> None:
+        if not isinstance(self.screen, ImportBatchesScreen):
+            open_import_batches(self)
 
     async def go_to(self, kind: str, record_id: int, title: str) -> None:
         """Show one organisation or contact: its screen, found in the table, in the detail pane."""

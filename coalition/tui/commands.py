@@ -25,6 +25,11 @@ ACTIONS = [
     ("Contacts", "show_contacts", "Every person, with live search"),
     ("Organisations", "show_organisations", "Every organisation, with live search"),
     ("Help: keys", "help", "Every key of the app"),
+    ("Import a file", "import_file", "CSV, XLSX, ODS or vCard: check the columns, preview, import"),
+    ("Import batches", "import_batches", "List import batches; undo one"),
+    ("Export mail merge", "export('mailmerge')", "CSV or XLSX for a mail merge, with filters"),
+    ("Export signatory list", "export('signatories')", "The public list of a campaign"),
+    ("Export vCards", "export('vcard')", "One .vcf file or a folder of cards"),
 ]
 
 
