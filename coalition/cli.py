@@ -1146,42 +1146,6 @@ class _ProgressBar:
             self.bar.stop()
 
 
-def _summary(counts: dict[str, int]) -> str:
-    order = [
-        "create",
-        "update",
-        "merge",
-        "unchanged",
-        "organisation",
-        "duplicate",
-        "in-file duplicate",
-        "skip",
-        "error",
-        "organisations created",
-        "organisations updated",
-        "sign-ons",
-        "invalid emails",
-        "warnings",
-    ]
-    labels = {
-        "create": "new contacts",
-        "update": "updated",
-        "merge": "merged",
-        "unchanged": "unchanged",
-        "organisation": "organisation-only rows",
-        "duplicate": "duplicates skipped",
-        "in-file duplicate": "repeated in the file",
-        "skip": "empty rows skipped",
-        "error": "errors",
-        "organisations created": "new organisations",
-        "organisations updated": "organisations updated",
-        "sign-ons": "sign-ons set",
-        "invalid emails": "invalid emails kept (flagged)",
-        "warnings": "warnings",
-    }
-    return ", ".join(f"{counts[k]} {labels[k]}" for k in order if counts.get(k))
-
-
 @cli.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=str))
 @click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
@@ -1270,7 +1234,8 @@ def import_cmd(
             if source.problems:
                 counts["error"] = counts.get("error", 0) + len(source.problems)
             read = ", ".join(source.notes)
-            say(f"{source.path.name} ({read}): {len(plan.rows)} records — {_summary(counts)}.")
+            words = imports.count_summary(counts)
+            say(f"{source.path.name} ({read}): {len(plan.rows)} records — {words}.")
             if plan.previous_batch is not None and not force:
                 say(
                     f"  Already imported as batch #{plan.previous_batch}; --force imports it again."

@@ -215,6 +215,35 @@ class Plan:
         return dict(counter)
 
 
+COUNT_LABELS = {
+    "create": "new contacts",
+    "update": "updated",
+    "merge": "merged",
+    "unchanged": "unchanged",
+    "organisation": "organisation-only rows",
+    "duplicate": "duplicates skipped",
+    "in-file duplicate": "repeated in the file",
+    "skip": "empty rows skipped",
+    "error": "errors",
+    "organisations created": "new organisations",
+    "organisations updated": "organisations updated",
+    "sign-ons": "sign-ons set",
+    "invalid emails": "invalid emails kept (flagged)",
+    "warnings": "warnings",
+}
+"""What the counts of a plan mean, in the order they are reported."""
+
+
+def count_summary(counts: dict[str, int], *, grouped: bool = False) -> str:
+    """ "3 new contacts, 1 duplicates skipped, …": a plan's or batch's counts in words
+    (``grouped`` writes 12,000 rather than 12000)."""
+    return ", ".join(
+        f"{counts[k]:,} {label}" if grouped else f"{counts[k]} {label}"
+        for k, label in COUNT_LABELS.items()
+        if counts.get(k)
+    )
+
+
 SIGN_WORDS = {
     "signed": {
         "yes",
@@ -1411,6 +1440,7 @@ __all__ = [
     "Plan",
     "PlannedRow",
     "apply_plan",
+    "count_summary",
     "list_batches",
     "plan_import",
     "signon_status_from",

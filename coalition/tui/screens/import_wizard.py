@@ -88,24 +88,6 @@ LABELLED_TARGETS = (
 )
 """Labelled variants of the repeatable fields offered in the field picker."""
 
-SUMMARY_LABELS = {
-    "create": "new contacts",
-    "update": "updated",
-    "merge": "merged",
-    "unchanged": "unchanged",
-    "organisation": "organisation-only rows",
-    "duplicate": "duplicates skipped",
-    "in-file duplicate": "repeated in the file",
-    "skip": "empty rows skipped",
-    "error": "errors",
-    "organisations created": "new organisations",
-    "organisations updated": "organisations updated",
-    "sign-ons": "sign-ons set",
-    "invalid emails": "invalid emails kept (flagged)",
-    "warnings": "warnings",
-}
-"""What the counts of a plan mean, in the order the command line reports them."""
-
 ATTENTION_STYLES = {
     "error": "bold red",
     "likely duplicate": "bold yellow",
@@ -117,9 +99,9 @@ ATTENTION_STYLES = {
 
 def summary(counts: dict[str, int]) -> str:
     """ "3 new contacts, 1 duplicates skipped, …": the plan's counts in words."""
-    return ", ".join(
-        f"{counts[k]:,} {label}" for k, label in SUMMARY_LABELS.items() if counts.get(k)
-    )
+    from coalition.domain.imports import count_summary  # loaded by now: a plan exists
+
+    return count_summary(counts, grouped=True)
 
 
 def start_folder(cwd: Path | None = None) -> Path:
