@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import and_, case, func, null, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -44,6 +44,9 @@ from coalition.store.models import (
     contact_tags,
     utcnow,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import CursorResult
 
 # --- salutations ----------------------------------------------------------------------------
 
@@ -297,10 +300,29 @@ def recipient_stream(session: Session, wanted: RecipientFilter) -> RecipientStre
     # Core, not ORM, execution: rows come straight from the cursor as they are read.
     result = session.connection().execute(query)
     return RecipientStream(
-        _recipients(result, wanted.one_per_org, preferred, invited_on, left_out, eligible),
+        _recipients(_driver_rows(result), wanted.one_per_org, preferred, invited_on, left_out, eligible),
         left_out,
         campaign_id,
     )
+
+
+def _driver_rows(result: CursorResult[Any], size: int = 2000) -> Iterator[Sequence[Any]]:
+    """The rows of ``result`` as the driver returns them, a batch at a time.
+
+    The mail-merge columns are integers and text, which SQLAlchemy passes through
+    unconverted on SQLite; reading the cursor directly skips building a Row per row
+    (~0.4 s of 100,000). Other databases, where a column may need converting, get the
+    Result's own rows.
+    """
+    if result.context.dialect.name != "sqlite":
+        yield from result
+        return
+    cursor = result.cursor
+    try:
+        while batch := cursor.fetchmany(size):
+            yield from batch
+    finally:
+        result.close()
 
 
 def _mailable_signers(session: Session, selecting: Any) -> dict[int, int]:
