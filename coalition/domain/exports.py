@@ -300,7 +300,9 @@ def recipient_stream(session: Session, wanted: RecipientFilter) -> RecipientStre
     # Core, not ORM, execution: rows come straight from the cursor as they are read.
     result = session.connection().execute(query)
     return RecipientStream(
-        _recipients(_driver_rows(result), wanted.one_per_org, preferred, invited_on, left_out, eligible),
+        _recipients(
+            _driver_rows(result), wanted.one_per_org, preferred, invited_on, left_out, eligible
+        ),
         left_out,
         campaign_id,
     )
