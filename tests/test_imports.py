@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text
 from coalition.domain import audit, campaigns, imports, people
 from coalition.domain.imports import ContactRecord, ImportOptions, OrganisationRecord
 from coalition.errors import CoalitionError
+from coalition.store import bulk as imports_bulk
 from coalition.store import search
 from coalition.store.models import Contact, ContactEmail, Organisation
 
@@ -382,3 +383,63 @@ def test_an_update_that_changes_nothing_is_planned_as_unchanged(unit: Any, db: A
     assert action("update", phones=[("+32 2 555 01 01", None)]) == "update"
     assert action("update", tags=["press"]) == "update"
     assert action("update", role="Chair", tags=[]) == "unchanged"
+
+
+def _contact_indexes(db: Any) -> list[tuple[str, str]]:
+    with db.read_session() as s:
+        rows = s.execute(
+            text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN "
+                "('contacts', 'contact_emails', 'contact_phones', 'contact_tags') ORDER BY name"
+            )
+        )
+        return [(name, sql) for name, sql in rows]
+
+
+def test_a_large_import_into_a_small_table_rebuilds_its_indexes(
+    unit: Any, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Large imports drop the contact tables' indexes and build them again at the end;
+    # made "large" here from two rows, so the path runs on a small file.
+    monkeypatch.setattr(imports_bulk, "DEFER_INDEXES_FROM", 2)
+    before = _contact_indexes(db)
+    records = [
+        rec(f"row {i}", "Réseau Exemple", full_name=f"Zoé Martin{i}",
+            emails=[(f"zoe{i}@example.org", None)], phones=[(f"+32 2 555 01 0{i}", None)])
+        for i in range(1, 6)
+    ]  # fmt: skip
+    run_import(unit, db, records)
+    assert _contact_indexes(db) == before
+    with db.read_session() as s:
+        plan = " ".join(
+            str(r[3])
+            for r in s.execute(
+                text(
+                    "EXPLAIN QUERY PLAN SELECT contact_id FROM contact_emails "
+                    "WHERE address_key = 'zoe3@example.org'"
+                )
+            )
+        )
+        assert "ix_contact_emails_address_key" in plan
+        assert s.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    with db.read_session() as s:
+        assert people.find_contact(s, "zoe3@example.org").display_name == "Zoé Martin3"
+
+
+def test_a_failed_large_import_leaves_the_indexes_and_no_rows(
+    unit: Any, db: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(imports_bulk, "DEFER_INDEXES_FROM", 2)
+    before = _contact_indexes(db)
+    records = [rec(f"row {i}", full_name=f"Ana Silva{i}") for i in range(1, 4)]
+    with db.read_session() as s:
+        plan = imports.plan_import(s, records, options())
+
+    def broken(*args: Any) -> None:
+        raise RuntimeError("disk gone")
+
+    monkeypatch.setattr(search, "add_contacts", broken)
+    with pytest.raises(RuntimeError), unit() as w:
+        imports.apply_plan(w, plan)
+    assert _contact_indexes(db) == before
+    assert count(db, Contact) == 0

@@ -48,7 +48,7 @@ from coalition.domain.values import (
 from coalition.errors import CoalitionError, InvalidValue, NotFound
 from coalition.memory import collector_paused
 from coalition.store import search
-from coalition.store.bulk import bulk_insert, insert_rows, stored
+from coalition.store.bulk import bulk_insert, indexes_deferred, insert_rows, stored
 from coalition.store.models import (
     MEMBERSHIPS,
     ORGANISATION_KINDS,
@@ -1030,57 +1030,64 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     link_rows: list[tuple[int, int]] = []
     documents: list[tuple[Any, ...]] = []
     default_tags = [t.id for t in batch_tags]
-    for i, row in enumerate(creates, 1):
-        r = row.record
-        cid = next_contact
-        next_contact += 1
-        row.contact_id = cid
-        name, custom = _display_name(r, row.emails)
-        uid = r.uid if r.uid and r.uid not in used_uids else new_uid()
-        used_uids.add(uid)
-        contact_rows.append(
-            (
-                cid, uid, r.given_name, r.family_name, r.honorific, name, fold(name), custom,
-                r.role, row.org_id, r.language, r.street, r.postal_code, r.city, r.region,
-                r.country, r.notes, False, False, source, stamp, stamp, bid,
+    contact_tables = (
+        Contact.__table__,
+        ContactEmail.__table__,
+        ContactPhone.__table__,
+        contact_tags,
+    )
+    with indexes_deferred(session, contact_tables, len(creates)):
+        for i, row in enumerate(creates, 1):
+            r = row.record
+            cid = next_contact
+            next_contact += 1
+            row.contact_id = cid
+            name, custom = _display_name(r, row.emails)
+            uid = r.uid if r.uid and r.uid not in used_uids else new_uid()
+            used_uids.add(uid)
+            contact_rows.append(
+                (
+                    cid, uid, r.given_name, r.family_name, r.honorific, name, fold(name), custom,
+                    r.role, row.org_id, r.language, r.street, r.postal_code, r.city, r.region,
+                    r.country, r.notes, False, False, source, stamp, stamp, bid,
+                )
+            )  # fmt: skip
+            if row.emails:
+                primary = next((j for j, e in enumerate(row.emails) if e[3]), 0)
+                for j, (address, key, label, valid, reason) in enumerate(row.emails):
+                    email_rows.append((cid, address, key, label, j == primary, valid, reason, bid))
+            for j, (number, e164, label) in enumerate(row.phones):
+                phone_rows.append((cid, number, e164, label, j == 0, bid))
+            contact_tag_ids = tag_ids(r.tags) if r.tags else default_tags
+            for tid in contact_tag_ids:
+                link_rows.append((cid, tid))
+            documents.append(
+                (
+                    cid,
+                    *search.contact_document(
+                        (name, r.given_name, r.family_name, r.honorific),
+                        [e[0] for e in row.emails],
+                        org_names.get(row.org_id, ()) if row.org_id else (),
+                        r.role,
+                        (r.city, r.country),
+                        [tag_names[t] for t in contact_tag_ids],
+                    ),
+                )
             )
-        )  # fmt: skip
-        if row.emails:
-            primary = next((j for j, e in enumerate(row.emails) if e[3]), 0)
-            for j, (address, key, label, valid, reason) in enumerate(row.emails):
-                email_rows.append((cid, address, key, label, j == primary, valid, reason, bid))
-        for j, (number, e164, label) in enumerate(row.phones):
-            phone_rows.append((cid, number, e164, label, j == 0, bid))
-        contact_tag_ids = tag_ids(r.tags) if r.tags else default_tags
-        for tid in contact_tag_ids:
-            link_rows.append((cid, tid))
-        documents.append(
-            (
-                cid,
-                *search.contact_document(
-                    (name, r.given_name, r.family_name, r.honorific),
-                    [e[0] for e in row.emails],
-                    org_names.get(row.org_id, ()) if row.org_id else (),
-                    r.role,
-                    (r.city, r.country),
-                    [tag_names[t] for t in contact_tag_ids],
-                ),
-            )
-        )
-        if i % CHUNK == 0 or i == len(creates):
-            # Written chunk by chunk so memory does not grow with the file.
-            for table, names, pending in (
-                (Contact.__table__, _CONTACT_COLUMNS, contact_rows),
-                (ContactEmail.__table__, _EMAIL_COLUMNS, email_rows),
-                (ContactPhone.__table__, _PHONE_COLUMNS, phone_rows),
-                (contact_tags, ("contact_id", "tag_id"), link_rows),
-            ):
-                insert_rows(session, table, names, pending)
-                pending.clear()
-            search.add_contacts(session, documents)
-            documents.clear()
-            if progress:
-                progress("contacts", i, len(creates))
+            if i % CHUNK == 0 or i == len(creates):
+                # Written chunk by chunk so memory does not grow with the file.
+                for table, names, pending in (
+                    (Contact.__table__, _CONTACT_COLUMNS, contact_rows),
+                    (ContactEmail.__table__, _EMAIL_COLUMNS, email_rows),
+                    (ContactPhone.__table__, _PHONE_COLUMNS, phone_rows),
+                    (contact_tags, ("contact_id", "tag_id"), link_rows),
+                ):
+                    insert_rows(session, table, names, pending)
+                    pending.clear()
+                search.add_contacts(session, documents)
+                documents.clear()
+                if progress:
+                    progress("contacts", i, len(creates))
     if progress:
         progress("contacts", len(creates), len(creates))
 

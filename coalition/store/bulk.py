@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, insert
+from sqlalchemy import JSON, Boolean, Date, DateTime, insert, text
 from sqlalchemy.orm import Session
 
 CHUNK = 10_000
+DEFER_INDEXES_FROM = 10_000
+"""Rows from which ``indexes_deferred`` drops and rebuilds indexes (smaller: no gain)."""
 
 
 @lru_cache(maxsize=64)  # an import stamps every row with the same time
@@ -139,3 +142,40 @@ def bulk_insert(session: Session, table: Any, rows: Sequence[dict[str, Any]]) ->
                 for row in rows[start : start + CHUNK]
             ],
         )
+
+
+@contextmanager
+def indexes_deferred(session: Session, tables: Sequence[Any], rows: int) -> Iterator[None]:
+    """Inside: the tables' non-unique indexes are dropped, then built again at the end.
+
+    Inserting 100,000 contacts into an empty table updates each index row by row at
+    random places (names, addresses and numbers arrive in no order); building an index
+    afterwards sorts once, which saves about a second of a 100,000-row import. Worth it
+    only when the rows going in outnumber those already in the first table: building an
+    index reads the whole table. Unique indexes stay, as they guard the rows while they go in.
+    DDL is transactional in SQLite: a rollback restores the dropped indexes as well, so
+    use it inside a unit of work, which rolls back when anything inside fails.
+    Other databases are left as they are.
+    """
+    if session.get_bind().dialect.name != "sqlite" or rows < DEFER_INDEXES_FROM:
+        yield
+        return
+    connection = session.connection()
+    first = tables[0].name
+    if rows < int(connection.exec_driver_sql(f"SELECT count(*) FROM {first}").scalar() or 0):
+        yield
+        return
+    names = [t.name for t in tables]
+    marks = ", ".join(f":t{i}" for i in range(len(names)))
+    indexes = connection.execute(
+        text(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+            f"AND tbl_name IN ({marks}) AND sql NOT LIKE 'CREATE UNIQUE%'"
+        ),
+        {f"t{i}": n for i, n in enumerate(names)},
+    ).all()
+    for name, _ in indexes:
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield  # on an error the unit of work rolls back, which restores the indexes too
+    for _, sql in indexes:
+        connection.exec_driver_sql(sql)
