@@ -179,12 +179,19 @@ def main() -> None:
         report("csv", csv_result)
         sqlite_utils = Path(sys.executable).with_name("sqlite-utils")
         if sqlite_utils.exists():
-            seconds, _ = timed(
-                [str(sqlite_utils), "insert", str(tmp / "su.db"), "rows", str(csv_path), "--csv"]
+            # sqlite-utils 4 detects column types by default, which makes it slower; the
+            # target is judged against the faster of its two ways (types as text).
+            plain, _ = timed(
+                [str(sqlite_utils), "insert", str(tmp / "su1.db"), "rows", str(csv_path), "--csv",
+                 "--no-detect-types"]
+            )  # fmt: skip
+            default, _ = timed(
+                [str(sqlite_utils), "insert", str(tmp / "su2.db"), "rows", str(csv_path), "--csv"]
             )
-            ratio = float(csv_result["total"]) / seconds  # type: ignore[arg-type]
+            ratio = float(csv_result["total"]) / min(plain, default)  # type: ignore[arg-type]
             print(
-                f"       sqlite-utils insert of the same CSV: {seconds:.2f} s -> ours is {ratio:.2f}x (target < 0.6x)"
+                f"       sqlite-utils insert of the same CSV: {plain:.2f} s with --no-detect-types, "
+                f"{default:.2f} s as it comes -> ours is {ratio:.2f}x the faster (target < 0.6x)"
             )
         else:
             print("       sqlite-utils not installed (pip install -e '.[bench]'): no comparison")
