@@ -6,6 +6,8 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from coalition.domain.values import (
     check_email,
@@ -16,6 +18,7 @@ from coalition.domain.values import (
     split_full_name,
 )
 from coalition.errors import InvalidValue
+from coalition.text import strip_accents
 
 
 @pytest.mark.parametrize(
@@ -211,3 +214,19 @@ def test_fast_phone_path_agrees_with_phonenumbers() -> None:
         assert check_phone(second).e164 == reference(second), (first, second)
 
     agree()
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x250), max_size=30))
+def test_latin_text_is_stripped_as_its_decomposition_is(text: str) -> None:
+    # Text within Latin-1 and Latin Extended takes a table (fast path); it must give
+    # exactly what decomposing and dropping the marks gives.
+    from coalition.text import _stripped
+
+    assert strip_accents(text) == _stripped(text)
+
+
+def test_accents_and_strokes_are_stripped_in_every_script() -> None:
+    assert strip_accents("Émilie Müller-Łukasiewicz") == "Emilie Muller-Lukasiewicz"
+    assert strip_accents("Ελένη") == "Ελενη"
+    assert strip_accents("Zoe\u0301") == "Zoe"  # a decomposed accent
+    assert strip_accents("Ørsted ﬁnance") == "Orsted finance"
