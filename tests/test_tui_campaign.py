@@ -1,0 +1,316 @@
+"""The campaign screen (F5): the pipeline's columns, one-key moves, progress, who is quiet."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from coalition.domain import campaigns, people
+from coalition.domain.audit import work
+from coalition.store.database import open_database
+from coalition.store.models import SignOn, SignOnEvent, utcnow
+from coalition.tui.app import make_app
+from coalition.tui.screens.campaign import (
+    STAGES,
+    CampaignPicker,
+    CampaignScreen,
+    StageList,
+    StatusPicker,
+)
+from coalition.tui.screens.help import HelpScreen
+from tests.tui_helpers import LARGE, SMALL, screen_text, settle
+
+CODE = "open-letter"
+
+
+def make_campaign(
+    path: Path, code: str = CODE, statuses: dict[str, str] | None = None, target: int = 10
+) -> None:
+    """A campaign and its sign-ons, organisation name → status."""
+    statuses = statuses or {
+        "Verein Alpha": "prospect",
+        "Verein Beta": "prospect",
+        "[bold]Brackets[/] Network": "prospect",
+        "Fundacja Gamma": "invited",
+        "Stichting Delta": "invited",
+        "Association Epsilon": "signed",
+    }
+    db = open_database(path)
+    with work(db, "alice") as w:
+        campaigns.add_campaign(w, code, name=f"Letter {code}", target=target, state="open")
+        for name, status in statuses.items():
+            if people.lookup_organisation(w.session, name) is None:
+                people.add_organisation(w, name=name, email=None)
+            campaigns.set_signon(w, name, code, status)
+    db.close()
+
+
+def status_of(path: Path, name: str, code: str = CODE) -> str:
+    db = open_database(path)
+    try:
+        with db.read_session() as s:
+            return next(v.status for v in campaigns.list_signons(s, code) if v.organisation == name)
+    finally:
+        db.close()
+
+
+def counts(screen: CampaignScreen) -> dict[str, int]:
+    return {s: screen.stage_list(s).total for s in STAGES}
+
+
+def test_the_columns_are_the_pipelines_statuses() -> None:
+    assert campaigns.PIPELINE == STAGES
+
+
+@pytest.mark.asyncio
+async def test_without_a_campaign_the_screen_says_how_to_add_one(db_path: Path) -> None:
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, CampaignScreen)
+        text = screen_text(app)
+    assert "There are no campaigns yet." in text
+    assert "coalition campaign add csam-2022" in text
+    assert "Prospect" not in text
+
+
+@pytest.mark.asyncio
+async def test_the_pipeline_shows_each_status_with_its_count_and_names_as_typed(
+    db_path: Path,
+) -> None:
+    make_campaign(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=LARGE) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        text = screen_text(app)
+    assert "Campaign open-letter  Letter open-letter" in text
+    header = next(line for line in text.splitlines() if "Prospect" in line)
+    assert all(s.capitalize() in header for s in STAGES)
+    counts_line = next(line for line in text.splitlines() if "3 organisations" in line)
+    assert counts_line.split() == [
+        *("3", "organisations", "2", "organisations", "0", "organisations"),
+        *("1", "organisation", "0", "organisations", "0", "organisations"),
+    ]
+    assert "[bold]Brackets[/] Network" in text
+    assert "Signed 1 / 10" in text and "10%" in text
+
+
+@pytest.mark.asyncio
+async def test_one_key_moves_an_organisation_on_and_the_counts_and_progress_follow(
+    db_path: Path,
+) -> None:
+    make_campaign(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CampaignScreen)
+        assert counts(screen)["invited"] == 2
+        await pilot.press("right")  # the invited column: Fundacja Gamma first
+        assert "Fundacja Gamma" in screen_text(app).splitlines()[-2]
+        await pilot.press("m")
+        await settle(pilot)
+        assert status_of(db_path, "Fundacja Gamma") == "considering"
+        assert counts(screen) == {
+            "prospect": 3,
+            "invited": 1,
+            "considering": 1,
+            "signed": 1,
+            "declined": 0,
+            "withdrawn": 0,
+        }
+        assert "Fundacja Gamma: invited → considering" in [n.message for n in app._notifications]
+        # The cursor stays in its column, on the next organisation.
+        assert screen.focused is screen.stage_list("invited")
+        assert "Stichting Delta" in screen_text(app).splitlines()[-2]
+
+        await pilot.press("right", "m")  # considering → signed
+        await settle(pilot)
+        assert status_of(db_path, "Fundacja Gamma") == "signed"
+        text = screen_text(app)
+    assert "Signed 2 / 10" in text and "20%" in text
+
+
+@pytest.mark.asyncio
+async def test_enter_moves_to_any_allowed_status_and_a_final_one_is_explained(
+    db_path: Path,
+) -> None:
+    make_campaign(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("right", "enter")
+        picker = app.screen
+        assert isinstance(picker, StatusPicker)
+        text = screen_text(app)
+        assert "Move Fundacja Gamma (invited) to:" in text
+        assert "considering  the next step (m)" in text and "declined" in text
+        assert "prospect" not in text.split("to:")[1]  # going back is not offered
+        await pilot.press("down", "down", "enter")  # considering, signed, declined
+        await settle(pilot)
+        assert isinstance(app.screen, CampaignScreen)
+        assert status_of(db_path, "Fundacja Gamma") == "declined"
+
+        # Signed has no usual next step: m says what is possible and changes nothing.
+        await pilot.press("right", "right", "m")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any(
+            "Association Epsilon is signed: there is no usual next step" in m and "withdrawn" in m
+            for m in messages
+        ), messages
+    assert status_of(db_path, "Association Epsilon") == "signed"
+
+
+@pytest.mark.asyncio
+async def test_a_move_made_elsewhere_meanwhile_is_not_overtaken(db_path: Path) -> None:
+    make_campaign(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("right")
+        db = open_database(db_path)  # a colleague, on the command line
+        with work(db, "bob") as w:
+            campaigns.set_signon(w, "Fundacja Gamma", CODE, "signed")
+        db.close()
+        await pilot.press("m")
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        screen = app.screen
+        assert isinstance(screen, CampaignScreen)
+        assert counts(screen)["signed"] == 2  # read again
+    assert any("Fundacja Gamma is now signed" in m for m in messages), messages
+    assert status_of(db_path, "Fundacja Gamma") == "signed"
+
+
+@pytest.mark.asyncio
+async def test_who_has_not_answered_for_n_days(db_path: Path) -> None:
+    make_campaign(db_path)
+    db = open_database(db_path)
+    with db.session() as s:  # Gamma was invited 20 days ago, Delta 10 days ago
+        for name, back in (("Fundacja Gamma", 20), ("Stichting Delta", 10)):
+            org = people.find_organisation(s, name)
+            at = utcnow() - dt.timedelta(days=back)
+            ids = [x.id for x in org.signons]
+            s.execute(update(SignOnEvent).where(SignOnEvent.signon_id.in_(ids)).values(at=at))
+            s.execute(update(SignOn).where(SignOn.id.in_(ids)).values(created_at=at))
+    db.close()
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "1 quiet 14d+ (n)" in screen_text(app)
+        await pilot.press("n")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "No answer for 14 days or more  1 organisation" in text
+        assert "Fundacja Gamma" in text and "invited" in text
+        quiet = text.split("No answer for")[1]
+        assert "Stichting Delta" not in quiet
+        await pilot.press("minus")  # 7 days: Delta too
+        await settle(pilot)
+        quiet = screen_text(app).split("No answer for")[1]
+        assert "7 days or more  2 organisations" in quiet and "Stichting Delta" in quiet
+        await pilot.press("plus", "plus")  # 21 days: nobody
+        await settle(pilot)
+        quiet = screen_text(app).split("No answer for")[1]
+        assert "21 days or more  0 organisations" in quiet
+        assert "Nobody has been quiet that long." in quiet
+        # m works on the list too: chasing done, Gamma moves on and leaves it.
+        await pilot.press("minus", "minus")
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert status_of(db_path, "Fundacja Gamma") == "considering"
+        quiet = screen_text(app).split("No answer for")[1]
+        assert "1 organisation" in quiet and "Fundacja Gamma" not in quiet
+        await pilot.press("n")
+        assert "No answer for" not in screen_text(app)
+
+
+@pytest.mark.asyncio
+async def test_several_open_campaigns_ask_which_and_the_choice_is_kept(db_path: Path) -> None:
+    make_campaign(db_path, "first-letter")
+    make_campaign(db_path, "second-letter", {"Verein Alpha": "signed"}, target=4)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, CampaignPicker)
+        text = screen_text(app)
+        assert "Which campaign?" in text
+        assert "second-letter" in text and "first-letter" in text
+        await pilot.press("down", "enter")  # newest first: second, then first
+        await settle(pilot)
+        assert "Campaign first-letter" in screen_text(app)
+        await pilot.press("c")
+        assert isinstance(app.screen, CampaignPicker)
+        await pilot.press("up", "enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "Campaign second-letter" in text and "Signed 1 / 4" in text
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, CampaignScreen)
+        assert "Campaign second-letter" in screen_text(app)
+
+
+@pytest.mark.asyncio
+async def test_a_long_column_is_read_a_page_at_a_time(db_path: Path) -> None:
+    statuses = {f"Organisation {i:03d}": "prospect" for i in range(260)}
+    make_campaign(db_path, statuses=statuses | {"Verein Zeta": "signed"})
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CampaignScreen)
+        column = screen.stage_list("prospect")
+        assert column.total == 260 and column.held_rows <= 100
+        await pilot.press("end")
+        await settle(pilot)
+        assert "Organisation 259" in screen_text(app).splitlines()[-2]
+
+
+@pytest.mark.asyncio
+async def test_help_lists_the_campaign_keys_and_the_palette_opens_it(db_path: Path) -> None:
+    make_campaign(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        sections = dict(app.screen.sections())
+        listed = "\n".join(f"{k} {w}" for k, w in sections["Campaign pipeline"])
+        for binding in CampaignScreen.BINDINGS:
+            assert binding.description in listed, binding  # type: ignore[union-attr]
+        everywhere = "\n".join(f"{k} {w}" for k, w in sections["Everywhere"])
+        assert "f5 Campaign" in everywhere
+        await pilot.press("escape", "f2")
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"pipeline")
+        for _ in range(200):
+            await pilot.pause()
+            if "Sign-ons by status" in screen_text(app):
+                break
+        await pilot.press("enter")
+        for _ in range(200):
+            await pilot.pause()
+            if app.current_mode == "campaign":
+                break
+        await settle(pilot)
+        assert app.current_mode == "campaign"
+        assert isinstance(app.screen.focused, StageList)
