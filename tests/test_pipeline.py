@@ -123,6 +123,16 @@ def test_signons_per_day_include_the_empty_days_and_regroup_by_week(
     assert len(pipeline.regroup(days, "month")) in (1, 2)
 
 
+def test_spans_end_on_the_last_day_so_the_newest_bar_is_whole() -> None:
+    start = dt.date(2026, 3, 1)
+    days = [pipeline.Period(start + dt.timedelta(days=i), n) for i, n in enumerate(range(1, 8))]
+    three = pipeline.spans(days, 3)
+    assert [(p.start.day, p.signed) for p in three] == [(1, 1), (2, 2 + 3 + 4), (5, 5 + 6 + 7)]
+    assert pipeline.spans(days, 1) == days
+    assert [p.signed for p in pipeline.spans(days, 7)] == [28]
+    assert pipeline.spans([], 3) == []
+
+
 def test_a_campaign_opened_before_its_first_sign_on_starts_its_chart_there(
     unit: Any, session: Any
 ) -> None:

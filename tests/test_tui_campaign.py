@@ -238,6 +238,23 @@ async def test_who_has_not_answered_for_n_days(db_path: Path) -> None:
 
 
 @pytest.mark.asyncio
+async def test_o_opens_the_highlighted_organisation(db_path: Path) -> None:
+    make_campaign(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("o")
+        for _ in range(200):
+            await pilot.pause()
+            if app.current_mode == "organisations":
+                break
+        await settle(pilot)
+        assert app.current_mode == "organisations"
+        assert "[bold]Brackets[/] Network" in screen_text(app)
+
+
+@pytest.mark.asyncio
 async def test_several_open_campaigns_ask_which_and_the_choice_is_kept(db_path: Path) -> None:
     make_campaign(db_path, "first-letter")
     make_campaign(db_path, "second-letter", {"Verein Alpha": "signed"}, target=4)

@@ -323,6 +323,21 @@ def regroup(per_day: Sequence[Period], by: str) -> list[Period]:
     return [Period(start, n) for start, n in grouped.items()]
 
 
+def spans(per_day: Sequence[Period], days: int) -> list[Period]:
+    """Days summed in spans of ``days`` days, the last span ending on the last day (so the
+    newest bar is a whole span; the oldest may be shorter)."""
+    if days < 1:
+        raise InvalidValue("A span of sign-ons is one day or more.")
+    if not per_day:
+        return []
+    first = len(per_day) % days or days
+    cuts = [0, *range(first, len(per_day), days)]
+    return [
+        Period(per_day[start].start, sum(p.signed for p in per_day[start : start + size]))
+        for start, size in zip(cuts, [first] + [days] * (len(cuts) - 1), strict=True)
+    ]
+
+
 def advance(
     work: Work,
     campaign_id: int,
@@ -379,5 +394,6 @@ __all__ = [
     "pipeline",
     "regroup",
     "signons_over_time",
+    "spans",
     "stage_cards",
 ]

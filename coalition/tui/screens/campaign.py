@@ -287,7 +287,7 @@ class CampaignScreen(JobScreen):
                 yield ProgressBar(total=100, show_eta=False, id="campaign-bar")
                 yield Static(id="campaign-deadline")
             with Horizontal(id="campaign-chart"):
-                yield Static(id="campaign-chart-label")
+                yield Static(Text("Sign-ons", style="bold"), id="campaign-chart-label")
                 yield Sparkline([], summary_function=max, id="campaign-sparkline")
                 yield Static(id="campaign-chart-note")
         yield Static(id="campaign-empty")
@@ -462,29 +462,27 @@ class CampaignScreen(JobScreen):
                 if left == 1
                 else f"passed {-left} days ago"
             )
-            deadline.append(f"deadline {c.deadline.isoformat()} ({when})")
+            deadline.append(f"deadline {c.deadline.isoformat()}, {when}")
         elif not c.target:
             deadline.append(f"no target: coalition campaign edit {c.code} --target N")
         self.query_one("#campaign-deadline", Static).update(deadline)
         self._show_chart()
 
     def _show_chart(self) -> None:
-        from coalition.domain.pipeline import regroup
+        from coalition.domain.pipeline import spans
 
         data = self.data
         if data is None:
             return
         sparkline = self.query_one("#campaign-sparkline", Sparkline)
-        width = sparkline.size.width or max(self.size.width - 40, 10)
+        width = max(sparkline.size.width or self.size.width - 50, 8)
         days = data.per_day
-        by = "day" if len(days) <= width else "week" if len(days) <= width * 7 else "month"
-        periods = regroup(days, by)
-        sparkline.data = [float(p.signed) for p in periods] if len(periods) > 1 else []
-        self.query_one("#campaign-chart-label", Static).update(
-            Text(f"Sign-ons per {by}", style="bold")
-        )
+        span = -(-len(days) // width)  # whole days per bar, so every day has its place
+        bars = spans(days, span)
+        sparkline.data = [float(p.signed) for p in bars] if len(bars) > 1 else []
+        per = "day" if span == 1 else "week" if span == 7 else f"{span} days"
         week = sum(p.signed for p in days[-7:])
-        note = Text(f"{week:,} in 7 days", style="dim")
+        note = Text(f"per {per} · {week:,} in 7 days", style="dim")
         if data.quiet.total:
             note.append(f" · {data.quiet.total:,} quiet {data.quiet.days}d+ (n)", style="dim")
         self.query_one("#campaign-chart-note", Static).update(note)
@@ -603,16 +601,16 @@ class CampaignScreen(JobScreen):
                 line.append(f"  {row.country}", style="dim")
             if hasattr(row, "quiet_since"):
                 quiet = cast("QuietRow", row)
-                line.append(f"  {row.status}, quiet for {quiet.days} days", style="dim")
                 last = quiet.last_contact
                 line.append(
-                    f" (last contact {last.date().isoformat()})" if last else " (never contacted)",
+                    f"  {row.status}, quiet {quiet.days} days, "
+                    + (f"last contact {last.date().isoformat()}" if last else "never contacted"),
                     style="dim",
                 )
             else:
                 days = max((today - row.since).days, 0)
                 line.append(
-                    f"  {row.status} since {row.since.date().isoformat()} ({days} days)",
+                    f"  {row.status} since {row.since.date().isoformat()} ({days}d)",
                     style="dim",
                 )
             nxt = data.stage(row.status).next_status
