@@ -373,6 +373,7 @@ class CampaignScreen(JobScreen):
         self.data = data = message.data
         self.campaign_code = data.campaign.code if data else None
         self._show_parts(data)
+        self.refresh_bindings()  # the footer's keys depend on what there is
         if data is None:
             self._show_empty()
             return
@@ -387,7 +388,6 @@ class CampaignScreen(JobScreen):
             if busy_stage is not None:
                 self.stage_list(busy_stage.status).focus()
         self._show_card()
-        self.refresh_bindings()
         if message.ask:
             self._asked = True
             self.action_choose_campaign()
@@ -414,11 +414,7 @@ class CampaignScreen(JobScreen):
                 "Add one on the command line:"
             ),
             Text(""),
-            Text(
-                '    coalition campaign add csam-2022 --name "Joint statement" '
-                "--target 200 --state open",
-                style="bold",
-            ),
+            Text("    coalition campaign add csam-2022 --target 200 --state open", style="bold"),
             Text(""),
             Text("then bring organisations into its pipeline:"),
             Text(""),
@@ -740,6 +736,8 @@ class CampaignScreen(JobScreen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "quiet_days":
             return self.quiet_shown
+        if action == "choose_campaign":
+            return bool(self.choices)
         if action in ("advance", "choose_status", "open_organisation", "column", "toggle_quiet"):
             return self.data is not None
         return True
