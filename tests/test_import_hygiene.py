@@ -26,6 +26,7 @@ CORE = [
     "coalition.store.maintenance",
     "coalition.domain.exports",
     "coalition.domain.browse",
+    "coalition.domain.pipeline",
     "coalition.text",
 ]
 

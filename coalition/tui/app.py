@@ -19,6 +19,7 @@ from textual.worker import Worker
 from coalition.tui.commands import CoalitionCommands
 from coalition.tui.jobs import JobScreen, report_failure
 from coalition.tui.screens.browse import ContactsScreen, OrganisationsScreen
+from coalition.tui.screens.campaign import CampaignScreen
 from coalition.tui.screens.export_dialog import ExportDialog, open_export_dialog
 from coalition.tui.screens.help import HelpScreen
 from coalition.tui.screens.import_wizard import (
@@ -43,6 +44,7 @@ class CoalitionApp(App[None]):
         "start": StartScreen,
         "contacts": ContactsScreen,
         "organisations": OrganisationsScreen,
+        "campaign": CampaignScreen,
     }
     DEFAULT_MODE: ClassVar[str] = "start"
 
@@ -52,6 +54,13 @@ class CoalitionApp(App[None]):
         Binding("f2", "show_start", "Start", id="app.start", tooltip="Follow-ups and campaigns"),
         Binding("f3", "show_contacts", "Contacts", id="app.contacts"),
         Binding("f4", "show_organisations", "Organisations", id="app.organisations"),
+        Binding(
+            "f5",
+            "show_campaign",
+            "Campaign",
+            id="app.campaign",
+            tooltip="The sign-on pipeline of a campaign",
+        ),
         Binding(
             "f6",
             "import_file",
@@ -119,6 +128,12 @@ class CoalitionApp(App[None]):
 
     def action_show_organisations(self) -> None:
         self.switch_mode("organisations")
+
+    def action_show_campaign(self) -> None:
+        if self.current_mode == "campaign" and isinstance(self.screen, CampaignScreen):
+            self.screen.refresh_pipeline()  # F5 again: read it afresh
+        else:
+            self.switch_mode("campaign")
 
     def action_import_file(self) -> None:
         if not isinstance(self.screen, ImportWizard):

@@ -24,6 +24,7 @@ ACTIONS = [
     ("Start screen", "show_start", "Follow-ups due, open campaigns, recent activity"),
     ("Contacts", "show_contacts", "Every person, with live search"),
     ("Organisations", "show_organisations", "Every organisation, with live search"),
+    ("Campaign pipeline", "show_campaign", "Sign-ons by status, progress, who has not answered"),
     ("Help: keys", "help", "Every key of the app"),
     ("Import a file", "import_file", "CSV, XLSX, ODS or vCard: check the columns, preview, import"),
     ("Import batches", "import_batches", "List import batches; undo one"),

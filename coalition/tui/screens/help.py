@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from coalition.tui.screens.browse import BrowseScreen
+from coalition.tui.screens.campaign import CampaignScreen
 from coalition.tui.screens.export_dialog import ExportDialog
 from coalition.tui.screens.import_wizard import ImportBatchesScreen, ImportWizard
 from coalition.tui.widgets.lazy_table import LazyTable
@@ -80,6 +81,7 @@ class HelpScreen(ModalScreen[None]):
                 [("Enter / ↓ / Esc", "Go to the results"), ("typing", "Search as you type")],
             ),
             ("In a table", rows(_own_bindings(LazyTable))),
+            ("Campaign pipeline", rows(_own_bindings(CampaignScreen))),
             ("Import wizard", rows(_own_bindings(ImportWizard))),
             ("Import batches", rows(_own_bindings(ImportBatchesScreen))),
             ("Export dialog", rows(_own_bindings(ExportDialog))),
