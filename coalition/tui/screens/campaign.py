@@ -35,6 +35,7 @@ from textual.widgets import Footer, OptionList, ProgressBar, Sparkline, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from coalition.tui import clock
 from coalition.tui.jobs import JobScreen
 from coalition.tui.widgets.lazy_table import Column, LazyTable
 
@@ -361,7 +362,7 @@ class CampaignScreen(JobScreen):
                 ask = may_ask and len(open_ones) > 1
                 if choices:
                     code = (open_ones or choices)[0].code
-            data = pipeline(session, code, quiet_days=days) if code else None
+            data = pipeline(session, code, quiet_days=days, now=clock.now()) if code else None
         self.post_message(self.Loaded(generation, choices, data, ask))
 
     def on_campaign_screen_loaded(self, message: Loaded) -> None:
@@ -448,7 +449,7 @@ class CampaignScreen(JobScreen):
             bar.update(total=c.target, progress=min(c.signed, c.target))
         deadline = Text("", style="dim")
         if c.deadline:
-            left = (c.deadline - dt.date.today()).days
+            left = (c.deadline - clock.today()).days
             when = (
                 f"{left} days left"
                 if left > 1
@@ -545,7 +546,9 @@ class CampaignScreen(JobScreen):
         from coalition.domain.pipeline import no_answer
 
         with self.coalition.database().read_session() as session:
-            rows = no_answer(session, campaign_id, days, offset=offset, limit=limit)
+            rows = no_answer(
+                session, campaign_id, days, offset=offset, limit=limit, now=clock.now()
+            )
         self.post_message(self.RowsFetched(table, generation, offset, list(rows)))
 
     def on_campaign_screen_rows_fetched(self, message: RowsFetched) -> None:
@@ -591,7 +594,7 @@ class CampaignScreen(JobScreen):
         elif row is None:
             line.append("Nothing here; ← → move between the columns.", style="dim")
         else:
-            today = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+            today = clock.now()
             line.append(Text(row.name, style="bold"))
             if row.country:
                 line.append(f"  {row.country}", style="dim")

@@ -7,6 +7,7 @@ elsewhere (another screen, or the command line beside the app).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
@@ -17,10 +18,27 @@ from textual.message import Message
 from textual.widgets import Footer, Static
 from textual.worker import Worker, WorkerState
 
+from coalition.tui import clock
 from coalition.tui.jobs import JobScreen
 
 if TYPE_CHECKING:
     from coalition.domain.browse import Overview
+
+
+def shown_path(path: Path) -> str:
+    """``path`` as the title shows it: under the home folder as ``~/…`` (shorter at 80
+    columns, and the same on every coordinator's machine)."""
+    try:
+        return str(Path("~") / path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
+def _safe(url: str) -> str:
+    """A server's URL without its password."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
 
 
 class StartScreen(JobScreen):
@@ -70,8 +88,8 @@ class StartScreen(JobScreen):
 
         db = self.coalition.database()
         with db.read_session() as session:
-            result = overview(session)
-        self.post_message(self.Loaded(result, str(db.path or db.url)))
+            result = overview(session, today=clock.today())
+        self.post_message(self.Loaded(result, shown_path(db.path) if db.path else _safe(db.url)))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
