@@ -2,12 +2,14 @@
 
 The database: ``--db`` on the command line, else ``COALITION_DB``, else
 ``coalition.db`` in the user data dir (platformdirs). The coordinator:
-``--as``, else ``COALITION_USER``, else the login name.
+``--as``, else ``COALITION_USER``, else the login name. The terminal app's
+theme, once chosen, is kept in ``settings.json`` in the user config dir.
 """
 
 from __future__ import annotations
 
 import getpass
+import json
 import os
 from pathlib import Path
 
@@ -44,3 +46,37 @@ def coordinator(option: str | None = None) -> str:
         return getpass.getuser()
     except Exception:  # no login name in some containers
         return "coordinator"
+
+
+def config_path() -> Path:
+    """The terminal app's settings file (``~/.config/coalition/settings.json`` on Linux)."""
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False) / "settings.json"
+
+
+def _read_config() -> dict[str, object]:
+    try:
+        data = json.loads(config_path().read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # none yet, unreadable or not JSON: the defaults
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def saved_theme() -> str | None:
+    """The theme chosen in the terminal app last time, if any."""
+    theme = _read_config().get("theme")
+    return theme if isinstance(theme, str) and theme else None
+
+
+def save_theme(name: str) -> None:
+    """Remember the terminal app's theme; raises ``OSError`` when the file cannot be written."""
+    data = _read_config()
+    if data.get("theme") == name:
+        return
+    data["theme"] = name
+    path = config_path()
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    partial = path.with_name(f".{path.name}.tmp")
+    partial.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    partial.replace(path)
