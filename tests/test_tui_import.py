@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import DataTable, DirectoryTree, Input
+from textual.widgets import DataTable, DirectoryTree, Input, Select
 
 from coalition.domain import imports
 from coalition.interchange import importer
@@ -241,3 +241,74 @@ async def test_undoing_batches_and_a_refused_undo(
     assert refusal.startswith("Cannot undo import batch #1: later changes depend on")
     assert "Lena Schneider" in refusal
     assert len(contacts_in(db_path)) == 11
+
+
+def two_sheet_workbook(folder: Path) -> Path:
+    """An XLSX file of two sheets with different columns (fictional people)."""
+    from openpyxl import Workbook
+
+    book = Workbook()
+    members = book.active
+    assert members is not None
+    members.title = "Members"
+    members.append(["Name", "Email", "Organisation"])
+    members.append(["Anna Müller", "anna.mueller@example.org", "Verein Alpha"])
+    members.append(["Jan Nowak", "jan.nowak@example.net", "Fundacja Gamma"])
+    partners = book.create_sheet("Partners")
+    partners.append(["Organisation", "Contact person", "E-mail", "Country"])
+    partners.append(["Stichting Delta", "Ines Dubois", "ines.dubois@example.org", "NL"])
+    path = folder / "contacts.xlsx"
+    book.save(path)
+    return path
+
+
+@pytest.mark.asyncio
+async def test_the_wizard_reads_another_sheet_of_a_workbook(db_path: Path, tmp_path: Path) -> None:
+    path = two_sheet_workbook(tmp_path)
+    app = make_app(str(db_path), "alice")
+    async with app.run_test(size=SMALL) as pilot:
+        wizard = ImportWizard(path)
+        await app.push_screen(wizard)
+        await until(pilot, lambda: wizard.step == "map", "the mapping")
+        sheet = wizard.query_one("#wizard-sheet", Select)
+        text = flat(app)
+        assert sheet.display and "Sheet Members" in text  # the first sheet, by default
+        assert "s reads another of its 2 sheets" in text
+        assert "Contact person" not in text
+        # A column chosen on the first sheet does not carry over to the second.
+        wizard.query_one("#wizard-columns", DataTable).move_cursor(row=2)
+        await pilot.press("c", *"notes", "enter")
+        await until(pilot, lambda: wizard.step == "map" and wizard.overrides, "the new column")
+        await pilot.press("s")
+        await until(pilot, lambda: sheet.expanded, "the sheet list")
+        assert "Partners" in screen_text(app)
+        await pilot.press("down", "enter")
+        await until(
+            pilot,
+            lambda: wizard.step == "map" and wizard.source is not None
+            and wizard.source.sheet == "Partners",
+            "the second sheet",
+        )  # fmt: skip
+        assert wizard.overrides == {}
+        assert wizard.source is not None and wizard.source.mapping is not None
+        assert wizard.source.mapping.targets == ["organisation", "full_name", "email", "country"]
+        text = flat(app)
+        assert "Sheet Partners" in text and "Contact person" in text
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: wizard.step == "plan", "the plan")
+        assert "1 records — 1 new contacts" in flat(app)
+        await pilot.press("i")
+        await until(pilot, lambda: wizard.step == "done", "the batch")
+    assert contacts_in(db_path) == [("Ines Dubois", None)]
+
+
+@pytest.mark.asyncio
+async def test_a_csv_file_offers_no_sheet(db_path: Path, tmp_path: Path) -> None:
+    app = make_app(str(db_path), "alice")
+    async with app.run_test(size=SMALL) as pilot:
+        wizard = ImportWizard(sample("signon-form.csv", tmp_path))
+        await app.push_screen(wizard)
+        await until(pilot, lambda: wizard.step == "map", "the mapping")
+        assert not wizard.query_one("#wizard-sheet-row").display
+        assert not wizard.check_action("choose_sheet", ())
+        assert "Sheet" not in flat(app)

@@ -13,7 +13,7 @@ import hashlib
 import itertools
 import os
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from coalition.domain.imports import (
@@ -79,6 +79,10 @@ class Source:
     """What the reader noticed (encoding, delimiter, header row, cards it could not read)."""
     problems: list[tuple[str, str]]
     """(source, message) for rows or cards that could not be read at all."""
+    sheet: str | None = None
+    """Spreadsheets: the sheet read."""
+    sheets: list[str] = field(default_factory=list)
+    """Spreadsheets: every worksheet, in workbook order (to choose another)."""
 
 
 def open_source(
@@ -157,7 +161,7 @@ def _open_table(
     read = row_reader(mapping)
     with collector_paused():
         records = [read(r.values, f"row {r.number}") for r in rows]
-    return Source(file, kind, sha, mapping, records, notes, [])
+    return Source(file, kind, sha, mapping, records, notes, [], table.sheet, list(table.sheets))
 
 
 def _open_vcards(file: Path, sha: str) -> Source:

@@ -372,6 +372,13 @@ class ImportWizard(JobScreen):
             "c", "change_field", "Change field", id="import.field", tooltip="What the column fills"
         ),
         Binding(
+            "s",
+            "choose_sheet",
+            "Sheet",
+            id="import.sheet",
+            tooltip="Read another sheet of the workbook",
+        ),
+        Binding(
             "ctrl+n",
             "preview",
             "Preview",
@@ -394,6 +401,8 @@ class ImportWizard(JobScreen):
         self.source: Source | None = None
         self.overrides: dict[int, str | None] = {}
         """Columns whose field the user chose (column index -> field, None to ignore)."""
+        self.sheet: str | None = None
+        """The sheet of a workbook to read; None for the first."""
         self.plan: Plan | None = None
         self.shown: list[PreviewRow] = []
         """The rows of the plan in the preview table."""
@@ -427,6 +436,11 @@ class ImportWizard(JobScreen):
                 yield ImportableFiles(self.folder, id="wizard-tree")
             with Vertical(id="wizard-map"):
                 yield Static(id="wizard-file")
+                with Horizontal(classes="wizard-options", id="wizard-sheet-row"):
+                    yield Label("Sheet", classes="wizard-label")
+                    yield Select[str](  # its options come with a workbook of several sheets
+                        [(Text(""), "")], allow_blank=False, compact=True, id="wizard-sheet"
+                    )
                 yield DataTable(id="wizard-columns", cursor_type="row", zebra_stripes=True)
                 with Horizontal(classes="wizard-options"):
                     yield Label("Campaign", classes="wizard-label")
@@ -527,6 +541,7 @@ class ImportWizard(JobScreen):
         wanted = {
             "back": self.step in ("map", "plan"),
             "change_field": self.step == "map" and mapping and letters,
+            "choose_sheet": self.step == "map" and self.several_sheets and letters,
             "preview": self.step == "map",
             "apply": self.step == "plan" and letters,
             "batches": self.step == "done" and letters,
@@ -543,6 +558,7 @@ class ImportWizard(JobScreen):
         event.stop()
         self.query_one("#wizard-path", Input).value = str(event.path)
         self.overrides = {}
+        self.sheet = None
         self._column = 0
         self.open_file(event.path)
 
@@ -553,19 +569,22 @@ class ImportWizard(JobScreen):
             self.notify("Type the path of a file, or choose one below.", severity="warning")
             return
         self.overrides = {}
+        self.sheet = None
         self._column = 0
         self.open_file(Path(os.path.expanduser(text)))
 
     def open_file(self, path: Path) -> None:
         """Read ``path`` (with the columns chosen so far) and show its mapping."""
         self._start_job("Reading " + path.name, total=None)
-        self.read_file(self._job, path, dict(self.overrides))
+        self.read_file(self._job, path, dict(self.overrides), self.sheet)
 
     @work(thread=True, exclusive=True, group="import-read", exit_on_error=False)
-    def read_file(self, job: int, path: Path, overrides: dict[int, str | None]) -> None:
+    def read_file(
+        self, job: int, path: Path, overrides: dict[int, str | None], sheet: str | None = None
+    ) -> None:
         from coalition.interchange import importer
 
-        source = importer.open_source(path, overrides=overrides)
+        source = importer.open_source(path, overrides=overrides, sheet=sheet)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_source, job, source)
 
@@ -592,7 +611,10 @@ class ImportWizard(JobScreen):
         else:
             from coalition.interchange.mapping import FIELDS
 
-            about.append("\nEnter or c on a column changes what it fills.", style="dim")
+            about.append("\nEnter or c on a column changes what it fills", style="dim")
+            if len(source.sheets) > 1:
+                about.append(f"; s reads another of its {len(source.sheets)} sheets", style="dim")
+            about.append(".", style="dim")
             table.display = True
             for index, (header, target) in enumerate(
                 zip(mapping.headers, mapping.targets, strict=True)
@@ -609,9 +631,43 @@ class ImportWizard(JobScreen):
                     key=str(index),
                 )
         self.query_one("#wizard-file", Static).update(about)
+        self._show_sheets(source)
         self._show_step("map")
         if table.display and table.row_count:
             table.move_cursor(row=min(self._column, table.row_count - 1))
+
+    @property
+    def several_sheets(self) -> bool:
+        """The file read is a workbook of more than one sheet."""
+        return self.source is not None and len(self.source.sheets) > 1
+
+    def _show_sheets(self, source: Source) -> None:
+        """The sheet picker: shown for a workbook of several sheets, on the sheet read."""
+        row = self.query_one("#wizard-sheet-row")
+        row.display = len(source.sheets) > 1
+        if not row.display:
+            return
+        picker = self.query_one("#wizard-sheet", Select)
+        with picker.prevent(Select.Changed):
+            picker.set_options([(Text(name), name) for name in source.sheets])
+            picker.value = source.sheet if source.sheet in source.sheets else source.sheets[0]
+
+    def action_choose_sheet(self) -> None:
+        if self.step == "map" and self.several_sheets:
+            picker = self.query_one("#wizard-sheet", Select)
+            picker.focus()
+            picker.expanded = True
+
+    @on(Select.Changed, "#wizard-sheet")
+    def _sheet_chosen(self, event: Select.Changed) -> None:
+        source = self.source
+        if source is None or not isinstance(event.value, str) or event.value == source.sheet:
+            return
+        # Another sheet has other columns: the columns chosen for this one do not carry over.
+        self.sheet = event.value
+        self.overrides = {}
+        self._column = 0
+        self.open_file(source.path)
 
     # --- step 2: the columns and options --------------------------------------------------
 
@@ -825,6 +881,9 @@ class ImportWizard(JobScreen):
         self._job += 1
         for worker in self.workers_of("import-read", "import-plan"):
             worker.cancel()
+        if self.source is not None:
+            self.sheet = self.source.sheet
+            self._show_sheets(self.source)
         self._show_step(self._return_to)
 
     def workers_of(self, *groups: str) -> list[Worker[Any]]:
@@ -864,6 +923,9 @@ class ImportWizard(JobScreen):
                 return
             if event.worker.group == "import-apply":
                 self.applying = False
+            if event.worker.group == "import-read" and self.source is not None:
+                self.sheet = self.source.sheet  # the sheet still shown, not the one refused
+                self._show_sheets(self.source)
             if self.step == "work":
                 self._show_step(self._return_to)
         super().on_worker_state_changed(event)
