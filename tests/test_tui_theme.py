@@ -33,8 +33,10 @@ async def test_a_theme_chosen_in_the_palette_is_kept_for_the_next_run(db_path: P
         await settle(pilot)
         assert app.current_theme.dark
         background = app.screen.styles.background
-        await pilot.press("ctrl+p", *"light or dark")
+        await pilot.press("ctrl+p", *"theme")
         await until(pilot, lambda: "Theme: light or dark" in screen_text(app), "the action")
+        await app.workers.wait_for_complete()  # the palette's search, done
+        await pilot.pause()
         await pilot.press("enter")
         await until(pilot, lambda: "dracula" in screen_text(app), "the theme picker")
         await pilot.press(*"textual-light", "enter")
