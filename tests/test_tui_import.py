@@ -38,8 +38,7 @@ def sample(name: str, folder: Path) -> Path:
 async def until(pilot: Pilot[None], condition: Callable[[], Any], what: str) -> None:
     """Wait (on workers and messages, never on a clock) until ``condition()`` holds.
 
-    A file browser's loader worker runs as long as the browser is shown, so the app's
-    ``settle`` (which waits for every worker) is not used while it is.
+    A file browser's loader worker runs as long as the browser is shown; it is not waited on.
     """
     app = pilot.app
     for _ in range(400):
@@ -312,3 +311,28 @@ async def test_a_csv_file_offers_no_sheet(db_path: Path, tmp_path: Path) -> None
         assert not wizard.query_one("#wizard-sheet-row").display
         assert not wizard.check_action("choose_sheet", ())
         assert "Sheet" not in flat(app)
+
+
+@pytest.mark.asyncio
+async def test_the_app_settles_while_the_file_browser_is_shown(
+    db_path: Path, tmp_path: Path
+) -> None:
+    import asyncio
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    path = sample("signon-form.csv", folder)
+    app = make_app(str(db_path), "alice")
+    async with app.run_test(size=SMALL) as pilot:
+        wizard = ImportWizard(folder=folder)
+        await app.push_screen(wizard)
+        await until(pilot, lambda: "signon-form.csv" in screen_text(app), "the browser")
+        assert any(not w.is_finished for w in app.workers)  # the browser's loader, waiting
+        assert not app.busy
+        await asyncio.wait_for(app.settle(), timeout=30)  # it does not wait on the loader
+        wizard.open_file(path)
+        assert app.busy  # the wizard's own job is waited on
+        await asyncio.wait_for(app.settle(), timeout=30)
+        assert wizard.step == "map" and "signon-form.csv" in flat(app)
+        await pilot.press("ctrl+b")  # back to the browser, which was kept
+        assert wizard.step == "choose" and "signon-form.csv" in screen_text(app)

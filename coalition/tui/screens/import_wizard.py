@@ -510,7 +510,6 @@ class ImportWizard(JobScreen):
         if self.source is not None:
             title.append(f"   {self.source.path.name}", style="dim")
         self.query_one("#wizard-title", Static).update(title)
-        self._keep_browser(step == "choose")
         focus = {
             "choose": "#wizard-tree",
             "map": "#wizard-columns",
@@ -520,18 +519,6 @@ class ImportWizard(JobScreen):
         if focus:
             self.query_one(focus).focus()
         self.refresh_bindings()
-
-    def _keep_browser(self, shown: bool) -> None:
-        """The file browser exists only while it is shown: its loader worker never ends,
-        and tests and benchmarks wait for the app's workers to end (``app.settle``)."""
-        trees = list(self.query(ImportableFiles))
-        if shown and not trees:
-            self.query_one("#wizard-choose", Vertical).mount(
-                ImportableFiles(self.folder, id="wizard-tree")
-            )
-        elif not shown:
-            for tree in trees:
-                tree.remove()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The footer shows only the keys of the step on screen (letters do not work in a box
