@@ -2,7 +2,7 @@
 
 Every test runs against a temporary database; the environment is scrubbed so
 nothing reads or writes the developer's own coalition data (COALITION_DB
-unset, the user data dir moved into the test's tmp_path).
+unset, the user data and config dirs moved into the test's tmp_path).
 
 Creating a schema through Alembic costs ~0.3 s, so one migrated template file
 is made per session and copied for each test that only needs an empty
@@ -30,6 +30,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.setenv("COALITION_USER", "tester")
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "home" / ".local" / "share"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "home" / ".config"))
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,16 @@ so the first frame is drawn while SQLAlchemy loads (~0.3 s of imports).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.worker import Worker
+from textual.screen import Screen
+from textual.worker import Worker, WorkerCancelled
 
+from coalition import settings
 from coalition.tui.commands import CoalitionCommands
 from coalition.tui.jobs import JobScreen, report_failure
 from coalition.tui.screens.browse import ContactsScreen, OrganisationsScreen
@@ -94,6 +97,10 @@ class CoalitionApp(App[None]):
         """Recorded with every change made from the app."""
         self._db: Database | None = None
         self._db_lock = threading.Lock()
+        self._saved_theme = settings.saved_theme()
+        """The theme chosen last time (Ctrl+P, Theme); kept in the user config dir."""
+        if self._saved_theme in self.available_themes:
+            self.theme = self._saved_theme
 
     def database(self) -> Database:
         """The open database; opened (and upgraded) on first use. Call from a worker thread."""
@@ -110,6 +117,21 @@ class CoalitionApp(App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
+
+    def watch_theme(self, name: str) -> None:
+        """Remember a theme chosen in the command palette for the next run."""
+        if name == self._saved_theme:
+            return
+        try:
+            settings.save_theme(name)
+        except OSError as exc:
+            self.notify(
+                f"The theme could not be kept for next time: {exc.strerror or exc}.",
+                severity="warning",
+                markup=False,
+            )
+        else:
+            self._saved_theme = name
 
     # --- actions --------------------------------------------------------------------------
 
@@ -157,18 +179,29 @@ class CoalitionApp(App[None]):
 
     # --- for tests and benchmarks -------------------------------------------------------------
 
+    def _ours(self, worker: Worker[Any]) -> bool:
+        """A job one of coalition's screens started; not a widget's own worker, such as the
+        import wizard's file browser loader, which runs as long as the browser is shown."""
+        node = worker.node
+        return node is self or (
+            isinstance(node, Screen) and type(node).__module__.startswith("coalition.")
+        )
+
+    def _jobs(self) -> list[Worker[Any]]:
+        return [w for w in self.workers if not w.is_finished and self._ours(w)]
+
     @property
     def busy(self) -> bool:
         """A database job is running, due, or its result not yet shown."""
         screens = [s for stack in self._screen_stacks.values() for s in stack]
-        return any(not w.is_finished for w in self.workers) or any(
-            s.busy for s in screens if isinstance(s, JobScreen)
-        )
+        return bool(self._jobs()) or any(s.busy for s in screens if isinstance(s, JobScreen))
 
     async def settle(self) -> None:
         """Wait until every pending search, page and detail has been fetched and shown."""
         while self.busy:
-            await self.workers.wait_for_complete()
+            # A newer search cancels an older one (exclusive workers): that is an end too.
+            with contextlib.suppress(WorkerCancelled):
+                await self.workers.wait_for_complete(self._jobs())
             await asyncio.sleep(0.002)  # let the results' messages be handled
 
 

@@ -70,7 +70,7 @@ class HelpScreen(ModalScreen[None]):
                 app.COMMAND_PALETTE_BINDING,
                 "command_palette",
                 "Command palette",
-                tooltip="Actions, and go to any organisation or contact by name",
+                tooltip="Actions, the theme (light or dark), and go to any organisation or contact",
             )
         )
         return [
