@@ -58,3 +58,19 @@ def test_every_core_module_is_checked() -> None:
         if not m.ispkg
     }
     assert found <= set(CORE), f"add to CORE: {sorted(found - set(CORE))}"
+
+
+def test_the_app_starts_without_loading_other_screens_or_the_database_layer() -> None:
+    # The first frame waits for these imports; screens load when first shown and the
+    # database layer in a worker thread.
+    code = (
+        "import sys\n"
+        "import coalition.tui.app\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith("
+        "('coalition.tui.screens.', 'coalition.store', 'coalition.domain', 'sqlalchemy', "
+        "'openpyxl', 'vobject')))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out == "coalition.tui.screens.start"

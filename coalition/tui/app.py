@@ -21,16 +21,6 @@ from textual.worker import Worker, WorkerCancelled
 from coalition import settings
 from coalition.tui.commands import CoalitionCommands
 from coalition.tui.jobs import JobScreen, report_failure
-from coalition.tui.screens.browse import ContactsScreen, OrganisationsScreen
-from coalition.tui.screens.campaign import CampaignScreen
-from coalition.tui.screens.export_dialog import ExportDialog, open_export_dialog
-from coalition.tui.screens.help import HelpScreen
-from coalition.tui.screens.import_wizard import (
-    ImportBatchesScreen,
-    ImportWizard,
-    open_import_batches,
-    open_import_wizard,
-)
 from coalition.tui.screens.start import StartScreen
 
 if TYPE_CHECKING:
@@ -45,9 +35,9 @@ class CoalitionApp(App[None]):
     COMMANDS: ClassVar = App.COMMANDS | {CoalitionCommands}
     MODES: ClassVar = {
         "start": StartScreen,
-        "contacts": ContactsScreen,
-        "organisations": OrganisationsScreen,
-        "campaign": CampaignScreen,
+        "contacts": lambda: _screens().ContactsScreen(),
+        "organisations": lambda: _screens().OrganisationsScreen(),
+        "campaign": lambda: _campaign().CampaignScreen(),
     }
     DEFAULT_MODE: ClassVar[str] = "start"
 
@@ -136,6 +126,8 @@ class CoalitionApp(App[None]):
     # --- actions --------------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from coalition.tui.screens.help import HelpScreen
+
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen())
 
@@ -152,20 +144,26 @@ class CoalitionApp(App[None]):
         self.switch_mode("organisations")
 
     def action_show_campaign(self) -> None:
-        if self.current_mode == "campaign" and isinstance(self.screen, CampaignScreen):
+        if self.current_mode == "campaign" and isinstance(self.screen, _campaign().CampaignScreen):
             self.screen.refresh_pipeline()  # F5 again: read it afresh
         else:
             self.switch_mode("campaign")
 
     def action_import_file(self) -> None:
+        from coalition.tui.screens.import_wizard import ImportWizard, open_import_wizard
+
         if not isinstance(self.screen, ImportWizard):
             open_import_wizard(self)
 
     def action_export(self, kind: str = "mailmerge") -> None:
+        from coalition.tui.screens.export_dialog import ExportDialog, open_export_dialog
+
         if not isinstance(self.screen, ExportDialog):
             open_export_dialog(self, kind)
 
     def action_import_batches(self) -> None:
+        from coalition.tui.screens.import_wizard import ImportBatchesScreen, open_import_batches
+
         if not isinstance(self.screen, ImportBatchesScreen):
             open_import_batches(self)
 
@@ -174,7 +172,7 @@ class CoalitionApp(App[None]):
         mode = "organisations" if kind == "organisation" else "contacts"
         await self.switch_mode(mode)
         screen = self.screen
-        if isinstance(screen, ContactsScreen | OrganisationsScreen):
+        if isinstance(screen, _screens().BrowseScreen):
             screen.open_record(record_id, title)
 
     # --- for tests and benchmarks -------------------------------------------------------------
@@ -203,6 +201,22 @@ class CoalitionApp(App[None]):
             with contextlib.suppress(WorkerCancelled):
                 await self.workers.wait_for_complete(self._jobs())
             await asyncio.sleep(0.002)  # let the results' messages be handled
+
+
+# Screens other than the start screen are imported when first shown (~60 ms at start-up
+# otherwise, with their widgets and styles).
+
+
+def _screens() -> Any:
+    from coalition.tui.screens import browse
+
+    return browse
+
+
+def _campaign() -> Any:
+    from coalition.tui.screens import campaign
+
+    return campaign
 
 
 def make_app(db_target: str, coordinator: str) -> CoalitionApp:
