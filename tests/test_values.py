@@ -134,6 +134,17 @@ def test_dates() -> None:
         parse_date("31/12/2026")
 
 
+def test_relative_dates_without_the_plus_need_their_unit() -> None:
+    today = dt.date(2026, 1, 31)
+    assert parse_date("+7", today=today) == dt.date(2026, 2, 7)
+    assert parse_date("7d", today=today) == dt.date(2026, 2, 7)
+    assert parse_date("2W", today=today) == dt.date(2026, 2, 14)
+    assert parse_date("1m", today=today) == dt.date(2026, 2, 28)
+    for bare in ("7", "2026"):  # a bare number is not read as days from today
+        with pytest.raises(InvalidValue, match="YYYY-MM-DD"):
+            parse_date(bare, today=today)
+
+
 @pytest.mark.parametrize(
     ("full", "honorific", "given", "family"),
     [

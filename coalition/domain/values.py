@@ -331,11 +331,13 @@ def language_code(text: str | None) -> str | None:
 
 # --- dates ---------------------------------------------------------------------------------
 
-_RELATIVE = re.compile(r"^\+(\d{1,4})\s*([dwm]?)$", re.IGNORECASE)
+_RELATIVE = re.compile(r"^(\+)?(\d{1,4})\s*([dwm]?)$", re.IGNORECASE)
+"""+3 (days), +3d, +2w, +1m; the plus may be left out when the unit is written (7d)."""
 
 
 def parse_date(text: str | dt.date | None, *, today: dt.date | None = None) -> dt.date | None:
-    """A date from ISO form (2026-12-01), or today/tomorrow/yesterday, or +3d / +2w / +1m."""
+    """A date from ISO form (2026-12-01), or today/tomorrow/yesterday, or +3d / +2w / +1m
+    (also 3d, 2w, 1m)."""
     if text is None or isinstance(text, dt.date):
         return text
     value = text.strip().lower()
@@ -346,8 +348,8 @@ def parse_date(text: str | dt.date | None, *, today: dt.date | None = None) -> d
     if value in named:
         return base + dt.timedelta(days=named[value])
     relative = _RELATIVE.match(value)
-    if relative:
-        count, unit = int(relative.group(1)), relative.group(2) or "d"
+    if relative and (relative.group(1) or relative.group(3)):
+        count, unit = int(relative.group(2)), relative.group(3) or "d"
         if unit == "m":
             month = base.month - 1 + count
             year, month = base.year + month // 12, month % 12 + 1
