@@ -28,7 +28,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.suggester import Suggester
 from textual.widget import Widget
-from textual.widgets import Button, Input, Label, Select, Static, TextArea
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 from textual.worker import Worker
 
 from coalition.domain import values as checks
@@ -51,8 +51,10 @@ class Field:
     label: str
     placeholder: str = ""
     kind: str = "input"
-    """input, select (``choices``) or text (several lines)."""
+    """input, select (``choices``), text (several lines) or check (a checkbox)."""
     choices: tuple[str, ...] = ()
+    blank: str | None = None
+    """For a select that may be left empty: what the empty choice says."""
 
 
 def plain(text: str, style: str = "") -> Text:
@@ -128,6 +130,15 @@ class FormScreen(ModalScreen[int | None]):
                 yield Button("Cancel", id="form-cancel", compact=True)
 
     def _widget(self, spec: Field) -> Widget:
+        if spec.kind == "select" and spec.blank is not None:
+            return Select(
+                [(plain(c.replace("_", " ")), c) for c in spec.choices],
+                prompt=spec.blank,
+                compact=True,
+                id=f"field-{spec.name}",
+            )
+        if spec.kind == "check":
+            return Checkbox(spec.placeholder, id=f"field-{spec.name}", compact=True)
         if spec.kind == "select":
             return Select(
                 [(plain(c.replace("_", " ")), c) for c in spec.choices],
@@ -170,6 +181,8 @@ class FormScreen(ModalScreen[int | None]):
         if isinstance(widget, Select):
             chosen = widget.value
             return chosen if isinstance(chosen, str) else ""
+        if isinstance(widget, Checkbox):
+            return "yes" if widget.value else ""
         raise TypeError(name)
 
     def set_value(self, name: str, text: str | None) -> None:
@@ -180,6 +193,8 @@ class FormScreen(ModalScreen[int | None]):
             widget.text = text or ""
         elif isinstance(widget, Select):
             widget.value = text if text else widget.value
+        elif isinstance(widget, Checkbox):
+            widget.value = bool(text)
 
     def values(self) -> dict[str, str]:
         return {spec.name: self.value(spec.name) for spec in self.specs}
