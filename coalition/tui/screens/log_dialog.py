@@ -87,6 +87,7 @@ class LogDialog(FormScreen):
     """Log an interaction with an organisation, a contact or both; returns its id."""
 
     SAVE_LABEL = "Log it"
+    AUTO_FOCUS = "#field-subject"
 
     def __init__(self, prefill: Prefill | None = None) -> None:
         super().__init__()
@@ -128,7 +129,6 @@ class LogDialog(FormScreen):
             self.set_value(name, pinned.text)
         self.set_value("date", clock.today().isoformat())
         super().on_mount()
-        self.query_one("#field-subject").focus()
         self.load_campaigns()
 
     # --- campaigns ------------------------------------------------------------------------

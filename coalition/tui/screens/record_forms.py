@@ -91,6 +91,8 @@ class FormScreen(ModalScreen[int | None]):
     """A modal form of labelled fields, each checked as it is typed."""
 
     CSS_PATH = "record_forms.tcss"
+    AUTO_FOCUS = ".form-row > *"
+    """The first field."""
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
         Binding("ctrl+s", "save", "Save", id="form.save", tooltip="Save and close"),
@@ -166,9 +168,7 @@ class FormScreen(ModalScreen[int | None]):
         return None
 
     def on_mount(self) -> None:
-        first = self.specs[0].name
-        self.query_one(f"#field-{first}").focus()
-        self._show_state()
+        self._show_state()  # the first field has the focus (AUTO_FOCUS)
 
     # --- values ---------------------------------------------------------------------------
 

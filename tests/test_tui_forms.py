@@ -1,0 +1,227 @@
+"""Adding, editing and deleting organisations and contacts in the terminal app's forms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Button, Input, Static
+
+from coalition.domain import people
+from coalition.domain.audit import history, work
+from coalition.errors import NotFound
+from coalition.store.database import open_database
+from coalition.tui.app import CoalitionApp, make_app
+from coalition.tui.screens.browse import BrowseScreen
+from coalition.tui.screens.record_forms import ConfirmDelete, ContactForm, OrganisationForm
+from tests.tui_helpers import SMALL, screen_text, settle
+
+
+def fill(app: CoalitionApp, **typed: str) -> None:
+    """Put text in the form's fields as if typed (each change is checked as typing is)."""
+    for name, text in typed.items():
+        app.screen.query_one(f"#field-{name}", Input).value = text
+
+
+def message(app: CoalitionApp, name: str) -> str:
+    shown = app.screen.query_one(f"#msg-{name}", Static)
+    return str(shown.render()) if shown.display else ""
+
+
+async def browse(pilot: Any, app: CoalitionApp, key: str) -> BrowseScreen:
+    await pilot.press(key)
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, BrowseScreen)
+    return screen
+
+
+def seed(path: Path) -> None:
+    with open_database(path) as db, work(db, "tester") as w:
+        people.add_organisation(w, name="Fondation Exemple", country="FR")
+        people.add_contact(
+            w,
+            given_name="Jan",
+            family_name="Nowak",
+            emails=["jan@example.net"],
+            organisation="Fondation Exemple",
+        )
+
+
+@pytest.mark.asyncio
+async def test_add_an_organisation_then_a_contact_in_it(db_path: Path) -> None:
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await browse(pilot, app, "f4")
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, OrganisationForm)
+        assert app.screen.focused is app.screen.query_one("#field-name", Input)
+        await pilot.press(*"[bold]Réseau")  # typed into the name, focused first
+        fill(app, acronym="RX", country="belgium", website="example.org", tags="eu, children")
+        await settle(pilot)
+        assert message(app, "country") == "Belgium (BE)"
+        assert message(app, "website") == "Kept as https://example.org"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.table.total == 1
+        assert screen.table.current_row.name == "[bold]Réseau"
+        assert "[bold]Réseau" in screen_text(app)  # literally, in the table and the detail
+
+        screen = await browse(pilot, app, "f3")
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(app.screen, ContactForm)
+        fill(
+            app,
+            given_name="Émilie",
+            family_name="Exemple",
+            organisation="RX",
+            emails="emilie@example.org, Emilie.Exemple@EXAMPLE.ORG",
+            phones="02 555 01 01",
+            country="BE",
+            language="French",
+        )
+        await settle(pilot)
+        assert message(app, "organisation") == "#1 [bold]Réseau, BE"
+        assert message(app, "phones") == "02 555 01 01 → +3225550101"
+        assert message(app, "language") == "ISO 639-1 fr"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.table.current_row.name == "Émilie Exemple"
+        assert screen.table.current_row.organisation == "[bold]Réseau"
+
+    with open_database(db_path) as db, db.read_session() as session:
+        org = people.get_organisation(session, "RX")
+        assert (org.name, org.country, org.website) == ("[bold]Réseau", "BE", "https://example.org")
+        assert sorted(org.tags) == ["children", "eu"]
+        person = people.get_contact(session, "emilie@example.org")
+        assert person.organisation_id == org.id and person.language == "fr"
+        assert [e.address for e in person.emails] == [
+            "emilie@example.org",
+            "Emilie.Exemple@example.org",
+        ]
+        assert [p.e164 for p in person.phones] == ["+3225550101"]
+        logged = history(session, limit=10)
+        assert {(e.action, e.entity) for e in logged} == {
+            ("create", "organisation"),
+            ("create", "contact"),
+        }
+        assert all(e.coordinator == "tester" for e in logged)
+
+
+@pytest.mark.asyncio
+async def test_a_duplicate_is_refused_in_the_form_which_keeps_what_was_typed(
+    db_path: Path,
+) -> None:
+    seed(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await browse(pilot, app, "f4")
+        await pilot.press("n")
+        await settle(pilot)
+        fill(app, name="fondation exemple", city="Lyon")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, OrganisationForm)
+        assert "already exists" in str(form.query_one("#form-error", Static).render())
+        assert form.value("city") == "Lyon"
+        assert not form.query_one("#form-save", Button).disabled
+
+
+@pytest.mark.asyncio
+async def test_edit_a_contact_refused_while_an_email_is_wrong_then_saved(db_path: Path) -> None:
+    seed(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await browse(pilot, app, "f3")
+        assert screen.table.current_row.name == "Jan Nowak"
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        assert form.value("emails") == "jan@example.net"
+        assert form.value("organisation") == "Fondation Exemple"
+        fill(app, emails="jan@@example.net", role="Director")
+        await settle(pilot)
+        assert "not a valid email address" in message(app, "emails")
+        assert form.query_one("#form-save", Button).disabled
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form  # refused: still open, nothing written
+        assert "Correct the marked fields first." in screen_text(app)
+        with open_database(db_path) as db, db.read_session() as session:
+            assert people.get_contact(session, "Jan Nowak").role is None
+
+        fill(app, emails="jan.nowak@example.net")
+        await settle(pilot)
+        assert message(app, "emails") == ""
+        assert not form.query_one("#form-save", Button).disabled
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.table.current_row.name == "Jan Nowak"
+        assert "Director" in screen_text(app)  # the detail pane, read afresh
+
+    with open_database(db_path) as db, db.read_session() as session:
+        jan = people.get_contact(session, "Jan Nowak")
+        assert jan.role == "Director"
+        assert [e.address for e in jan.emails] == ["jan.nowak@example.net"]
+        assert jan.organisation == "Fondation Exemple"
+        edit = history(session, limit=1)[0]
+        assert (edit.action, edit.entity, edit.coordinator) == ("update", "contact", "tester")
+
+
+@pytest.mark.asyncio
+async def test_delete_asks_first_and_cancel_keeps_it(db_path: Path) -> None:
+    seed(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await browse(pilot, app, "f4")
+        await pilot.press("delete")
+        await settle(pilot)
+        question = app.screen
+        assert isinstance(question, ConfirmDelete)
+        assert "Delete the organisation Fondation Exemple?" in screen_text(app)
+        said = " ".join(screen_text(app).replace("│", " ").split())
+        assert "Its 1 contact(s) stay, without an organisation." in said
+        assert question.focused is question.query_one("#delete-cancel", Button)
+        await pilot.press("enter")  # Cancel, focused by default
+        await settle(pilot)
+        assert app.screen is screen and screen.table.total == 1
+
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.press("left", "enter")  # to Delete, and press it
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.table.total == 0
+        assert "No organisations match." in screen_text(app)
+
+    with open_database(db_path) as db, db.read_session() as session:
+        with pytest.raises(NotFound):
+            people.get_organisation(session, "Fondation Exemple")
+        assert people.get_contact(session, "Jan Nowak").organisation is None  # people stay
+
+
+@pytest.mark.asyncio
+async def test_delete_a_contact(db_path: Path) -> None:
+    seed(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await browse(pilot, app, "f3")
+        await pilot.press("delete")
+        await settle(pilot)
+        assert "Delete the contact Jan Nowak?" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen.table.total == 1
+        await pilot.press("delete")
+        await settle(pilot)
+        await pilot.click("#delete-confirm")
+        await settle(pilot)
+        assert screen.table.total == 0

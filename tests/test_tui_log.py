@@ -1,0 +1,146 @@
+"""Logging an interaction from anywhere (Ctrl+L), pre-filled from what is selected."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from textual.widgets import Button, Input, Select, Static
+
+from coalition.domain import campaigns, outreach, people
+from coalition.domain.audit import work
+from coalition.store.database import open_database
+from coalition.tui import clock
+from coalition.tui.app import make_app
+from coalition.tui.screens.browse import ContactsScreen, OrganisationsScreen
+from coalition.tui.screens.log_dialog import LogDialog
+from tests.tui_helpers import SMALL, screen_text, settle
+
+TODAY = dt.date(2026, 3, 2)
+
+
+def seed(path: Path) -> None:
+    with open_database(path) as db, work(db, "tester") as w:
+        people.add_organisation(w, name="[bold]Fondation[/] Exemple", acronym="FE", country="FR")
+        people.add_contact(
+            w,
+            given_name="Jan",
+            family_name="Nowak",
+            emails=["jan@example.net"],
+            organisation="FE",
+        )
+        campaigns.add_campaign(w, "statement-2026", name="Joint statement", state="open")
+        outreach.log_interaction(
+            w, organisation="FE", subject="Invitation to sign", follow_up_on=TODAY
+        )
+
+
+def message(dialog: LogDialog, name: str) -> str:
+    shown = dialog.query_one(f"#msg-{name}", Static)
+    return str(shown.render()) if shown.display else ""
+
+
+@pytest.mark.asyncio
+async def test_log_a_call_with_a_follow_up_from_the_contacts_screen(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(db_path)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ContactsScreen)
+        assert screen.table.current_row.name == "Jan Nowak"
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, LogDialog)
+        # Pre-filled from the highlighted contact, with their organisation; shown literally.
+        assert dialog.value("contact") == "Jan Nowak"
+        assert dialog.value("organisation") == "[bold]Fondation[/] Exemple"
+        assert message(dialog, "contact") == "#1 Jan Nowak, [bold]Fondation[/] Exemple"
+        assert "Log an interaction with Jan Nowak / [bold]Fondation[/] Exemple" in screen_text(app)
+        assert dialog.value("date") == "2026-03-02"
+        assert dialog.focused is dialog.query_one("#field-subject", Input)
+
+        await pilot.press(*"Call back")
+        dialog.query_one("#field-channel", Select).value = "call"
+        dialog.query_one("#field-campaign", Select).value = "statement-2026"
+        follow_up = dialog.query_one("#field-follow_up", Input)
+        follow_up.value = "next week"
+        await settle(pilot)
+        assert "is not a date" in message(dialog, "follow_up")
+        assert dialog.query_one("#form-save", Button).disabled
+        follow_up.value = "7d"
+        await settle(pilot)
+        assert message(dialog, "follow_up") == "Monday 2026-03-09, in 7 days"
+        assert not dialog.query_one("#form-save", Button).disabled
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+
+    with open_database(db_path) as db, db.read_session() as session:
+        due = outreach.list_followups(session, due_before=dt.date(2026, 3, 10))
+        assert [(i.subject, i.follow_up_on) for i in due] == [("Call back", dt.date(2026, 3, 9))]
+        call = due[0]
+        assert (call.channel, call.contact, call.organisation, call.campaign) == (
+            "call",
+            "Jan Nowak",
+            "[bold]Fondation[/] Exemple",
+            "statement-2026",
+        )
+        assert call.coordinator == "tester"
+        # The invitation's follow-up was closed by the call, as `coalition log` does.
+        assert not outreach.list_followups(session, due_before=dt.date(2026, 3, 9))
+
+    # A week later the start screen says it is due.
+    monkeypatch.setattr(clock, "today", lambda: dt.date(2026, 3, 9))
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+        assert "1 due today or overdue" in text
+        assert "Call back" in text and "Jan Nowak" in text
+
+
+@pytest.mark.asyncio
+async def test_log_from_the_organisations_screen_and_keep_earlier_follow_ups(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(db_path)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f4")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, OrganisationsScreen)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, LogDialog)
+        assert dialog.value("contact") == ""
+        assert dialog.value("organisation") == "[bold]Fondation[/] Exemple"
+        assert message(dialog, "organisation") == "#1 [bold]Fondation[/] Exemple, FR"
+        dialog.query_one("#field-contact", Input).value = "nobody@example.org"
+        await settle(pilot)
+        assert "No contact matches" in message(dialog, "contact")
+        dialog.query_one("#field-contact", Input).value = ""
+        dialog.query_one("#field-subject", Input).value = "Draft text sent"
+        dialog.set_value("keep", "yes")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        await pilot.press("ctrl+l", "escape")  # Esc leaves without logging
+        await settle(pilot)
+        assert app.screen is screen
+
+    with open_database(db_path) as db, db.read_session() as session:
+        logged = outreach.interactions_of(session, organisation_id=1)
+        assert [(i.subject, i.contact, i.done) for i in logged] == [
+            ("Draft text sent", None, False),
+            ("Invitation to sign", None, False),  # kept open
+        ]
