@@ -76,6 +76,14 @@ class CoalitionApp(App[None]):
             id="app.batches",
             tooltip="Import batches: undo one",
         ),
+        Binding(
+            "ctrl+l",
+            "log_interaction",
+            "Log",
+            show=False,
+            id="app.log",
+            tooltip="Log an interaction with what is selected, and its follow-up",
+        ),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
@@ -166,6 +174,11 @@ class CoalitionApp(App[None]):
 
         if not isinstance(self.screen, ImportBatchesScreen):
             open_import_batches(self)
+
+    def action_log_interaction(self) -> None:
+        from coalition.tui.screens.log_dialog import open_log_dialog
+
+        open_log_dialog(self)
 
     async def go_to(self, kind: str, record_id: int, title: str) -> None:
         """Show one organisation or contact: its screen, found in the table, in the detail pane."""

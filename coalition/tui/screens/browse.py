@@ -47,6 +47,11 @@ class BrowseScreen(JobScreen):
         Binding("escape", "leave_search", "Results", id="browse.results"),
         Binding("down", "leave_search", "Results", show=False),
         Binding("ctrl+r", "reload", "Reload", id="browse.reload", tooltip="Read the list again"),
+        Binding("n", "new_record", "New", id="browse.new", tooltip="Add one in a form"),
+        Binding("e", "edit_record", "Edit", id="browse.edit", tooltip="Edit the highlighted one"),
+        Binding(
+            "delete", "delete_record", "Delete", id="browse.delete", tooltip="Delete it, once asked"
+        ),
     ]
 
     KIND: ClassVar[str] = "record"
@@ -115,6 +120,7 @@ class BrowseScreen(JobScreen):
 
     def on_screen_resume(self) -> None:
         if self.table.generation:
+            self.forget_detail()  # a dialog may have changed it (a form, a logged interaction)
             self.start_listing(keep_cursor=True)
 
     # --- what subclasses fill in (called in worker threads) -------------------------------
@@ -279,12 +285,57 @@ class BrowseScreen(JobScreen):
     def action_reload(self) -> None:
         self.start_listing(keep_cursor=True)
 
+    # --- add, edit, delete (coalition.tui.screens.record_forms) ---------------------------
+
+    def action_new_record(self) -> None:
+        from coalition.tui.screens.record_forms import record_form
+
+        self.app.push_screen(record_form(self.KIND), self._record_saved)
+
+    def action_edit_record(self) -> None:
+        from coalition.tui.screens.record_forms import record_form
+
+        row = self.table.current_row
+        if row is None:
+            self.notify(f"No {self.KIND} is highlighted.", severity="warning")
+            return
+        self.app.push_screen(record_form(self.KIND, row.id), self._record_saved)
+
+    def action_delete_record(self) -> None:
+        from coalition.tui.screens.record_forms import ConfirmDelete
+
+        row = self.table.current_row
+        if row is None:
+            self.notify(f"No {self.KIND} is highlighted.", severity="warning")
+            return
+        self.app.push_screen(ConfirmDelete(self.KIND, row.id, row.name), self._record_deleted)
+
+    def _record_saved(self, record_id: int | None) -> None:
+        if record_id is not None:
+            self.pinned = record_id  # the cursor goes to it if it is on the first page
+            self.forget_detail()
+            self.start_listing(keep_cursor=True)
+
+    def _record_deleted(self, deleted: bool | None) -> None:
+        if deleted:
+            table = self.table
+            after = table.row_at(table.cursor + 1) or table.row_at(table.cursor - 1)
+            self.pinned = after.id if after is not None else None  # its neighbour
+            self.forget_detail()
+            self.start_listing(keep_cursor=True)
+
+    def forget_detail(self) -> None:
+        """Read the detail pane afresh for the next highlighted row (after a change)."""
+        self.detail_wanted = self.detail_shown = -1
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # The footer shows only the keys that work where the focus is.
         in_search = self.focused is self.search_input
         if action == "leave_search":
             return in_search
         if action == "focus_search":
+            return not in_search
+        if action in ("new_record", "edit_record", "delete_record"):
             return not in_search
         return True
 

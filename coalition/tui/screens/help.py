@@ -21,6 +21,8 @@ from coalition.tui.screens.browse import BrowseScreen
 from coalition.tui.screens.campaign import CampaignScreen
 from coalition.tui.screens.export_dialog import ExportDialog
 from coalition.tui.screens.import_wizard import ImportBatchesScreen, ImportWizard
+from coalition.tui.screens.log_dialog import LogDialog
+from coalition.tui.screens.record_forms import ConfirmDelete, FormScreen
 from coalition.tui.widgets.lazy_table import LazyTable
 
 
@@ -85,6 +87,9 @@ class HelpScreen(ModalScreen[None]):
             ("Import wizard", rows(_own_bindings(ImportWizard))),
             ("Import batches", rows(_own_bindings(ImportBatchesScreen))),
             ("Export dialog", rows(_own_bindings(ExportDialog))),
+            ("Organisation and contact forms", rows(_own_bindings(FormScreen))),
+            ("Log an interaction", rows(_own_bindings(LogDialog))),
+            ("Before a delete", rows(_own_bindings(ConfirmDelete))),
             ("This screen", rows(_own_bindings(HelpScreen))),
         ]
 

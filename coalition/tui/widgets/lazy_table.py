@@ -203,6 +203,10 @@ class LazyTable(ScrollView, can_focus=True):
         """The highlighted row, if it is held."""
         return self._row(self.cursor)
 
+    def row_at(self, index: int) -> Any | None:
+        """The row at ``index`` of the listing, if it is held."""
+        return self._row(index)
+
     # --- pages -------------------------------------------------------------------------
 
     def _store(self, offset: int, rows: Sequence[Any]) -> None:
