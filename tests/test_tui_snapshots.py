@@ -259,6 +259,27 @@ def test_campaign_screen_in_the_light_theme(snap_compare: Compare, story_db: Pat
     assert snap_compare(app, terminal_size=SMALL, run_before=steady(_campaign))
 
 
+def _browse(key: str) -> Callable[[Pilot[None]], Awaitable[None]]:
+    async def browse(pilot: Pilot[None]) -> None:
+        await pilot.press(key)
+        await pilot.app.settle()  # type: ignore[attr-defined]  # the list and the detail pane
+
+    return browse
+
+
+def test_contacts_screen(snap_compare: Compare, story_db: Path) -> None:
+    assert snap_compare(app_on(story_db), terminal_size=SMALL, run_before=steady(_browse("f3")))
+
+
+def test_organisations_screen(snap_compare: Compare, story_db: Path) -> None:
+    assert snap_compare(app_on(story_db), terminal_size=SMALL, run_before=steady(_browse("f4")))
+
+
+def test_contacts_screen_in_the_light_theme(snap_compare: Compare, story_db: Path) -> None:
+    app = app_on(story_db, "textual-light")
+    assert snap_compare(app, terminal_size=SMALL, run_before=steady(_browse("f3")))
+
+
 async def _help(pilot: Pilot[None]) -> None:
     await pilot.press("f1")
     assert isinstance(pilot.app.screen, HelpScreen)
