@@ -27,6 +27,7 @@ from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
 from coalition.tui.jobs import JobScreen
+from coalition.tui.screens.filters import Filters, filter_bar
 from coalition.tui.widgets.lazy_table import Column, LazyTable
 
 if TYPE_CHECKING:
@@ -52,6 +53,8 @@ class BrowseScreen(JobScreen):
         Binding(
             "delete", "delete_record", "Delete", id="browse.delete", tooltip="Delete it, once asked"
         ),
+        Binding("f", "filter", "Filter", id="browse.filter", tooltip="Tag, country, campaign…"),
+        Binding("F", "clear_filters", "Clear filters", id="browse.clear-filters"),
     ]
 
     KIND: ClassVar[str] = "record"
@@ -92,6 +95,8 @@ class BrowseScreen(JobScreen):
         """A record to put the cursor on when the next listing comes ("go to")."""
         self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
+        self.filters = Filters()
+        """What the table is narrowed by besides the search (``f``; ``F`` clears)."""
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -100,6 +105,7 @@ class BrowseScreen(JobScreen):
         with Horizontal(id="browse-body"):
             with Vertical(id="browse-list"):
                 yield Input(placeholder=self.SEARCH_HINT, id="browse-search", compact=True)
+                yield Static(id="browse-filters")
                 yield LazyTable(
                     self.COLUMNS, id="browse-table", empty_text=f"No {self.PLURAL} match."
                 )
@@ -202,6 +208,12 @@ class BrowseScreen(JobScreen):
             title.append(Text(text))
         else:
             title.append(f"  {total:,} {noun}", style="dim")
+        filtered = len(self.filters.parts())
+        if filtered:
+            title.append(f", {filtered} filter{'s' if filtered > 1 else ''}", style="dim")
+        bar = self.query_one("#browse-filters", Static)
+        bar.display = bool(filtered)
+        bar.update(filter_bar(self.filters))
         column = next(c for c in self.COLUMNS if c.key == self.table.sort_key)
         order = "Z–A" if self.table.descending else "A–Z"
         title.append(f"  ·  by {column.title.lower()} {order}", style="dim")
@@ -285,6 +297,25 @@ class BrowseScreen(JobScreen):
     def action_reload(self) -> None:
         self.start_listing(keep_cursor=True)
 
+    # --- filters (coalition.tui.screens.filters) ------------------------------------------
+
+    def action_filter(self) -> None:
+        from coalition.tui.screens.filters import FilterDialog
+
+        self.app.push_screen(FilterDialog(self.KIND, self.filters), self.set_filters)
+
+    def action_clear_filters(self) -> None:
+        self.set_filters(Filters())
+
+    def set_filters(self, filters: Filters | None) -> None:
+        """Narrow the table by ``filters`` (None: leave them as they are); the listing
+        starts again from the top, as for a new search."""
+        if filters is None or filters == self.filters:
+            return
+        self.filters = filters
+        self.refresh_bindings()
+        self.start_listing()
+
     # --- add, edit, delete (coalition.tui.screens.record_forms) ---------------------------
 
     def action_new_record(self) -> None:
@@ -337,6 +368,10 @@ class BrowseScreen(JobScreen):
             return not in_search
         if action in ("new_record", "edit_record", "delete_record"):
             return not in_search
+        if action == "filter":
+            return not in_search
+        if action == "clear_filters":
+            return not in_search and self.filters.active
         return True
 
     def on_descendant_focus(self) -> None:
@@ -387,7 +422,9 @@ class ContactsScreen(BrowseScreen):
     def make_query(self, text: str, sort: str, descending: bool) -> Any:
         from coalition.domain.browse import ContactQuery
 
-        return ContactQuery(search_text=text, sort=sort, descending=descending)
+        return ContactQuery(
+            search_text=text, sort=sort, descending=descending, **self.filters.for_contacts()
+        )
 
     def first_page(self, session: Session, query: Any) -> Page[Any]:
         from coalition.domain.browse import first_contacts
@@ -424,7 +461,9 @@ class OrganisationsScreen(BrowseScreen):
     def make_query(self, text: str, sort: str, descending: bool) -> Any:
         from coalition.domain.browse import OrganisationQuery
 
-        return OrganisationQuery(search_text=text, sort=sort, descending=descending)
+        return OrganisationQuery(
+            search_text=text, sort=sort, descending=descending, **self.filters.for_organisations()
+        )
 
     def first_page(self, session: Session, query: Any) -> Page[Any]:
         from coalition.domain.browse import first_organisations

@@ -20,6 +20,7 @@ from textual.widgets import Static
 from coalition.tui.screens.browse import BrowseScreen
 from coalition.tui.screens.campaign import CampaignScreen
 from coalition.tui.screens.export_dialog import ExportDialog
+from coalition.tui.screens.filters import FilterDialog
 from coalition.tui.screens.import_wizard import ImportBatchesScreen, ImportWizard
 from coalition.tui.screens.log_dialog import LogDialog
 from coalition.tui.screens.record_forms import ConfirmDelete, FormScreen
@@ -89,6 +90,7 @@ class HelpScreen(ModalScreen[None]):
             ("Export dialog", rows(_own_bindings(ExportDialog))),
             ("Organisation and contact forms", rows(_own_bindings(FormScreen))),
             ("Log an interaction", rows(_own_bindings(LogDialog))),
+            ("Filters of a table", rows(_own_bindings(FilterDialog))),
             ("Before a delete", rows(_own_bindings(ConfirmDelete))),
             ("This screen", rows(_own_bindings(HelpScreen))),
         ]
