@@ -37,6 +37,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -184,6 +185,15 @@ class Contact(Base):
             name="consent_basis",
         ),
         Index("uq_contacts_uid", "uid", unique=True),
+        # Contacts with a country of their own (most take their organisation's): the
+        # Country filter's choices and counts read this instead of the whole table.
+        Index(
+            "ix_contacts_country",
+            "country",
+            "organisation_id",
+            sqlite_where=text("country IS NOT NULL"),
+            postgresql_where=text("country IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
