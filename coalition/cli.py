@@ -963,14 +963,7 @@ def log_cmd(state: State, keep_followups: bool, **fields: Any) -> None:
 
     with state.work() as work:
         result = outreach.log_interaction(work, close_followups=not keep_followups, **fields)
-    i = result.interaction
-    who = " / ".join(x for x in (i.contact, i.organisation) if x)
-    message = f"Logged {i.channel} #{i.id} with {who}."
-    if i.follow_up_on:
-        message += f" Follow up on {i.follow_up_on.isoformat()}."
-    if result.closed_followups:
-        message += f" Closed {result.closed_followups} earlier follow-up(s)."
-    say(message)
+    say(result.sentence())
 
 
 FOLLOWUP_COLUMNS: list[tuple[str, Callable[[Any], Any]]] = [

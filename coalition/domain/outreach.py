@@ -49,6 +49,17 @@ class LogResult:
     interaction: InteractionView
     closed_followups: int
 
+    def sentence(self) -> str:
+        """What was logged, for the coordinator (the command line and the app say the same)."""
+        i = self.interaction
+        who = " / ".join(x for x in (i.contact, i.organisation) if x)
+        message = f"Logged {i.channel} #{i.id} with {who}."
+        if i.follow_up_on:
+            message += f" Follow up on {i.follow_up_on.isoformat()}."
+        if self.closed_followups:
+            message += f" Closed {self.closed_followups} earlier follow-up(s)."
+        return message
+
 
 def interaction_view(i: Interaction) -> InteractionView:
     return InteractionView(

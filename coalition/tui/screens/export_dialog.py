@@ -35,6 +35,7 @@ from textual.worker import Worker
 
 from coalition.errors import CoalitionError, FileProblem
 from coalition.tui.jobs import report_failure
+from coalition.tui.widgets.render import campaign_options
 
 if TYPE_CHECKING:
     from coalition.store.database import Database
@@ -468,14 +469,7 @@ class ExportDialog(ModalScreen[Path | None]):
     def _show_campaigns(self, campaigns: list[tuple[str, str, str]]) -> None:
         if not self.is_attached:
             return
-        options = []
-        for code, name, state in campaigns:
-            prompt = Text(code, style="bold")
-            if name and name != code:
-                prompt.append(f"  {name}")
-            if state != "open":
-                prompt.append(f"  ({state})", style="dim")
-            options.append((prompt, code))
+        options = campaign_options(campaigns)
         self.campaigns = [code for code, _, _ in campaigns]
         self.query_one("#export-campaign", Select).set_options(options)
         self._only_campaign()

@@ -35,6 +35,7 @@ from coalition.tui.screens.record_forms import (
     checks,
     plain,
 )
+from coalition.tui.widgets.render import campaign_options
 
 
 @dataclass(frozen=True)
@@ -144,14 +145,7 @@ class LogDialog(FormScreen):
     def _show_campaigns(self, campaigns: list[tuple[str, str, str]]) -> None:
         if not self.is_attached:
             return
-        options = []
-        for code, name, state in campaigns:
-            prompt = Text(code, style="bold")
-            if name and name != code:
-                prompt.append(f"  {name}")
-            if state != "open":
-                prompt.append(f"  ({state})", style="dim")
-            options.append((prompt, code))
+        options = campaign_options(campaigns)
         select = self.query_one("#field-campaign", Select)
         select.set_options(options)
         if self.prefill.campaign in {code for code, _, _ in campaigns}:
@@ -236,14 +230,7 @@ class LogDialog(FormScreen):
                 occurred_at=occurred_at,
                 close_followups=not values["keep"],
             )
-        i = result.interaction
-        who = " / ".join(x for x in (i.contact, i.organisation) if x)
-        message = f"Logged {i.channel} #{i.id} with {who}."
-        if i.follow_up_on:
-            message += f" Follow up on {i.follow_up_on.isoformat()}."
-        if result.closed_followups:
-            message += f" Closed {result.closed_followups} earlier follow-up(s)."
-        return i.id, message
+        return result.interaction.id, result.sentence()
 
 
 def _when(day: dt.date) -> str:

@@ -268,3 +268,17 @@ def organisation_detail(detail: OrganisationDetail) -> RenderableType:
         heading("Outreach"),
         _timeline(detail.interactions, with_party=True),
     )
+
+
+def campaign_options(campaigns: Iterable[tuple[str, str, str]]) -> list[tuple[Text, str]]:
+    """(code, name, state) of campaigns as the options of a Select: the code in bold, the
+    name beside it, a campaign that is not open marked so."""
+    options = []
+    for code, name, state in campaigns:
+        prompt = Text(code, style="bold")
+        if name and name != code:
+            prompt.append(f"  {name}")
+        if state != "open":
+            prompt.append(f"  ({state})", style="dim")
+        options.append((prompt, code))
+    return options
