@@ -23,7 +23,7 @@ HERE = Path(__file__).resolve().parent
 
 MEMBERS = [
     (
-        "Missing Children Europe",
+        "Minors Care Example",
         "MCE",
         "Belgium",
         "Brussels",
@@ -181,10 +181,10 @@ FORM = [
         "2026/10/02 16:45:00",
         "emilie.muller@example.org",
         "Émilie Müller",
-        "Missing Children Europe",
+        "Minors Care Example",
         "Belgium",
         "Yes",
-        "Missing Children Europe",
+        "Minors Care Example",
         "Yes",
     ),
     (

@@ -15,7 +15,7 @@ from coalition.store.models import SignOnEvent
 @pytest.fixture
 def setup(unit: Any) -> None:
     with unit() as w:
-        people.add_organisation(w, name="Missing Children Europe", acronym="MCE", country="BE")
+        people.add_organisation(w, name="Minors Care Example", acronym="MCE", country="BE")
         people.add_contact(
             w,
             given_name="Émilie",
@@ -75,7 +75,7 @@ def test_refused_moves_say_why_and_change_nothing(
 ) -> None:
     walk(unit, *path)
     with pytest.raises(
-        InvalidTransition, match=f"Cannot move Missing Children Europe from {path[-1]} to {bad}"
+        InvalidTransition, match=f"Cannot move Minors Care Example from {path[-1]} to {bad}"
     ):
         walk(unit, bad)
     with db.read_session() as s:
@@ -99,7 +99,7 @@ def test_every_status_change_is_kept_with_date_and_coordinator(
             "csam-2022",
             "signed",
             signed_by="emilie@example.org",
-            display_name="Missing Children Europe (MCE)",
+            display_name="Minors Care Example (MCE)",
             public=False,
         )
         campaigns.set_signon(w, "MCE", "csam-2022", "signed", notes="confirmed by email")
@@ -111,14 +111,14 @@ def test_every_status_change_is_kept_with_date_and_coordinator(
         ("invited", "signed", "bob"),
     ]
     assert view.signed_by == "Émilie Müller"
-    assert view.display_name == "Missing Children Europe (MCE)"
+    assert view.display_name == "Minors Care Example (MCE)"
     assert view.public is False
     assert view.notes == "confirmed by email"
     assert [h[2] for h in view.history] == ["invited", "signed"]
 
 
 def test_display_name_defaults_to_the_organisation_name(setup: None, unit: Any) -> None:
-    assert walk(unit, "signed").display_name == "Missing Children Europe"
+    assert walk(unit, "signed").display_name == "Minors Care Example"
 
 
 def test_campaign_counts_per_status(setup: None, unit: Any, db: Any) -> None:

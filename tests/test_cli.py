@@ -25,7 +25,7 @@ def filled(run: Any) -> Any:
         run(
             "org",
             "add",
-            "Missing Children Europe",
+            "Minors Care Example",
             "--acronym",
             "MCE",
             "--country",
@@ -43,7 +43,7 @@ def filled(run: Any) -> Any:
             "--email",
             "emilie.muller@example.org",
             "--org",
-            "Missing Children Europe",
+            "Minors Care Example",
             "--role",
             "Policy Officer",
             "--tag",
@@ -74,7 +74,7 @@ def test_contact_list_json_round_trips_non_ascii_names(filled: Any) -> None:
     assert [c["display_name"] for c in data] == ["Émilie Müller", "Zoë Ångström-Łukasiewicz"]
     emilie, zoe = data
     assert emilie["given_name"] == "Émilie" and emilie["family_name"] == "Müller"
-    assert emilie["organisation"] == "Missing Children Europe"
+    assert emilie["organisation"] == "Minors Care Example"
     assert emilie["role"] == "Policy Officer"
     assert emilie["emails"] == [
         {
@@ -124,7 +124,7 @@ def test_signon_pipeline_from_the_command_line(filled: Any) -> None:
     ok(filled("signon", "set", "MCE", "csam-2022", "invited"))
     refused = filled("signon", "set", "MCE", "csam-2022", "prospect")
     assert refused.exit_code == 1
-    assert "Cannot move Missing Children Europe from invited to prospect" in refused.stderr
+    assert "Cannot move Minors Care Example from invited to prospect" in refused.stderr
     ok(
         filled(
             "signon",
@@ -135,7 +135,7 @@ def test_signon_pipeline_from_the_command_line(filled: Any) -> None:
             "--by",
             "emilie.muller@example.org",
             "--display-name",
-            "MCE – Missing Children Europe",
+            "MCE – Minors Care Example",
             "--private",
         )
     )

@@ -42,7 +42,7 @@ def test_sample_member_spreadsheet(run: Any, tmp_path: Path) -> None:
     people = {c["display_name"]: c for c in contacts(run)}
     assert len(people) == 11, "the organisation-only row makes no person"
     emilie = people["Émilie Müller"]
-    assert emilie["organisation"] == "Missing Children Europe"
+    assert emilie["organisation"] == "Minors Care Example"
     assert emilie["phones"][0]["number"] == "3225550101", "a number cell is not 3.2e9"
     assert (
         people["Lena Schneider"]["organisation_id"] == people["Jürgen Fischer"]["organisation_id"]

@@ -142,10 +142,10 @@ def test_organisation_only_rows_and_empty_rows(db: Any) -> None:
 
 def test_similar_organisation_is_flagged_not_merged(unit: Any, db: Any) -> None:
     with unit() as w:
-        people.add_organisation(w, name="Missing Children Europe")
-    plan = plan_of(db, [rec("row 2", "Missing Childen Europe", full_name="Eva Example")])
+        people.add_organisation(w, name="Minors Care Example")
+    plan = plan_of(db, [rec("row 2", "Minors Care Exampel", full_name="Eva Example")])
     assert "likely duplicate of #1" in plan.rows[0].org_note
-    plan = plan_of(db, [rec("row 2", "MISSING CHILDREN EUROPE AISBL", full_name="Eva Example")])
+    plan = plan_of(db, [rec("row 2", "MINORS CARE EXAMPLE AISBL", full_name="Eva Example")])
     assert plan.rows[0].org_action == "existing"
 
 

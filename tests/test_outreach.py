@@ -14,7 +14,7 @@ from coalition.errors import InvalidValue
 @pytest.fixture
 def setup(unit: Any) -> None:
     with unit() as w:
-        people.add_organisation(w, name="Missing Children Europe", acronym="MCE")
+        people.add_organisation(w, name="Minors Care Example", acronym="MCE")
         people.add_organisation(w, name="Fundacja Przykład")
         people.add_contact(
             w,
@@ -41,7 +41,7 @@ def test_logging_with_a_contact_fills_in_their_organisation(setup: None, unit: A
     i = result.interaction
     assert (i.contact, i.organisation, i.channel, i.direction, i.campaign) == (
         "Émilie Müller",
-        "Missing Children Europe",
+        "Minors Care Example",
         "call",
         "in",
         "csam-2022",

@@ -14,7 +14,7 @@ from coalition.store.models import AuditEntry, Contact, Interaction, Organisatio
 
 
 def add_org(
-    unit: Any, name: str = "Missing Children Europe", **fields: Any
+    unit: Any, name: str = "Minors Care Example", **fields: Any
 ) -> people.OrganisationView:
     with unit() as w:
         return people.add_organisation(w, name=name, **fields)
@@ -165,13 +165,13 @@ def test_organisations_are_found_by_id_name_acronym_or_email(unit: Any, db: Any)
         for ref in (
             str(org.id),
             f"#{org.id}",
-            "missing children europe",
+            "minors care example",
             "mce",
             "INFO@example.org",
         ):
             assert people.find_organisation(s, ref).id == org.id
-        with pytest.raises(NotFound, match="Did you mean: #1 Missing Children Europe"):
-            people.find_organisation(s, "Missing Children")
+        with pytest.raises(NotFound, match="Did you mean: #1 Minors Care Example"):
+            people.find_organisation(s, "Minors Care")
         with pytest.raises(NotFound, match="no organisation #99"):
             people.find_organisation(s, "99")
 
@@ -221,12 +221,12 @@ def test_create_edit_delete_are_audited_with_before_and_after(unit: Any, db: Any
         entries = audit.history(s, organisation_id=org.id)
     delete, update, create = entries
     assert (create.action, create.coordinator, create.before) == ("create", "tester", None)
-    assert create.after["name"] == "Missing Children Europe"
+    assert create.after["name"] == "Minors Care Example"
     assert update.action == "update" and update.coordinator == "alice"
     assert update.before == {"city": None, "country": "BE"}
     assert update.after == {"city": "Brussels", "country": "FR"}
     assert delete.action == "delete" and delete.coordinator == "bob"
-    assert delete.before["name"] == "Missing Children Europe" and delete.after is None
+    assert delete.before["name"] == "Minors Care Example" and delete.after is None
 
 
 def test_contact_audit_entries(unit: Any, db: Any) -> None:
@@ -249,11 +249,11 @@ def test_deleting_an_organisation_keeps_its_people_and_their_outreach(unit: Any,
     from coalition.domain import outreach
 
     add_org(unit)
-    c = add_contact(unit, given_name="Anna", organisation="Missing Children Europe").contact
+    c = add_contact(unit, given_name="Anna", organisation="Minors Care Example").contact
     with unit() as w:
-        outreach.log_interaction(w, organisation="Missing Children Europe", subject="Org only")
+        outreach.log_interaction(w, organisation="Minors Care Example", subject="Org only")
         outreach.log_interaction(w, contact=str(c.id), subject="With Anna")
-        people.delete_organisation(w, "Missing Children Europe")
+        people.delete_organisation(w, "Minors Care Example")
     with db.read_session() as s:
         anna = s.get(Contact, c.id)
         assert anna is not None and anna.organisation_id is None

@@ -14,7 +14,7 @@ from coalition.store import search
 def sample(unit: Any) -> dict[str, int]:
     with unit() as w:
         mce = people.add_organisation(
-            w, name="Missing Children Europe", acronym="MCE", city="Bruxelles", tags=["eu"]
+            w, name="Minors Care Example", acronym="MCE", city="Bruxelles", tags=["eu"]
         )
         fund = people.add_organisation(w, name="Fundación Niños Seguros", country="ES")
         emilie = people.add_contact(
@@ -54,7 +54,7 @@ def names(session: Any, query: str) -> list[str]:
         ("press", "José Núñez"),
         ("ελένη", "Ελένη Παπαδοπούλου"),
         ("ελενη", "Ελένη Παπαδοπούλου"),
-        ("bruxel", "Missing Children Europe"),
+        ("bruxel", "Minors Care Example"),
     ],
 )
 def test_case_accent_and_prefix_insensitive(
@@ -69,7 +69,7 @@ def test_every_word_must_match(sample: Any, session: Any) -> None:
 
 def test_contacts_are_found_by_their_organisation(sample: Any, session: Any) -> None:
     found = names(session, "mce")
-    assert found[0] == "Missing Children Europe"
+    assert found[0] == "Minors Care Example"
     assert "Émilie Müller" in found
 
 
@@ -86,7 +86,7 @@ def test_index_follows_edits_and_deletes(sample: dict[str, int], unit: Any, db: 
         people.edit_organisation(w, sample["mce"], {"name": "Enfants Disparus Europe"})
         people.delete_contact(w, sample["jose"])
     with db.read_session() as s:
-        assert names(s, "missing") == []
+        assert names(s, "minors") == []
         assert names(s, "bonneau") == ["Émilie Bonneau"]
         assert "Émilie Bonneau" in names(s, "disparus"), "contact reindexed with new org name"
         assert names(s, "nunez") == []

@@ -41,7 +41,7 @@ async def test_an_empty_database_greets_a_newcomer_with_what_to_do(db_path: Path
         text = screen_text(app)
     assert "Welcome to coalition" in text
     assert "coalition import imports/coalition-members.xlsx" in text
-    assert 'coalition org add "Missing Children Europe"' in text
+    assert 'coalition org add "Minors Care Example"' in text
     assert "Follow-ups due" not in text
 
 

@@ -30,7 +30,7 @@ def filled(db_path: Path, tmp_path: Path, run: Callable[..., Any]) -> Path:
     ok(run("signon", "set", "Barnens Röst", "csam-2022", "signed"))
     ok(
         run(
-            "signon", "set", "Missing Children Europe", "csam-2022", "signed",
+            "signon", "set", "Minors Care Example", "csam-2022", "signed",
             "--display-name", "[bold]MCE[/] & <Friends>",
         )
     )  # fmt: skip
@@ -84,7 +84,7 @@ async def test_a_mail_merge_with_filters_and_logged_outreach(
     assert sorted((r["Organisation"], r["CampaignStatus"]) for r in rows) == [
         ("Barnens Röst", "signed"),
         ("Fundacja Przykład", "prospect"),
-        ("Missing Children Europe", "signed"),
+        ("Minors Care Example", "signed"),
     ]
     [message] = [m for m in notes(app) if m.startswith("Wrote")]
     assert message.startswith(f"Wrote 3 recipients to {target}.")

@@ -420,7 +420,7 @@ class CampaignScreen(JobScreen):
             Text("then bring organisations into its pipeline:"),
             Text(""),
             Text(
-                '    coalition signon set "Missing Children Europe" csam-2022 invited', style="bold"
+                '    coalition signon set "Minors Care Example" csam-2022 invited', style="bold"
             ),
             Text("    coalition import imports/signon-form.csv --campaign csam-2022", style="bold"),
             Text(""),

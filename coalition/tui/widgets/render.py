@@ -146,7 +146,7 @@ def welcome() -> RenderableType:
             "the plan first), or add an organisation:"
         ),
         Text(""),
-        Text('    coalition org add "Missing Children Europe" --country BE', style="bold"),
+        Text('    coalition org add "Minors Care Example" --country BE', style="bold"),
         Text(""),
         Text(
             "Run these in a terminal beside this one (or quit with Ctrl+Q); come back and "
