@@ -15,7 +15,6 @@ that does not exist, a file that cannot be written) arrives as a
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -34,6 +33,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from textual.worker import Worker
 
 from coalition.errors import CoalitionError, FileProblem
+from coalition.tui import clock
 from coalition.tui.jobs import report_failure
 from coalition.tui.widgets.render import campaign_options
 
@@ -146,7 +146,7 @@ def _run_export(db: Database, coordinator: str, request: ExportRequest) -> Expor
             raise CoalitionError("Choose the campaign whose signatories to write.")
         with db.read_session() as session:
             listing = exports.signatories(session, request.campaign, request.group_by)
-        exporter.write_signatories(target, listing, dt.date.today())
+        exporter.write_signatories(target, listing, clock.today())
         return ExportDone(
             target,
             f"Wrote {listing.total} signatories of {listing.campaign_code} to {target}.",
