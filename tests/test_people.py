@@ -13,9 +13,7 @@ from coalition.errors import Ambiguous, CoalitionError, InvalidValue, NotFound
 from coalition.store.models import AuditEntry, Contact, Interaction, Organisation
 
 
-def add_org(
-    unit: Any, name: str = "Minors Care Example", **fields: Any
-) -> people.OrganisationView:
+def add_org(unit: Any, name: str = "Minors Care Example", **fields: Any) -> people.OrganisationView:
     with unit() as w:
         return people.add_organisation(w, name=name, **fields)
 

@@ -419,9 +419,7 @@ class CampaignScreen(JobScreen):
             Text(""),
             Text("then bring organisations into its pipeline:"),
             Text(""),
-            Text(
-                '    coalition signon set "Minors Care Example" csam-2022 invited', style="bold"
-            ),
+            Text('    coalition signon set "Minors Care Example" csam-2022 invited', style="bold"),
             Text("    coalition import imports/signon-form.csv --campaign csam-2022", style="bold"),
             Text(""),
             Text("and press Ctrl+R here to read it again.", style="dim"),
