@@ -75,6 +75,31 @@ def save_theme(name: str) -> None:
     if data.get("theme") == name:
         return
     data["theme"] = name
+    _write_config(data)
+
+
+def saved_campaign(database: str) -> str | None:
+    """The campaign last shown on the campaign screen for this database, if any."""
+    chosen = _read_config().get("campaigns")
+    code = chosen.get(database) if isinstance(chosen, dict) else None
+    return code if isinstance(code, str) and code else None
+
+
+def save_campaign(database: str, code: str) -> None:
+    """Remember the campaign chosen for this database (a path or URL, as given);
+    raises ``OSError`` when the file cannot be written."""
+    data = _read_config()
+    chosen = data.get("campaigns")
+    if not isinstance(chosen, dict):
+        chosen = {}
+    if chosen.get(database) == code:
+        return
+    chosen[database] = code
+    data["campaigns"] = chosen
+    _write_config(data)
+
+
+def _write_config(data: dict[str, object]) -> None:
     path = config_path()
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     partial = path.with_name(f".{path.name}.tmp")

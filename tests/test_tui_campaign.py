@@ -284,6 +284,33 @@ async def test_several_open_campaigns_ask_which_and_the_choice_is_kept(db_path: 
 
 
 @pytest.mark.asyncio
+async def test_the_chosen_campaign_is_shown_again_in_the_next_run(db_path: Path) -> None:
+    make_campaign(db_path, "first-letter")
+    make_campaign(db_path, "second-letter", {"Verein Alpha": "signed"}, target=4)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, CampaignPicker)
+        await pilot.press("down", "enter")  # first-letter
+        await settle(pilot)
+        assert "Campaign first-letter" in screen_text(app)
+    again = make_app(str(db_path), "tester")
+    async with again.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(again.screen, CampaignScreen), "not asked again"
+        assert "Campaign first-letter" in screen_text(again)
+    other = db_path.with_name("other.db")
+    other.write_bytes(db_path.read_bytes())
+    elsewhere = make_app(str(other), "tester")
+    async with elsewhere.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(elsewhere.screen, CampaignPicker), "another database asks afresh"
+
+
+@pytest.mark.asyncio
 async def test_a_long_column_is_read_a_page_at_a_time(db_path: Path) -> None:
     statuses = {f"Organisation {i:03d}": "prospect" for i in range(260)}
     make_campaign(db_path, statuses=statuses | {"Verein Zeta": "signed"})

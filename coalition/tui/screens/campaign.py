@@ -12,8 +12,9 @@ below, on ``n``, who has not answered for N days.
 ``domain.pipeline.advance`` (``campaigns.set_signon``: its rules, history and
 audit log) in a thread worker, then the pipeline is read again.
 
-The screen remembers the campaign chosen for as long as the app runs. With
-several open campaigns and none chosen yet, it asks which one.
+The screen remembers the campaign chosen, for the next run too (per database, in
+the settings file). With several open campaigns and none chosen yet, it asks
+which one.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from textual.widgets import Footer, OptionList, ProgressBar, Sparkline, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from coalition import settings
 from coalition.tui import clock
 from coalition.tui.jobs import JobScreen
 from coalition.tui.widgets.lazy_table import Column, LazyTable
@@ -267,7 +269,7 @@ class CampaignScreen(JobScreen):
     def __init__(self) -> None:
         super().__init__()
         self.campaign_code: str | None = None
-        """The campaign shown, remembered while the app runs."""
+        """The campaign shown; one chosen is kept for the next run (settings.json)."""
         self.data: Pipeline | None = None
         self.choices: list[CampaignView] = []
         self.quiet_days = DEFAULT_QUIET_DAYS
@@ -335,6 +337,7 @@ class CampaignScreen(JobScreen):
 
     def on_mount(self) -> None:
         self._show_parts(None)
+        self.campaign_code = settings.saved_campaign(self.coalition.db_target)
         self.refresh_pipeline()
 
     def on_screen_resume(self) -> None:
@@ -718,6 +721,8 @@ class CampaignScreen(JobScreen):
             return
 
         def chosen(code: str | None) -> None:
+            if code:
+                self._remember(code)
             if code and code != self.campaign_code:
                 self.campaign_code = code
                 for table in self.tables:
@@ -725,6 +730,17 @@ class CampaignScreen(JobScreen):
                 self.refresh_pipeline()
 
         self.app.push_screen(CampaignPicker(self.choices, self.campaign_code), chosen)
+
+    def _remember(self, code: str) -> None:
+        """Keep the choice for the next run, for this database."""
+        try:
+            settings.save_campaign(self.coalition.db_target, code)
+        except OSError as exc:
+            self.notify(
+                f"The campaign could not be kept for next time: {exc.strerror or exc}.",
+                severity="warning",
+                markup=False,
+            )
 
     async def action_open_organisation(self) -> None:
         row = self.highlighted
