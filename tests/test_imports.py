@@ -365,6 +365,26 @@ def test_an_import_indexes_its_rows_as_a_rebuild_would(unit: Any, db: Any) -> No
         ]  # fmt: skip
 
 
+def test_a_stale_index_entry_where_imported_records_land_is_not_found(unit: Any, db: Any) -> None:
+    # An entry left in the index past the last record (say, by a tool that deleted rows
+    # behind the app's back) must not attach itself to the new record that takes its id.
+    with unit() as w:
+        kept = people.add_contact(w, given_name="Anna", family_name="Berg").contact.id
+        # the ids the next contact and the first organisation will take
+        for table, rowid in ((search.CONTACT_TABLE, kept + 1), (search.ORGANISATION_TABLE, 1)):
+            w.session.execute(
+                text(f"INSERT INTO {table} (rowid, name) VALUES (:id, 'ghostword')"),
+                {"id": rowid},
+            )
+    run_import(
+        unit, db, [rec("row 2", "Ligue des Droits", given_name="Marc", family_name="Aubert")]
+    )
+    with db.read_session() as s:
+        assert people.search_all(s, "ghostword") == []
+        assert [h.title for h in people.search_all(s, "marc")] == ["Marc Aubert"]
+        assert [h.title for h in people.search_all(s, "anna")] == ["Anna Berg"]
+
+
 def test_an_update_that_changes_nothing_is_planned_as_unchanged(unit: Any, db: Any) -> None:
     with unit() as w:
         people.add_contact(
@@ -435,7 +455,7 @@ def test_a_failed_large_import_leaves_the_indexes_and_no_rows(
     with db.read_session() as s:
         plan = imports.plan_import(s, records, options())
 
-    def broken(*args: Any) -> None:
+    def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("disk gone")
 
     monkeypatch.setattr(search, "add_contacts", broken)

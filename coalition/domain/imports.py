@@ -937,6 +937,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     stamp = stored(session, Organisation.__table__.c.created_at, now)
     org_ids: dict[str, int] = {}
     next_org = _next_id(session, Organisation.__table__)
+    search.forget_past(session, search.ORGANISATION_TABLE, next_org - 1)
     org_rows: list[tuple[Any, ...]] = []
     org_tag_rows: list[tuple[int, int]] = []
     org_documents: list[tuple[Any, ...]] = []
@@ -969,7 +970,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         )
     insert_rows(session, Organisation.__table__, _ORGANISATION_COLUMNS, org_rows)
     insert_rows(session, organisation_tags, ("organisation_id", "tag_id"), org_tag_rows)
-    search.add_organisations(session, org_documents)
+    search.add_organisations(session, org_documents, new=True)
     if progress:
         progress("organisations", len(org_rows), len(org_rows))
 
@@ -1023,6 +1024,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     org_names = _organisation_names(session, {r.org_id for r in creates if r.org_id})
     used_uids: set[str] = set()
     next_contact = _next_id(session, Contact.__table__)
+    search.forget_past(session, search.CONTACT_TABLE, next_contact - 1)
     source = options.file_name[:300]
     contact_rows: list[tuple[Any, ...]] = []
     email_rows: list[tuple[Any, ...]] = []
@@ -1084,7 +1086,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
                 ):
                     insert_rows(session, table, names, pending)
                     pending.clear()
-                search.add_contacts(session, documents)
+                search.add_contacts(session, documents, new=True)
                 documents.clear()
                 if progress:
                     progress("contacts", i, len(creates))

@@ -178,18 +178,42 @@ def _insert(
         cursor.close()
 
 
-def add_contacts(session: Session, documents: Sequence[tuple[Any, ...]]) -> None:
-    """Index contacts from documents built by the caller: (id, *contact_document(...))."""
+def add_contacts(
+    session: Session, documents: Sequence[tuple[Any, ...]], *, new: bool = False
+) -> None:
+    """Index contacts from documents built by the caller: (id, *contact_document(...)).
+
+    ``new``: the ids lie past the highest id the table held and ``forget_past`` was
+    called with it, so no entry can be there to replace (on 100,000 imported contacts
+    the look-ups for entries to replace cost most of a second).
+    """
     _require_sqlite(session)
-    _delete(session, CONTACT_TABLE, {"ids": json.dumps([d[0] for d in documents])})
+    if not new:
+        _delete(session, CONTACT_TABLE, {"ids": json.dumps([d[0] for d in documents])})
     _insert(session, CONTACT_TABLE, CONTACT_COLUMNS, documents)
 
 
-def add_organisations(session: Session, documents: Sequence[tuple[Any, ...]]) -> None:
-    """Index organisations from documents built by the caller: (id, *organisation_document(...))."""
+def add_organisations(
+    session: Session, documents: Sequence[tuple[Any, ...]], *, new: bool = False
+) -> None:
+    """Index organisations from documents built by the caller: (id, *organisation_document(...)).
+
+    ``new`` as for ``add_contacts``.
+    """
     _require_sqlite(session)
-    _delete(session, ORGANISATION_TABLE, {"ids": json.dumps([d[0] for d in documents])})
+    if not new:
+        _delete(session, ORGANISATION_TABLE, {"ids": json.dumps([d[0] for d in documents])})
     _insert(session, ORGANISATION_TABLE, ORGANISATION_COLUMNS, documents)
+
+
+def forget_past(session: Session, table: str, last_id: int) -> None:
+    """Remove the entries of ``table`` (CONTACT_TABLE or ORGANISATION_TABLE) above
+    ``last_id``, the highest id its records hold: they can only be stale, and new records
+    about to take those ids are then indexed with ``new=True``."""
+    _require_sqlite(session)
+    if table not in (CONTACT_TABLE, ORGANISATION_TABLE):
+        raise ValueError(f"not a search table: {table}")
+    session.execute(text(f"DELETE FROM {table} WHERE rowid > :last"), {"last": last_id})
 
 
 def _delete(session: Session, table: str, payload: dict[str, str]) -> None:
