@@ -62,7 +62,8 @@ def test_contact_pages_follow_the_name_order_and_cover_the_listing(filled: Datab
     [
         ("emilie", 120),  # accents ignored
         ("müller pol", 50),  # every word must match, the last as a prefix
-        ("example", 1201),  # many matches: the name index is walked
+        ("example", 1201),  # every contact matches: the search narrows nothing
+        ("example.org", 601),  # many matches: the name index is walked
         ("zzz", 0),
         ("[bold]", 2),  # punctuation is not searchable; "bold" is (Eve, and the organisation)
     ],
@@ -85,6 +86,19 @@ def test_many_matches_page_in_name_order_like_the_plain_listing(filled: Database
         many = browse.contact_page(s, ContactQuery(search_text="example"), offset=600, limit=50)
         plain = browse.contact_page(s, ContactQuery(), offset=600, limit=50)
     assert [r.id for r in many] == [r.id for r in plain]
+
+
+def test_half_the_contacts_matching_page_like_the_plain_listing_filtered(
+    filled: Database,
+) -> None:
+    # Half the addresses are at example.org: a page is found by walking the name index.
+    with filled.read_session() as s:
+        plain = browse.contact_page(s, ContactQuery(), limit=2000)
+        query = ContactQuery(search_text="example.org")
+        assert browse.count_contacts(s, query) == 601
+        pages = [browse.contact_page(s, query, offset=o, limit=100) for o in range(0, 700, 100)]
+    expected = [r.id for r in plain if r.email and r.email.endswith("@example.org")]
+    assert [r.id for page in pages for r in page] == expected
 
 
 @pytest.mark.parametrize("sort", browse.CONTACT_SORTS)

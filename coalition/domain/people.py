@@ -598,10 +598,10 @@ def list_organisations(
             Organisation.kind == choice(kind, ORGANISATION_KINDS, "kind of organisation")
         )
     if search_text is not None and search_text.strip():
-        matching = search.listing_filter(session, search.ORGANISATION_TABLE, search_text)
-        if isinstance(matching, list) and not matching:
+        found = search.matches(session, search.ORGANISATION_TABLE, search_text)
+        if found is None:
             return []
-        query = query.where(Organisation.id.in_(matching))
+        query = query.where(Organisation.id.in_(found.clause))
     query = query.order_by(Organisation.name_key, Organisation.id).offset(offset)
     if limit is not None:
         query = query.limit(limit)
@@ -974,10 +974,10 @@ def list_contacts(
     if language:
         query = query.where(Contact.language == language_code(language))
     if search_text is not None and search_text.strip():
-        matching = search.listing_filter(session, search.CONTACT_TABLE, search_text)
-        if isinstance(matching, list) and not matching:
+        found = search.matches(session, search.CONTACT_TABLE, search_text)
+        if found is None:
             return []
-        query = query.where(Contact.id.in_(matching))
+        query = query.where(Contact.id.in_(found.clause))
     query = query.order_by(Contact.display_name_key, Contact.id).offset(offset)
     if limit is not None:
         query = query.limit(limit)

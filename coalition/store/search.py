@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import TextClause, text
@@ -312,35 +313,29 @@ def _matching(table: str, query: str) -> TextClause | None:
     )
 
 
-def few_matches(session: Session, table: str, query: str, cap: int) -> list[int] | None:
-    """The ids matching ``query`` when there are fewer than ``cap`` of them, else None.
+@dataclass(frozen=True)
+class Matches:
+    """What a search matches, for a listing to filter by."""
 
-    A listing sorted by name pages best by walking the name index when
-    matches are many, and by sorting the matches when they are few; this
-    tells which, at the cost of reading at most ``cap`` rowids.
+    clause: TextClause
+    """``SELECT rowid FROM <table> WHERE <table> MATCH …``: the matching ids."""
+    count: int
+    """How many there are (counted in the index alone)."""
+
+
+def matches(session: Session, table: str, query: str) -> Matches | None:
+    """The ids matching ``query`` as a subquery, with their count; None when nothing does.
+
+    One pass over the index tells both how many match (the count beside a table) and
+    how a listing should find its page: from the matches when they are few, by walking
+    the name index when they are many (see ``domain.browse``). The ids stay in SQLite;
+    fetching a thousand of them into Python to decide cost more than counting them.
     """
-    _require_sqlite(session)
-    expression = match_expression(query)
-    if expression is None:
-        return []
-    ids = list(
-        session.scalars(
-            text(f"SELECT rowid FROM {table} WHERE {table} MATCH :q LIMIT :cap"),
-            {"q": expression, "cap": cap},
-        )
-    )
-    return ids if len(ids) < cap else None
-
-
-def listing_filter(session: Session, table: str, query: str) -> list[int] | TextClause:
-    """What a name-sorted listing filters its ids by: the matching ids themselves when
-    they are few (sorting them is cheap), else a subquery (walking the name index
-    finds a page quickly). An empty list means nothing matches."""
-    few = few_matches(session, table, query, cap=1000)
-    if few is not None:
-        return few
     clause = _matching(table, query)
-    return [] if clause is None else clause
+    if clause is None:
+        return None
+    count = count_matches(session, table, query)
+    return Matches(clause, count) if count else None
 
 
 def matching_contacts(query: str) -> TextClause | None:
@@ -359,9 +354,11 @@ def count_matches(session: Session, table: str, query: str) -> int:
     expression = match_expression(query)
     if expression is None:
         return 0
-    return (
-        session.scalar(
-            text(f"SELECT count(*) FROM {table} WHERE {table} MATCH :q"), {"q": expression}
-        )
-        or 0
-    )
+    cursor = session.connection().connection.cursor()  # the lean path: see ``Matches``
+    try:
+        (count,) = cursor.execute(
+            f"SELECT count(*) FROM {table} WHERE {table} MATCH ?", (expression,)
+        ).fetchone()
+    finally:
+        cursor.close()
+    return int(count)
