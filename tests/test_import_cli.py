@@ -43,7 +43,10 @@ def test_sample_member_spreadsheet(run: Any, tmp_path: Path) -> None:
     assert len(people) == 11, "the organisation-only row makes no person"
     emilie = people["Émilie Müller"]
     assert emilie["organisation"] == "Minors Care Example"
-    assert emilie["phones"][0]["number"] == "3225550101", "a number cell is not 3.2e9"
+    # The phone was typed into a number cell, which drops its "+": not 3.2e9, and
+    # written out again as the international number it is.
+    assert emilie["phones"][0]["number"] == "+32 2 555 01 01"
+    assert emilie["phones"][0]["e164"] == "+3225550101"
     assert (
         people["Lena Schneider"]["organisation_id"] == people["Jürgen Fischer"]["organisation_id"]
     )

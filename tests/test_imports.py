@@ -385,6 +385,26 @@ def test_a_stale_index_entry_where_imported_records_land_is_not_found(unit: Any,
         assert [h.title for h in people.search_all(s, "anna")] == ["Anna Berg"]
 
 
+@pytest.mark.parametrize(
+    ("typed", "country", "shown", "e164"),
+    [
+        ("46315550123", "SE", "+46 31 555 01 23", "+46315550123"),  # a number cell's "+" lost
+        ("4512345678", "DK", "+45 12345678", "+4512345678"),
+        ("12345678", "DK", "12345678", "+4512345678"),  # a Danish number written nationally
+        ("3471234567", "IT", "3471234567", "+393471234567"),  # an Italian mobile, national
+        ("025550101", "BE", "025550101", "+3225550101"),
+        ("3225550101", None, "3225550101", None),  # no country: no guess
+    ],
+)
+def test_phone_digits_that_lost_their_plus_are_written_as_international(
+    db: Any, typed: str, country: str | None, shown: str, e164: str | None
+) -> None:
+    (row,) = plan_of(
+        db, [rec("row 2", given_name="Ana", country=country, phones=[(typed, None)])]
+    ).rows
+    assert row.phones == [(shown, e164, None)]
+
+
 def test_an_update_that_changes_nothing_is_planned_as_unchanged(unit: Any, db: Any) -> None:
     with unit() as w:
         people.add_contact(

@@ -154,7 +154,23 @@ def check_phone(typed: str, region: str | None = None) -> PhoneCheck:
         verdict = _international_verdict(digits)
         if verdict is not None:
             return PhoneCheck(number, "+" + digits if verdict else None)
-    return PhoneCheck(number, _e164(number, region))
+    e164 = _e164(number, region)
+    if e164 is not None and number.isdigit() and e164 == "+" + number:
+        # The digits of an international number with its "+" lost, as a spreadsheet keeps
+        # a phone typed into a number cell: written out again so people (and the phones
+        # dialling from an exported address book) read it as international.
+        return PhoneCheck(_international(e164), e164)
+    return PhoneCheck(number, e164)
+
+
+def _international(e164: str) -> str:
+    import phonenumbers
+
+    return str(
+        phonenumbers.format_number(
+            phonenumbers.parse(e164, None), phonenumbers.PhoneNumberFormat.INTERNATIONAL
+        )
+    )
 
 
 def _e164(number: str, region: str | None) -> str | None:
