@@ -132,27 +132,29 @@ def activity(entries: Iterable[AuditView]) -> RenderableType:
 
 def welcome() -> RenderableType:
     """What a newcomer's empty database says to do next."""
+    keys = Table.grid(padding=(0, 2))
+    keys.add_column(style="bold", no_wrap=True)
+    keys.add_column(ratio=1)
+    keys.add_row(
+        "  F6",
+        "import a spreadsheet, a form export or an address book, and see the plan before "
+        "anything is written (the samples in the project's imports/ folder show the "
+        "columns coalition understands)",
+    )
+    keys.add_row("  F4, n", "add an organisation by hand (F3, n: a person)")
     lines = [
         Text("Welcome to coalition", style="bold"),
         Text(""),
         Text("This database is empty. To begin, bring in what you already have:"),
         Text(""),
-        Text("    coalition import imports/coalition-members.xlsx", style="bold"),
-        Text("    coalition import imports/signon-form.csv", style="bold"),
-        Text("    coalition import imports/address-book.vcf", style="bold"),
+        keys,
         Text(""),
-        Text(
-            "(the samples in imports/ show the columns it understands; add --dry-run to see "
-            "the plan first), or add an organisation:"
-        ),
+        Text("Or from a terminal beside this one, then F2 here to see the result:"),
         Text(""),
+        Text("    coalition import imports/coalition-members.xlsx --dry-run", style="bold"),
         Text('    coalition org add "Minors Care Example" --country BE', style="bold"),
         Text(""),
-        Text(
-            "Run these in a terminal beside this one (or quit with Ctrl+Q); come back and "
-            "press F2 to see them here. F1 lists every key.",
-            style=MUTED,
-        ),
+        Text("F1 lists every key; Ctrl+P finds any action.", style=MUTED),
     ]
     return Group(*lines)
 
