@@ -142,7 +142,7 @@ def welcome() -> RenderableType:
         "columns coalition understands)",
     )
     keys.add_row("  F4, n", "add an organisation by hand (F3, n: a person)")
-    lines = [
+    lines: list[RenderableType] = [
         Text("Welcome to coalition", style="bold"),
         Text(""),
         Text("This database is empty. To begin, bring in what you already have:"),
