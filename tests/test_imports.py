@@ -181,6 +181,9 @@ def test_signon_answers_with_a_campaign(unit: Any, db: Any) -> None:
     assert signons["Alpha"].display_name == "Alpha (FR)"
     assert signons["Alpha"].signed_by == "A One"
     assert signons["Beta"].status == "declined"
+    with db.read_session() as s:
+        named = {e.label for e in audit.history(s) if e.entity == "signon"}
+    assert "Alpha / csam-2022" in named, "history names the organisation, not its number"
 
 
 def test_illegal_signon_moves_are_reported_not_applied(unit: Any, db: Any) -> None:

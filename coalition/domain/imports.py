@@ -53,6 +53,7 @@ from coalition.store.models import (
     MEMBERSHIPS,
     ORGANISATION_KINDS,
     AuditEntry,
+    Campaign,
     Contact,
     ContactEmail,
     ContactPhone,
@@ -1146,6 +1147,11 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             s.organisation_id: s
             for s in session.scalars(select(SignOn).where(SignOn.campaign_id == plan.campaign_id))
         }
+        # The history names each sign-on as the campaigns screen does: organisation / campaign.
+        signon_orgs = _organisation_names(
+            session, {r.org_id for r in plan.rows if r.signon and r.org_id}
+        )
+        campaign_code = session.get_one(Campaign, plan.campaign_id).code
         for row in plan.rows:
             if not row.signon or not row.org_id or not row.speaks_for_organisation:
                 continue
@@ -1202,7 +1208,8 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
                 "create" if before is None else "update",
                 "signon",
                 signon.id,
-                f"organisation #{row.org_id}",
+                f"{signon_orgs.get(row.org_id, (f'organisation #{row.org_id}',))[0]}"
+                f" / {campaign_code}",
                 before,
                 {"status": row.signon, "import_batch": bid},
                 org_id=row.org_id,
