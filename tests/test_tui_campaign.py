@@ -21,7 +21,7 @@ from coalition.tui.screens.campaign import (
     StatusPicker,
 )
 from coalition.tui.screens.help import HelpScreen
-from tests.tui_helpers import LARGE, SMALL, screen_text, settle
+from tests.tui_helpers import LARGE, SMALL, screen_text, settle, until
 
 CODE = "open-letter"
 
@@ -99,6 +99,22 @@ async def test_the_pipeline_shows_each_status_with_its_count_and_names_as_typed(
     ]
     assert "[bold]Brackets[/] Network" in text
     assert "Signed 1 / 10" in text and "10%" in text
+
+
+@pytest.mark.asyncio
+async def test_a_campaign_whose_sign_ons_all_came_today_shows_no_empty_chart(
+    db_path: Path,
+) -> None:
+    make_campaign(db_path)  # opened today, its one signature today
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=LARGE) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        chart = app.screen.query_one("#campaign-sparkline")
+        text = screen_text(app)
+    assert not chart.display, "a flat line would read as nothing signed"
+    assert "1 in 7 days" in text
+    assert "▁▁▁" not in text
 
 
 @pytest.mark.asyncio
@@ -245,10 +261,7 @@ async def test_o_opens_the_highlighted_organisation(db_path: Path) -> None:
         await pilot.press("f5")
         await settle(pilot)
         await pilot.press("o")
-        for _ in range(200):
-            await pilot.pause()
-            if app.current_mode == "organisations":
-                break
+        await until(pilot, lambda: app.current_mode == "organisations", "the organisations screen")
         await settle(pilot)
         assert app.current_mode == "organisations"
         assert "[bold]Brackets[/] Network" in screen_text(app)
@@ -346,15 +359,13 @@ async def test_help_lists_the_campaign_keys_and_the_palette_opens_it(db_path: Pa
         await pilot.press("escape", "f2")
         await settle(pilot)
         await pilot.press("ctrl+p", *"pipeline")
-        for _ in range(200):
-            await pilot.pause()
-            if "Sign-ons by status" in screen_text(app):
-                break
+        await until(
+            pilot,
+            lambda: "Sign-ons by status" in screen_text(app),
+            "the palette to offer the pipeline",
+        )
         await pilot.press("enter")
-        for _ in range(200):
-            await pilot.pause()
-            if app.current_mode == "campaign":
-                break
+        await until(pilot, lambda: app.current_mode == "campaign", "the campaign screen")
         await settle(pilot)
         assert app.current_mode == "campaign"
         assert isinstance(app.screen.focused, StageList)

@@ -478,6 +478,8 @@ class CampaignScreen(JobScreen):
         span = -(-len(days) // width)  # whole days per bar, so every day has its place
         bars = spans(days, span)
         sparkline.data = [float(p.signed) for p in bars] if len(bars) > 1 else []
+        # One day is no chart: an empty sparkline reads as "nothing signed".
+        sparkline.display = len(bars) > 1
         per = "day" if span == 1 else "week" if span == 7 else f"{span} days"
         week = sum(p.signed for p in days[-7:])
         note = Text(f"per {per} · {week:,} in 7 days", style="dim")
