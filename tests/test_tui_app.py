@@ -17,7 +17,7 @@ from coalition.tui.screens.help import HelpScreen
 from coalition.tui.screens.import_wizard import ImportBatchesScreen, ImportWizard
 from coalition.tui.screens.start import StartScreen
 from coalition.tui.widgets.lazy_table import LazyTable
-from tests.tui_helpers import LARGE, SMALL, make_filled_template, screen_text, settle
+from tests.tui_helpers import LARGE, SMALL, make_filled_template, screen_text, settle, until
 
 
 @pytest.fixture(scope="module")
@@ -96,16 +96,13 @@ async def test_command_palette_goes_to_a_contact_found_in_the_index(filled_path:
         await pilot.press(*"mallory")
         await pilot.app.workers.wait_for_complete()
         # The palette searches as you type; wait until the contact is offered.
-        for _ in range(200):
-            await pilot.pause()
-            if "Contact: [bold]Eve [/]Mallory" in screen_text(app):
-                break
-        assert "Contact: [bold]Eve [/]Mallory" in screen_text(app)
+        await until(
+            pilot,
+            lambda: "Contact: [bold]Eve [/]Mallory" in screen_text(app),
+            "the palette to offer the contact",
+        )
         await pilot.press("enter")
-        for _ in range(200):
-            await pilot.pause()
-            if isinstance(app.screen, ContactsScreen):
-                break
+        await until(pilot, lambda: isinstance(app.screen, ContactsScreen), "the contacts screen")
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, ContactsScreen)
@@ -129,17 +126,10 @@ async def test_command_palette_runs_the_apps_actions(db_path: Path) -> None:
             text = screen_text(app)
             return offered in text and listed_all not in text
 
-        for _ in range(200):
-            await pilot.pause()
-            if searched():
-                break
-        assert searched()
+        await until(pilot, searched, "the palette's search")
         await pilot.press("enter")
         # The palette runs the chosen command once it has closed.
-        for _ in range(200):
-            await pilot.pause()
-            if app.current_mode == "organisations":
-                break
+        await until(pilot, lambda: app.current_mode == "organisations", "the organisations screen")
         await settle(pilot)
         assert app.current_mode == "organisations"
         assert "No organisations match." in screen_text(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from textual.app import App
@@ -24,6 +26,16 @@ async def settle(pilot: Pilot[None]) -> None:
     """Wait until every search, page and detail asked for has been fetched and drawn."""
     await pilot.app.settle()  # type: ignore[attr-defined]
     await pilot.pause()
+
+
+async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
+    """Let the app run until ``condition`` holds (the command palette searches and runs
+    commands in its own tasks, which the app's ``settle`` does not wait for); a slow
+    machine gets time, a condition that never comes fails with ``what``."""
+    deadline = time.monotonic() + 20
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for {what}"
+        await pilot.pause(0.01)
 
 
 def screen_text(app: App[None]) -> str:
