@@ -46,6 +46,29 @@ async def test_an_empty_database_greets_a_newcomer_with_what_to_do(db_path: Path
 
 
 @pytest.mark.asyncio
+async def test_a_draft_campaign_already_taking_sign_ons_is_on_the_start_screen(
+    db_path: Path,
+) -> None:
+    from coalition.domain import campaigns, people
+    from coalition.domain.audit import work
+    from coalition.store.database import open_database
+
+    db = open_database(db_path)
+    with work(db, "alice") as w:
+        campaigns.add_campaign(w, "csam-2022", name="Joint statement", target=10)
+        people.add_organisation(w, name="Minors Care Example", country="BE")
+        campaigns.set_signon(w, "Minors Care Example", "csam-2022", "signed")
+    db.close()
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+    assert "No open campaigns" not in text
+    line = next(line for line in text.splitlines() if "csam-2022" in line and "Joint" in line)
+    assert "draft" in line and "1 / 10" in line
+
+
+@pytest.mark.asyncio
 async def test_start_screen_shows_followups_campaigns_and_recent_activity(
     filled_path: Path,
 ) -> None:

@@ -902,6 +902,8 @@ class Overview:
     contacts: int
     campaigns: int
     open_campaigns: list[CampaignView]
+    draft_campaigns: list[CampaignView]
+    """Being prepared: not open yet, but sign-ons may already be coming in."""
     followups: list[outreach.InteractionView]
     """Open follow-ups due today or earlier, oldest first."""
     followups_total: int
@@ -929,6 +931,7 @@ def overview(
         contacts=count_contacts(session),
         campaigns=session.scalar(select(func.count()).select_from(Campaign)) or 0,
         open_campaigns=list_campaigns(session, state="open"),
+        draft_campaigns=list_campaigns(session, state="draft"),
         followups=due[:followups],
         followups_total=len(due),
         recent=history(session, limit=recent),

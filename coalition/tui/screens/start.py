@@ -118,5 +118,7 @@ class StartScreen(JobScreen):
         if overview.empty:
             return
         self.query_one("#start-followups", Static).update(render.followups(overview))
-        self.query_one("#start-campaigns", Static).update(render.campaigns(overview.open_campaigns))
+        self.query_one("#start-campaigns", Static).update(
+            render.campaigns(overview.open_campaigns, overview.draft_campaigns)
+        )
         self.query_one("#start-activity", Static).update(render.activity(overview.recent))

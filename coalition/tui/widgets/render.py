@@ -98,15 +98,19 @@ def followups(overview: Overview) -> RenderableType:
     return Group(heading("Follow-ups due", note), table, Text(""))
 
 
-def campaigns(items: Sequence[CampaignView]) -> RenderableType:
-    if not items:
-        return Group(heading("Open campaigns"), Text("No open campaigns.", style=MUTED), Text(""))
+def campaigns(items: Sequence[CampaignView], drafts: Sequence[CampaignView] = ()) -> RenderableType:
+    """The open campaigns with their progress, then those still in draft."""
+    title = "Campaigns" if drafts else "Open campaigns"
+    if not items and not drafts:
+        return Group(heading(title), Text("No open campaigns.", style=MUTED), Text(""))
     table = _table("Code", "Name", "Signed", "", "Deadline", ratios=(1, 3, None, None, None))
-    for c in items:
+    for c in [*items, *drafts]:
         signed = Text(f"{c.signed}" + (f" / {c.target}" if c.target else ""))
         counts = ", ".join(
             f"{n} {status}" for status, n in c.counts.items() if n and status != "signed"
         )
+        if c.state == "draft":
+            counts = f"draft{', ' if counts else ''}{counts}"
         table.add_row(
             _t(c.code),
             Text.assemble(_t(c.name), Text(f"  {counts}", style=MUTED) if counts else ""),
@@ -114,7 +118,7 @@ def campaigns(items: Sequence[CampaignView]) -> RenderableType:
             bar(c.signed, c.target or 0) if c.target else Text(""),
             _t(c.deadline),
         )
-    return Group(heading("Open campaigns"), table, Text(""))
+    return Group(heading(title), table, Text(""))
 
 
 def activity(entries: Iterable[AuditView]) -> RenderableType:
