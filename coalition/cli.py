@@ -104,9 +104,13 @@ def cli(ctx: click.Context, db: str | None, as_: str | None) -> None:
     ctx.call_on_close(state.close)
     if ctx.invoked_subcommand is None:
         # Textual and the app cost ~0.3 s to import: only this path pays for them.
+        target = settings.database_target(db)
+        problem = settings.missing_folder(target)  # said here, before the screen is taken
+        if problem:
+            raise click.ClickException(problem)
         from coalition.tui.app import make_app
 
-        make_app(settings.database_target(db), state.coordinator).run()
+        make_app(target, state.coordinator).run()
 
 
 def main() -> None:

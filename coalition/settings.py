@@ -36,6 +36,21 @@ def database_target(option: str | None = None) -> str:
     return str(path)
 
 
+def missing_folder(target: str) -> str | None:
+    """Why no database can be opened at ``target``: a file path whose folder is not there
+    (a mistyped --db must not start a new, empty database elsewhere, listing "No
+    organisations" as if the data were gone); None when the place is fine or a URL."""
+    if "://" in target:
+        return None
+    path = Path(target).expanduser().resolve()
+    if path.parent.is_dir():
+        return None
+    return (
+        f"There is no folder {path.parent} to hold the database {path.name}. "
+        "Check the path given with --db or COALITION_DB, or create the folder first."
+    )
+
+
 def coordinator(option: str | None = None) -> str:
     if option and option.strip():
         return option.strip()

@@ -278,6 +278,7 @@ def test_real_process_errors_have_no_traceback(tmp_path: Path) -> None:
         ["contact", "add", "--email", "bad@@example.org"],
         ["--db", str(tmp_path), "init"],
         ["--db", "/proc/version", "init"],
+        ["--db", str(tmp_path / "typo" / "c.db"), "org", "list"],  # a folder that is not there
     ]
     for args in cases:
         proc = subprocess.run(
@@ -286,6 +287,19 @@ def test_real_process_errors_have_no_traceback(tmp_path: Path) -> None:
         assert proc.returncode == 1, (args, proc.stderr)
         assert "Traceback" not in proc.stderr
         assert proc.stderr.startswith("Error: ")
+
+
+def test_no_command_on_a_database_in_a_missing_folder_says_so_before_opening_the_app(
+    run: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from coalition.tui.app import CoalitionApp
+
+    opened: list[Any] = []
+    monkeypatch.setattr(CoalitionApp, "run", lambda self: opened.append(self.db_target))
+    result = run(db=tmp_path / "typo" / "coalition.db")
+    assert result.exit_code == 1
+    assert "There is no folder" in result.stderr and "typo" in result.stderr
+    assert opened == [] and not (tmp_path / "typo").exists()
 
 
 def test_no_command_opens_the_app_on_the_chosen_database(

@@ -19,7 +19,7 @@ def mode(path: Path) -> int:
 
 
 def test_new_database_file_and_its_wal_are_private(tmp_path: Path) -> None:
-    path = tmp_path / "sub" / "new.db"
+    path = tmp_path / "new.db"
     db = open_database(path)
     with db.session() as s:
         s.execute(text("INSERT INTO tags (name, key) VALUES ('eu', 'eu')"))
@@ -27,6 +27,14 @@ def test_new_database_file_and_its_wal_are_private(tmp_path: Path) -> None:
     assert mode(path) == 0o600
     assert wal.exists() and mode(wal) == 0o600
     db.close()
+
+
+def test_a_database_in_a_folder_that_does_not_exist_is_refused_not_made(tmp_path: Path) -> None:
+    # A mistyped --db must not start a new empty database (and its folders) elsewhere.
+    path = tmp_path / "typo" / "coalition.db"
+    with pytest.raises(DatabaseError, match=r"There is no folder .*typo"):
+        open_database(path)
+    assert not (tmp_path / "typo").exists()
 
 
 def test_private_even_with_a_permissive_umask(tmp_path: Path) -> None:

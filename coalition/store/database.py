@@ -31,6 +31,7 @@ from sqlalchemy.exc import DatabaseError as SADatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 
 from coalition.errors import DatabaseError
+from coalition.settings import missing_folder
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 # The newest migration's revision. Opening a database already at this revision
@@ -60,8 +61,10 @@ def _sqlite_path(url: str) -> Path | None:
 
 def _create_private_file(path: Path) -> None:
     """Create an empty database file readable and writable by its owner only."""
+    problem = missing_folder(str(path))  # the default place is made by database_target
+    if problem:
+        raise DatabaseError(problem)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         return
