@@ -70,11 +70,17 @@ async def test_log_a_call_with_a_follow_up_from_the_contacts_screen(
         dialog.query_one("#field-channel", Select).value = "call"
         dialog.query_one("#field-campaign", Select).value = "statement-2026"
         follow_up = dialog.query_one("#field-follow_up", Input)
-        follow_up.value = "next week"
+        follow_up.value = "next friday"
         await settle(pilot)
-        assert "is not a date" in message(dialog, "follow_up")
+        assert "could be this week's or next week's" in message(dialog, "follow_up")
         assert dialog.query_one("#form-save", Button).disabled
-        follow_up.value = "7d"
+        follow_up.value = "fri"
+        await settle(pilot)
+        assert message(dialog, "follow_up") == "Friday 2026-03-06, in 4 days"
+        follow_up.value = "next month"
+        await settle(pilot)
+        assert message(dialog, "follow_up") == "Wednesday 2026-04-01, in 30 days"
+        follow_up.value = "next week"  # on a Monday: the Monday after
         await settle(pilot)
         assert message(dialog, "follow_up") == "Monday 2026-03-09, in 7 days"
         assert not dialog.query_one("#form-save", Button).disabled

@@ -145,6 +145,90 @@ def test_relative_dates_without_the_plus_need_their_unit() -> None:
             parse_date(bare, today=today)
 
 
+# Friday 2026-01-30; the table reads as a coordinator would on that day.
+FRIDAY = dt.date(2026, 1, 30)
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("next week", dt.date(2026, 2, 2)),  # the Monday after
+        ("Next  Week", dt.date(2026, 2, 2)),
+        ("next month", dt.date(2026, 2, 1)),  # the 1st of next month
+        ("monday", dt.date(2026, 2, 2)),
+        ("mon", dt.date(2026, 2, 2)),
+        ("Tue", dt.date(2026, 2, 3)),
+        ("tues", dt.date(2026, 2, 3)),
+        ("wed", dt.date(2026, 2, 4)),
+        ("thurs", dt.date(2026, 2, 5)),
+        ("thu.", dt.date(2026, 2, 5)),
+        ("friday", dt.date(2026, 2, 6)),  # never today: a week on
+        ("fri", dt.date(2026, 2, 6)),
+        ("saturday", dt.date(2026, 1, 31)),  # tomorrow
+        ("sun", dt.date(2026, 2, 1)),
+        # the forms that were there before still mean what they meant
+        ("today", FRIDAY),
+        ("tomorrow", dt.date(2026, 1, 31)),
+        ("yesterday", dt.date(2026, 1, 29)),
+        ("+3d", dt.date(2026, 2, 2)),
+        ("2w", dt.date(2026, 2, 13)),
+        ("1m", dt.date(2026, 2, 28)),
+        ("2026-12-01", dt.date(2026, 12, 1)),
+    ],
+)
+def test_dates_a_coordinator_writes(typed: str, expected: dt.date) -> None:
+    assert parse_date(typed, today=FRIDAY) == expected
+
+
+def test_next_month_and_next_week_across_the_year_end() -> None:
+    assert parse_date("next month", today=dt.date(2026, 12, 31)) == dt.date(2027, 1, 1)
+    assert parse_date("next month", today=dt.date(2026, 12, 1)) == dt.date(2027, 1, 1)
+    assert parse_date("next week", today=dt.date(2026, 12, 28)) == dt.date(2027, 1, 4)  # a Monday
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("next friday", "could be this week's or next week's"),
+        ("fr", "is not a date"),  # too short to be sure of
+        ("friyay", "is not a date"),
+        ("next year", "is not a date"),
+        ("last week", "is not a date"),
+    ],
+)
+def test_unclear_dates_are_refused_with_what_would_do(typed: str, said: str) -> None:
+    with pytest.raises(InvalidValue, match=said) as refused:
+        parse_date(typed, today=FRIDAY)
+    assert "next week" in str(refused.value) or "the next one" in str(refused.value)
+
+
+_DAYS = st.dates(min_value=dt.date(2000, 1, 1), max_value=dt.date(2099, 12, 31))
+
+
+@given(_DAYS, st.sampled_from(range(7)), st.integers(min_value=3, max_value=9))
+def test_a_weekday_is_the_next_such_day_never_today(today: dt.date, weekday: int, n: int) -> None:
+    name = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")[weekday]
+    day = parse_date(name[:n], today=today)
+    assert day is not None
+    assert day.weekday() == weekday
+    assert 1 <= (day - today).days <= 7
+
+
+@given(_DAYS)
+def test_next_week_is_the_monday_of_the_following_week(today: dt.date) -> None:
+    day = parse_date("next week", today=today)
+    assert day is not None and day.weekday() == 0
+    assert 1 <= (day - today).days <= 7
+    assert day.isocalendar()[:2] != today.isocalendar()[:2]  # not this week's
+
+
+@given(_DAYS)
+def test_next_month_is_the_first_of_the_following_month(today: dt.date) -> None:
+    day = parse_date("next month", today=today)
+    assert day is not None and day.day == 1 and day > today
+    assert (day - dt.timedelta(days=1)).month == today.month  # nothing skipped
+
+
 @pytest.mark.parametrize(
     ("full", "honorific", "given", "family"),
     [

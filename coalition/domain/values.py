@@ -350,19 +350,45 @@ def language_code(text: str | None) -> str | None:
 _RELATIVE = re.compile(r"^(\+)?(\d{1,4})\s*([dwm]?)$", re.IGNORECASE)
 """+3 (days), +3d, +2w, +1m; the plus may be left out when the unit is written (7d)."""
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+DATE_FORMS = (
+    "YYYY-MM-DD (e.g. 2026-12-01), or today, tomorrow, friday, next week, next month, +3d, +2w, +1m"
+)
+"""What ``parse_date`` accepts, as error messages and help name it."""
+
 
 def parse_date(text: str | dt.date | None, *, today: dt.date | None = None) -> dt.date | None:
-    """A date from ISO form (2026-12-01), or today/tomorrow/yesterday, or +3d / +2w / +1m
-    (also 3d, 2w, 1m)."""
+    """A date from what a coordinator writes (``today`` defaults to the system's date):
+
+    - ISO form: 2026-12-01;
+    - today, tomorrow, yesterday;
+    - a weekday, whole or from its first three letters (monday, fri, thurs): the next
+      such day, never today — on a Friday, "friday" is a week later;
+    - next week: the Monday of next week (1 to 7 days ahead, a week on a Monday);
+    - next month: the 1st of next month — the start of the month, as "next week" is the
+      start of the week; for the same day a month on, write +1m;
+    - +3 or +3d (days), +2w (weeks), +1m (months, the day kept or the month's last day);
+      the plus may be left out when the unit is written (3d, 2w, 1m).
+
+    "next friday" is refused: readers disagree whether it is this week's or next week's.
+    """
     if text is None or isinstance(text, dt.date):
         return text
-    value = text.strip().lower()
+    value = " ".join(text.strip().lower().split())
     if not value:
         return None
     base = today or dt.date.today()
     named = {"today": 0, "tomorrow": 1, "yesterday": -1}
     if value in named:
         return base + dt.timedelta(days=named[value])
+    if value == "next week":
+        return base + dt.timedelta(days=7 - base.weekday())
+    if value == "next month":
+        return dt.date(base.year + base.month // 12, base.month % 12 + 1, 1)
+    weekday = _weekday(value)
+    if weekday is not None:
+        return base + dt.timedelta(days=(weekday - base.weekday() - 1) % 7 + 1)
     relative = _RELATIVE.match(value)
     if relative and (relative.group(1) or relative.group(3)):
         count, unit = int(relative.group(2)), relative.group(3) or "d"
@@ -372,13 +398,23 @@ def parse_date(text: str | dt.date | None, *, today: dt.date | None = None) -> d
             day = min(base.day, _days_in_month(year, month))
             return dt.date(year, month, day)
         return base + dt.timedelta(days=count * (7 if unit == "w" else 1))
+    if value.startswith("next ") and _weekday(value[5:]) is not None:
+        raise InvalidValue(
+            f"'{text}' could be this week's or next week's; write the day alone "
+            f"({value[5:]}: the next one), or a date such as +9d or YYYY-MM-DD."
+        )
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InvalidValue(
-            f"'{text}' is not a date; write it as YYYY-MM-DD (e.g. 2026-12-01), "
-            "or today, tomorrow, +3d, +2w, +1m."
-        ) from None
+        raise InvalidValue(f"'{text}' is not a date; write it as {DATE_FORMS}.") from None
+
+
+def _weekday(value: str) -> int | None:
+    """Monday = 0 for a weekday's name or its first three letters or more ("thu", "thurs")."""
+    word = value.removesuffix(".")
+    if len(word) < 3 or not word.isalpha():
+        return None
+    return next((i for i, name in enumerate(_WEEKDAYS) if name.startswith(word)), None)
 
 
 def _days_in_month(year: int, month: int) -> int:

@@ -5,8 +5,10 @@ organisation of the Contacts and Organisations screens, or the highlighted
 organisation and the campaign of the Campaign screen (``prefill_from``). A
 pre-filled name stands for that very record (by id) while it is left as it
 is; typed over, it is looked up as the command line looks names up. The
-date and the follow-up take what ``coalition log`` takes (2026-12-01, today,
-+7, 7d, 2w, 1m) and say which day that is as you type.
+date and the follow-up take what ``coalition log`` takes (``values.parse_date``:
+2026-12-01, today, +7, 7d, 2w, 1m, a weekday such as fri for the next Friday,
+next week for next Monday, next month for the 1st of next month) and say which
+day that is as you type, so what a word means is seen before it is saved.
 
 Saving runs ``outreach.log_interaction`` in a worker inside one unit of work,
 as ``coalition log`` does: earlier open follow-ups with the organisation are
@@ -109,7 +111,7 @@ class LogDialog(FormScreen):
             Field("organisation", "Organisation", "name, acronym or #id; → completes"),
             Field("campaign", "Campaign", kind="select", blank="No campaign"),
             Field("date", "Date", "YYYY-MM-DD, today, yesterday"),
-            Field("follow_up", "Follow up", "none, or YYYY-MM-DD, +7, 7d, 2w, 1m"),
+            Field("follow_up", "Follow up", "blank: none; fri, next week, next month, 2w"),
             Field("notes", "Notes", kind="text"),
             Field("keep", "Follow-ups", "Keep earlier open follow-ups open", kind="check"),
         ]
