@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from coalition.domain import audit, people
 from coalition.domain.people import EmailInput, PhoneInput
-from coalition.errors import Ambiguous, CoalitionError, InvalidValue, NotFound
+from coalition.errors import Ambiguous, InvalidValue, NotFound
 from coalition.store.models import AuditEntry, Contact, Interaction, Organisation
 
 
@@ -64,9 +64,13 @@ def test_bad_organisation_values_are_refused_and_nothing_is_written(
 
 
 def test_same_name_in_same_country_is_refused_unless_allowed(unit: Any) -> None:
-    add_org(unit, "Save the Children", country="BE")
-    with pytest.raises(CoalitionError, match="already exists"):
+    first = add_org(unit, "Save the Children", country="BE")
+    with pytest.raises(people.Duplicate, match="already exists") as refused:
         add_org(unit, "save  the children", country="BE")
+    # The refusal names the organisation it repeats, for a form to offer "add anyway".
+    assert refused.value.existing_id == first.id
+    assert refused.value.existing == f"#{first.id} Save the Children, BE"
+    assert refused.value.same == "name"
     other = add_org(unit, "Save the Children", country="IT")
     assert other.country == "IT"
     forced = add_org(unit, "Save the Children", country="BE", allow_duplicate=True)
@@ -142,10 +146,26 @@ def test_phone_region_comes_from_the_organisation(unit: Any) -> None:
 
 
 def test_duplicate_email_is_refused_unless_allowed(unit: Any) -> None:
-    add_contact(unit, given_name="Anna", emails=["anna@example.org"])
-    with pytest.raises(CoalitionError, match="already belongs to"):
+    anna = add_contact(unit, given_name="Anna", emails=["anna@example.org"]).contact
+    with pytest.raises(people.Duplicate, match="already belongs to") as refused:
         add_contact(unit, given_name="Anna B", emails=["ANNA@example.org"])
+    assert refused.value.existing_id == anna.id
+    assert refused.value.existing == f"#{anna.id} Anna <anna@example.org>"
+    assert refused.value.same == "email"
     assert add_contact(unit, given_name="Anna B", emails=["anna@example.org"], allow_duplicate=True)
+
+
+def test_an_edit_that_would_share_an_address_is_refused_unless_allowed(unit: Any) -> None:
+    anna = add_contact(unit, given_name="Anna", emails=["info@example.org"]).contact
+    ben = add_contact(unit, given_name="Ben").contact
+    with unit() as w, pytest.raises(people.Duplicate) as refused:
+        people.edit_contact(w, ben.id, {}, add_emails=["info@example.org"])
+    assert refused.value.existing_id == anna.id
+    with unit() as w:
+        shared = people.edit_contact(
+            w, ben.id, {}, add_emails=["info@example.org"], allow_duplicate=True
+        )
+    assert [e.address for e in shared.contact.emails] == ["info@example.org"]
 
 
 def test_contact_with_unknown_organisation_creates_it(unit: Any) -> None:

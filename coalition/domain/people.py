@@ -136,6 +136,20 @@ class ContactView:
         return self.emails[0].address if self.emails else None
 
 
+class Duplicate(CoalitionError):
+    """A record would repeat one already there: a contact with another's email address, an
+    organisation with another's name in the same country. ``allow_duplicate=True`` writes it
+    anyway; the error names the record it repeats, so a form can say which and offer that."""
+
+    def __init__(self, message: str, *, existing_id: int, existing: str, same: str) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id
+        self.existing = existing
+        """The record repeated, as lists name it: "#12 Jana Novak <jana@example.org>, MCE"."""
+        self.same = same
+        """What the two share: "email" or "name"."""
+
+
 @dataclass(frozen=True)
 class ContactResult:
     """What ``add_contact`` did: the contact, and the organisation it created if any."""
@@ -450,9 +464,12 @@ def _check_duplicate_org(session: Session, org: Organisation) -> None:
         query = query.where(Organisation.id != org.id)
     for other in session.scalars(query.limit(5)):
         if org.country is None or other.country is None or other.country == org.country:
-            raise CoalitionError(
+            raise Duplicate(
                 f"An organisation named '{other.name}' already exists ({_describe_org(other)}); "
-                "use it, or pass --allow-duplicate if this is really another organisation."
+                "use it, or pass --allow-duplicate if this is really another organisation.",
+                existing_id=other.id,
+                existing=_describe_org(other),
+                same="name",
             )
 
 
@@ -766,9 +783,12 @@ def _check_duplicate_emails(session: Session, contact: Contact) -> None:
         query = query.where(Contact.id != contact.id)
     other = session.scalars(query).first()
     if other is not None:
-        raise CoalitionError(
+        raise Duplicate(
             f"That email address already belongs to {_describe_contact(other)}; "
-            "edit that contact, or pass --allow-duplicate."
+            "edit that contact, or pass --allow-duplicate.",
+            existing_id=other.id,
+            existing=_describe_contact(other),
+            same="email",
         )
 
 
