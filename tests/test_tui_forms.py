@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Checkbox, Input, Static
 
 from coalition.domain import people
 from coalition.domain.audit import history, work
@@ -113,24 +113,85 @@ async def test_add_an_organisation_then_a_contact_in_it(db_path: Path) -> None:
         assert all(e.coordinator == "tester" for e in logged)
 
 
+def said(app: CoalitionApp) -> str:
+    """The screen's text with the frame's borders gone and lines run together."""
+    return " ".join(screen_text(app).replace("│", " ").split())
+
+
 @pytest.mark.asyncio
-async def test_a_duplicate_is_refused_in_the_form_which_keeps_what_was_typed(
-    db_path: Path,
-) -> None:
+async def test_a_duplicate_name_is_named_and_can_be_added_anyway(db_path: Path) -> None:
     seed(db_path)
     app = make_app(str(db_path), "tester")
     async with app.run_test(size=SMALL) as pilot:
-        await browse(pilot, app, "f4")
+        screen = await browse(pilot, app, "f4")
         await pilot.press("n")
         await settle(pilot)
         fill(app, name="fondation exemple", city="Lyon")
         await pilot.press("ctrl+s")
         await settle(pilot)
         form = app.screen
-        assert isinstance(form, OrganisationForm)
-        assert "already exists" in str(form.query_one("#form-error", Static).render())
+        assert isinstance(form, OrganisationForm)  # refused: still open, with what was typed
         assert form.value("city") == "Lyon"
+        assert "Same name as #1 Fondation Exemple, FR." in said(app)
+        box = form.query_one("#form-duplicate", Checkbox)
+        assert box.display and not box.value
+        assert "Add anyway: it is another organisation" in said(app)
+        assert form.focused is box
         assert not form.query_one("#form-save", Button).disabled
+
+        # Changing the name withdraws the question; the same name asks it again.
+        fill(app, name="Fondation Exemple Lyon")
+        await settle(pilot)
+        assert not box.display and "Same name as" not in said(app)
+        fill(app, name="fondation exemple")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert box.display and form.focused is box
+
+        await pilot.press("space", "ctrl+s")  # tick "Add anyway", save
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.table.total == 2
+
+    with open_database(db_path) as db, db.read_session() as session:
+        found = people.list_organisations(session, search_text="fondation")
+        assert sorted((o.name, o.city) for o in found) == [
+            ("Fondation Exemple", None),
+            ("fondation exemple", "Lyon"),
+        ]
+
+
+@pytest.mark.asyncio
+async def test_a_contact_sharing_an_address_is_named_and_can_be_added_anyway(
+    db_path: Path,
+) -> None:
+    seed(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await browse(pilot, app, "f3")
+        await pilot.press("n")
+        await settle(pilot)
+        fill(app, given_name="Ewa", family_name="Nowak", emails="JAN@example.net")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        assert "Same email as #1 Jan Nowak <jan@example.net>, Fondation Exemple." in said(app)
+        assert "Add anyway: it is another person sharing the address" in said(app)
+        with open_database(db_path) as db, db.read_session() as session:
+            assert people.list_contacts(session, search_text="Ewa") == []
+
+        await pilot.click("#form-duplicate")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.table.total == 2
+
+    with open_database(db_path) as db, db.read_session() as session:
+        ewa = people.get_contact(session, "Ewa Nowak")
+        assert [e.address for e in ewa.emails] == ["JAN@example.net"]
+        jan = people.get_contact(session, "Jan Nowak")
+        assert [e.address for e in jan.emails] == ["jan@example.net"]
 
 
 @pytest.mark.asyncio

@@ -7,8 +7,13 @@ websites) — the message appears under the field and Save is refused while one
 is wrong; the form holds no rule of its own. Saving runs in a thread worker
 through ``people.add_*``/``edit_*`` inside one unit of work, as ``coalition org
 add`` and ``contact edit`` do, so the change log and the search index stay
-current. A ``CoalitionError`` from the domain (a duplicate, a name missing) is
-shown in the form, which stays open with what was typed.
+current. A ``CoalitionError`` from the domain (a name missing, say) is shown in
+the form, which stays open with what was typed. A duplicate (``people.Duplicate``:
+another contact's email, another organisation's name) is named — "Same email as
+#12 Jana Novak …" — with an "Add anyway" check box under it: two people do share
+a generic address, two branches do have one name, and the coordinator is the one
+who knows. Ticked, the next save passes ``allow_duplicate``; changing the field
+the two share takes the box away again, as it answered another question.
 
 ``ConfirmDelete`` names the record, says what goes with it, has Cancel focused,
 and deletes through ``people.delete_*`` only when Delete is chosen.
@@ -37,6 +42,7 @@ from coalition.tui.jobs import report_failure
 from coalition.tui.screens.export_dialog import split_values
 
 if TYPE_CHECKING:
+    from coalition.domain.people import Duplicate
     from coalition.tui.app import CoalitionApp
 
 
@@ -101,6 +107,10 @@ class FormScreen(ModalScreen[int | None]):
     HEADING: ClassVar[str] = ""
     FIELDS: ClassVar[list[Field]] = []
     SAVE_LABEL: ClassVar[str] = "Save"
+    SHARED_FIELDS: ClassVar[tuple[str, ...]] = ()
+    """The fields a duplicate is recognised by: changing one withdraws "Add anyway"."""
+    ANOTHER: ClassVar[str] = "another record"
+    """What an allowed duplicate is, for the "Add anyway" box."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -110,6 +120,8 @@ class FormScreen(ModalScreen[int | None]):
         self.saving = False
         self.ready = True
         """False while the record being edited is read."""
+        self.allow_duplicate = False
+        """Save even though the domain said it repeats a record ("Add anyway" ticked)."""
 
     @property
     def coalition(self) -> CoalitionApp:
@@ -127,6 +139,7 @@ class FormScreen(ModalScreen[int | None]):
                         yield self._widget(spec)
                     yield Static(classes="form-message", id=f"msg-{spec.name}")
             yield Static(classes="form-error", id="form-error")
+            yield Checkbox(id="form-duplicate", compact=True)
             with Horizontal(classes="form-buttons"):
                 yield Button(self.SAVE_LABEL, id="form-save", variant="primary", compact=True)
                 yield Button("Cancel", id="form-cancel", compact=True)
@@ -235,7 +248,10 @@ class FormScreen(ModalScreen[int | None]):
     @on(Input.Changed)
     def _typed(self, event: Input.Changed) -> None:
         if event.input.id and event.input.id.startswith("field-"):
-            self.recheck(event.input.id.removeprefix("field-"))
+            name = event.input.id.removeprefix("field-")
+            if name in self.SHARED_FIELDS:
+                self.withdraw_duplicate()
+            self.recheck(name)
 
     def _show_state(self) -> None:
         if not self.is_mounted:
@@ -247,6 +263,32 @@ class FormScreen(ModalScreen[int | None]):
         error = self.query_one("#form-error", Static)
         error.update(plain(message or ""))
         error.display = bool(message)
+
+    # --- a duplicate the coordinator may mean -----------------------------------------------
+
+    def offer_duplicate(self, duplicate: Duplicate) -> None:
+        """Name the record this one repeats and offer to save it anyway."""
+        self.show_error(f"Same {duplicate.same} as {duplicate.existing}.")
+        verb = "Save" if self.editing else "Add"
+        box = self.query_one("#form-duplicate", Checkbox)
+        box.label = f"{verb} anyway: it is {self.ANOTHER}"
+        box.value = False
+        box.display = True
+        box.focus()
+
+    def withdraw_duplicate(self) -> None:
+        """The shared value changed: the question asked is gone, and its answer with it."""
+        if not self.is_mounted:
+            return
+        box = self.query_one("#form-duplicate", Checkbox)
+        if box.display:
+            box.value = False
+            box.display = False
+            self.show_error(None)
+
+    @property
+    def editing(self) -> bool:
+        return getattr(self, "record_id", None) is not None
 
     # --- saving -----------------------------------------------------------------------------
 
@@ -263,8 +305,11 @@ class FormScreen(ModalScreen[int | None]):
             self.show_error("Correct the marked fields first.")
             self.query_one(f"#field-{first}").focus()
             return
+        box = self.query_one("#form-duplicate", Checkbox)
+        self.allow_duplicate = box.display and box.value
         self.saving = True
-        self.show_error(None)
+        if not self.allow_duplicate:
+            self.show_error(None)
         self._show_state()
         self.save_record(self.values())
 
@@ -274,17 +319,26 @@ class FormScreen(ModalScreen[int | None]):
 
     @work(thread=True, exclusive=True, group="form-save", exit_on_error=False)
     def save_record(self, values: dict[str, str]) -> None:
+        from coalition.domain.people import Duplicate
+
         try:
             record_id, message = self.save(values)
+        except Duplicate as duplicate:
+            self.app.call_from_thread(self._refused, str(duplicate), duplicate)
+            return
         except CoalitionError as error:
             self.app.call_from_thread(self._refused, str(error))
             return
         self.app.call_from_thread(self._saved, record_id, message)
 
-    def _refused(self, message: str) -> None:
+    def _refused(self, message: str, duplicate: Duplicate | None = None) -> None:
         self.saving = False
         if self.is_attached:
-            self.show_error(message)
+            if duplicate is not None:
+                self.offer_duplicate(duplicate)
+            else:
+                self.withdraw_duplicate()
+                self.show_error(message)
             self._show_state()
 
     def _saved(self, record_id: int, message: str) -> None:
@@ -383,6 +437,8 @@ class OrganisationForm(FormScreen):
     """Add an organisation, or edit one (``record_id``); returns its id."""
 
     SAVE_LABEL = "Save"
+    SHARED_FIELDS = ("name", "country")
+    ANOTHER = "another organisation"
 
     def __init__(self, record_id: int | None = None) -> None:
         super().__init__()
@@ -462,7 +518,9 @@ class OrganisationForm(FormScreen):
         with unit_of_work(coalition.database(), coalition.coordinator) as w:
             if self.record_id is None:
                 fields: dict[str, Any] = {k: v for k, v in values.items() if v.strip()}
-                view = people.add_organisation(w, tags=tags, **fields)
+                view = people.add_organisation(
+                    w, tags=tags, allow_duplicate=self.allow_duplicate, **fields
+                )
                 return view.id, f"Added organisation #{view.id} {view.name}."
             changes = {k: v for k, v in values.items() if v != self.original.get(k, "")}
             kept = {t.casefold() for t in tags}
@@ -472,6 +530,7 @@ class OrganisationForm(FormScreen):
                 changes,
                 add_tags=tags,
                 remove_tags=[t for t in self.original_tags if t.casefold() not in kept],
+                allow_duplicate=self.allow_duplicate,
             )
             return view.id, f"Saved organisation #{view.id} {view.name}."
 
@@ -498,6 +557,8 @@ class ContactForm(FormScreen):
     """Add a contact, or edit one (``record_id``); returns their id."""
 
     FIELDS = CONTACT_FIELDS
+    SHARED_FIELDS = ("emails",)
+    ANOTHER = "another person sharing the address"
 
     def __init__(self, record_id: int | None = None, *, organisation: str | None = None) -> None:
         super().__init__()
@@ -625,12 +686,15 @@ class ContactForm(FormScreen):
                     phones=phones,
                     tags=tags,
                     organisation=organisation or None,
+                    allow_duplicate=self.allow_duplicate,
                     **fields,
                 )
                 verb = "Added"
             else:
                 changes, options = self._changes(values, organisation, emails, phones, tags)
-                result = people.edit_contact(w, self.record_id, changes, **options)
+                result = people.edit_contact(
+                    w, self.record_id, changes, allow_duplicate=self.allow_duplicate, **options
+                )
                 verb = "Saved"
         view = result.contact
         message = f"{verb} contact #{view.id} {view.display_name}."
