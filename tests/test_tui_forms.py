@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import Button, Checkbox, Input, Static
+from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from coalition.domain import people
 from coalition.domain.audit import history, work
@@ -235,6 +236,55 @@ async def test_edit_a_contact_refused_while_an_email_is_wrong_then_saved(db_path
         assert jan.organisation == "Fondation Exemple"
         edit = history(session, limit=1)[0]
         assert (edit.action, edit.entity, edit.coordinator) == ("update", "contact", "tester")
+
+
+@pytest.mark.asyncio
+async def test_new_addresses_and_numbers_are_saved_with_the_label_chosen(db_path: Path) -> None:
+    seed(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await browse(pilot, app, "f3")
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        assert len(re.findall(r"\blabel +▼", screen_text(app))) == 2  # by Emails, Phones
+        fill(app, given_name="Olga", emails="olga@example.org", phones="+32 470 55 01 01")
+        form.query_one("#label-emails", Select).value = "work"
+        form.query_one("#label-phones", Select).value = "mobile"
+        await settle(pilot)
+        assert message(app, "emails") == ""  # adding, every address takes the label
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.table.current_row.name == "Olga"
+
+        # Editing, the label goes with what is added; what was there keeps its own.
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        assert form.kind_of("emails") is None
+        assert len(re.findall(r"new label +▼", screen_text(app))) == 2
+        form.query_one("#label-emails", Select).value = "home"
+        await settle(pilot)
+        assert message(app, "emails") == (
+            "The label goes with a new address typed here; those there keep theirs."
+        )
+        fill(app, emails="olga@example.org, olga@example.net")
+        await settle(pilot)
+        assert message(app, "emails") == "home: olga@example.net"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+
+    with open_database(db_path) as db, db.read_session() as session:
+        olga = people.get_contact(session, "Olga")
+        assert [(e.address, e.label) for e in olga.emails] == [
+            ("olga@example.org", "work"),
+            ("olga@example.net", "home"),
+        ]
+        assert [(p.e164, p.label) for p in olga.phones] == [("+32470550101", "mobile")]
 
 
 @pytest.mark.asyncio

@@ -61,6 +61,10 @@ class Field:
     choices: tuple[str, ...] = ()
     blank: str | None = None
     """For a select that may be left empty: what the empty choice says."""
+    labels: tuple[str, ...] = ()
+    """For an input of addresses or numbers: the labels (work, home …) offered beside it,
+    in a select of its own (``#label-<name>``) that may be left blank. The label goes with
+    the addresses or numbers the form adds; editing, those already there keep theirs."""
 
 
 def plain(text: str, style: str = "") -> Text:
@@ -137,6 +141,14 @@ class FormScreen(ModalScreen[int | None]):
                     with Horizontal(classes="form-row", id=f"row-{spec.name}"):
                         yield Label(spec.label, classes="form-label")
                         yield self._widget(spec)
+                        if spec.labels:
+                            yield Select(
+                                [(plain(label), label) for label in spec.labels],
+                                prompt="new label" if self.editing else "label",
+                                compact=True,
+                                id=f"label-{spec.name}",
+                                classes="form-kind",
+                            )
                     yield Static(classes="form-message", id=f"msg-{spec.name}")
             yield Static(classes="form-error", id="form-error")
             yield Checkbox(id="form-duplicate", compact=True)
@@ -211,6 +223,11 @@ class FormScreen(ModalScreen[int | None]):
 
     def values(self) -> dict[str, str]:
         return {spec.name: self.value(spec.name) for spec in self.specs}
+
+    def kind_of(self, name: str) -> str | None:
+        """The label chosen beside field ``name`` (work, home …), or None."""
+        chosen = self.query_one(f"#label-{name}", Select).value
+        return chosen if isinstance(chosen, str) else None
 
     # --- checking as you type ---------------------------------------------------------------
 
@@ -537,6 +554,14 @@ class OrganisationForm(FormScreen):
 
 # --- contacts --------------------------------------------------------------------------------
 
+EMAIL_LABELS = ("work", "home")
+PHONE_LABELS = ("work", "mobile", "home", "fax")
+"""The labels offered for a new address or number; blank is no label. The domain keeps any
+label; these are the ones the importer folds labels to (``importer._COMMON_LABELS``: Apple's
+"Work", a vCard's TYPE=cell) and the vCard export writes back as TYPEs, so a label chosen
+here survives a round trip through an address book ("other" would not: it is written as no
+TYPE at all)."""
+
 CONTACT_FIELDS = [
     Field("given_name", "Given name"),
     Field("family_name", "Family name"),
@@ -544,8 +569,8 @@ CONTACT_FIELDS = [
     Field("organisation", "Organisation", "name or acronym; → completes"),
     Field("role", "Role"),
     Field("language", "Language", "fr, de, English …"),
-    Field("emails", "Emails", "one or more, separated by commas"),
-    Field("phones", "Phones", "one or more, separated by commas"),
+    Field("emails", "Emails", "one or more, separated by commas", labels=EMAIL_LABELS),
+    Field("phones", "Phones", "one or more, separated by commas", labels=PHONE_LABELS),
     Field("country", "Country", "BE, Belgium, Belgique …"),
     Field("city", "City"),
     Field("tags", "Tags", "eu, children …"),
@@ -626,13 +651,42 @@ class ContactForm(FormScreen):
         if name == "language":
             return language_hint(text)
         if name == "emails":
-            return email_hint(text, several=True)
+            return joined(email_hint(text, several=True), self.label_hint(name, text))
         if name == "phones":
-            return phone_hint(text, region_of(self.value("country")), several=True)
+            hint = phone_hint(text, region_of(self.value("country")), several=True)
+            return joined(hint, self.label_hint(name, text))
         if name == "organisation":
             self.check_organisation(text)
             return None
         return None
+
+    def label_hint(self, name: str, text: str) -> str | None:
+        """Editing, which of the typed addresses or numbers the chosen label goes with: the
+        new ones only, the others keep theirs."""
+        label = self.kind_of(name) if self.is_mounted else None
+        if label is None or self.original_view is None:
+            return None
+        typed = split_values(text)
+        new = self._new_emails(typed) if name == "emails" else self._new_phones(typed)
+        if not new:
+            what = "address" if name == "emails" else "number"
+            return f"The label goes with a new {what} typed here; those there keep theirs."
+        return f"{label}: {', '.join(new)}"
+
+    @on(Select.Changed, ".form-kind")
+    def _kind_chosen(self, event: Select.Changed) -> None:
+        if event.select.id:
+            self.recheck(event.select.id.removeprefix("label-"))
+
+    def _new_emails(self, emails: list[str]) -> list[str]:
+        """The addresses not on the contact being edited."""
+        had = {values_key(e.address) for e in self.original_view.emails}
+        return [a for a in emails if values_key(a) not in had]
+
+    def _new_phones(self, phones: list[str]) -> list[str]:
+        """The numbers not on the contact being edited."""
+        had = {p.number for p in self.original_view.phones}
+        return [n for n in phones if checks.clean(n) not in had]
 
     @work(thread=True, exclusive=True, group="form-organisation", exit_on_error=False)
     def check_organisation(self, text: str) -> None:
@@ -668,6 +722,13 @@ class ContactForm(FormScreen):
         if self.is_attached and self.value("organisation") == text:
             self.show_message("organisation", message, problem=problem)
 
+    def values(self) -> dict[str, str]:
+        """The form's values, with the labels chosen for new addresses and numbers."""
+        found = super().values()
+        found["emails_label"] = self.kind_of("emails") or ""
+        found["phones_label"] = self.kind_of("phones") or ""
+        return found
+
     def save(self, values: dict[str, str]) -> tuple[int, str]:
         from coalition.domain import people
         from coalition.domain.audit import work as unit_of_work
@@ -676,14 +737,15 @@ class ContactForm(FormScreen):
         tags = split_values(values.pop("tags"))
         emails = split_values(values.pop("emails"))
         phones = split_values(values.pop("phones"))
+        labels = (values.pop("emails_label") or None, values.pop("phones_label") or None)
         organisation = values.pop("organisation").strip()
         with unit_of_work(coalition.database(), coalition.coordinator) as w:
             if self.record_id is None:
                 fields: dict[str, Any] = {k: v for k, v in values.items() if v.strip()}
                 result = people.add_contact(
                     w,
-                    emails=emails,
-                    phones=phones,
+                    emails=[people.EmailInput(a, labels[0]) for a in emails],
+                    phones=[people.PhoneInput(n, labels[1]) for n in phones],
                     tags=tags,
                     organisation=organisation or None,
                     allow_duplicate=self.allow_duplicate,
@@ -691,7 +753,7 @@ class ContactForm(FormScreen):
                 )
                 verb = "Added"
             else:
-                changes, options = self._changes(values, organisation, emails, phones, tags)
+                changes, options = self._changes(values, organisation, emails, phones, tags, labels)
                 result = people.edit_contact(
                     w, self.record_id, changes, allow_duplicate=self.allow_duplicate, **options
                 )
@@ -712,8 +774,12 @@ class ContactForm(FormScreen):
         emails: list[str],
         phones: list[str],
         tags: list[str],
+        labels: tuple[str | None, str | None],
     ) -> tuple[dict[str, str], dict[str, Any]]:
-        """What edit_contact needs: the fields that changed and what to add and remove."""
+        """What edit_contact needs: the fields that changed and what to add (with the labels
+        chosen) and remove."""
+        from coalition.domain.people import EmailInput, PhoneInput
+
         view = self.original_view
         changes = {k: v for k, v in values.items() if v != self.original.get(k, "")}
         had = {values_key(e.address): e.address for e in view.emails}
@@ -721,9 +787,9 @@ class ContactForm(FormScreen):
         numbers = {p.number for p in view.phones}
         kept_tags = {t.casefold() for t in tags}
         options: dict[str, Any] = {
-            "add_emails": [a for a in emails if values_key(a) not in had],
+            "add_emails": [EmailInput(a, labels[0]) for a in self._new_emails(emails)],
             "remove_emails": [a for key, a in had.items() if key not in wanted],
-            "add_phones": [n for n in phones if checks.clean(n) not in numbers],
+            "add_phones": [PhoneInput(n, labels[1]) for n in self._new_phones(phones)],
             "remove_phones": [n for n in numbers if n not in {checks.clean(p) for p in phones}],
             "add_tags": tags,
             "remove_tags": [t for t in view.tags if t.casefold() not in kept_tags],
@@ -731,6 +797,11 @@ class ContactForm(FormScreen):
         if organisation != self.original.get("organisation", ""):
             options["organisation"] = organisation
         return changes, options
+
+
+def joined(*hints: str | None) -> str | None:
+    """Hints about one field, a line each."""
+    return "\n".join(h for h in hints if h) or None
 
 
 def values_key(address: str) -> str:
