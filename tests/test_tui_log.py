@@ -14,6 +14,7 @@ from coalition.store.database import open_database
 from coalition.tui import clock
 from coalition.tui.app import make_app
 from coalition.tui.screens.browse import ContactsScreen, OrganisationsScreen
+from coalition.tui.screens.campaign import CampaignPicker, CampaignScreen
 from coalition.tui.screens.log_dialog import LogDialog
 from tests.tui_helpers import SMALL, screen_text, settle
 
@@ -150,3 +151,72 @@ async def test_log_from_the_organisations_screen_and_keep_earlier_follow_ups(
             ("Draft text sent", None, False),
             ("Invitation to sign", None, False),  # kept open
         ]
+
+
+def seed_campaigns(path: Path) -> None:
+    """Two open campaigns; the older one, "first-letter", has two organisations in it."""
+    with open_database(path) as db, work(db, "tester") as w:
+        campaigns.add_campaign(w, "first-letter", name="First letter", state="open")
+        people.add_organisation(w, name="Verein Alpha", country="AT")
+        people.add_organisation(w, name="[bold]Fundacja[/] Gamma", country="PL")
+        campaigns.set_signon(w, "Verein Alpha", "first-letter", "prospect")
+        campaigns.set_signon(w, "[bold]Fundacja[/] Gamma", "first-letter", "invited")
+        campaigns.add_campaign(w, "second-letter", name="Second letter", state="open")
+
+
+@pytest.mark.asyncio
+async def test_log_from_the_campaign_screen_for_the_highlighted_organisation(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_campaigns(db_path)
+    monkeypatch.setattr(clock, "today", lambda: TODAY)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        assert isinstance(app.screen, CampaignPicker)
+        await pilot.press("down", "enter")  # newest first: the second, then the first
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CampaignScreen)
+        assert "Campaign first-letter" in screen_text(app)
+        await pilot.press("right")  # the invited column
+        assert "[bold]Fundacja[/] Gamma" in screen_text(app).splitlines()[-2]
+
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, LogDialog)
+        # The highlighted organisation, by its id, and the campaign shown, not the newest.
+        assert dialog.value("organisation") == "[bold]Fundacja[/] Gamma"
+        assert message(dialog, "organisation") == "#2 [bold]Fundacja[/] Gamma, PL"
+        assert dialog.value("campaign") == "first-letter"
+        assert dialog.value("contact") == ""
+        assert "Log an interaction with [bold]Fundacja[/] Gamma" in screen_text(app)
+
+        await pilot.press(*"Asked whether they sign")
+        dialog.query_one("#field-follow_up", Input).value = "fri"
+        await settle(pilot)
+        assert message(dialog, "follow_up") == "Friday 2026-03-06, in 4 days"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert any(
+            "with [bold]Fundacja[/] Gamma. Follow up on 2026-03-06." in n.message
+            for n in app._notifications
+        )
+
+    with open_database(db_path) as db, db.read_session() as session:
+        logged = outreach.interactions_of(session, organisation_id=2)
+        assert [
+            (i.subject, i.organisation, i.contact, i.campaign, i.follow_up_on) for i in logged
+        ] == [
+            (
+                "Asked whether they sign",
+                "[bold]Fundacja[/] Gamma",
+                None,
+                "first-letter",
+                dt.date(2026, 3, 6),
+            )
+        ]
+        assert not outreach.interactions_of(session, organisation_id=1)
