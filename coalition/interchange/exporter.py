@@ -21,6 +21,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -85,8 +86,8 @@ def recipient_text(r: Recipient) -> tuple[str, ...]:
     # A Recipient's first twelve fields are the mail-merge columns, in order.
     (
         email, salutation, given, family, full, org, role, country, language, status,
-        invited, shown,
-    ) = r[:12]  # fmt: skip
+        invited, shown, _contact_id, _organisation_id,
+    ) = r  # fmt: skip
     return (
         email,
         salutation,
@@ -160,47 +161,76 @@ def _write_csv(
     if len(delimiter) != 1 or delimiter in '"\r\n':
         raise FileProblem("--delimiter takes one character, such as ; or a tab.")
     count = 0
-    unsafe = cell_starts(delimiter).search
+    plain = _PlainRows(delimiter)
     with atomic_path(target) as handle:
         if excel:
             handle.write("\ufeff")
         writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
         writer.writerow(headers)
         # Most rows are text that needs neither quoting nor neutralising: those are
-        # joined and written in batches, exactly as csv.writer would write them (a
-        # test holds the two to the same bytes). One join and a few searches per row
-        # replace a call per cell; anything else goes through csv.writer cell by cell.
-        batch: list[str] = []
-        for row in rows:
-            count += 1
-            try:
-                line = delimiter.join(row)
-            except TypeError:  # a number, a date, None...
-                line = None
-            if (
-                line is not None
-                and line.count(delimiter) == len(row) - 1  # no cell holds the delimiter
-                and '"' not in line
-                and "\r" not in line
-                and "\n" not in line
-                and unsafe(delimiter + line) is None
-                and (line or len(row) > 1)  # csv.writer writes a lone empty cell as ""
-            ):
-                batch.append(line)
-                if len(batch) == 1000:
-                    batch.append("")
-                    handle.write("\r\n".join(batch))
-                    batch.clear()
-                continue
-            if batch:
-                batch.append("")
-                handle.write("\r\n".join(batch))
-                batch.clear()
-            writer.writerow([_csv_cell(v) for v in row])
-        if batch:
-            batch.append("")
-            handle.write("\r\n".join(batch))
+        # joined and written as csv.writer would write them (a test holds the two to
+        # the same bytes), tested a chunk at a time by a few searches of C code over
+        # the chunk's text. A chunk that fails is halved until the rows that need
+        # csv.writer, cell by cell, are found; the others keep the fast path.
+        rows = iter(rows)
+        while chunk := list(islice(rows, _CHUNK)):
+            count += len(chunk)
+            plain.write(handle, writer, chunk)
     return count
+
+
+_CHUNK = 512
+"""Rows tested together: large enough that the per-chunk calls cost nothing, small
+enough that a row needing quotes sends few others down the halving path."""
+
+
+class _PlainRows:
+    """Writes rows of text the way csv.writer does, testing many rows at once."""
+
+    def __init__(self, delimiter: str) -> None:
+        self.delimiter = delimiter
+        self.join = delimiter.join
+        self.unsafe = cell_starts(delimiter).search
+
+    def text(self, chunk: list[Sequence[Any]]) -> str | None:
+        """The CSV text of ``chunk`` (each row ended by CRLF), if every row is cells of
+        text that csv.writer would write unquoted and safe_text would leave alone."""
+        try:
+            lines = list(map(self.join, chunk))
+        except TypeError:  # a number, a date, None...
+            return None
+        delimiter = self.delimiter
+        # The chunk's cells in one line, each after a delimiter: a cell holding the
+        # delimiter shows as one delimiter too many; the cell_starts search sees every
+        # cell's start, the first of each row included.
+        cells = delimiter + delimiter.join(lines)
+        if (
+            cells.count(delimiter) != sum(map(len, chunk))
+            or "" in lines  # csv.writer writes a lone empty cell as ""
+            or '"' in cells
+            or "\r" in cells
+            or "\n" in cells
+            or self.unsafe(cells) is not None
+        ):
+            return None
+        lines.append("")
+        return "\r\n".join(lines)
+
+    def write(self, handle: IO[str], writer: Any, chunk: list[Sequence[Any]]) -> None:
+        text = self.text(chunk)
+        if text is not None:
+            handle.write(text)
+        elif len(chunk) > 8:
+            half = len(chunk) // 2
+            self.write(handle, writer, chunk[:half])
+            self.write(handle, writer, chunk[half:])
+        else:
+            for row in chunk:
+                line = self.text([row])
+                if line is not None:
+                    handle.write(line)
+                else:
+                    writer.writerow([_csv_cell(v) for v in row])
 
 
 def _csv_cell(value: Any) -> str:
