@@ -950,7 +950,10 @@ def signon_list(state: State, campaign_code: str, statuses: tuple[str, ...], fmt
 @click.option("--outcome")
 @click.option("--campaign", help="Campaign code it was about.")
 @click.option(
-    "--follow-up", "follow_up_on", metavar="DATE", help="Follow up on (YYYY-MM-DD, +3d, +2w)."
+    "--follow-up",
+    "follow_up_on",
+    metavar="DATE",
+    help="Follow up on (YYYY-MM-DD, +3d, +2w, fri, next week, next month).",
 )
 @click.option(
     "--keep-followups",
