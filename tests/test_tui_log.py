@@ -220,3 +220,46 @@ async def test_log_from_the_campaign_screen_for_the_highlighted_organisation(
             )
         ]
         assert not outreach.interactions_of(session, organisation_id=1)
+
+
+def seed_signons(path: Path) -> None:
+    """Verein Alpha takes part in one campaign not yet closed; Stichting Beta in two."""
+    with open_database(path) as db, work(db, "tester") as w:
+        campaigns.add_campaign(w, "old-letter", name="Old letter", state="closed")
+        campaigns.add_campaign(w, "first-letter", name="First letter")  # a draft
+        campaigns.add_campaign(w, "second-letter", name="Second letter", state="open")
+        people.add_organisation(w, name="Verein Alpha", country="AT")
+        people.add_organisation(w, name="Stichting Beta", country="NL")
+        people.add_contact(w, given_name="Anna", family_name="Berger", organisation="Verein Alpha")
+        campaigns.set_signon(w, "Verein Alpha", "old-letter", "signed")
+        campaigns.set_signon(w, "Verein Alpha", "first-letter", "invited")
+        campaigns.set_signon(w, "Stichting Beta", "first-letter", "invited")
+        campaigns.set_signon(w, "Stichting Beta", "second-letter", "considering")
+
+
+@pytest.mark.asyncio
+async def test_the_campaign_of_the_selected_party_is_chosen_when_there_is_only_one(
+    db_path: Path,
+) -> None:
+    seed_signons(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        # A contact: their organisation's one campaign not closed.
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, LogDialog)
+        assert dialog.value("contact") == "Anna Berger"
+        assert dialog.query_one("#field-campaign", Select).value == "first-letter"
+        await pilot.press("escape")
+        # An organisation in two campaigns: which one is the coordinator's to say.
+        await pilot.press("f4")
+        await settle(pilot)
+        assert app.screen.table.current_row.name == "Stichting Beta"  # type: ignore[attr-defined]
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, LogDialog)
+        assert dialog.query_one("#field-campaign", Select).is_blank()

@@ -142,16 +142,40 @@ class LogDialog(FormScreen):
 
         with self.coalition.database().read_session() as session:
             campaigns = [(c.code, c.name, c.state) for c in list_campaigns(session)]
-        self.app.call_from_thread(self._show_campaigns, campaigns)
+            chosen = self.prefill.campaign or self._campaign_of_party(session, campaigns)
+        self.app.call_from_thread(self._show_campaigns, campaigns, chosen)
 
-    def _show_campaigns(self, campaigns: list[tuple[str, str, str]]) -> None:
+    def _campaign_of_party(self, session: Any, campaigns: list[tuple[str, str, str]]) -> str | None:
+        """The one campaign not yet closed that the selected organisation (or the selected
+        contact's) has a sign-on in: what talking to them is most likely about. None when
+        there are several, or none."""
+        from coalition.domain.campaigns import signons_of
+        from coalition.domain.people import find_contact
+        from coalition.errors import CoalitionError
+
+        organisation, contact = self.prefill.organisation, self.prefill.contact
+        organisation_id: int | None = None
+        if organisation is not None and organisation.ref:
+            organisation_id = int(organisation.ref.lstrip("#"))
+        elif contact is not None and contact.ref:
+            try:
+                organisation_id = find_contact(session, contact.ref).organisation_id
+            except CoalitionError:  # deleted meanwhile: the dialog will say so on saving
+                return None
+        if organisation_id is None:
+            return None
+        live = {code for code, _, state in campaigns if state != "closed"}
+        codes = {s.campaign for s in signons_of(session, organisation_id)} & live
+        return codes.pop() if len(codes) == 1 else None
+
+    def _show_campaigns(self, campaigns: list[tuple[str, str, str]], chosen: str | None) -> None:
         if not self.is_attached:
             return
         options = campaign_options(campaigns)
         select = self.query_one("#field-campaign", Select)
         select.set_options(options)
-        if self.prefill.campaign in {code for code, _, _ in campaigns}:
-            select.value = self.prefill.campaign
+        if chosen in {code for code, _, _ in campaigns}:
+            select.value = chosen
 
     # --- checking as you type ---------------------------------------------------------------
 
