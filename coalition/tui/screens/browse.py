@@ -95,6 +95,7 @@ class BrowseScreen(JobScreen):
         """A record to put the cursor on when the next listing comes ("go to")."""
         self._search_timer: Timer | None = None
         self._detail_timer: Timer | None = None
+        self._filters_shown: Text | None = None
         self.filters = Filters()
         """What the table is narrowed by besides the search (``f``; ``F`` clears)."""
 
@@ -211,13 +212,19 @@ class BrowseScreen(JobScreen):
         filtered = len(self.filters.parts())
         if filtered:
             title.append(f", {filtered} filter{'s' if filtered > 1 else ''}", style="dim")
-        bar = self.query_one("#browse-filters", Static)
-        bar.display = bool(filtered)
-        bar.update(filter_bar(self.filters))
+        shown = filter_bar(self.filters)
+        if shown != self._filters_shown:
+            # Only when the filters change: an update lays the whole screen out again,
+            # which would cost every keystroke of a search a few milliseconds.
+            self._filters_shown = shown
+            bar = self.query_one("#browse-filters", Static)
+            bar.display = bool(filtered)
+            bar.update(shown)
         column = next(c for c in self.COLUMNS if c.key == self.table.sort_key)
         order = "Z–A" if self.table.descending else "A–Z"
         title.append(f"  ·  by {column.title.lower()} {order}", style="dim")
-        self.query_one("#browse-title", Static).update(title)
+        # One line whatever it says (see the stylesheet): no layout pass needed.
+        self.query_one("#browse-title", Static).update(title, layout=False)
 
     # --- more rows as the view moves -------------------------------------------------------
 
