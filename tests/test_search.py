@@ -152,3 +152,19 @@ def test_letters_with_a_stroke_are_found_and_sorted_by_their_base_letters(
         assert names(s, typed) == [stored]
         listed = [c.display_name for c in people.list_contacts(s)]
     assert listed == ([stored, "Marta Nowak"] if before_marta else ["Marta Nowak", stored])
+
+
+def test_name_parts_the_display_name_lacks_are_still_found(unit: Any, db: Any) -> None:
+    # The index leaves out name parts the display name already holds; one it lacks
+    # ("Annabelle" beside "Belle Smithson") or holds only inside a word must stay findable.
+    with unit() as w:
+        people.add_contact(
+            w, display_name="Belle Smithson", given_name="Annabelle", family_name="Smithson"
+        )
+        people.add_contact(w, display_name="Rosannabel Ott", given_name="Anna", family_name="Ott")
+        people.add_contact(w, given_name="Jonas", family_name="Berg")
+    with db.read_session() as s:
+        assert names(s, "annabelle") == ["Belle Smithson"]
+        assert names(s, "belle smith") == ["Belle Smithson"]
+        assert names(s, "anna ott") == ["Rosannabel Ott"]
+        assert names(s, "jonas berg") == ["Jonas Berg"]

