@@ -8,11 +8,12 @@ and applied as one batch), then measures, headless:
   (the first refresh after mounting), and to the start screen filled with its
   data, beside the first frame of an empty Textual app (target: under 2x);
 - search per keystroke: each prefix a coordinator types into the contacts
-  table, timed from the keystroke to the new first page and count painted,
-  with the debounce delay set to zero and the app left to finish each key's
-  work before the next, as between a person's keystrokes (target: under 20 ms);
-  then the same with the keys back to back, and the domain queries alone
-  (``browse.contact_page`` + ``browse.count_contacts``).
+  table, as a person types: the search box's debounce as shipped, the app left
+  to finish each key's work before the next, and each key timed from the search
+  starting (the debounce over) to the new first page and count painted, the
+  target's "measured without the debounce delay" (target: under 20 ms); then
+  keys back to back with no debounce, timed from the keystroke, and the domain
+  queries alone (``browse.contact_page`` + ``browse.count_contacts``).
 
 Figures are printed, never asserted (a loaded machine would fail them).
 
@@ -33,6 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -140,71 +142,93 @@ def first_frames(db: Path, runs: int) -> tuple[list[float], list[float], list[fl
     return empty, ours, filled
 
 
-async def _until(condition) -> None:  # type: ignore[no-untyped-def]
-    # Polled every 0.2 ms: a bare sleep(0) loop would hold the GIL from the worker thread.
-    while not condition():
-        await asyncio.sleep(0.0002)
-
-
 async def _painted(app) -> None:  # type: ignore[no-untyped-def]
     drawn = asyncio.Event()
     app.call_after_refresh(drawn.set)
     await drawn.wait()
 
 
-async def keystrokes(db: Path, *, settled: bool) -> list[float]:
-    """Each character inserted as a key press inserts it, timed until the table holds the
-    new listing's first page and count (Pilot's own pauses would add 20 ms a key).
+async def keystrokes(db: Path, *, settled: bool) -> tuple[list[float], list[float]]:
+    """Each character inserted as a key press inserts it; returns the times until the table
+    holds the new listing's first page and count, and until those rows are painted
+    (Pilot's own pauses would add 20 ms a key).
 
-    ``settled``: before each key the app is left to finish what the last one started, as
-    between the keys of a person typing (the new rows painted, the detail pane of the
-    row under the cursor read), and the time runs until the new rows are painted too.
-    Otherwise keys come back to back, each as soon as the table holds the last one's
-    rows: painting those rows and reading their detail then compete for the interpreter
-    with the next search, a machine-gun typist's worst case.
+    ``settled``: as a person types. The search box's debounce is left as shipped, so the
+    typed letter is painted before the search starts, and the app finishes what each
+    key started (the detail pane of the row under the cursor read) before the next.
+    The time runs from the search starting, when the debounce is over, which is what
+    the target counts ("measured without the debounce delay").
+    Otherwise the debounce is set to zero and keys come back to back, each as soon as
+    the table holds the last one's rows: painting the typed letter and those rows then
+    compete for the interpreter with the search, a machine-gun typist's worst case,
+    timed from the keystroke.
     """
     from coalition.tui.app import make_app
     from coalition.tui.screens.browse import ContactsScreen
 
     app = make_app(str(db), "bench")
-    timings: list[float] = []
+    held: list[float] = []
+    painted: list[float] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await app.settle()
         app.action_show_contacts()
         await pilot.pause()
         screen = app.screen
         assert isinstance(screen, ContactsScreen)
-        screen.debounce = 0.0
+        if not settled:
+            screen.debounce = 0.0
+        starts: list[float] = []
+        start_listing = screen.start_listing
+
+        def timed_start(**options: bool) -> None:
+            starts.append(time.perf_counter())
+            start_listing(**options)
+
+        screen.start_listing = timed_start  # type: ignore[method-assign]
+        # Told when the table takes a listing, not polled: polling the event loop every
+        # fraction of a millisecond takes the interpreter from the search's worker thread.
+        shown = asyncio.Event()
+        table = screen.table
+        reset = table.reset
+
+        def told_reset(generation: int, total: int, rows: Any) -> None:
+            reset(generation, total, rows)
+            if generation == screen.generation:
+                shown.set()
+
+        table.reset = told_reset  # type: ignore[method-assign,assignment]
         await app.settle()
         search = screen.search_input
         search.focus()
         for query in ["warm up", *QUERIES]:
             search.value = ""
             await app.settle()
-            per_query = []
+            per_query: list[float] = []
             for ch in query:
                 if settled:
                     await app.settle()
                     await _painted(app)
-                before = screen.generation
+                starts.clear()
+                shown.clear()
                 t0 = time.perf_counter()
                 search.insert_text_at_cursor(ch)
-                await _until(
-                    lambda b=before: (
-                        screen.generation > b and screen.table.generation == screen.generation
-                    )
-                )
+                await shown.wait()
+                t_held = time.perf_counter()
                 if settled:
                     await _painted(app)
-                per_query.append((time.perf_counter() - t0) * 1000)
+                    t0 = starts[-1]
+                    painted.append((time.perf_counter() - t0) * 1000)
+                held.append((t_held - t0) * 1000)
+                per_query.append(painted[-1] if settled else held[-1])
             if query != "warm up":
-                timings.extend(per_query)
                 print(
                     f"  {query!r:16} median {statistics.median(per_query):6.2f} ms  "
                     f"worst {max(per_query):6.2f} ms  ({screen.table.total:,} matches at the end)"
                 )
+            else:
+                del held[:], painted[:]
             await app.settle()
-    return timings
+    return held, painted
 
 
 def domain_queries(db: Path) -> list[float]:
@@ -259,13 +283,17 @@ def main() -> None:
         )
 
         print(
-            "search per keystroke in the app, typed as a person types (debounce 0, from the "
-            "keystroke to the new rows painted):"
+            "search per keystroke in the app, typed as a person types (the debounce as "
+            "shipped; from the search starting after it to the new rows painted):"
         )
-        typed = asyncio.run(keystrokes(path, settled=True))
-        print("  " + summary("all keystrokes", typed) + " (target < 20 ms)")
-        print("keys back to back (each as soon as the table holds the last one's rows):")
-        rushed = asyncio.run(keystrokes(path, settled=False))
+        held, painted = asyncio.run(keystrokes(path, settled=True))
+        print("  " + summary("all keystrokes, rows painted", painted) + " (target < 20 ms)")
+        print("  " + summary("all keystrokes, rows in the table", held))
+        print(
+            "keys back to back (debounce 0, from the keystroke until the table holds the new "
+            "rows, each key as soon as it holds the last one's):"
+        )
+        rushed, _ = asyncio.run(keystrokes(path, settled=False))
         print("  " + summary("all keystrokes", rushed))
         print("  " + summary("domain queries alone (page + count)", domain_queries(path)))
 
