@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from coalition.domain.values import (
     check_email,
     check_phone,
+    check_typed_phone,
     country_code,
     language_code,
     parse_date,
+    phone_problem,
     split_full_name,
 )
 from coalition.errors import InvalidValue
@@ -73,6 +75,49 @@ def test_phones_that_do_not_parse_are_kept_without_e164(typed: str) -> None:
     checked = check_phone(typed)
     assert checked.number == typed
     assert checked.e164 is None
+
+
+@pytest.mark.parametrize(
+    ("typed", "problem"),
+    [
+        ("anna@example.org", "'anna@example.org' looks like an email address"),
+        ("+32 2 555 01 01 @ office", "looks like an email address"),
+        ("n/a", "'n/a' has no digits, so it is not a phone number"),
+        ("ask at reception", "has no digits"),
+        ("call Anna on Tuesdays after 3", "'call Anna on Tuesdays after 3' is mostly words"),
+        ("0800 FLOWERS", "is mostly words"),
+    ],
+)
+def test_typed_text_that_cannot_be_a_phone_number_is_refused(typed: str, problem: str) -> None:
+    assert problem in (phone_problem(typed) or "")
+    with pytest.raises(InvalidValue, match="not a phone number"):
+        check_typed_phone(typed, "BE")
+    # What an import calls keeps it as it was, without an E.164 form.
+    checked = check_phone(typed, "BE")
+    assert (checked.number, checked.e164) == (typed, None)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "+32 2 555 01 01",
+        "02 555 01 01",
+        "(201) 555-0123",
+        "0049/30/5550-1234",
+        "+32 (0)2 555 01 01",
+        "+32 2 555 01 01 ext. 12",
+        "+32 2 555 01 01 x12",
+        "02 555 01 01 poste 12",
+        "+49 30 5550 1234 Durchwahl 12",
+        "tel. 555 01 01",
+        "12",
+        "",
+    ],
+)
+def test_what_looks_like_a_phone_number_is_no_problem(typed: str) -> None:
+    assert phone_problem(typed) is None
+    if typed:
+        assert check_typed_phone(typed, "BE") == check_phone(typed, "BE")
 
 
 @pytest.mark.parametrize(

@@ -248,6 +248,55 @@ def _prefix_patterns(code: int) -> tuple[re.Pattern[str], ...]:
     return tuple(patterns)
 
 
+_EXTENSION_WORDS = re.compile(
+    r"(?<![^\W\d_])(?:ext|extn|extension|x|poste|durchwahl|dw|int|interno|toestel|wew)"
+    r"(?![^\W\d_])",
+    re.IGNORECASE,
+)
+"""Words that introduce an extension ("ext. 12", "x12", "poste 12", "Durchwahl 12"): not
+counted as the letters that make a text words rather than a number."""
+
+
+def phone_problem(typed: str) -> str | None:
+    """Why what a person typed as a phone number cannot be one, or None if it may be.
+
+    For typed input only (the forms, the command line): an import keeps whatever a phone
+    column holds ("n/a", "ask at reception"), marked by having no E.164 form, because a
+    sheet is not retyped; ``check_phone`` stays as lenient as that. A person typing can
+    correct it at once, so what is plainly not a number is refused here: an email address
+    (typed into the wrong field), a text without a digit, or one that is mostly words. A
+    number phonenumbers cannot read but which looks like one (digits, spaces, + - . / ( ),
+    an extension) is not a problem: it is kept as typed, as before.
+    """
+    number = clean(typed)
+    if not number:
+        return None
+    if "@" in number:
+        return (
+            f"'{number}' looks like an email address, not a phone number; "
+            "enter it as an email instead."
+        )
+    digits = sum(c.isdigit() for c in number)
+    if not digits:
+        return f"'{number}' has no digits, so it is not a phone number; put notes in Notes."
+    letters = sum(c.isalpha() for c in _EXTENSION_WORDS.sub("", number))
+    if letters > digits:
+        return (
+            f"'{number}' is mostly words, not a phone number; write the number alone "
+            "(an extension such as ext. 12 may follow it) and put the rest in Notes."
+        )
+    return None
+
+
+def check_typed_phone(typed: str, region: str | None = None) -> PhoneCheck:
+    """``check_phone`` for a number a person typed: refuses with ``InvalidValue`` what
+    ``phone_problem`` says cannot be a phone number."""
+    problem = phone_problem(typed)
+    if problem is not None:
+        raise InvalidValue(problem)
+    return check_phone(typed, region)
+
+
 # --- countries and languages ---------------------------------------------------------------
 
 # Codes coordinators in Europe write that ISO 3166 does not assign as such.
