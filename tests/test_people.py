@@ -295,3 +295,118 @@ def test_listing_filters(unit: Any, db: Any) -> None:
         assert [c.display_name for c in people.list_contacts(s, tag="press")] == ["Anna"]
         assert [c.display_name for c in people.list_contacts(s, organisation="Beta")] == ["Bert"]
         assert [c.display_name for c in people.list_contacts(s, limit=1, offset=1)] == ["Bert"]
+
+
+# --- phones a person types, and labels -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("phones", "message"),
+    [
+        (["anna@example.org"], "looks like an email address"),
+        (["+32 2 555 01 01", "n/a"], "has no digits"),
+        (["ring the bell twice, then 12"], "is mostly words"),
+    ],
+)
+def test_a_typed_phone_that_cannot_be_one_is_refused(
+    unit: Any, db: Any, phones: list[str], message: str
+) -> None:
+    with pytest.raises(InvalidValue, match=message):
+        add_contact(unit, given_name="Anna", phones=phones)
+    anna = add_contact(unit, given_name="Anna", phones=["02 555 01 01 ext. 12"], country="BE")
+    with pytest.raises(InvalidValue, match=message), unit() as w:  # rolled back
+        people.edit_contact(w, anna.contact.id, {"role": "Director"}, add_phones=phones)
+    with db.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(Contact)) == 1
+        kept = people.get_contact(s, anna.contact.id)
+        assert kept.role is None
+        assert [(p.number, p.e164) for p in kept.phones] == [
+            ("02 555 01 01 ext. 12", "+3225550101")
+        ]
+
+
+def test_an_organisation_phone_that_cannot_be_one_is_refused(unit: Any, db: Any) -> None:
+    with pytest.raises(InvalidValue, match="looks like an email address"):
+        add_org(unit, phone="info@example.org")
+    org = add_org(unit, phone="+32 2 555 01 01 poste 12")
+    with pytest.raises(InvalidValue, match="has no digits"), unit() as w:
+        people.edit_organisation(w, org.id, {"city": "Gent", "phone": "see website"})
+    with db.read_session() as s:
+        kept = people.get_organisation(s, org.id)
+        assert (kept.phone, kept.city) == ("+32 2 555 01 01 poste 12", None)
+
+
+def test_the_importer_keeps_phones_a_person_could_not_type(unit: Any, db: Any) -> None:
+    from coalition.domain import imports
+    from coalition.domain.imports import ContactRecord, ImportOptions, OrganisationRecord
+
+    record = ContactRecord(source="row 2", full_name="Piet Voorbeeld", phones=[("n/a", "work")])
+    record.organisation = OrganisationRecord(name="Voorbeeld Stichting", phone="ask at reception")
+    options = ImportOptions(file_name="people.csv", sha256="ef" * 32, file_format="csv")
+    with db.read_session() as s:
+        plan = imports.plan_import(s, [record], options)
+    with unit() as w:
+        imports.apply_plan(w, plan)
+    with db.read_session() as s:
+        piet = people.get_contact(s, "Piet Voorbeeld")
+        assert [(p.number, p.e164, p.label) for p in piet.phones] == [("n/a", None, "work")]
+        org = people.get_organisation(s, "Voorbeeld Stichting")
+        assert org.phone == "ask at reception"
+    # Stored, they are not judged again: an edit of other fields goes through.
+    with unit() as w:
+        people.edit_contact(w, piet.id, {"role": "Volunteer"})
+        people.edit_organisation(w, org.id, {"phone": "ask at reception", "city": "Utrecht"})
+    with db.read_session() as s:
+        assert people.get_contact(s, piet.id).phones[0].number == "n/a"
+        assert people.get_organisation(s, org.id).city == "Utrecht"
+
+
+def test_edit_relabels_existing_addresses_and_numbers(unit: Any, db: Any) -> None:
+    anna = add_contact(
+        unit,
+        given_name="Anna",
+        emails=[EmailInput("anna@example.org", "work"), "anna@example.net"],
+        phones=[PhoneInput("+32 470 55 01 01", "mobile")],
+    ).contact
+    with unit() as w:
+        edited = people.edit_contact(
+            w,
+            anna.id,
+            {},
+            relabel_emails={"ANNA@example.org": None, "anna@example.net": "home"},
+            relabel_phones={"+32470550101": "work"},  # by its E.164 form, or as stored
+        ).contact
+    assert [(e.address, e.label) for e in edited.emails] == [
+        ("anna@example.org", None),
+        ("anna@example.net", "home"),
+    ]
+    assert [(p.number, p.label) for p in edited.phones] == [("+32 470 55 01 01", "work")]
+    assert edited.updated_at > anna.updated_at
+    with db.read_session() as s:
+        entry = audit.history(s, contact_id=anna.id)[0]
+    assert (entry.action, entry.before, entry.after) == (
+        "update",
+        {"email_labels": ["work: anna@example.org"], "phone_labels": ["mobile: +32 470 55 01 01"]},
+        {"email_labels": ["home: anna@example.net"], "phone_labels": ["work: +32 470 55 01 01"]},
+    )
+    with unit() as w, pytest.raises(NotFound, match="has no phone"):
+        people.edit_contact(w, anna.id, {}, relabel_phones={"+32 2 555 01 01": "work"})
+
+
+def test_the_command_line_refuses_a_phone_that_cannot_be_one(run: Any) -> None:
+    from tests.conftest import ok
+
+    refused = run("contact", "add", "--name", "Anna Beispiel", "--phone", "anna@example.org")
+    assert refused.exit_code == 1
+    assert "'anna@example.org' looks like an email address" in refused.output
+    assert "Traceback" not in refused.output
+    assert ok(run("contact", "list", "--format", "json")).stdout.strip() == "[]"
+
+    ok(run("contact", "add", "--name", "Anna Beispiel", "--phone", "mobile:+32 470 55 01 01"))
+    refused = run("contact", "edit", "Anna Beispiel", "--add-phone", "work:n/a")
+    assert refused.exit_code == 1 and "'n/a' has no digits" in refused.output
+    refused = run("org", "add", "Stichting Voorbeeld", "--phone", "see the website")
+    assert refused.exit_code == 1 and "has no digits" in refused.output
+    assert ok(run("org", "list", "--format", "json")).stdout.strip() == "[]"
+    shown = ok(run("contact", "show", "Anna Beispiel")).stdout
+    assert "mobile: +32 470 55 01 01" in shown and "n/a" not in shown

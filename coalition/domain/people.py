@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from coalition.domain.audit import Work, jsonable
 from coalition.domain.values import (
     check_email,
-    check_phone,
+    check_typed_phone,
     choice,
     clean,
     country_code,
@@ -450,6 +450,13 @@ def _apply_organisation_fields(org: Organisation, fields: Mapping[str, Any]) -> 
                 if not checked.valid:
                     raise InvalidValue(f"'{typed}' is not a valid email address: {checked.reason}")
                 org.email = checked.address
+        elif name == "phone":
+            typed = clean(value)
+            if typed is not None and typed != org.phone:
+                # Typed (the importer writes organisations itself and keeps odd values);
+                # a phone already stored is not judged again.
+                check_typed_phone(typed)
+            org.phone = typed
         elif name == "member_since":
             org.member_since = parse_date(value)
         elif name == "notes":
@@ -733,12 +740,15 @@ def _region(contact: Contact) -> str | None:
 
 
 def _add_phones(contact: Contact, items: Iterable[PhoneInput | str]) -> None:
+    """Attach numbers a person typed (``add_contact``, ``edit_contact``): what cannot be a
+    phone number (an email address, words) is refused. The importer does not come this way:
+    it keeps whatever a sheet's phone column holds (``imports``, ``check_phone``)."""
     region = _region(contact)
     have = {(p.e164 or p.number) for p in contact.phones}
     for item in map(_as_phone_input, items):
         if not item.number.strip():
             continue
-        checked = check_phone(item.number, region)
+        checked = check_typed_phone(item.number, region)
         if (checked.e164 or checked.number) in have:
             continue
         have.add(checked.e164 or checked.number)
@@ -856,13 +866,20 @@ def edit_contact(
     remove_phones: Iterable[str] = (),
     add_tags: Iterable[str] = (),
     remove_tags: Iterable[str] = (),
+    relabel_emails: Mapping[str, str | None] | None = None,
+    relabel_phones: Mapping[str, str | None] | None = None,
     allow_invalid: bool = False,
     allow_duplicate: bool = False,
 ) -> ContactResult:
-    """Change a contact. ``organisation`` moves them ("" leaves them without one)."""
+    """Change a contact. ``organisation`` moves them ("" leaves them without one).
+
+    ``relabel_emails`` and ``relabel_phones`` give addresses or numbers the contact has
+    (a number as stored or in its E.164 form) a new label (work, mobile …; None or "" for
+    none), after those added and removed.
+    """
     session = work.session
     contact = find_contact(session, str(ref))
-    before = _contact_snapshot(contact)
+    before = _contact_snapshot(contact) | _label_snapshot(contact)
     changes = dict(changes)
     if organisation is not None:
         org = find_organisation(session, organisation) if clean(organisation) else None
@@ -884,13 +901,14 @@ def edit_contact(
         )
     contact.phones[:] = kept
     _add_phones(contact, add_phones)
+    _relabel(contact, relabel_emails or {}, relabel_phones or {})
 
     _remove_tags(contact.tags, remove_tags)
     _add_tags(contact.tags, get_tags(session, add_tags))
     _finish_contact(contact)
     if not allow_duplicate:
         _check_duplicate_emails(session, contact)
-    after = _contact_snapshot(contact)
+    after = _contact_snapshot(contact) | _label_snapshot(contact)
     if after != before:
         contact.updated_at = utcnow()
     session.flush()
@@ -906,6 +924,36 @@ def edit_contact(
     )
     search.index_contacts(session, [contact.id])
     return ContactResult(contact_view(contact), None, warnings)
+
+
+def _relabel(
+    contact: Contact, emails: Mapping[str, str | None], phones: Mapping[str, str | None]
+) -> None:
+    """Set the labels of addresses and numbers the contact has; NotFound names one it
+    has not."""
+    for address, label in emails.items():
+        key = check_email(address).key
+        found = [e for e in contact.emails if e.address_key == key]
+        if not found:
+            raise NotFound(f"{contact.display_name} has no address {address}.")
+        for email in found:
+            email.label = clean(label)
+    for number, label in phones.items():
+        typed = clean(number)
+        matched = [p for p in contact.phones if typed in (p.number, p.e164)]
+        if not matched:
+            raise NotFound(f"{contact.display_name} has no phone {number}.")
+        for phone in matched:
+            phone.label = clean(label)
+
+
+def _label_snapshot(contact: Contact) -> dict[str, Any]:
+    """The labels of a contact's addresses and numbers ("work: a@example.org"), for the
+    change log of an edit: a relabelling changes nothing ``_contact_snapshot`` records."""
+    return {
+        "email_labels": [f"{e.label}: {e.address}" for e in contact.emails if e.label],
+        "phone_labels": [f"{p.label}: {p.number}" for p in contact.phones if p.label],
+    }
 
 
 def delete_contact(work: Work, ref: str | int) -> ContactView:
