@@ -16,7 +16,7 @@ from coalition.store.database import open_database
 from coalition.tui.app import CoalitionApp, make_app
 from coalition.tui.screens.browse import BrowseScreen
 from coalition.tui.screens.record_forms import ConfirmDelete, ContactForm, OrganisationForm
-from tests.tui_helpers import SMALL, screen_text, settle
+from tests.tui_helpers import SMALL, screen_text, settle, until
 
 
 def fill(app: CoalitionApp, **typed: str) -> None:
@@ -259,18 +259,18 @@ async def test_new_addresses_and_numbers_are_saved_with_the_label_chosen(db_path
         assert app.screen is screen
         assert screen.table.current_row.name == "Olga"
 
-        # Editing, the label goes with what is added; what was there keeps its own.
+        # Editing, the selects show the labels there; with nothing new typed, a label chosen
+        # goes with the first address, and with a new address typed, with the new one only.
         await pilot.press("e")
         await settle(pilot)
         form = app.screen
         assert isinstance(form, ContactForm)
-        assert form.kind_of("emails") is None
-        assert len(re.findall(r"new label +▼", screen_text(app))) == 2
+        assert (form.kind_of("emails"), form.kind_of("phones")) == ("work", "mobile")
+        assert re.search(r"work +▼", screen_text(app)) and re.search(r"mobile +▼", screen_text(app))
+        assert message(app, "emails") == ""
         form.query_one("#label-emails", Select).value = "home"
         await settle(pilot)
-        assert message(app, "emails") == (
-            "The label goes with a new address typed here; those there keep theirs."
-        )
+        assert message(app, "emails") == "home: olga@example.org (was work)"
         fill(app, emails="olga@example.org, olga@example.net")
         await settle(pilot)
         assert message(app, "emails") == "home: olga@example.net"
@@ -285,6 +285,154 @@ async def test_new_addresses_and_numbers_are_saved_with_the_label_chosen(db_path
             ("olga@example.net", "home"),
         ]
         assert [(p.e164, p.label) for p in olga.phones] == [("+32470550101", "mobile")]
+
+
+@pytest.mark.asyncio
+async def test_an_email_address_in_phones_is_refused_and_a_national_number_is_kept(
+    db_path: Path,
+) -> None:
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await browse(pilot, app, "f3")
+        await pilot.press("n")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        fill(app, given_name="Anna", family_name="Beispiel", phones="anna@example.org")
+        save = form.query_one("#form-save", Button)
+        await until(pilot, lambda: save.disabled, "Save to be refused")
+        assert message(app, "phones") == (
+            "'anna@example.org' looks like an email address, not a phone number; "
+            "enter it as an email instead."
+        )
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form  # refused: still open, nothing written
+        assert "Correct the marked fields first." in screen_text(app)
+        with open_database(db_path) as db, db.read_session() as session:
+            assert people.list_contacts(session) == []
+
+        # A number written the national way, read in the contact's country.
+        fill(app, phones="0470 55 01 01", country="BE")
+        await until(pilot, lambda: not save.disabled, "Save to be allowed again")
+        assert message(app, "phones") == "0470 55 01 01 → +32470550101"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        assert screen.table.current_row.name == "Anna Beispiel"
+
+    with open_database(db_path) as db, db.read_session() as session:
+        anna = people.get_contact(session, "Anna Beispiel")
+        assert [(p.number, p.e164) for p in anna.phones] == [("0470 55 01 01", "+32470550101")]
+
+
+@pytest.mark.asyncio
+async def test_an_organisation_phone_of_words_is_refused(db_path: Path) -> None:
+    seed(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await browse(pilot, app, "f4")
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, OrganisationForm)
+        fill(app, phone="ask at reception")
+        save = form.query_one("#form-save", Button)
+        await until(pilot, lambda: save.disabled, "Save to be refused")
+        assert "has no digits, so it is not a phone number" in message(app, "phone")
+        fill(app, phone="+33 1 55 50 01 01 poste 12")
+        await until(pilot, lambda: not save.disabled, "Save to be allowed again")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, OrganisationForm)
+
+    with open_database(db_path) as db, db.read_session() as session:
+        assert people.get_organisation(session, "Fondation Exemple").phone == (
+            "+33 1 55 50 01 01 poste 12"
+        )
+
+
+@pytest.mark.asyncio
+async def test_an_imported_odd_phone_does_not_stop_editing_the_contact(db_path: Path) -> None:
+    from coalition.domain import imports
+    from coalition.domain.imports import ContactRecord, ImportOptions
+
+    with open_database(db_path) as db:
+        with db.read_session() as session:
+            plan = imports.plan_import(
+                session,
+                [ContactRecord(source="row 2", full_name="Piet Voorbeeld", phones=[("n/a", None)])],
+                ImportOptions(file_name="people.csv", sha256="cd" * 32, file_format="csv"),
+            )
+        with work(db, "tester") as w:
+            imports.apply_plan(w, plan)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await browse(pilot, app, "f3")
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        assert form.value("phones") == "n/a"
+        assert "kept as typed" in message(app, "phones")  # there already: not judged again
+        fill(app, role="Volunteer")
+        await settle(pilot)
+        assert not form.query_one("#form-save", Button).disabled
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+
+    with open_database(db_path) as db, db.read_session() as session:
+        piet = people.get_contact(session, "Piet Voorbeeld")
+        assert piet.role == "Volunteer"
+        assert [(p.number, p.e164) for p in piet.phones] == [("n/a", None)]
+
+
+@pytest.mark.asyncio
+async def test_editing_shows_the_label_of_a_phone_and_changes_it(db_path: Path) -> None:
+    with open_database(db_path) as db, work(db, "tester") as w:
+        people.add_contact(
+            w,
+            given_name="Mira",
+            family_name="Exempel",
+            emails=[people.EmailInput("mira@example.net", "office")],  # as the CLI takes any
+            phones=[
+                people.PhoneInput("+32 470 55 01 01", "mobile"),
+                people.PhoneInput("+32 2 555 01 01", "home"),
+            ],
+        )
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await browse(pilot, app, "f3")
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        assert form.kind_of("phones") == "mobile"  # the first (primary) number's
+        assert form.kind_of("emails") == "office"  # offered, though not one of the usual
+        assert re.search(r"mobile +▼", screen_text(app))
+        form.query_one("#label-phones", Select).value = "work"
+        await until(
+            pilot,
+            lambda: "work: +32 470 55 01 01 (was mobile)" in message(app, "phones"),
+            "the hint to say which number takes the label",
+        )
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+
+    with open_database(db_path) as db, db.read_session() as session:
+        mira = people.get_contact(session, "Mira Exempel")
+        assert [(p.number, p.label) for p in mira.phones] == [
+            ("+32 470 55 01 01", "work"),
+            ("+32 2 555 01 01", "home"),  # the others keep theirs
+        ]
+        assert [(e.address, e.label) for e in mira.emails] == [("mira@example.net", "office")]
+        edit = history(session, limit=1)[0]
+        assert edit.after == {"phone_labels": ["work: +32 470 55 01 01", "home: +32 2 555 01 01"]}
+        assert edit.before == {
+            "phone_labels": ["mobile: +32 470 55 01 01", "home: +32 2 555 01 01"]
+        }
 
 
 @pytest.mark.asyncio

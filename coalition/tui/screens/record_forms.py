@@ -63,8 +63,8 @@ class Field:
     """For a select that may be left empty: what the empty choice says."""
     labels: tuple[str, ...] = ()
     """For an input of addresses or numbers: the labels (work, home …) offered beside it,
-    in a select of its own (``#label-<name>``) that may be left blank. The label goes with
-    the addresses or numbers the form adds; editing, those already there keep theirs."""
+    in a select of its own (``#label-<name>``) that may be left blank. Adding, the label
+    goes with every address or number typed; editing, see ``ContactForm.label_hint``."""
 
 
 def plain(text: str, style: str = "") -> Text:
@@ -144,7 +144,7 @@ class FormScreen(ModalScreen[int | None]):
                         if spec.labels:
                             yield Select(
                                 [(plain(label), label) for label in spec.labels],
-                                prompt="new label" if self.editing else "label",
+                                prompt="label",
                                 compact=True,
                                 id=f"label-{spec.name}",
                                 classes="form-kind",
@@ -403,11 +403,20 @@ def email_hint(text: str, *, several: bool) -> str | None:
     return f"Kept as {', '.join(changed)}" if changed else None
 
 
-def phone_hint(text: str, region: str | None, *, several: bool) -> str | None:
+def phone_hint(
+    text: str, region: str | None, *, several: bool, kept: frozenset[str] = frozenset()
+) -> str | None:
+    """What the domain makes of the numbers typed; ``InvalidValue`` for one that cannot be a
+    phone number (an email address, words: ``checks.phone_problem``). Numbers in ``kept``
+    are already on the record (imported, say) and are not judged again: saving leaves them
+    as they are, so they never stop a save."""
     numbers = split_values(text) if several else [text] if text.strip() else []
     said = []
     for number in numbers:
-        checked = checks.check_phone(number, region)
+        if checks.clean(number) in kept:
+            checked = checks.check_phone(number, region)
+        else:
+            checked = checks.check_typed_phone(number, region)
         if checked.e164:
             said.append(f"{checked.number} → {checked.e164}")
         else:
@@ -517,7 +526,8 @@ class OrganisationForm(FormScreen):
         if name == "email":
             return email_hint(text, several=False)
         if name == "phone":
-            return phone_hint(text, region_of(self.value("country")), several=False)
+            kept = frozenset({self.original["phone"]} if self.original.get("phone") else ())
+            return phone_hint(text, region_of(self.value("country")), several=False, kept=kept)
         if name == "website":
             url = checks.normalise_website(text)
             return f"Kept as {url}" if url and url != text.strip() else None
@@ -592,6 +602,9 @@ class ContactForm(FormScreen):
         """An organisation to start with (a new contact from an organisation's screen)."""
         self.original: dict[str, str] = {}
         self.original_view: Any = None
+        self.original_labels: dict[str, str | None] = {}
+        """Editing, the label each label select showed when the contact was read: that of
+        the first (primary) address and number."""
         self.ready = record_id is None
 
     def title_text(self) -> Text:
@@ -636,6 +649,11 @@ class ContactForm(FormScreen):
             self.set_value(name, text)
         self.original = {name: text or "" for name, text in shown.items()}
         self.original_view = view
+        firsts = {"emails": view.emails[:1], "phones": view.phones[:1]}
+        for name, first in firsts.items():
+            label = first[0].label if first else None
+            self.original_labels[name] = label
+            self.show_label(name, label)
         title = plain("Edit ", "bold")
         title.append(plain(view.display_name, "bold"))
         self.query_one("#form-title", Static).update(title)
@@ -653,25 +671,77 @@ class ContactForm(FormScreen):
         if name == "emails":
             return joined(email_hint(text, several=True), self.label_hint(name, text))
         if name == "phones":
-            hint = phone_hint(text, region_of(self.value("country")), several=True)
+            view = self.original_view
+            had = frozenset(p.number for p in view.phones) if view else frozenset[str]()
+            hint = phone_hint(text, region_of(self.value("country")), several=True, kept=had)
             return joined(hint, self.label_hint(name, text))
         if name == "organisation":
             self.check_organisation(text)
             return None
         return None
 
+    # Editing, one label select sits beside a field of several addresses (or numbers). It
+    # shows the label of the first, the primary one, as read. What it then means follows
+    # what was typed, and the hint under the field says which:
+    # - with new addresses typed, the label chosen goes with those (as when adding), and
+    #   those already there keep theirs;
+    # - with none, changing the select relabels the first address in the field: the one
+    #   whose label it showed, or the one now first if that was taken out. Left as read,
+    #   nothing is relabelled.
+    # One select cannot say more than that; "work: a@example.org (was home)" says what
+    # Save will do before it does it.
+
     def label_hint(self, name: str, text: str) -> str | None:
-        """Editing, which of the typed addresses or numbers the chosen label goes with: the
-        new ones only, the others keep theirs."""
-        label = self.kind_of(name) if self.is_mounted else None
-        if label is None or self.original_view is None:
+        """Editing, which typed addresses or numbers the chosen label goes with."""
+        if not self.is_mounted or self.original_view is None:
             return None
         typed = split_values(text)
         new = self._new_emails(typed) if name == "emails" else self._new_phones(typed)
-        if not new:
-            what = "address" if name == "emails" else "number"
-            return f"The label goes with a new {what} typed here; those there keep theirs."
-        return f"{label}: {', '.join(new)}"
+        label = self.kind_of(name)
+        if new:
+            return f"{label}: {', '.join(new)}" if label else None
+        relabelled = self._relabelling(name, typed, label)
+        if relabelled is None:
+            return None
+        first, label = relabelled
+        was = self._label_of(name, first)
+        return f"{label or 'no label'}: {first} (was {was or 'no label'})"
+
+    def _relabelling(
+        self, name: str, typed: list[str], label: str | None
+    ) -> tuple[str, str | None] | None:
+        """Editing with nothing new typed into field ``name``: the first address or number
+        there and ``label``, the one chosen beside it, when the select was changed to a
+        label that address or number has not."""
+        if self.original_view is None or not typed:
+            return None
+        new = self._new_emails(typed) if name == "emails" else self._new_phones(typed)
+        if new or label == self.original_labels.get(name):
+            return None
+        first = typed[0]
+        return None if label == self._label_of(name, first) else (first, label)
+
+    def _label_of(self, name: str, typed: str) -> str | None:
+        """The label the contact being edited has on this address or number."""
+        if name == "emails":
+            key = values_key(typed)
+            found = (e.label for e in self.original_view.emails if values_key(e.address) == key)
+        else:
+            number = checks.clean(typed)
+            found = (p.label for p in self.original_view.phones if p.number == number)
+        return next(found, None)
+
+    def show_label(self, name: str, label: str | None) -> None:
+        """Show ``label`` in the select beside field ``name``, adding it to the choices if it
+        is not one of the usual labels (the command line takes any: "office")."""
+        select = self.query_one(f"#label-{name}", Select)
+        if label is None:
+            select.clear()
+            return
+        spec = next(s for s in self.specs if s.name == name)
+        if label not in spec.labels:
+            select.set_options([(plain(x), x) for x in (*spec.labels, label)])
+        select.value = label
 
     @on(Select.Changed, ".form-kind")
     def _kind_chosen(self, event: Select.Changed) -> None:
@@ -776,8 +846,8 @@ class ContactForm(FormScreen):
         tags: list[str],
         labels: tuple[str | None, str | None],
     ) -> tuple[dict[str, str], dict[str, Any]]:
-        """What edit_contact needs: the fields that changed and what to add (with the labels
-        chosen) and remove."""
+        """What edit_contact needs: the fields that changed, what to add (with the labels
+        chosen) and remove, and the address or number to relabel (``_relabelling``)."""
         from coalition.domain.people import EmailInput, PhoneInput
 
         view = self.original_view
@@ -794,6 +864,13 @@ class ContactForm(FormScreen):
             "add_tags": tags,
             "remove_tags": [t for t in view.tags if t.casefold() not in kept_tags],
         }
+        for name, typed, label, option in (
+            ("emails", emails, labels[0], "relabel_emails"),
+            ("phones", phones, labels[1], "relabel_phones"),
+        ):
+            relabelled = self._relabelling(name, typed, label)
+            if relabelled is not None:
+                options[option] = dict([relabelled])
         if organisation != self.original.get("organisation", ""):
             options["organisation"] = organisation
         return changes, options
