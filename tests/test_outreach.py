@@ -146,3 +146,22 @@ def test_timeline_newest_first(setup: None, unit: Any, db: Any) -> None:
             "second",
             "first",
         ]
+
+
+def test_what_was_logged_reads_as_one_sentence(setup: None, unit: Any) -> None:
+    with unit() as w:
+        people.add_organisation(w, name="Dětská Bezpečnost z.s.")
+        outreach.log_interaction(w, organisation="MCE", subject="Invite", follow_up_on="2026-12-01")
+        outreach.log_interaction(
+            w, organisation="MCE", subject="Again", follow_up_on="2026-12-02", close_followups=False
+        )
+        ended = outreach.log_interaction(
+            w, organisation="Dětská Bezpečnost z.s.", subject="Draft", follow_up_on="2026-12-04"
+        )
+        closed = outreach.log_interaction(
+            w, contact="Émilie Müller", channel="call", subject="Reply"
+        )
+    assert ended.sentence() == (
+        f"Logged email #{ended.interaction.id} with Dětská Bezpečnost z.s. Follow up on 2026-12-04."
+    )
+    assert closed.sentence().endswith("Closed 2 earlier follow-ups.")

@@ -53,11 +53,13 @@ class LogResult:
         """What was logged, for the coordinator (the command line and the app say the same)."""
         i = self.interaction
         who = " / ".join(x for x in (i.contact, i.organisation) if x)
-        message = f"Logged {i.channel} #{i.id} with {who}."
+        # A name may end the sentence itself ("… z.s.", "… e.V."): no second full stop.
+        message = f"Logged {i.channel} #{i.id} with {who}" + ("" if who.endswith(".") else ".")
         if i.follow_up_on:
             message += f" Follow up on {i.follow_up_on.isoformat()}."
         if self.closed_followups:
-            message += f" Closed {self.closed_followups} earlier follow-up(s)."
+            n = self.closed_followups
+            message += f" Closed {n} earlier follow-up{'s' if n > 1 else ''}."
         return message
 
 
