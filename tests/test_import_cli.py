@@ -190,6 +190,8 @@ BAD_INPUT = {
     "entities.xlsx": _entity_bomb,
     "notes.pdf": lambda p: p.write_bytes(b"%PDF-1.4\n"),
     "missing.csv": lambda p: None,
+    # A log saved as text: its first line, read as headers, is long and names nothing.
+    "profile.txt": lambda p: p.write_text("run (prof.py:2), _load (<frozen importlib>:690), " * 60),
 }
 
 
@@ -205,6 +207,7 @@ def test_bad_input_is_one_sentence_exit_1_and_the_database_is_untouched(
     assert result.exit_code == 1, result.output
     assert result.stderr.startswith("Error: ")
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    assert len(result.stderr) < 400, "one sentence a terminal can show"
     assert "Traceback" not in result.output
     assert sha(db_path) == before
 

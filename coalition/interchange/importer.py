@@ -155,13 +155,21 @@ def _open_table(
     if require_people and not any(mapping.has(f) for f in (*people_fields, "display_name")):
         raise FileProblem(
             f"{file.name}: no column holds names, emails or organisations "
-            f"(headers: {', '.join(mapping.headers[:8]) or 'none'}). "
+            f"(headers: {_some_headers(mapping.headers)}). "
             "Write a mapping with --show-mapping, edit it and pass --mapping FILE."
         )
     read = row_reader(mapping)
     with collector_paused():
         records = [read(r.values, f"row {r.number}") for r in rows]
     return Source(file, kind, sha, mapping, records, notes, [], table.sheet, list(table.sheets))
+
+
+def _some_headers(headers: list[str]) -> str:
+    """The first headers, each cut short: a file that is not a table can have a first
+    line of any length, and the message must still fit a terminal."""
+    shown = [h if len(h) <= 30 else h[:29] + "…" for h in headers[:8]]
+    more = len(headers) - len(shown)
+    return ", ".join(shown) + (f" and {more} more" if more > 0 else "") if shown else "none"
 
 
 def _open_vcards(file: Path, sha: str) -> Source:
