@@ -10,6 +10,8 @@ import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from coalition.text import plain_letters, strip_accents
+
 GIVEN = [
     "Émilie",
     "Anna",
@@ -85,11 +87,8 @@ FAMILY = [
     "Kamińska",
     "Lewandowski",
     "Jansen",
-    "de",
-    "Vries",
-    "van",
-    "der",
-    "Berg",
+    "de Vries",
+    "van der Berg",
     "Peeters",
     "Janssens",
     "Maes",
@@ -217,6 +216,19 @@ class FakePerson:
     org: FakeOrg
 
 
+# Greek letters as people with Greek names write them in an email address (Ελένη: eleni).
+_GREEK = str.maketrans(
+    {"α": "a", "δ": "d", "ε": "e", "η": "i", "λ": "l", "ν": "n", "ο": "o", "π": "p", "ς": "s",
+     "σ": "s", "υ": "u", "ρ": "r", "τ": "t", "κ": "k", "ι": "i", "μ": "m", "γ": "g"}
+)  # fmt: skip
+
+
+def ascii_letters(text: str) -> str:
+    """``text`` as an address is written: accents and strokes dropped, Greek spelled out."""
+    plain = strip_accents(plain_letters(text)).lower().translate(_GREEK)
+    return "".join(ch for ch in plain if ch.isascii() and (ch.isalnum() or ch == "."))
+
+
 def organisations(n: int, seed: int = 7) -> list[FakeOrg]:
     rnd = random.Random(seed)
     seen: set[str] = set()
@@ -227,7 +239,7 @@ def organisations(n: int, seed: int = 7) -> list[FakeOrg]:
         if name in seen:
             name = f"{name} {len(out)}"
         seen.add(name)
-        slug = "".join(ch for ch in words[0].lower() if ch.isascii() and ch.isalnum()) or "org"
+        slug = ascii_letters(words[0]).replace(".", "") or "org"
         out.append(FakeOrg(name, rnd.choice(COUNTRIES), f"{slug}{len(out)}.{rnd.choice(DOMAINS)}"))
     return out
 
@@ -239,9 +251,7 @@ def people(
     for i in range(n):
         given, family = rnd.choice(GIVEN), rnd.choice(FAMILY)
         org = rnd.choice(orgs)
-        local = "".join(
-            ch for ch in f"{given}.{family}".lower() if ch.isascii() and (ch.isalnum() or ch == ".")
-        )
+        local = ascii_letters(f"{given}.{family}").strip(".")
         email = f"{local or 'person'}.{i}@{org.domain}"
         if invalid_share and rnd.random() < invalid_share:
             email = email.replace("@", "@@")
