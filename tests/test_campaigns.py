@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
+from collections import Counter
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, func, select
 
-from coalition.domain import campaigns, people
+from coalition.domain import audit, campaigns, people
 from coalition.errors import CoalitionError, InvalidTransition, InvalidValue, NotFound
-from coalition.store.models import SignOnEvent
+from coalition.store.models import AuditEntry, Organisation, SignOnEvent
 
 
 @pytest.fixture
@@ -156,3 +158,187 @@ def test_allowed_moves_listing() -> None:
     assert campaigns.allowed_moves("signed") == ["withdrawn"]
     assert campaigns.allowed_moves("invited") == ["considering", "signed", "declined"]
     assert "withdrawn" not in campaigns.allowed_moves(None)
+
+
+# --- many organisations at once (set_signons) ------------------------------------------------
+
+
+def _org_ids(session: Any, *names: str) -> list[int]:
+    return [people.find_organisation(session, name).id for name in names]
+
+
+def _statuses(db: Any, code: str = "csam-2022") -> dict[str, str]:
+    with db.read_session() as s:
+        return {v.organisation: v.status for v in campaigns.list_signons(s, code)}
+
+
+@pytest.fixture
+def five(setup: None, unit: Any, db: Any) -> list[int]:
+    """MCE signed, Alpha prospect, Beta invited; Gamma and Delta not in csam-2022."""
+    with unit("alice") as w:
+        for name in ("Alpha", "Beta", "Gamma", "Delta"):
+            people.add_organisation(w, name=name)
+        campaigns.set_signon(w, "MCE", "csam-2022", "signed")
+        campaigns.set_signon(w, "Alpha", "csam-2022", "prospect")
+        campaigns.set_signon(w, "Beta", "csam-2022", "invited")
+    with db.read_session() as s:
+        return _org_ids(s, "Minors Care Example", "Alpha", "Beta", "Gamma", "Delta")
+
+
+def test_set_signons_adds_the_new_and_leaves_those_already_in(
+    five: list[int], unit: Any, db: Any
+) -> None:
+    with unit("bob") as w:
+        done = campaigns.set_signons(w, five, "csam-2022", "invited")
+    assert (done.added, done.moved) == (2, {})
+    assert done.left == {"prospect": 1, "invited": 1, "signed": 1}
+    assert done.total == 5
+    assert _statuses(db) == {
+        "Minors Care Example": "signed",
+        "Alpha": "prospect",
+        "Beta": "invited",
+        "Gamma": "invited",
+        "Delta": "invited",
+    }
+    assert done.sentence() == (
+        "Added 2 organisations to csam-2022 as invited. "
+        "Left 3 organisations as they were (1 prospect, 1 invited, 1 signed)."
+    )
+    with db.read_session() as s:
+        gamma = next(v for v in campaigns.list_signons(s, "csam-2022") if v.organisation == "Gamma")
+    assert gamma.history == [(gamma.history[0][0], None, "invited", "bob")]
+    assert gamma.public and gamma.display_name == "Gamma"
+
+
+def test_set_signons_moves_those_already_in_only_when_asked_and_allowed(
+    five: list[int], unit: Any, db: Any
+) -> None:
+    with unit() as w:
+        done = campaigns.set_signons(w, five, "csam-2022", "considering", move_existing=True)
+    # Signed cannot go back to considering: left, and said so.
+    assert (done.added, done.moved, done.left) == (2, {"prospect": 1, "invited": 1}, {"signed": 1})
+    assert _statuses(db) == {
+        "Minors Care Example": "signed",
+        "Alpha": "considering",
+        "Beta": "considering",
+        "Gamma": "considering",
+        "Delta": "considering",
+    }
+    assert "Moved 2 organisations to considering (1 prospect, 1 invited)." in done.sentence()
+    assert done.sentence().endswith("Left 1 organisation as it was (1 signed).")
+    with db.read_session() as s:
+        events = list(
+            s.execute(
+                select(SignOnEvent.from_status, SignOnEvent.to_status)
+                .where(SignOnEvent.to_status == "considering")
+                .order_by(SignOnEvent.id)
+            )
+        )
+    assert Counter(tuple(e) for e in events) == {
+        ("prospect", "considering"): 1,
+        ("invited", "considering"): 1,
+        (None, "considering"): 2,
+    }
+
+
+def test_set_signons_writes_an_audit_entry_per_change(five: list[int], unit: Any, db: Any) -> None:
+    with db.read_session() as s:
+        before = s.scalar(select(func.count()).select_from(AuditEntry))
+    with unit("carol") as w:
+        campaigns.set_signons(w, five, "csam-2022", "signed", move_existing=True)
+    with db.read_session() as s:
+        entries = list(
+            s.scalars(select(AuditEntry).where(AuditEntry.id > 0).order_by(AuditEntry.id))
+        )[before:]
+        gamma = people.find_organisation(s, "Gamma").id
+        alpha = people.find_organisation(s, "Alpha").id
+    # Gamma and Delta created, Alpha and Beta moved; MCE was signed already.
+    assert len(entries) == 4
+    assert {e.coordinator for e in entries} == {"carol"}
+    by_org = {e.organisation_id: e for e in entries}
+    assert by_org[gamma].action == "create" and by_org[gamma].label == "Gamma / csam-2022"
+    assert by_org[gamma].after["status"] == "signed" and by_org[gamma].before is None
+    assert by_org[alpha].action == "update"
+    assert (by_org[alpha].before, by_org[alpha].after) == (
+        {"status": "prospect"},
+        {"status": "signed"},
+    )
+    with db.read_session() as s:
+        history = [(h.action, h.after) for h in audit.history(s, organisation_id=alpha, limit=1)]
+    assert history == [("update", {"status": "signed"})]
+
+
+@pytest.mark.parametrize(
+    ("campaign", "status", "error", "message"),
+    [
+        ("csam-2022", "maybe", InvalidValue, "sign-on status"),
+        ("csam-2022", "", InvalidValue, "Give a sign-on status"),
+        ("nope", "invited", NotFound, "There is no campaign 'nope'"),
+        ("csam-2022", "withdrawn", InvalidTransition, "2 organisations have no sign-on"),
+    ],
+)
+def test_set_signons_is_all_or_nothing(
+    five: list[int], unit: Any, db: Any, campaign: str, status: str, error: Any, message: str
+) -> None:
+    before = _statuses(db)
+    with db.read_session() as s:
+        audit_rows = s.scalar(select(func.count()).select_from(AuditEntry))
+    with pytest.raises(error, match=message), unit() as w:
+        campaigns.set_signons(w, five, campaign, status, move_existing=True)
+    assert _statuses(db) == before
+    with db.read_session() as s:
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == audit_rows
+
+
+def test_set_signons_refuses_an_organisation_deleted_meanwhile(
+    five: list[int], unit: Any, db: Any
+) -> None:
+    before = _statuses(db)
+    with unit() as w:
+        people.delete_organisation(w, "Delta")
+    with pytest.raises(NotFound, match="1 organisation of the 5 no longer exists"), unit() as w:
+        campaigns.set_signons(w, five, "csam-2022", "invited")
+    assert _statuses(db) == before
+    with unit() as w, pytest.raises(InvalidValue, match="no organisations to add"):
+        campaigns.set_signons(w, [], "csam-2022", "invited")
+
+
+def test_plan_signons_says_what_set_signons_would_do(five: list[int], db: Any) -> None:
+    with db.read_session() as s:
+        plan = campaigns.plan_signons(s, five + five, "csam-2022", "invited", move_existing=True)
+    assert (plan.added, plan.moved, plan.left) == (2, {"prospect": 1}, {"invited": 1, "signed": 1})
+    assert _statuses(db)["Alpha"] == "prospect"  # nothing written
+
+
+def test_a_thousand_organisations_go_in_one_call_with_few_statements(
+    setup: None, unit: Any, db: Any
+) -> None:
+    with unit() as w:
+        for i in range(1000):
+            people.add_organisation(w, name=f"Verein Beispiel {i:04d}", country="BE")
+    with db.read_session() as s:
+        ids = list(
+            s.scalars(select(Organisation.id).where(Organisation.name.like("Verein Beispiel%")))
+        )
+    with unit() as w:
+        campaigns.set_signon(w, f"#{ids[0]}", "csam-2022", "prospect")
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        started = time.perf_counter()
+        with unit() as w:
+            done = campaigns.set_signons(w, ids, "csam-2022", "invited", move_existing=True)
+        elapsed = time.perf_counter() - started
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert (done.added, done.moved, done.left) == (999, {"prospect": 1}, {})
+    assert len(statements) < 25, statements  # not a statement or more per organisation
+    assert elapsed < 5  # ~0.05 s; generous for a busy machine
+    with db.read_session() as s:
+        view = campaigns.get_campaign(s, "csam-2022")
+        assert view.counts["invited"] == 1000
+        assert s.scalar(select(func.count()).select_from(SignOnEvent)) == 1001

@@ -944,3 +944,19 @@ def go_to(session: Session, text: str, *, limit: int = 8) -> Sequence[people.Sea
     if search.match_expression(text) is None:
         return []
     return people.search_all(session, text, limit=limit)
+
+
+# --- every organisation of a listing ----------------------------------------------------------
+
+
+def organisation_ids(session: Session, query: OrganisationQuery) -> list[int]:
+    """The ids of every organisation the listing ``query`` describes, by name: what an
+    action on the whole listing ("add them all to a campaign") acts on. The query's order
+    is not followed; only its search and filters count."""
+    conditions = _organisation_conditions(session, query)
+    if conditions is None:
+        return []
+    statement = (
+        select(Organisation.id).where(*conditions).order_by(Organisation.name_key, Organisation.id)
+    )
+    return list(session.scalars(statement))

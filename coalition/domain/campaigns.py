@@ -21,17 +21,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.domain.audit import Work, jsonable
 from coalition.domain.people import find_contact, find_organisation
 from coalition.domain.values import choice, clean, normalise_website, parse_date
 from coalition.errors import CoalitionError, InvalidTransition, InvalidValue, NotFound
+from coalition.store.bulk import bulk_insert
 from coalition.store.models import (
     CAMPAIGN_KINDS,
     CAMPAIGN_STATES,
     SIGNON_STATUSES,
+    AuditEntry,
     Campaign,
     Organisation,
     SignOn,
@@ -394,3 +396,281 @@ def signons_of(session: Session, organisation_id: int) -> list[SignOnView]:
         .order_by(SignOn.id)
     )
     return [signon_view(s) for s in session.scalars(query)]
+
+
+# --- many organisations at once -------------------------------------------------------------
+#
+# "Add every member in Belgium to the new statement": hundreds or thousands of sign-ons in one
+# unit of work. ``set_signon`` reads and writes each through the ORM (a lookup, an insert, an
+# event, an audit entry: ~1 ms each); here the campaign's sign-ons are read in one query, the
+# organisations' names in a few, and the rows go in with ``store.bulk`` — a few statements
+# whatever the number. The rules are the same: a first status may be any but withdrawn, and a
+# sign-on already there moves only where ``is_allowed`` says, and only when asked to.
+
+
+@dataclass(frozen=True)
+class SignOnsSet:
+    """What ``set_signons`` did (or, from ``plan_signons``, would do) to a list of
+    organisations."""
+
+    campaign: str
+    status: str
+    added: int
+    """Organisations that had no sign-on for the campaign: now at ``status``."""
+    moved: dict[str, int]
+    """Sign-ons moved to ``status``, by the status they had."""
+    left: dict[str, int]
+    """Sign-ons left as they were, by their status (already at ``status``, not asked to
+    move, or a move the pipeline does not allow)."""
+
+    @property
+    def total(self) -> int:
+        return self.added + sum(self.moved.values()) + sum(self.left.values())
+
+    def sentence(self) -> str:
+        """What was done, for the coordinator."""
+        if self.added:
+            text = f"Added {_organisations(self.added)} to {self.campaign} as {self.status}."
+        else:
+            text = f"Added no organisation to {self.campaign}."
+        moved = sum(self.moved.values())
+        if moved:
+            text += f" Moved {_organisations(moved)} to {self.status} ({_by_status(self.moved)})."
+        left = sum(self.left.values())
+        if left:
+            was = "it was" if left == 1 else "they were"
+            text += f" Left {_organisations(left)} as {was} ({_by_status(self.left)})."
+        return text
+
+
+def _organisations(n: int) -> str:
+    return f"{n:,} organisation{'' if n == 1 else 's'}"
+
+
+def _by_status(counts: dict[str, int]) -> str:
+    """Counts by status in the pipeline's order: "2 prospect, 1 signed"."""
+    return ", ".join(f"{counts[s]:,} {s}" for s in PIPELINE if counts.get(s))
+
+
+@dataclass(frozen=True)
+class _Sorted:
+    new: list[int]
+    moves: list[tuple[int, int, str]]
+    """(organisation id, sign-on id, its status now)."""
+    left: dict[str, int]
+
+
+def _sort_out(
+    session: Session, campaign_id: int, ids: list[int], status: str, move_existing: bool
+) -> _Sorted:
+    """Which organisations get a new sign-on, which move, which stay (one query)."""
+    existing = {
+        org_id: (signon_id, current)
+        for signon_id, org_id, current in session.execute(
+            select(SignOn.id, SignOn.organisation_id, SignOn.status).where(
+                SignOn.campaign_id == campaign_id
+            )
+        )
+    }
+    new: list[int] = []
+    moves: list[tuple[int, int, str]] = []
+    left: dict[str, int] = {}
+    for org_id in ids:
+        found = existing.get(org_id)
+        if found is None:
+            new.append(org_id)
+            continue
+        signon_id, current = found
+        if move_existing and current != status and is_allowed(current, status):
+            moves.append((org_id, signon_id, current))
+        else:
+            left[current] = left.get(current, 0) + 1
+    return _Sorted(new, moves, left)
+
+
+def _unique(organisation_ids: Iterable[int]) -> list[int]:
+    return list(dict.fromkeys(int(i) for i in organisation_ids))
+
+
+def _outcome(code: str, status: str, sorted_out: _Sorted) -> SignOnsSet:
+    moved: dict[str, int] = {}
+    for _, _, current in sorted_out.moves:
+        moved[current] = moved.get(current, 0) + 1
+    return SignOnsSet(code, status, len(sorted_out.new), moved, dict(sorted_out.left))
+
+
+def _bulk_status(status: str | None) -> str:
+    new_status = choice(status, SIGNON_STATUSES, "sign-on status") if status else None
+    if not new_status:
+        raise InvalidValue(f"Give a sign-on status ({', '.join(allowed_moves(None))}).")
+    return new_status
+
+
+def _refuse_withdrawn(code: str, status: str, new: int) -> None:
+    if status == "withdrawn" and new:
+        raise InvalidTransition(
+            f"{_organisations(new).capitalize()} have no sign-on for {code}, so they cannot "
+            f"withdraw; start with one of: {', '.join(allowed_moves(None))}. Nothing was changed."
+        )
+
+
+def plan_signons(
+    session: Session,
+    organisation_ids: Iterable[int],
+    campaign: str,
+    status: str,
+    *,
+    move_existing: bool = False,
+) -> SignOnsSet:
+    """What ``set_signons`` would do, without doing it (for a question before it)."""
+    new_status = _bulk_status(status)
+    camp = find_campaign(session, campaign)
+    sorted_out = _sort_out(session, camp.id, _unique(organisation_ids), new_status, move_existing)
+    _refuse_withdrawn(camp.code, new_status, len(sorted_out.new))
+    return _outcome(camp.code, new_status, sorted_out)
+
+
+_ID_CHUNK = 900
+"""Ids per ``IN (...)``: well under every SQLite build's limit of bound parameters."""
+
+
+def set_signons(
+    work: Work,
+    organisation_ids: Iterable[int],
+    campaign: str,
+    status: str,
+    *,
+    move_existing: bool = False,
+) -> SignOnsSet:
+    """Put many organisations (by id) into a campaign's pipeline at ``status``, in one go.
+
+    Organisations without a sign-on for the campaign get one at ``status``. Those that
+    have one are left as they are, unless ``move_existing`` is given and the pipeline
+    allows the move. All of it or nothing: an unknown status or campaign, an id that is
+    no organisation (deleted meanwhile), or "withdrawn" for an organisation that never
+    signed, changes nothing. Each sign-on made or moved gets its event and its audit
+    entry, as ``set_signon`` writes them.
+    """
+    session = work.session
+    new_status = _bulk_status(status)
+    camp = find_campaign(session, campaign)
+    ids = _unique(organisation_ids)
+    if not ids:
+        raise InvalidValue(f"There are no organisations to add to {camp.code}.")
+    names: dict[int, str] = {}
+    for start in range(0, len(ids), _ID_CHUNK):
+        chunk = ids[start : start + _ID_CHUNK]
+        names.update(
+            (org_id, name)
+            for org_id, name in session.execute(
+                select(Organisation.id, Organisation.name).where(Organisation.id.in_(chunk))
+            )
+        )
+    missing = len(ids) - len(names)
+    if missing:
+        raise NotFound(
+            f"{_organisations(missing).capitalize()} of the {len(ids):,} no longer "
+            f"{'exists' if missing == 1 else 'exist'} (deleted meanwhile?); nothing was "
+            "changed. Read the list again and retry."
+        )
+    session.flush()
+    sorted_out = _sort_out(session, camp.id, ids, new_status, move_existing)
+    _refuse_withdrawn(camp.code, new_status, len(sorted_out.new))
+
+    now = utcnow()
+    coordinator = work.coordinator
+    bulk_insert(
+        session,
+        SignOn.__table__,
+        [
+            {
+                "organisation_id": org_id,
+                "campaign_id": camp.id,
+                "status": new_status,
+                "public": True,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for org_id in sorted_out.new
+        ],
+    )
+    made: dict[int, int] = {}
+    if sorted_out.new:
+        fresh = set(sorted_out.new)
+        made = {
+            org_id: signon_id
+            for signon_id, org_id in session.execute(
+                select(SignOn.id, SignOn.organisation_id).where(SignOn.campaign_id == camp.id)
+            )
+            if org_id in fresh
+        }
+    moving = [signon_id for _, signon_id, _ in sorted_out.moves]
+    for start in range(0, len(moving), _ID_CHUNK):
+        session.execute(
+            update(SignOn)
+            .where(SignOn.id.in_(moving[start : start + _ID_CHUNK]))
+            .values(status=new_status, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    if sorted_out.new or moving:
+        # What the session holds of these sign-ons is out of date: read again when next used.
+        for held in list(session.identity_map.values()):
+            if isinstance(held, SignOn):
+                session.expire(held)
+            elif isinstance(held, Organisation) and held.id in names:
+                session.expire(held, ["signons"])
+
+    events: list[dict[str, Any]] = []
+    audit: list[dict[str, Any]] = []
+    created = {
+        "campaign": camp.code,
+        "status": new_status,
+        "signed_by_id": None,
+        "display_name": None,
+        "public": True,
+        "notes": None,
+    }
+    for org_id in sorted_out.new:
+        signon_id = made[org_id]
+        events.append(_event_row(signon_id, None, new_status, now, coordinator))
+        audit.append(
+            work.audit_row(
+                "create",
+                "signon",
+                signon_id,
+                f"{names[org_id]} / {camp.code}",
+                None,
+                created,
+                organisation_id=org_id,
+                at=now,
+            )
+        )
+    for org_id, signon_id, current in sorted_out.moves:
+        events.append(_event_row(signon_id, current, new_status, now, coordinator))
+        audit.append(
+            work.audit_row(
+                "update",
+                "signon",
+                signon_id,
+                f"{names[org_id]} / {camp.code}",
+                {"status": current},
+                {"status": new_status},
+                organisation_id=org_id,
+                at=now,
+            )
+        )
+    bulk_insert(session, SignOnEvent.__table__, events)
+    bulk_insert(session, AuditEntry.__table__, audit)
+    return _outcome(camp.code, new_status, sorted_out)
+
+
+def _event_row(
+    signon_id: int, from_status: str | None, to_status: str, at: dt.datetime, coordinator: str
+) -> dict[str, Any]:
+    return {
+        "signon_id": signon_id,
+        "from_status": from_status,
+        "to_status": to_status,
+        "at": at,
+        "coordinator": coordinator,
+    }
