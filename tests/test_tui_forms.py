@@ -484,3 +484,52 @@ async def test_delete_a_contact(db_path: Path) -> None:
         await pilot.click("#delete-confirm")
         await settle(pilot)
         assert screen.table.total == 0
+
+
+@pytest.mark.asyncio
+async def test_a_contact_imported_with_an_invalid_address_can_still_be_edited(
+    db_path: Path,
+) -> None:
+    from coalition.domain import imports
+    from coalition.domain.imports import ContactRecord, ImportOptions
+
+    with open_database(db_path) as db:
+        with db.read_session() as session:
+            record = ContactRecord(source="row 2", full_name="Piet Voorbeeld")
+            record.emails = [("piet@", None)]
+            plan = imports.plan_import(
+                session,
+                [record],
+                ImportOptions(file_name="people.csv", sha256="ef" * 32, file_format="csv"),
+            )
+        with work(db, "tester") as w:
+            imports.apply_plan(w, plan)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await browse(pilot, app, "f3")
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        assert form.value("emails") == "piet@"
+        assert "marked invalid" in message(app, "emails")  # there already: not refused
+        fill(app, role="Volunteer")
+        await settle(pilot)
+        assert not form.query_one("#form-save", Button).disabled
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        # A new address that is not valid is still refused.
+        await pilot.press("e")
+        await settle(pilot)
+        again = app.screen
+        assert isinstance(again, ContactForm)
+        fill(app, emails="piet@, piet@@example.org")
+        save = again.query_one("#form-save", Button)
+        await until(pilot, lambda: save.disabled, "Save to be refused")
+        assert "'piet@@example.org' is not a valid email address" in message(app, "emails")
+
+    with open_database(db_path) as db, db.read_session() as session:
+        piet = people.get_contact(session, "Piet Voorbeeld")
+        assert piet.role == "Volunteer"
+        assert [(e.address, e.valid) for e in piet.emails] == [("piet@", False)]

@@ -389,18 +389,31 @@ def language_hint(text: str) -> str | None:
     return f"ISO 639-1 {code}" if code else None
 
 
-def email_hint(text: str, *, several: bool) -> str | None:
+def email_hint(text: str, *, several: bool, kept: frozenset[str] = frozenset()) -> str | None:
+    """What the domain makes of the addresses typed; ``InvalidValue`` for one that is not
+    valid. Addresses in ``kept`` are already on the record (an import keeps an invalid one,
+    marked) and are not judged again: saving leaves them as they are, so they never stop
+    a save, and the hint says why they are not used."""
     addresses = split_values(text) if several else [text] if text.strip() else []
     normalised = []
+    marked = []
     for address in addresses:
         checked = checks.check_email(address)
         if not checked.valid:
+            if address.strip() in kept:
+                marked.append(address.strip())
+                normalised.append(address.strip())
+                continue
             raise InvalidValue(
                 f"'{checked.address}' is not a valid email address: {checked.reason}"
             )
         normalised.append(checked.address)
     changed = [a for a, typed in zip(normalised, addresses, strict=True) if a != typed.strip()]
-    return f"Kept as {', '.join(changed)}" if changed else None
+    said = [f"Kept as {', '.join(changed)}"] if changed else []
+    said += [
+        f"{a}: marked invalid, left out of mail merge; correct it or take it out" for a in marked
+    ]
+    return "\n".join(said) or None
 
 
 def phone_hint(
@@ -669,7 +682,9 @@ class ContactForm(FormScreen):
         if name == "language":
             return language_hint(text)
         if name == "emails":
-            return joined(email_hint(text, several=True), self.label_hint(name, text))
+            view = self.original_view
+            had = frozenset(e.address for e in view.emails) if view else frozenset[str]()
+            return joined(email_hint(text, several=True, kept=had), self.label_hint(name, text))
         if name == "phones":
             view = self.original_view
             had = frozenset(p.number for p in view.phones) if view else frozenset[str]()
