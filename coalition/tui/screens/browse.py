@@ -24,7 +24,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Input, Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from coalition.tui.jobs import JobScreen
 from coalition.tui.screens.filters import Filters, filter_bar
@@ -451,7 +451,28 @@ class ContactsScreen(BrowseScreen):
 
 
 class OrganisationsScreen(BrowseScreen):
-    """Every organisation, searchable by name, acronym, contact details, place and tag."""
+    """Every organisation, searchable by name, acronym, contact details, place and tag.
+
+    ``c`` puts the highlighted organisation in a campaign (or moves it on) and ``C``
+    every organisation listed (``coalition.tui.screens.signon_dialog``).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "c",
+            "sign_on",
+            "Sign-on",
+            id="organisations.sign-on",
+            tooltip="Put the highlighted one in a campaign, or move it on",
+        ),
+        Binding(
+            "C",
+            "add_all",
+            "Add all to a campaign",
+            id="organisations.add-all",
+            tooltip="Every organisation listed (search or filter first), once asked",
+        ),
+    ]
 
     KIND = "organisation"
     PLURAL = "organisations"
@@ -487,3 +508,71 @@ class OrganisationsScreen(BrowseScreen):
         from coalition.tui.widgets import render
 
         return render.organisation_detail(organisation_detail(session, record_id))
+
+    # --- sign-ons (coalition.tui.screens.signon_dialog) -----------------------------------
+
+    def action_sign_on(self) -> None:
+        row = self.table.current_row
+        if row is None:
+            self.notify("No organisation is highlighted.", severity="warning")
+            return
+        self.prepare_sign_on(row.id, row.name)
+
+    def action_add_all(self) -> None:
+        from coalition.tui.screens.signon_dialog import EMPTY_LIST, NOT_NARROWED
+
+        query = self.current_query
+        if query is None or self.table.generation != self.generation:
+            return  # the listing is being read: what "all" is is not known yet
+        if not (query.search_text.strip() or query.filtered):
+            self.notify(NOT_NARROWED, severity="warning", markup=False)
+            return
+        if self.table.total == 0:
+            self.notify(EMPTY_LIST, severity="warning", markup=False)
+            return
+        self.prepare_add_all(query)
+
+    @work(thread=True, exclusive=True, group="signon", exit_on_error=False)
+    def prepare_sign_on(self, organisation_id: int, name: str) -> None:
+        from coalition.tui.screens.signon_dialog import SignOnDialog, read_one
+
+        self._open_dialog(
+            lambda s, remembered: SignOnDialog(read_one(s, organisation_id, name, remembered))
+        )
+
+    @work(thread=True, exclusive=True, group="signon", exit_on_error=False)
+    def prepare_add_all(self, query: Any) -> None:
+        from coalition.tui.screens.signon_dialog import AddAllDialog, read_all
+
+        self._open_dialog(lambda s, remembered: AddAllDialog(read_all(s, query, remembered)))
+
+    def _open_dialog(self, make: Any) -> None:
+        """Read what a dialog starts from and open it (in a worker thread); a sentence
+        instead when there is nothing to open it on (no campaign, an empty listing)."""
+        from coalition import settings
+        from coalition.errors import CoalitionError
+
+        coalition = self.coalition
+        try:
+            remembered = settings.saved_campaign(coalition.db_target)
+            with coalition.database().read_session() as session:
+                dialog = make(session, remembered)
+        except CoalitionError as error:
+            self.app.call_from_thread(self.notify, str(error), severity="warning", markup=False)
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show_dialog, dialog)
+
+    def _show_dialog(self, dialog: Any) -> None:
+        if self.is_current:  # not over another dialog opened meanwhile
+            self.app.push_screen(dialog, self._signed_on)
+
+    def _signed_on(self, sentence: str | None) -> None:
+        if sentence:
+            self.notify(sentence, title="Sign-on", markup=False)
+        # The listing and the detail pane are read again as the screen resumes.
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("sign_on", "add_all"):
+            return self.focused is not self.search_input
+        return super().check_action(action, parameters)

@@ -1,0 +1,542 @@
+"""Bring organisations into a campaign's sign-on pipeline from the Organisations screen.
+
+``c`` opens ``SignOnDialog`` for the highlighted organisation: the campaign, and the
+status it goes to among those the pipeline allows from where it stands
+(``campaigns.allowed_moves``), set through ``campaigns.set_signon`` — its rules, its
+history and its audit entry, as ``coalition signon set`` does.
+
+``C`` opens ``AddAllDialog`` for every organisation the table lists (its search and
+filters, read again as ids through ``browse.organisation_ids``): the question names how
+many, and under it ``campaigns.plan_signons`` says, as the choices change, how many
+would be added, moved and left. Organisations already in the campaign stay as they are
+unless "also move" is ticked, and then only where the pipeline allows; closed campaigns
+are not offered, as a published list is no place for a few hundred new names. It is
+applied through ``campaigns.set_signons``: one unit of work, all or nothing.
+
+What a dialog starts from (the campaigns, the organisation's sign-ons, the listing's
+ids) is read before it opens, in the screen's worker (``read_one``, ``read_all``), so a
+database without a campaign gets a sentence saying what to do rather than an empty
+dialog. Writing runs in the dialog's own worker; a refusal is shown in the dialog, which
+stays open with the choices made; it returns the sentence saying what was done, or None.
+
+The campaign chosen first is the one open campaign when there is exactly one; else the
+one campaign not yet closed that the organisation is already in; else the campaign last
+shown on the Campaign screen; else the only one not closed. A new sign-on starts as a
+prospect: the pipeline's first step, and what the mail merge's "log the invitation" moves
+to invited when the invitation actually goes out. An organisation already in the campaign
+is offered its usual next step; after signed, declined or withdrawn there is none, and
+nothing is chosen for it, so Enter never withdraws a signature by accident.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Checkbox, Label, Select, Static
+from textual.worker import Worker, get_current_worker
+
+from coalition.errors import CoalitionError
+from coalition.tui.jobs import report_failure
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from coalition.domain.browse import OrganisationQuery
+    from coalition.domain.campaigns import SignOnsSet
+    from coalition.tui.app import CoalitionApp
+
+NO_CAMPAIGN = "No campaign yet: press F5, then n to start one."
+ALL_CLOSED = (
+    "Every campaign is closed, and a closed campaign takes no new organisations: "
+    "press F5, then n to start one."
+)
+EMPTY_LIST = "No organisation is listed, so there is none to add: search or filter (f) again."
+NOT_NARROWED = (
+    "C adds every organisation listed to a campaign: search or filter (f) first, "
+    "to list the ones to add."
+)
+
+
+@dataclass(frozen=True)
+class CampaignItem:
+    code: str
+    name: str
+    state: str
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where an organisation stands in one campaign."""
+
+    status: str
+    since: dt.datetime
+
+
+@dataclass(frozen=True)
+class OneStart:
+    """What ``SignOnDialog`` opens on."""
+
+    organisation_id: int
+    name: str
+    campaigns: list[CampaignItem]
+    """Open, then draft, then closed; newest first within each."""
+    standing: dict[str, Standing]
+    """By campaign code: the campaigns it is in already."""
+    campaign: str | None
+    """The campaign chosen first (see the module's notes)."""
+
+
+@dataclass(frozen=True)
+class AllStart:
+    """What ``AddAllDialog`` opens on."""
+
+    ids: list[int]
+    campaigns: list[CampaignItem]
+    """Open, then draft (closed ones are not offered); newest first within each."""
+    campaign: str | None
+
+
+_STATE_ORDER = {"open": 0, "draft": 1, "closed": 2}
+
+
+def _campaigns(session: Session) -> list[CampaignItem]:
+    from coalition.domain.campaigns import list_campaigns
+
+    found = [CampaignItem(c.code, c.name, c.state) for c in list_campaigns(session)]
+    if not found:
+        raise CoalitionError(NO_CAMPAIGN)
+    return sorted(found, key=lambda c: _STATE_ORDER.get(c.state, 3))  # stable: newest first
+
+
+def default_campaign(
+    campaigns: list[CampaignItem], remembered: str | None, already_in: tuple[str, ...] = ()
+) -> str | None:
+    """The campaign a dialog starts on (see the module's notes); None to let the
+    coordinator choose."""
+    live = [c.code for c in campaigns if c.state != "closed"]
+    opened = [c.code for c in campaigns if c.state == "open"]
+    if len(opened) == 1:
+        return opened[0]
+    mine = [code for code in already_in if code in live]
+    if len(mine) == 1:
+        return mine[0]
+    if remembered in live:
+        return remembered
+    return live[0] if len(live) == 1 else None
+
+
+def read_one(session: Session, organisation_id: int, name: str, remembered: str | None) -> OneStart:
+    """The campaigns and where the organisation stands in each (in a worker thread)."""
+    from coalition.domain.campaigns import signons_of
+    from coalition.domain.people import get_organisation
+
+    campaigns = _campaigns(session)
+    get_organisation(session, organisation_id)  # NotFound when deleted meanwhile
+    standing = {
+        s.campaign: Standing(s.status, s.status_since) for s in signons_of(session, organisation_id)
+    }
+    chosen = default_campaign(campaigns, remembered, tuple(standing))
+    return OneStart(organisation_id, name, campaigns, standing, chosen)
+
+
+def read_all(session: Session, query: OrganisationQuery, remembered: str | None) -> AllStart:
+    """The campaigns not closed and the ids of every organisation listed (in a worker)."""
+    from coalition.domain.browse import organisation_ids
+
+    campaigns = [c for c in _campaigns(session) if c.state != "closed"]
+    if not campaigns:
+        raise CoalitionError(ALL_CLOSED)
+    ids = organisation_ids(session, query)
+    if not ids:
+        raise CoalitionError(EMPTY_LIST)
+    return AllStart(ids, campaigns, default_campaign(campaigns, remembered))
+
+
+def _organisations(n: int) -> str:
+    return f"{n:,} organisation{'' if n == 1 else 's'}"
+
+
+def _by_status(counts: dict[str, int]) -> str:
+    from coalition.domain.campaigns import PIPELINE
+
+    return ", ".join(f"{counts[s]:,} {s}" for s in PIPELINE if counts.get(s))
+
+
+class _CampaignDialog(ModalScreen[str | None]):
+    """A campaign, a status, what that will do, and a button that does it."""
+
+    CSS_PATH = "signon_dialog.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="signon.cancel"),
+        Binding("ctrl+s", "apply", "Apply", id="signon.apply", tooltip="Do what the button says"),
+    ]
+
+    def __init__(self, campaigns: list[CampaignItem], campaign: str | None) -> None:
+        super().__init__()
+        self.campaigns = campaigns
+        self.first_campaign = campaign
+        self.saving = False
+
+    @property
+    def coalition(self) -> CoalitionApp:
+        return cast("CoalitionApp", self.app)
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        from coalition.tui.widgets.render import campaign_options
+
+        options = campaign_options((c.code, c.name, c.state) for c in self.campaigns)
+        with Vertical(id="signon-body"):
+            yield Static(id="signon-title")
+            with Horizontal(classes="signon-row"):
+                yield Label("Campaign", classes="signon-label")
+                yield Select(
+                    options,
+                    value=self.first_campaign or Select.NULL,
+                    prompt="Choose a campaign",
+                    compact=True,
+                    id="signon-campaign",
+                )
+            with Horizontal(classes="signon-row"):
+                yield Label("Status", classes="signon-label")
+                yield Select[str]([], prompt="Choose a status", compact=True, id="signon-status")
+            yield from self.more_fields()
+            yield Static(id="signon-said")
+            yield Static(id="signon-error")
+            with Horizontal(id="signon-buttons"):
+                yield Button("Set", id="signon-apply", variant="primary", compact=True)
+                yield Button("Cancel", id="signon-cancel", compact=True)
+
+    def more_fields(self) -> ComposeResult:
+        yield from ()
+
+    def on_mount(self) -> None:
+        self.offer_statuses()
+        self.show_state()
+        apply = self.query_one("#signon-apply", Button)
+        # With both chosen, Enter does it; otherwise the focus is on what is missing.
+        if self.campaign is None:
+            self.query_one("#signon-campaign").focus()
+        elif self.status is None:
+            self.query_one("#signon-status").focus()
+        else:
+            apply.focus()
+
+    # --- the choices ----------------------------------------------------------------------
+
+    @property
+    def campaign(self) -> str | None:
+        value = self.query_one("#signon-campaign", Select).value
+        return value if isinstance(value, str) else None
+
+    @property
+    def status(self) -> str | None:
+        value = self.query_one("#signon-status", Select).value
+        return value if isinstance(value, str) else None
+
+    def statuses(self, campaign: str) -> tuple[list[str], str | None]:
+        """The statuses to offer for ``campaign`` and the one chosen first."""
+        raise NotImplementedError
+
+    def offer_statuses(self) -> None:
+        select = self.query_one("#signon-status", Select)
+        campaign = self.campaign
+        if campaign is None:
+            select.set_options([])
+            return
+        moves, first = self.statuses(campaign)
+        kept = self.status
+        select.set_options([(self.status_label(s, first), s) for s in moves])
+        chosen = kept if self.keep_status and kept in moves else first
+        if chosen in moves:
+            select.value = chosen
+
+    keep_status: ClassVar[bool] = False
+    """Keep the status chosen when the campaign changes (when the same ones are offered)."""
+
+    def status_label(self, status: str, first: str | None) -> Text:
+        return Text(status)
+
+    @on(Select.Changed, "#signon-campaign")
+    def _campaign_changed(self) -> None:
+        self.show_error(None)
+        self.offer_statuses()
+        self.show_state()
+
+    @on(Select.Changed, "#signon-status")
+    def _status_changed(self) -> None:
+        self.show_error(None)
+        self.show_state()
+
+    # --- what it will do ------------------------------------------------------------------
+
+    def show_state(self) -> None:
+        """The title, the sentence under the choices and the button, for the choices now."""
+        raise NotImplementedError
+
+    def show_error(self, message: str | None) -> None:
+        error = self.query_one("#signon-error", Static)
+        error.update(Text(message or ""))
+        error.display = bool(message)
+
+    def set_button(self, label: str, ready: bool) -> None:
+        button = self.query_one("#signon-apply", Button)
+        button.label = label
+        button.disabled = not ready or self.saving
+
+    # --- doing it -------------------------------------------------------------------------
+
+    @on(Button.Pressed, "#signon-apply")
+    def action_apply(self) -> None:
+        if self.saving or self.query_one("#signon-apply", Button).disabled:
+            return
+        campaign, status = self.campaign, self.status
+        if campaign is None or status is None:
+            self.show_error("Choose a campaign and a status first.")
+            return
+        self.saving = True
+        self.show_error(None)
+        self.show_state()
+        self.apply(campaign, status, self.move_existing)
+
+    @property
+    def move_existing(self) -> bool:
+        """Move organisations already in the campaign too (for many at once)."""
+        return False
+
+    def save(self, campaign: str, status: str, move: bool) -> str:
+        """Write it (in a worker thread); the sentence saying what was done."""
+        raise NotImplementedError
+
+    @work(thread=True, exclusive=True, group="signon-save", exit_on_error=False)
+    def apply(self, campaign: str, status: str, move: bool) -> None:
+        try:
+            sentence = self.save(campaign, status, move)
+        except CoalitionError as error:
+            self.app.call_from_thread(self._refused, str(error))
+            return
+        self.app.call_from_thread(self._done, sentence)
+
+    def _refused(self, message: str) -> None:
+        self.saving = False
+        if self.is_attached:
+            self.show_error(message)
+            self.refused()
+            self.show_state()
+
+    def refused(self) -> None:
+        """After a refusal: read again what may have changed."""
+
+    def _done(self, sentence: str) -> None:
+        self.saving = False
+        if self.is_attached:
+            self.dismiss(sentence)
+
+    @on(Button.Pressed, "#signon-cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "signon-save" and event.worker.is_finished and self.saving:
+            self.saving = False  # failed unexpectedly: reported below, the dialog stays
+            if self.is_attached:
+                self.show_state()
+        report_failure(self.app, event)
+
+
+class SignOnDialog(_CampaignDialog):
+    """Put one organisation in a campaign, or move it on; returns what was done."""
+
+    def __init__(self, start: OneStart) -> None:
+        super().__init__(start.campaigns, start.campaign)
+        self.start = start
+
+    def statuses(self, campaign: str) -> tuple[list[str], str | None]:
+        from coalition.domain.campaigns import allowed_moves, next_status
+
+        standing = self.start.standing.get(campaign)
+        current = standing.status if standing else None
+        moves = allowed_moves(current)
+        usual = next_status(current)
+        return moves, usual if usual in moves else None
+
+    def status_label(self, status: str, first: str | None) -> Text:
+        label = Text(status)
+        if status == first and self.campaign in self.start.standing:
+            label.append("  the next step", style="dim")
+        return label
+
+    def show_state(self) -> None:
+        title = Text("Sign-on of ", style="bold")
+        title.append(Text(self.start.name, style="bold"))
+        self.query_one("#signon-title", Static).update(title)
+        campaign, status = self.campaign, self.status
+        said = Text()
+        if campaign is not None:
+            standing = self.start.standing.get(campaign)
+            if standing is None:
+                said.append(f"Not in {campaign} yet.")
+            else:
+                moves, _ = self.statuses(campaign)
+                since = standing.since.date().isoformat()
+                said.append(f"{standing.status.capitalize()} in {campaign} since {since}; ")
+                said.append(f"it can move to {' or '.join(moves)}." if moves else "final.")
+        said_widget = self.query_one("#signon-said", Static)
+        said_widget.update(said)
+        said_widget.display = bool(said)
+        if campaign is None or status is None:
+            self.set_button("Set", False)
+        elif campaign in self.start.standing:
+            self.set_button(f"Move to {status}", True)
+        else:
+            self.set_button(f"Add as {status}", True)
+
+    def save(self, campaign: str, status: str, move: bool) -> str:
+        from coalition.domain.audit import work as unit_of_work
+        from coalition.domain.campaigns import set_signon
+
+        coalition = self.coalition
+        with unit_of_work(coalition.database(), coalition.coordinator) as w:
+            view = set_signon(w, f"#{self.start.organisation_id}", campaign, status)
+        return f"{view.organisation} is {view.status} for {view.campaign}."
+
+
+class AddAllDialog(_CampaignDialog):
+    """Put every organisation listed in a campaign; returns what was done."""
+
+    keep_status = True
+
+    def __init__(self, start: AllStart) -> None:
+        super().__init__(start.campaigns, start.campaign)
+        self.start = start
+        self.plan: SignOnsSet | None = None
+        """What applying would do with the choices ``_plan_for``, once read."""
+        self._plan_for: tuple[str, str, bool] | None = None
+        self._plan_asked: tuple[str, str, bool] | None = None
+        """The choices the last reading was started for."""
+
+    def more_fields(self) -> ComposeResult:
+        yield Checkbox(
+            "Also move those already in it, where the pipeline allows",
+            id="signon-move",
+            compact=True,
+        )
+
+    @property
+    def move_existing(self) -> bool:
+        return self.query_one("#signon-move", Checkbox).value
+
+    def statuses(self, campaign: str) -> tuple[list[str], str | None]:
+        from coalition.domain.campaigns import allowed_moves
+
+        return allowed_moves(None), "prospect"
+
+    @on(Checkbox.Changed, "#signon-move")
+    def _move_changed(self) -> None:
+        self.show_error(None)
+        self.show_state()
+
+    def refused(self) -> None:
+        self._plan_for = self._plan_asked = None  # read again: what stood in the way changed
+
+    # --- what it will do, read as the choices change ----------------------------------------
+
+    def _choices(self) -> tuple[str, str, bool] | None:
+        campaign, status = self.campaign, self.status
+        if campaign is None or status is None:
+            return None
+        return campaign, status, self.move_existing
+
+    def show_state(self) -> None:
+        campaign, status = self.campaign, self.status
+        title = Text(f"Add {_organisations(len(self.start.ids))} to ", style="bold")
+        title.append(Text(campaign or "a campaign", style="bold"))
+        title.append(f" as {status}?" if status else "?", style="bold")
+        self.query_one("#signon-title", Static).update(title)
+        said = self.query_one("#signon-said", Static)
+        wanted = self._choices()
+        if wanted is None:
+            said.update(Text("Choose the campaign and the status.", style="dim"))
+            self.set_button("Add", False)
+            return
+        if self._plan_for != wanted or self.plan is None:
+            if self._plan_asked != wanted:
+                self._plan_asked = wanted
+                self.read_plan(*wanted)
+            said.update(Text("Reading who is in it already…", style="dim"))
+            self.set_button("Add", False)
+            return
+        plan = self.plan
+        said.update(self.explain(plan, wanted[2]))
+        moved = sum(plan.moved.values())
+        verbs = [f"Add {plan.added:,}" if plan.added else "", f"move {moved:,}" if moved else ""]
+        label = ", ".join(v for v in verbs if v) or "Add"
+        self.set_button(label[0].upper() + label[1:], bool(plan.added or moved))
+
+    def explain(self, plan: SignOnsSet, move: bool) -> Text:
+        """What applying will do, a line per kind of organisation."""
+        lines: list[str] = []
+        code, status = plan.campaign, plan.status
+        if plan.added:
+            lines.append(f"{_organisations(plan.added)} not in {code} yet: added as {status}.")
+        moved = sum(plan.moved.values())
+        if moved:
+            lines.append(f"{_organisations(moved)} moved to {status} ({_by_status(plan.moved)}).")
+        same = plan.left.get(status, 0)
+        if same:
+            lines.append(f"{_organisations(same)} {status} already.")
+        others = {s: n for s, n in plan.left.items() if s != status}
+        if others:
+            n = sum(others.values())
+            if move:
+                lines.append(
+                    f"{_organisations(n)} left as {'it is' if n == 1 else 'they are'} "
+                    f"({_by_status(others)}): the pipeline does not move "
+                    f"{'it' if n == 1 else 'them'} to {status}."
+                )
+            else:
+                lines.append(
+                    f"{_organisations(n)} in it already left as "
+                    f"{'it is' if n == 1 else 'they are'} ({_by_status(others)})."
+                )
+        if not plan.added and not moved:
+            lines.append("Nothing to change.")
+        return Text("\n".join(lines))
+
+    @work(thread=True, exclusive=True, group="signon-plan", exit_on_error=False)
+    def read_plan(self, campaign: str, status: str, move: bool) -> None:
+        from coalition.domain.campaigns import plan_signons
+
+        try:
+            with self.coalition.database().read_session() as session:
+                plan = plan_signons(session, self.start.ids, campaign, status, move_existing=move)
+        except CoalitionError as error:  # the campaign deleted meanwhile, say
+            self.app.call_from_thread(self._refused, str(error))
+            return
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._planned, plan, move)
+
+    def _planned(self, plan: SignOnsSet, move: bool) -> None:
+        wanted = (plan.campaign, plan.status, move)
+        if not self.is_attached or self._choices() != wanted:
+            return  # the choices changed meanwhile: their own reading is on its way
+        self.plan, self._plan_for = plan, wanted
+        self.show_state()
+
+    def save(self, campaign: str, status: str, move: bool) -> str:
+        from coalition.domain.audit import work as unit_of_work
+        from coalition.domain.campaigns import set_signons
+
+        coalition = self.coalition
+        with unit_of_work(coalition.database(), coalition.coordinator) as w:
+            done = set_signons(w, self.start.ids, campaign, status, move_existing=move)
+        return done.sentence()
