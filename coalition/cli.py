@@ -1235,7 +1235,7 @@ def import_cmd(
                 counts["error"] = counts.get("error", 0) + len(source.problems)
             read = ", ".join(source.notes)
             words = imports.count_summary(counts)
-            say(f"{source.path.name} ({read}): {len(plan.rows)} records — {words}.")
+            say(f"{source.path.name} ({read}): {imports.records_phrase(len(plan.rows))} — {words}.")
             if plan.previous_batch is not None and not force:
                 say(
                     f"  Already imported as batch #{plan.previous_batch}; --force imports it again."

@@ -224,7 +224,7 @@ def test_organisation_sheet_edited_and_imported_back_updates_by_id(
         writer.writeheader()
         writer.writerows(rows)
     result = ok(run("import", str(path), "--force"))
-    assert "1 organisations updated" in result.stderr
+    assert "1 organisation updated" in result.stderr
     orgs = {o["id"]: o for o in json.loads(ok(run("org", "list", "--format", "json")).stdout)}
     assert len(orgs) == len(before), "no organisation was created"
     changed = [o for o in orgs.values() if o["city"] == "Liège"]
@@ -274,7 +274,7 @@ def test_a_cell_emptied_in_an_edited_sheet_clears_the_field(
     ok(run("export", "organisations", str(organisations)))
     _blank(organisations, ("organisation", "Company, The"), ["city", "acronym", "membership"])
     result = ok(run("import", str(organisations)))
-    assert "1 organisations updated" in result.stderr
+    assert "1 organisation updated" in result.stderr
     org = json.loads(ok(run("org", "show", "Company, The", "--format", "json")).stdout)
     assert (org["city"], org["acronym"], org["membership"]) == (None, None, "none")
 

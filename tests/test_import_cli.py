@@ -71,7 +71,7 @@ def test_sample_signon_form_sets_statuses(run: Any, tmp_path: Path) -> None:
             str(report),
         )
     )
-    assert "invalid emails kept" in result.stderr
+    assert "1 invalid email kept (flagged)" in result.stderr
     signons = {
         s["organisation"]: s
         for s in json.loads(ok(run("signon", "list", "csam-2022", "--format", "json")).stdout)

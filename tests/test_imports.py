@@ -486,3 +486,13 @@ def test_a_failed_large_import_leaves_the_indexes_and_no_rows(
         imports.apply_plan(w, plan)
     assert _contact_indexes(db) == before
     assert count(db, Contact) == 0
+
+
+def test_counts_read_as_words_one_or_many() -> None:
+    from coalition.domain.imports import count_summary, records_phrase
+
+    assert count_summary({"create": 1, "duplicate": 2, "warnings": 1}) == (
+        "1 new contact, 2 duplicates skipped, 1 warning"
+    )
+    assert count_summary({"create": 12000}, grouped=True) == "12,000 new contacts"
+    assert (records_phrase(1), records_phrase(12000)) == ("1 record", "12,000 records")

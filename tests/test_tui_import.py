@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections.abc import Callable
@@ -137,7 +138,7 @@ async def test_the_wizard_imports_a_sample_file_with_a_changed_column(
         await pilot.press("ctrl+n")
         await until(pilot, lambda: wizard.step == "plan", "the plan")
         text = flat(app)
-        assert "12 records — 11 new contacts, 1 organisation-only rows" in text
+        assert "12 records — 11 new contacts, 1 organisation-only row," in text
         assert "Nothing has changed yet" in text
         assert contacts_in(db_path) == []
         await pilot.press("i")
@@ -222,8 +223,13 @@ async def test_undoing_batches_and_a_refused_undo(
         screen = ImportBatchesScreen()
         await app.push_screen(screen)
         await until(pilot, lambda: len(screen.batches) == 2, "the batches")
-        text = screen_text(app)
-        assert "signon-form.csv" in text and "coalition-members.xlsx" in text
+        await until(pilot, lambda: "coalition-members.xlsx" in screen_text(app), "the rows")
+        # What each did, in words.
+        assert re.search(r"signon-form\.csv +6 new contacts", screen_text(app))
+        # The highlighted one in full under the table, as its row is cut short at 80 columns.
+        await until(
+            pilot, lambda: "#2 signon-form.csv: 6 new contacts" in screen_text(app), "the detail"
+        )
         assert screen.highlighted is not None and screen.highlighted.id == 2  # newest first
         await pilot.press("u")
         await pilot.press("n")  # thought better of it
@@ -295,7 +301,7 @@ async def test_the_wizard_reads_another_sheet_of_a_workbook(db_path: Path, tmp_p
         assert "Sheet Partners" in text and "Contact person" in text
         await pilot.press("ctrl+n")
         await until(pilot, lambda: wizard.step == "plan", "the plan")
-        assert "1 records — 1 new contacts" in flat(app)
+        assert "1 record — 1 new contact" in flat(app)
         await pilot.press("i")
         await until(pilot, lambda: wizard.step == "done", "the batch")
     assert contacts_in(db_path) == [("Ines Dubois", None)]

@@ -235,14 +235,35 @@ COUNT_LABELS = {
 """What the counts of a plan mean, in the order they are reported."""
 
 
+_ONE = {
+    "new contacts": "new contact",
+    "organisation-only rows": "organisation-only row",
+    "duplicates skipped": "duplicate skipped",
+    "empty rows skipped": "empty row skipped",
+    "errors": "error",
+    "new organisations": "new organisation",
+    "organisations updated": "organisation updated",
+    "sign-ons set": "sign-on set",
+    "invalid emails kept (flagged)": "invalid email kept (flagged)",
+    "warnings": "warning",
+}
+
+
 def count_summary(counts: dict[str, int], *, grouped: bool = False) -> str:
-    """ "3 new contacts, 1 duplicates skipped, …": a plan's or batch's counts in words
+    """ "3 new contacts, 1 duplicate skipped, …": a plan's or batch's counts in words
     (``grouped`` writes 12,000 rather than 12000)."""
     return ", ".join(
-        f"{counts[k]:,} {label}" if grouped else f"{counts[k]} {label}"
+        (f"{counts[k]:,}" if grouped else str(counts[k]))
+        + " "
+        + (_ONE.get(label, label) if counts[k] == 1 else label)
         for k, label in COUNT_LABELS.items()
         if counts.get(k)
     )
+
+
+def records_phrase(n: int) -> str:
+    """ "1 record", "12,000 records"."""
+    return f"{n:,} record" + ("" if n == 1 else "s")
 
 
 SIGN_WORDS = {

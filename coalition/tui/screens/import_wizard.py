@@ -98,10 +98,17 @@ ATTENTION_STYLES = {
 
 
 def summary(counts: dict[str, int]) -> str:
-    """ "3 new contacts, 1 duplicates skipped, …": the plan's counts in words."""
+    """ "3 new contacts, 1 duplicate skipped, …": the plan's counts in words."""
     from coalition.domain.imports import count_summary  # loaded by now: a plan exists
 
     return count_summary(counts, grouped=True)
+
+
+def records_phrase(n: int) -> str:
+    """ "1 record", "12,000 records"."""
+    from coalition.domain.imports import records_phrase as phrase  # loaded with the file
+
+    return phrase(n)
 
 
 def start_folder(cwd: Path | None = None) -> Path:
@@ -582,7 +589,7 @@ class ImportWizard(JobScreen):
         self.plan = None
         read = ", ".join(source.notes)
         about = Text(source.path.name, style="bold")
-        about.append(f"  {len(source.records):,} records", style="")
+        about.append(f"  {records_phrase(len(source.records))}", style="")
         if read:
             about.append(f" ({read})", style="dim")
         if source.problems:
@@ -730,7 +737,7 @@ class ImportWizard(JobScreen):
         counts = plan.counts()
         if source.problems:
             counts["error"] = counts.get("error", 0) + len(source.problems)
-        text = Text(f"{source.path.name}: {len(plan.rows):,} records — ", style="bold")
+        text = Text(f"{source.path.name}: {records_phrase(len(plan.rows))} — ", style="bold")
         text.append(summary(counts) or "nothing to do")
         text.append(".")
         if plan.previous_batch is not None and not plan.options.force:
@@ -947,13 +954,14 @@ class ImportBatchesScreen(ModalScreen[None]):
         with Vertical(id="batches-body"):
             yield Static(Text("Import batches", style="bold"), id="batches-title")
             yield DataTable(id="batches-table", cursor_type="row", zebra_stripes=True)
+            yield Static(id="batches-detail")
             yield Static(
                 Text("u undoes the highlighted batch · Esc closes", style="dim"), id="batches-hint"
             )
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("#", "When", "By", "File", "Undone", "What it did")
+        table.add_columns("#", "When", "By", "File", "", "What it did")
         table.focus()
         self.action_reload()
 
@@ -977,18 +985,18 @@ class ImportBatchesScreen(ModalScreen[None]):
         table = self.query_one(DataTable)
         at = table.cursor_row
         table.clear()
+        from coalition.domain.imports import count_summary  # loaded by now: batches came
+
         for b in batches:
-            c = b.counts
-            did = (
-                f"{c.get('create', 0):,} new, {c.get('update', 0) + c.get('merge', 0):,} updated, "
-                f"{c.get('organisations created', 0):,} new organisations"
-            )
+            # In the words of the import's summary, only what it did; at 80 columns it is cut
+            # short, and the line under the table gives the highlighted one in full.
+            did = count_summary(b.counts, grouped=True) or "nothing"
             table.add_row(
                 Text(str(b.id)),
                 Text(local_time(b.created_at)),
                 Text(b.coordinator),
                 Text(b.file_name),
-                Text(f"undone {local_time(b.undone_at)}" if b.undone_at else "", style="dim"),
+                Text("undone" if b.undone_at else "", style="dim"),
                 Text(did, style="dim" if b.undone_at else ""),
                 key=str(b.id),
             )
@@ -997,6 +1005,24 @@ class ImportBatchesScreen(ModalScreen[None]):
         title = Text("Import batches", style="bold")
         title.append(f"  {len(batches):,}" if batches else "  none yet", style="dim")
         self.query_one("#batches-title", Static).update(title)
+
+    @on(DataTable.RowHighlighted, "#batches-table")
+    def _show_detail(self) -> None:
+        """The highlighted batch in full, under the table: its row is cut short at 80
+        columns."""
+        from coalition.domain.imports import count_summary  # loaded by now: batches came
+
+        batch = self.highlighted
+        text = Text()
+        if batch is not None:
+            text.append(f"#{batch.id} {batch.file_name}: ", style="bold")
+            text.append(count_summary(batch.counts, grouped=True) or "nothing")
+            text.append(".")
+            if batch.undone_at is not None:
+                from coalition.tui.widgets.render import local_time
+
+                text.append(f" Undone {local_time(batch.undone_at)}.", style="dim")
+        self.query_one("#batches-detail", Static).update(text)
 
     @property
     def highlighted(self) -> BatchView | None:
