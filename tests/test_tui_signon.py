@@ -168,7 +168,8 @@ async def test_C_adds_exactly_the_filtered_organisations_once_asked(signon_path:
         assert "1 organisation invited already." in text
         assert "1 organisation in it already left as it is (1 signed)." in text
         assert str(dialog.query_one("#signon-apply", Button).label) == "Add 3"
-        await pilot.press("ctrl+s")
+        assert dialog.focused is dialog.query_one("#signon-apply")  # Enter does it
+        await pilot.press("enter")
         await until(pilot, lambda: app.screen is screen, "the dialog to close")
         await settle(pilot)
         after = statuses(signon_path)

@@ -160,6 +160,11 @@ def read_all(session: Session, query: OrganisationQuery, remembered: str | None)
     return AllStart(ids, campaigns, default_campaign(campaigns, remembered))
 
 
+def _either(options: list[str]) -> str:
+    """The options as "a, b or c"."""
+    return " or ".join([", ".join(options[:-1]), options[-1]] if len(options) > 1 else options)
+
+
 def _organisations(n: int) -> str:
     return f"{n:,} organisation{'' if n == 1 else 's'}"
 
@@ -174,6 +179,7 @@ class _CampaignDialog(ModalScreen[str | None]):
     """A campaign, a status, what that will do, and a button that does it."""
 
     CSS_PATH = "signon_dialog.tcss"
+    AUTO_FOCUS = None  # see _first_focus
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="signon.cancel"),
         Binding("ctrl+s", "apply", "Apply", id="signon.apply", tooltip="Do what the button says"),
@@ -222,14 +228,16 @@ class _CampaignDialog(ModalScreen[str | None]):
     def on_mount(self) -> None:
         self.offer_statuses()
         self.show_state()
-        apply = self.query_one("#signon-apply", Button)
-        # With both chosen, Enter does it; otherwise the focus is on what is missing.
+        self.call_after_refresh(self._first_focus)
+
+    def _first_focus(self) -> None:
+        """With both chosen, Enter does it; otherwise the focus is on what is missing."""
         if self.campaign is None:
             self.query_one("#signon-campaign").focus()
         elif self.status is None:
             self.query_one("#signon-status").focus()
         else:
-            apply.focus()
+            self.query_one("#signon-apply").focus()
 
     # --- the choices ----------------------------------------------------------------------
 
@@ -288,16 +296,23 @@ class _CampaignDialog(ModalScreen[str | None]):
         error.update(Text(message or ""))
         error.display = bool(message)
 
-    def set_button(self, label: str, ready: bool) -> None:
+    ready = False
+    """The button does what it says (not while what it would do is being read)."""
+
+    def set_button(self, label: str, ready: bool, *, pending: bool = False) -> None:
+        """``pending``: not ready yet, but soon; the button stays as it is meanwhile,
+        so that a focused button keeps the focus (a disabled one would pass it on)."""
         button = self.query_one("#signon-apply", Button)
         button.label = label
-        button.disabled = not ready or self.saving
+        self.ready = ready
+        if not pending:
+            button.disabled = not ready
 
     # --- doing it -------------------------------------------------------------------------
 
     @on(Button.Pressed, "#signon-apply")
     def action_apply(self) -> None:
-        if self.saving or self.query_one("#signon-apply", Button).disabled:
+        if self.saving or not self.ready:
             return
         campaign, status = self.campaign, self.status
         if campaign is None or status is None:
@@ -389,7 +404,7 @@ class SignOnDialog(_CampaignDialog):
                 moves, _ = self.statuses(campaign)
                 since = standing.since.date().isoformat()
                 said.append(f"{standing.status.capitalize()} in {campaign} since {since}; ")
-                said.append(f"it can move to {' or '.join(moves)}." if moves else "final.")
+                said.append(f"it can move to {_either(moves)}." if moves else "final.")
         said_widget = self.query_one("#signon-said", Static)
         said_widget.update(said)
         said_widget.display = bool(said)
@@ -473,7 +488,7 @@ class AddAllDialog(_CampaignDialog):
                 self._plan_asked = wanted
                 self.read_plan(*wanted)
             said.update(Text("Reading who is in it already…", style="dim"))
-            self.set_button("Add", False)
+            self.set_button("Add", False, pending=True)
             return
         plan = self.plan
         said.update(self.explain(plan, wanted[2]))
