@@ -31,7 +31,10 @@ from coalition.tui.screens.filters import Filters, filter_bar
 from coalition.tui.widgets.lazy_table import Column, LazyTable
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy.orm import Session
+    from textual.screen import ModalScreen
 
     from coalition.domain.browse import Page
 
@@ -546,7 +549,7 @@ class OrganisationsScreen(BrowseScreen):
 
         self._open_dialog(lambda s, remembered: AddAllDialog(read_all(s, query, remembered)))
 
-    def _open_dialog(self, make: Any) -> None:
+    def _open_dialog(self, make: Callable[[Session, str | None], ModalScreen[str | None]]) -> None:
         """Read what a dialog starts from and open it (in a worker thread); a sentence
         instead when there is nothing to open it on (no campaign, an empty listing)."""
         from coalition import settings
@@ -563,7 +566,7 @@ class OrganisationsScreen(BrowseScreen):
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_dialog, dialog)
 
-    def _show_dialog(self, dialog: Any) -> None:
+    def _show_dialog(self, dialog: ModalScreen[str | None]) -> None:
         if self.is_current:  # not over another dialog opened meanwhile
             self.app.push_screen(dialog, self._signed_on)
 
