@@ -1,13 +1,17 @@
-"""The campaign screen (F5): the pipeline's columns, one-key moves, progress, who is quiet."""
+"""The campaign screen (F5): the pipeline's columns, one-key moves, progress, who is quiet,
+and the form that starts a campaign or changes one (n, e)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import update
+from textual.widgets import Button, Select, Static
 
+from coalition import settings
 from coalition.domain import campaigns, people
 from coalition.domain.audit import work
 from coalition.store.database import open_database
@@ -19,7 +23,9 @@ from coalition.tui.screens.campaign import (
     CampaignScreen,
     StageList,
     StatusPicker,
+    new_campaign,
 )
+from coalition.tui.screens.campaign_form import CampaignForm
 from coalition.tui.screens.help import HelpScreen
 from tests.tui_helpers import LARGE, SMALL, screen_text, settle, until
 
@@ -75,6 +81,7 @@ async def test_without_a_campaign_the_screen_says_how_to_add_one(db_path: Path) 
         assert isinstance(app.screen, CampaignScreen)
         text = screen_text(app)
     assert "There are no campaigns yet." in text
+    assert "Press n to start one" in text
     assert "coalition campaign add csam-2022" in text
     assert "Prospect" not in text
 
@@ -224,8 +231,8 @@ async def test_who_has_not_answered_for_n_days(db_path: Path) -> None:
     async with app.run_test(size=SMALL) as pilot:
         await pilot.press("f5")
         await settle(pilot)
-        assert "1 quiet 14d+ (n)" in screen_text(app)
-        await pilot.press("n")
+        assert "1 quiet 14d+ (q)" in screen_text(app)
+        await pilot.press("q")
         await settle(pilot)
         text = screen_text(app)
         assert "No answer for 14 days or more  1 organisation" in text
@@ -249,7 +256,7 @@ async def test_who_has_not_answered_for_n_days(db_path: Path) -> None:
         assert status_of(db_path, "Fundacja Gamma") == "considering"
         quiet = screen_text(app).split("No answer for")[1]
         assert "1 organisation" in quiet and "Fundacja Gamma" not in quiet
-        await pilot.press("n")
+        await pilot.press("q")
         assert "No answer for" not in screen_text(app)
 
 
@@ -359,13 +366,275 @@ async def test_help_lists_the_campaign_keys_and_the_palette_opens_it(db_path: Pa
         await pilot.press("escape", "f2")
         await settle(pilot)
         await pilot.press("ctrl+p", *"pipeline")
-        await until(
-            pilot,
-            lambda: "Sign-ons by status" in screen_text(app),
-            "the palette to offer the pipeline",
-        )
+        offered = "Sign-ons by status"  # the action's help, in the palette
+        listed_all = "Every person, with live search"  # shown before the search has run
+
+        def searched() -> bool:
+            text = screen_text(app)
+            return offered in text and listed_all not in text
+
+        # Enter on the unfiltered list would run its first action (the start screen).
+        await until(pilot, searched, "the palette to offer the pipeline")
         await pilot.press("enter")
         await until(pilot, lambda: app.current_mode == "campaign", "the campaign screen")
         await settle(pilot)
         assert app.current_mode == "campaign"
         assert isinstance(app.screen.focused, StageList)
+
+
+# --- starting and changing a campaign (n, e) ----------------------------------------------
+
+
+def stored(path: Path, code: str) -> campaigns.CampaignView:
+    db = open_database(path)
+    try:
+        with db.read_session() as s:
+            return campaigns.get_campaign(s, code)
+    finally:
+        db.close()
+
+
+def codes(path: Path) -> list[str]:
+    db = open_database(path)
+    try:
+        with db.read_session() as s:
+            return sorted(c.code for c in campaigns.list_campaigns(s))
+    finally:
+        db.close()
+
+
+def message(form: CampaignForm, name: str) -> str:
+    """What is said under a field of the form ("" when nothing is)."""
+    shown = form.query_one(f"#msg-{name}", Static)
+    return str(shown.render()) if shown.display else ""
+
+
+async def type_into(pilot: Any, form: CampaignForm, name: str, text: str) -> None:
+    """Focus a field of the form and type ``text`` into it, key by key."""
+    form.query_one(f"#field-{name}").focus()
+    await pilot.press(*text)
+
+
+async def choose(pilot: Any, form: CampaignForm, name: str, option: str) -> None:
+    """Choose ``option`` in a select of the form with the keyboard: open it, move, Enter."""
+    select = form.query_one(f"#field-{name}", Select)
+    spec = next(f for f in form.specs if f.name == name)
+    select.focus()
+    steps = spec.choices.index(option) - spec.choices.index(str(select.value))
+    await pilot.press("enter", *(["down"] * steps), "enter")
+    assert select.value == option
+
+
+async def open_form(pilot: Any, key: str) -> CampaignForm:
+    app = pilot.app
+    await pilot.press(key)
+    await until(pilot, lambda: isinstance(app.screen, CampaignForm), "the campaign form")
+    await settle(pilot)  # the codes taken (and the campaign being edited) are read
+    form = app.screen
+    assert isinstance(form, CampaignForm)
+    return form
+
+
+@pytest.mark.asyncio
+async def test_a_campaign_is_started_in_the_form_from_an_empty_database(db_path: Path) -> None:
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "There are no campaigns yet." in screen_text(app)
+        form = await open_form(pilot, "n")
+        assert "Start a campaign" in screen_text(app)
+        await type_into(pilot, form, "code", "Open-Letter-2025")
+        assert message(form, "code") == "Kept as open-letter-2025"
+        await type_into(pilot, form, "name", "Open letter on safe online spaces")
+        await choose(pilot, form, "state", "open")
+        assert "Collecting sign-ons" in message(form, "state")
+        await type_into(pilot, form, "target", "1,200")
+        assert message(form, "target") == "1,200 signatories"
+        await type_into(pilot, form, "deadline", "2031-06-30")
+        await type_into(pilot, form, "link", "example.org/open-letter")
+        assert message(form, "link") == "Kept as https://example.org/open-letter"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, CampaignScreen), "the form to close")
+        await settle(pilot)
+        text = screen_text(app)
+        screen = app.screen
+        assert isinstance(screen, CampaignScreen)
+        assert isinstance(screen.focused, StageList), "the columns take the keys at once"
+        notes = [n.message for n in app._notifications]
+    assert "Campaign open-letter-2025  Open letter on safe online spaces  ·  open" in text
+    assert "Signed 0 / 1,200" in text and "deadline 2031-06-30" in text
+    assert "There are no campaigns yet." not in text
+    assert "Added campaign open-letter-2025: Open letter on safe online spaces (open)." in notes
+    view = stored(db_path, "open-letter-2025")
+    assert (view.name, view.state, view.target, view.kind) == (
+        "Open letter on safe online spaces",
+        "open",
+        1200,
+        "statement",
+    )
+    assert view.deadline == dt.date(2031, 6, 30)
+    assert view.link == "https://example.org/open-letter"
+    assert settings.saved_campaign(str(db_path)) == "open-letter-2025", "shown next time too"
+
+
+@pytest.mark.asyncio
+async def test_a_wrong_target_or_a_code_taken_is_named_under_it_and_nothing_is_saved(
+    db_path: Path,
+) -> None:
+    make_campaign(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        form = await open_form(pilot, "n")
+        await type_into(pilot, form, "code", CODE)
+        assert message(form, "code") == f"A campaign '{CODE}' already exists; choose another code."
+        await type_into(pilot, form, "target", "lots")
+        assert message(form, "target") == (
+            "'lots' is not a number: write how many signatories you hope for, e.g. 200."
+        )
+        assert form.query_one("#form-save", Button).disabled
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form, "the form stays, with what was typed"
+        assert "Correct the marked fields first." in screen_text(app)
+        assert codes(db_path) == [CODE]
+        # Put right, it saves; the new campaign is the one shown.
+        form.query_one("#field-code").focus()
+        await pilot.press("ctrl+u", *"second-letter")
+        form.query_one("#field-target").focus()
+        await pilot.press("ctrl+u", *"40")
+        assert message(form, "code") == "" and message(form, "target") == "40 signatories"
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, CampaignScreen), "the form to close")
+        await settle(pilot)
+        text = screen_text(app)
+    assert "Campaign second-letter  second-letter  ·  draft" in text
+    assert codes(db_path) == sorted([CODE, "second-letter"])
+    assert stored(db_path, "second-letter").target == 40
+
+
+@pytest.mark.asyncio
+async def test_a_deadline_before_the_opening_date_is_refused_as_typed(db_path: Path) -> None:
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        form = await open_form(pilot, "n")
+        await type_into(pilot, form, "code", "late-letter")
+        await type_into(pilot, form, "deadline", "2031-01-31")
+        assert message(form, "deadline").startswith("Friday 2031-01-31, in ")
+        await type_into(pilot, form, "opened_on", "2031-03-01")
+        assert message(form, "deadline") == (
+            "The deadline is before the opening date (2031-03-01)."
+        )
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+    assert codes(db_path) == []
+
+
+@pytest.mark.asyncio
+async def test_edit_closes_the_campaign_shown_and_the_state_is_stored(db_path: Path) -> None:
+    make_campaign(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "Campaign open-letter  Letter open-letter  ·  open" in screen_text(app)
+        form = await open_form(pilot, "e")
+        text = screen_text(app)
+        assert f"Edit the campaign {CODE}" in text
+        assert not form.query("#field-code"), "a campaign's code does not change"
+        assert form.value("name") == f"Letter {CODE}" and form.value("target") == "10"
+        await choose(pilot, form, "state", "closed")
+        assert "Finished" in message(form, "state")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, CampaignScreen), "the form to close")
+        await settle(pilot)
+        text = screen_text(app)
+        notes = [n.message for n in app._notifications]
+        screen = app.screen
+        assert isinstance(screen, CampaignScreen)
+        signed = screen.stage_list("signed").total
+    assert "Campaign open-letter  Letter open-letter  ·  closed" in text
+    assert f"Saved campaign {CODE}: now closed." in notes
+    view = stored(db_path, CODE)
+    assert view.state == "closed"
+    assert (view.name, view.target) == (f"Letter {CODE}", 10), "what was not changed stays"
+    assert signed == 1, "its sign-ons are shown as before"
+
+
+@pytest.mark.asyncio
+async def test_a_draft_is_opened_and_an_emptied_title_is_refused(db_path: Path) -> None:
+    db = open_database(db_path)
+    with work(db, "alice") as w:
+        campaigns.add_campaign(w, "draft-letter", name="Draft letter", target=5)
+    db.close()
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        assert "·  draft" in screen_text(app)
+        form = await open_form(pilot, "e")
+        form.query_one("#field-name").focus()
+        await pilot.press("ctrl+u")
+        assert message(form, "name") == "A campaign needs a title."
+        await pilot.press(*"Joint letter")
+        await choose(pilot, form, "state", "open")
+        form.query_one("#field-target").focus()
+        await pilot.press("ctrl+u")  # no target
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(app.screen, CampaignScreen), "the form to close")
+        await settle(pilot)
+        text = screen_text(app)
+    assert "Campaign draft-letter  Joint letter  ·  open" in text
+    view = stored(db_path, "draft-letter")
+    assert (view.name, view.state, view.target) == ("Joint letter", "open", None)
+
+
+@pytest.mark.asyncio
+async def test_the_start_screen_says_how_to_start_a_campaign(db_path: Path) -> None:
+    db = open_database(db_path)
+    with work(db, "alice") as w:
+        people.add_organisation(w, name="Verein Alpha")
+        campaigns.add_campaign(w, "old-letter", state="closed")
+    db.close()
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+    assert "No open campaigns. F5 then n starts one." in text
+
+
+@pytest.mark.asyncio
+async def test_new_campaign_from_elsewhere_opens_the_form_and_the_picker_waits(
+    db_path: Path,
+) -> None:
+    make_campaign(db_path, "first-letter")
+    make_campaign(db_path, "second-letter", {"Verein Alpha": "signed"})
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await new_campaign(app)  # what the palette's "New campaign" runs
+        await until(pilot, lambda: isinstance(app.screen, CampaignForm), "the campaign form")
+        await settle(pilot)  # the pipeline behind it is read: two open campaigns
+        assert isinstance(app.screen, CampaignForm), "the campaign picker does not cover it"
+        await pilot.press("escape")
+        await until(pilot, lambda: isinstance(app.screen, CampaignPicker), "the picker, now")
+        await pilot.press("escape")
+    again = make_app(str(db_path), "tester")
+    async with again.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await new_campaign(again)
+        await until(pilot, lambda: isinstance(again.screen, CampaignForm), "the campaign form")
+        await settle(pilot)
+        form = again.screen
+        assert isinstance(form, CampaignForm)
+        await type_into(pilot, form, "code", "third-letter")
+        await pilot.press("ctrl+s")
+        await until(pilot, lambda: isinstance(again.screen, CampaignScreen), "the form to close")
+        await settle(pilot)
+        assert isinstance(again.screen, CampaignScreen), "the new campaign is the answer"
+        assert "Campaign third-letter" in screen_text(again)

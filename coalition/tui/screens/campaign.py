@@ -5,12 +5,16 @@ column: it holds the first page of its organisations and reads more as it
 scrolls, so a stage of 10,000 sign-ons costs a page of rows, not 10,000
 widgets. Above them, a progress bar toward the campaign's target and a
 sparkline of sign-ons per day (per week or month when the days do not fit);
-below, on ``n``, who has not answered for N days.
+below, on ``q``, who has been quiet: no answer for N days.
 
 ``m`` moves the highlighted organisation to its usual next status and
 ``Enter`` to any status the pipeline allows; both go through
 ``domain.pipeline.advance`` (``campaigns.set_signon``: its rules, history and
 audit log) in a thread worker, then the pipeline is read again.
+
+``n`` starts a campaign and ``e`` changes the one shown (its state too: draft,
+open, closed) in ``campaign_form.CampaignForm``; the screen then shows that
+campaign.
 
 The screen remembers the campaign chosen, for the next run too (per database, in
 the settings file). With several open campaigns and none chosen yet, it asks
@@ -212,11 +216,11 @@ class CampaignScreen(JobScreen):
         Binding("left", "column(-1)", "Previous column", show=False),
         Binding("right", "column(1)", "Next column", show=False),
         Binding(
-            "n",
+            "q",
             "toggle_quiet",
             "No answer",
             id="campaign.quiet",
-            tooltip="Who has not answered for N days",
+            tooltip="Who has been quiet: no answer for N days",
         ),
         Binding("plus", "quiet_days(1)", "More days", id="campaign.days-more"),
         Binding("minus", "quiet_days(-1)", "Fewer days", id="campaign.days-fewer"),
@@ -226,6 +230,20 @@ class CampaignScreen(JobScreen):
             "Campaign",
             id="campaign.choose",
             tooltip="Show another campaign",
+        ),
+        Binding(
+            "n",
+            "new_campaign",
+            "New",
+            id="campaign.new",
+            tooltip="Start a campaign: its code, title, target, deadline",
+        ),
+        Binding(
+            "e",
+            "edit_campaign",
+            "Edit",
+            id="campaign.edit",
+            tooltip="Change the campaign shown: its state (draft, open, closed), title, target …",
         ),
         Binding(
             "o",
@@ -279,6 +297,10 @@ class CampaignScreen(JobScreen):
         self._asked = False
         """The campaign picker was offered once already (it is not forced twice)."""
         self._last_stage = STAGES[0]
+        self._pick: int | None = None
+        """A campaign just saved in the form (its id): shown, and kept, once it is read."""
+        self._ask_pending = False
+        """The campaign picker waits for the screen to be uncovered."""
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -341,8 +363,18 @@ class CampaignScreen(JobScreen):
         self.refresh_pipeline()
 
     def on_screen_resume(self) -> None:
+        if self._ask_pending and self._pick is None:
+            self._ask()  # the form it waited for was cancelled
         if self.data is not None:
             self.refresh_pipeline()
+
+    def _ask(self) -> None:
+        """Which campaign, of several open: asked once, and not over a form opened meanwhile
+        (n, or the palette's New campaign, while the pipeline was first read)."""
+        self._ask_pending = not self.is_active
+        if not self._ask_pending:
+            self._asked = True
+            self.action_choose_campaign()
 
     # --- reading the pipeline -------------------------------------------------------------
 
@@ -350,15 +382,21 @@ class CampaignScreen(JobScreen):
         """Read the campaign shown (or choose one) afresh: counts, first cards, chart, quiet."""
         self.generation += 1
         self._loading = True
-        self.load_pipeline(self.generation, self.campaign_code, self.quiet_days, not self._asked)
+        self.load_pipeline(
+            self.generation, self.campaign_code, self.quiet_days, not self._asked, self._pick
+        )
 
     @work(thread=True, exclusive=True, group="pipeline", exit_on_error=False)
-    def load_pipeline(self, generation: int, code: str | None, days: int, may_ask: bool) -> None:
+    def load_pipeline(
+        self, generation: int, code: str | None, days: int, may_ask: bool, pick: int | None
+    ) -> None:
         from coalition.domain.pipeline import campaign_choices, pipeline
 
         with self.coalition.database().read_session() as session:
             choices = campaign_choices(session)
             ask = False
+            if pick is not None:
+                code = next((c.code for c in choices if c.id == pick), code)
             if code not in {c.code for c in choices}:
                 code = None
                 open_ones = [c for c in choices if c.state == "open"]
@@ -374,8 +412,12 @@ class CampaignScreen(JobScreen):
         self._loading = False
         self.choices = message.choices
         first = self.data is None
+        shown = self.data.campaign.id if self.data else None
         self.data = data = message.data
         self.campaign_code = data.campaign.code if data else None
+        if data is not None and data.campaign.id == self._pick:
+            self._pick = None
+            self._remember(data.campaign.code)
         self._show_parts(data)
         self.refresh_bindings()  # the footer's keys depend on what there is
         if data is None:
@@ -383,6 +425,11 @@ class CampaignScreen(JobScreen):
             return
         self._show_head(data)
         self.call_after_refresh(self._show_chart)  # the sparkline's width, now it is shown
+        if shown != data.campaign.id:
+            for table in self.tables:
+                table.cursor = 0  # another campaign: its columns from the top
+        if self.focused is None:  # the columns were hidden (no campaign until now)
+            self.stage_list(self._last_stage).focus()
         for stage in data.stages:
             self._reset(self.stage_list(stage.status), stage.total, stage.cards)
         self._show_quiet(data)
@@ -393,8 +440,7 @@ class CampaignScreen(JobScreen):
                 self.stage_list(busy_stage.status).focus()
         self._show_card()
         if message.ask:
-            self._asked = True
-            self.action_choose_campaign()
+            self._ask()
 
     def _reset(self, table: LazyTable, total: int, rows: list[Any]) -> None:
         cursor = table.cursor if table.generation else 0
@@ -410,18 +456,31 @@ class CampaignScreen(JobScreen):
         self.query_one("#campaign-empty").display = not shown and not self._loading
 
     def _show_empty(self) -> None:
+        start = Text.assemble(
+            "Press ",
+            ("n", "bold"),
+            " to start one: a statement, letter or petition that organisations sign on to.",
+        )
+        then = Text.assemble(
+            "Then bring organisations into it: on Organisations (",
+            ("F4", "bold"),
+            "), ",
+            ("c", "bold"),
+            " puts the highlighted one in and ",
+            ("C", "bold"),
+            " every one listed; ",
+            ("F6", "bold"),
+            " imports a list with the campaign's code.",
+        )
         lines = [
             Text("There are no campaigns yet.", style="bold"),
             Text(""),
-            Text(
-                "A campaign is a statement, letter or petition that organisations sign on to. "
-                "Add one on the command line:"
-            ),
+            start,
+            then,
+            Text(""),
+            Text("Or on the command line:"),
             Text(""),
             Text("    coalition campaign add csam-2022 --target 200 --state open", style="bold"),
-            Text(""),
-            Text("then bring organisations into its pipeline:"),
-            Text(""),
             Text('    coalition signon set "Minors Care Example" csam-2022 invited', style="bold"),
             Text("    coalition import imports/signon-form.csv --campaign csam-2022", style="bold"),
             Text(""),
@@ -462,7 +521,7 @@ class CampaignScreen(JobScreen):
             )
             deadline.append(f"deadline {c.deadline.isoformat()}, {when}")
         elif not c.target:
-            deadline.append(f"no target: coalition campaign edit {c.code} --target N")
+            deadline.append("no target or deadline: e sets them")
         self.query_one("#campaign-deadline", Static).update(deadline)
         self._show_chart()
 
@@ -484,7 +543,7 @@ class CampaignScreen(JobScreen):
         week = sum(p.signed for p in days[-7:])
         note = Text(f"per {per} · {week:,} in 7 days", style="dim")
         if data.quiet.total:
-            note.append(f" · {data.quiet.total:,} quiet {data.quiet.days}d+ (n)", style="dim")
+            note.append(f" · {data.quiet.total:,} quiet {data.quiet.days}d+ (q)", style="dim")
         self.query_one("#campaign-chart-note", Static).update(note)
 
     def on_resize(self) -> None:
@@ -495,7 +554,7 @@ class CampaignScreen(JobScreen):
         noun = "organisation" if quiet.total == 1 else "organisations"
         title = Text(f"No answer for {quiet.days} days or more", style="bold")
         title.append(f"  {quiet.total:,} {noun}", style="dim")
-        title.append("  ·  + − days  ·  n hides", style="dim")
+        title.append("  ·  + − days  ·  q hides", style="dim")
         self.query_one("#campaign-quiet-title", Static).update(title)
 
     # --- more rows as a column scrolls -----------------------------------------------------
@@ -587,9 +646,8 @@ class CampaignScreen(JobScreen):
         row = self.highlighted
         if data.total == 0:
             line.append(
-                "No organisation is in this campaign yet: "
-                f"coalition signon set ORG {data.campaign.code} prospect, or "
-                f"coalition import FILE --campaign {data.campaign.code}",
+                f"No organisation in {data.campaign.code} yet: F4 then c or C adds some; "
+                "F6 imports a list",
                 style="dim",
             )
         elif row is None and self.focused is self.quiet_table:
@@ -719,7 +777,7 @@ class CampaignScreen(JobScreen):
 
     def action_choose_campaign(self) -> None:
         if not self.choices:
-            self.notify("There are no campaigns yet: add one with coalition campaign add.")
+            self.notify("There are no campaigns yet: press n to start one.")
             return
 
         def chosen(code: str | None) -> None:
@@ -744,6 +802,26 @@ class CampaignScreen(JobScreen):
                 markup=False,
             )
 
+    def action_new_campaign(self) -> None:
+        from coalition.tui.screens.campaign_form import CampaignForm
+
+        self.app.push_screen(CampaignForm(), self._campaign_saved)
+
+    def action_edit_campaign(self) -> None:
+        from coalition.tui.screens.campaign_form import CampaignForm
+
+        if self.data is None:
+            self.notify("There is no campaign to edit yet: press n to start one.")
+            return
+        self.app.push_screen(CampaignForm(self.data.campaign.id), self._campaign_saved)
+
+    def _campaign_saved(self, campaign_id: int | None) -> None:
+        if campaign_id is not None:
+            self._pick = campaign_id
+            self._ask_pending = False  # the one just saved is the answer
+            self._asked = True
+            self.refresh_pipeline()
+
     async def action_open_organisation(self) -> None:
         row = self.highlighted
         if row is not None:
@@ -757,7 +835,14 @@ class CampaignScreen(JobScreen):
             return self.quiet_shown
         if action == "choose_campaign":
             return bool(self.choices)
-        if action in ("advance", "choose_status", "open_organisation", "column", "toggle_quiet"):
+        if action in (
+            "advance",
+            "choose_status",
+            "open_organisation",
+            "column",
+            "toggle_quiet",
+            "edit_campaign",
+        ):
             return self.data is not None
         return True
 
@@ -785,3 +870,13 @@ class CampaignScreen(JobScreen):
             elif group.startswith("rows-"):
                 self.stage_list(group.removeprefix("rows-"))._requested = None
         super().on_worker_state_changed(event)
+
+
+async def new_campaign(app: Any) -> None:
+    """Start a campaign from anywhere (the palette): the campaign screen, the form over it."""
+    if isinstance(app.screen, ModalScreen):
+        return  # not over a form or a question that is open
+    await app.switch_mode("campaign")
+    screen = app.screen
+    if isinstance(screen, CampaignScreen):
+        screen.action_new_campaign()
