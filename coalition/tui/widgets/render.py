@@ -102,7 +102,12 @@ def campaigns(items: Sequence[CampaignView], drafts: Sequence[CampaignView] = ()
     """The open campaigns with their progress, then those still in draft."""
     title = "Campaigns" if drafts else "Open campaigns"
     if not items and not drafts:
-        return Group(heading(title), Text("No open campaigns.", style=MUTED), Text(""))
+        none = Text("No open campaigns. ", style=MUTED)
+        none.append("F5", style="bold")
+        none.append(" then ")
+        none.append("n", style="bold")
+        none.append(" starts one.")
+        return Group(heading(title), none, Text(""))
     table = _table("Code", "Name", "Signed", "", "Deadline", ratios=(1, 3, None, None, None))
     for c in [*items, *drafts]:
         signed = Text(f"{c.signed}" + (f" / {c.target}" if c.target else ""))
@@ -146,6 +151,7 @@ def welcome() -> RenderableType:
         "columns coalition understands)",
     )
     keys.add_row("  F4, n", "add an organisation by hand (F3, n: a person)")
+    keys.add_row("  F5, n", "start a campaign: the statement organisations sign on to")
     lines: list[RenderableType] = [
         Text("Welcome to coalition", style="bold"),
         Text(""),
