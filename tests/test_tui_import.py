@@ -238,7 +238,8 @@ async def test_undoing_batches_and_a_refused_undo(
         await pilot.press("u", "y")
         await until(pilot, lambda: screen.batches[0].undone_at is not None, "the undo")
         assert "Undid import batch #2 (signon-form.csv)." in notes(app)
-        assert "undone" in screen_text(app)
+        # The table is redrawn after the list is read: wait for the mark, not the first frame.
+        await until(pilot, lambda: "undone" in screen_text(app), "the undone mark")
         await pilot.press("down", "u", "y")
         await until(pilot, lambda: any("Cannot undo" in m for m in notes(app)), "the refusal")
         refusal = next(m for m in notes(app) if "Cannot undo" in m)
