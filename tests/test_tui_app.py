@@ -11,10 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from coalition.tui.app import CoalitionApp, make_app
-from coalition.tui.screens.browse import BrowseScreen, ContactsScreen
+from coalition.tui.screens.browse import BrowseScreen, ContactsScreen, OrganisationsScreen
 from coalition.tui.screens.export_dialog import ExportDialog
 from coalition.tui.screens.help import HelpScreen
 from coalition.tui.screens.import_wizard import ImportBatchesScreen, ImportWizard
+from coalition.tui.screens.signon_dialog import AddAllDialog
 from coalition.tui.screens.start import StartScreen
 from coalition.tui.widgets.lazy_table import LazyTable
 from tests.tui_helpers import LARGE, SMALL, make_filled_template, screen_text, settle, until
@@ -99,7 +100,7 @@ async def test_help_lists_every_binding_and_closes(db_path: Path) -> None:
         )
         for cls in (
             CoalitionApp, BrowseScreen, LazyTable, HelpScreen, ImportWizard,
-            ImportBatchesScreen, ExportDialog,
+            ImportBatchesScreen, ExportDialog, OrganisationsScreen, AddAllDialog,
         ):  # fmt: skip
             for binding in cls.BINDINGS:
                 assert binding.description in listed, binding  # type: ignore[union-attr]
@@ -156,6 +157,28 @@ async def test_command_palette_runs_the_apps_actions(db_path: Path) -> None:
         await settle(pilot)
         assert app.current_mode == "organisations"
         assert "No organisations match." in screen_text(app)
+
+
+@pytest.mark.asyncio
+async def test_the_palette_starts_a_campaign_and_points_to_sign_on(db_path: Path) -> None:
+    from coalition.tui.screens.campaign_form import CampaignForm
+
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"new campaign")
+        await until(pilot, lambda: "Start a campaign: code" in screen_text(app), "the action")
+        await pilot.press("enter")
+        await until(pilot, lambda: isinstance(app.screen, CampaignForm), "the campaign form")
+        assert app.current_mode == "campaign"
+        await pilot.press("escape")
+        await until(pilot, lambda: not isinstance(app.screen, CampaignForm), "the form to close")
+        await pilot.press("ctrl+p", *"sign-on of")
+        await until(pilot, lambda: "put the highlighted one" in screen_text(app), "the action")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.current_mode == "organisations", "the organisations")
+        notes = [n.message for n in app._notifications]
+    assert "Organisations: highlight one, then c." in notes
 
 
 @pytest.mark.asyncio

@@ -157,6 +157,24 @@ class CoalitionApp(App[None]):
         else:
             self.switch_mode("campaign")
 
+    async def action_new_campaign(self) -> None:
+        await _campaign().new_campaign(self)
+
+    async def action_organisation_sign_on(self, every_listed: bool = False) -> None:
+        """Sign-on from the palette: on the organisations screen as ``c`` (or ``C``) there;
+        from elsewhere, that screen is shown with what to do next."""
+        if self.current_mode != "organisations":
+            await self.switch_mode("organisations")
+            key = "search or filter, then C" if every_listed else "highlight one, then c"
+            self.notify(f"Organisations: {key}.", markup=False)
+            return
+        screen = self.screen
+        if isinstance(screen, _screens().OrganisationsScreen):
+            if every_listed:
+                screen.action_add_all()
+            else:
+                screen.action_sign_on()
+
     def action_import_file(self) -> None:
         from coalition.tui.screens.import_wizard import ImportWizard, open_import_wizard
 

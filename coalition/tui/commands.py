@@ -25,6 +25,17 @@ ACTIONS = [
     ("Contacts", "show_contacts", "Every person, with live search"),
     ("Organisations", "show_organisations", "Every organisation, with live search"),
     ("Campaign pipeline", "show_campaign", "Sign-ons by status, progress, who has not answered"),
+    ("New campaign", "new_campaign", "Start a campaign: code, title, state, target, deadline"),
+    (
+        "Sign-on of an organisation",
+        "organisation_sign_on",
+        "Organisations (F4): put the highlighted one in a campaign, or move it on (c)",
+    ),
+    (
+        "Add all listed to a campaign",
+        "organisation_sign_on(True)",
+        "Organisations (F4), searched or filtered: every one listed, once asked (C)",
+    ),
     ("Help: keys", "help", "Every key of the app"),
     ("Import a file", "import_file", "CSV, XLSX, ODS or vCard: check the columns, preview, import"),
     ("Import batches", "import_batches", "List import batches; undo one"),

@@ -17,13 +17,14 @@ from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from coalition.tui.screens.browse import BrowseScreen
+from coalition.tui.screens.browse import BrowseScreen, OrganisationsScreen
 from coalition.tui.screens.campaign import CampaignScreen
 from coalition.tui.screens.export_dialog import ExportDialog
 from coalition.tui.screens.filters import FilterDialog
 from coalition.tui.screens.import_wizard import ImportBatchesScreen, ImportWizard
 from coalition.tui.screens.log_dialog import LogDialog
 from coalition.tui.screens.record_forms import ConfirmDelete, FormScreen
+from coalition.tui.screens.signon_dialog import AddAllDialog
 from coalition.tui.widgets.lazy_table import LazyTable
 
 
@@ -80,6 +81,10 @@ class HelpScreen(ModalScreen[None]):
             ("Everywhere", rows(everywhere)),
             ("Contacts and organisations", rows(_own_bindings(BrowseScreen))),
             (
+                "Organisations",
+                rows(list(Binding.make_bindings(vars(OrganisationsScreen)["BINDINGS"]))),
+            ),
+            (
                 "In the search box",
                 [("Enter / ↓ / Esc", "Go to the results"), ("typing", "Search as you type")],
             ),
@@ -88,9 +93,10 @@ class HelpScreen(ModalScreen[None]):
             ("Import wizard", rows(_own_bindings(ImportWizard))),
             ("Import batches", rows(_own_bindings(ImportBatchesScreen))),
             ("Export dialog", rows(_own_bindings(ExportDialog))),
-            ("Organisation and contact forms", rows(_own_bindings(FormScreen))),
+            ("Forms (organisations, contacts, campaigns)", rows(_own_bindings(FormScreen))),
             ("Log an interaction", rows(_own_bindings(LogDialog))),
             ("Filters of a table", rows(_own_bindings(FilterDialog))),
+            ("Sign-on dialogs", rows(_own_bindings(AddAllDialog))),
             ("Before a delete", rows(_own_bindings(ConfirmDelete))),
             ("This screen", rows(_own_bindings(HelpScreen))),
         ]
