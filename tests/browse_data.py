@@ -62,6 +62,7 @@ def add_story(path: Path) -> None:
             given_name="[bold]Eve",
             family_name="[/]Mallory",
             emails=["eve@example.org"],
+            phones=[people.PhoneInput("+32 470 55 01 23", label="mobile")],
             organisation="[bold]Brackets[/] Network",
             tags=["[red]tag"],
         )

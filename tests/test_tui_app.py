@@ -135,6 +135,7 @@ async def test_command_palette_goes_to_a_contact_found_in_the_index(filled_path:
         assert screen.detail_shown == screen.table.current_row.id
         text = screen_text(app)
     assert "eve@example.org" in text and "[red]tag" in text
+    assert "+32 470 55 01 23 (mobile)" in text  # a phone with its label
 
 
 @pytest.mark.asyncio

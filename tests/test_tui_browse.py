@@ -115,6 +115,8 @@ async def test_the_detail_pane_follows_the_cursor(filled_path: Path) -> None:
         assert "Fondation Test 0002" in text
         assert "People  40, first 20 shown" in text
         assert "csam-2022" in text and "invited" in text
+        # The sign-ons come before the people, so a change made with c is in view.
+        assert text.index("csam-2022") < text.index("People  40")
         assert "Invitation to sign" in text and "follow up 2020-01-01" in text
 
 

@@ -216,7 +216,10 @@ def contact_detail(detail: ContactDetail) -> RenderableType:
         )
         for e in c.emails
     )
-    phones = Text("\n").join(_t(p.number) for p in c.phones)
+    phones = Text("\n").join(
+        Text.assemble(_t(p.number), Text(f" ({p.label})" if p.label else "", style=MUTED))
+        for p in c.phones
+    )
     flags = [f for f, on in (("do not contact", c.do_not_contact), ("bounced", c.bounced)) if on]
     return Group(
         Text(c.display_name, style="bold"),
@@ -270,12 +273,13 @@ def organisation_detail(detail: OrganisationDetail) -> RenderableType:
                 ("Id", f"#{o.id}"),
             ]
         ),
-        Text(""),
-        heading("People", f"{o.contact_count}{shown}"),
-        people if detail.people else Text("Nobody recorded yet.", style=MUTED),
+        # Sign-ons before people: what c changes is seen without scrolling past them.
         Text(""),
         heading("Sign-ons"),
         _signons(detail.signons),
+        Text(""),
+        heading("People", f"{o.contact_count}{shown}"),
+        people if detail.people else Text("Nobody recorded yet.", style=MUTED),
         Text(""),
         heading("Outreach"),
         _timeline(detail.interactions, with_party=True),
