@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from coalition.domain.browse import Page
 
 
+_FILTERS = Binding.Group("Filter")
+
+
 class BrowseScreen(JobScreen):
     """A listing of records with live search, sorting and a detail pane."""
 
@@ -50,14 +53,43 @@ class BrowseScreen(JobScreen):
         Binding("slash", "focus_search", "Search", id="browse.search", tooltip="Type to search"),
         Binding("escape", "leave_search", "Results", id="browse.results"),
         Binding("down", "leave_search", "Results", show=False),
-        Binding("ctrl+r", "reload", "Reload", id="browse.reload", tooltip="Read the list again"),
+        # Not in the footer, which has no room for it at 80 columns; F1 lists it.
+        Binding(
+            "ctrl+r",
+            "reload",
+            "Reload",
+            id="browse.reload",
+            tooltip="Read the list again",
+            show=False,
+        ),
         Binding("n", "new_record", "New", id="browse.new", tooltip="Add one in a form"),
         Binding("e", "edit_record", "Edit", id="browse.edit", tooltip="Edit the highlighted one"),
+        # Not in the footer either: the daily keys come first there (F1 lists every key).
         Binding(
-            "delete", "delete_record", "Delete", id="browse.delete", tooltip="Delete it, once asked"
+            "delete",
+            "delete_record",
+            "Delete",
+            id="browse.delete",
+            tooltip="Delete it, once asked",
+            show=False,
         ),
-        Binding("f", "filter", "Filter", id="browse.filter", tooltip="Tag, country, campaign…"),
-        Binding("F", "clear_filters", "Clear filters", id="browse.clear-filters"),
+        # One footer entry: "f Filter", "f F Filter" while filters are in force (F clears).
+        Binding(
+            "f",
+            "filter",
+            "Filter",
+            id="browse.filter",
+            tooltip="Tag, country, campaign…",
+            group=_FILTERS,
+        ),
+        Binding(
+            "F",
+            "clear_filters",
+            "Clear filters",
+            id="browse.clear-filters",
+            tooltip="Clear the filters",
+            group=_FILTERS,
+        ),
     ]
 
     KIND: ClassVar[str] = "record"
@@ -376,7 +408,7 @@ class BrowseScreen(JobScreen):
             return in_search
         if action == "focus_search":
             return not in_search
-        if action in ("new_record", "edit_record", "delete_record"):
+        if action in ("new_record", "edit_record", "delete_record", "sign_on", "add_all"):
             return not in_search
         if action == "filter":
             return not in_search
@@ -453,6 +485,10 @@ class ContactsScreen(BrowseScreen):
         return render.contact_detail(contact_detail(session, record_id))
 
 
+# c and C share one footer entry ("c C Sign-on"), for room at 80 columns.
+_SIGN_ON = Binding.Group("Sign-on")
+
+
 class OrganisationsScreen(BrowseScreen):
     """Every organisation, searchable by name, acronym, contact details, place and tag.
 
@@ -467,13 +503,15 @@ class OrganisationsScreen(BrowseScreen):
             "Sign-on",
             id="organisations.sign-on",
             tooltip="Put the highlighted one in a campaign, or move it on",
+            group=_SIGN_ON,
         ),
         Binding(
             "C",
             "add_all",
-            "Add all to a campaign",
+            "Add all",
             id="organisations.add-all",
             tooltip="Every organisation listed (search or filter first), once asked",
+            group=_SIGN_ON,
         ),
     ]
 

@@ -56,6 +56,9 @@ class Column:
     format: Callable[[Any], str] | None = None
 
 
+_SORTING = Binding.Group("Sort")
+
+
 class LazyTable(ScrollView, can_focus=True):
     """Rows of a listing, drawn and held only around the view."""
 
@@ -66,8 +69,23 @@ class LazyTable(ScrollView, can_focus=True):
         Binding("pagedown", "page_down_rows", "Page down", show=False),
         Binding("home", "first_row", "First", show=False),
         Binding("end", "last_row", "Last", show=False),
-        Binding("s", "next_sort", "Sort", id="table.sort", tooltip="Sort by the next column"),
-        Binding("r", "reverse_sort", "Reverse", id="table.reverse", tooltip="Reverse the order"),
+        # One footer entry for both ("s r Sort"): the footer has 80 columns for every key.
+        Binding(
+            "s",
+            "next_sort",
+            "Sort",
+            id="table.sort",
+            tooltip="Sort by the next column",
+            group=_SORTING,
+        ),
+        Binding(
+            "r",
+            "reverse_sort",
+            "Reverse",
+            id="table.reverse",
+            tooltip="Reverse the order",
+            group=_SORTING,
+        ),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
