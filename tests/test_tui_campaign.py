@@ -503,9 +503,13 @@ async def test_a_wrong_target_or_a_code_taken_is_named_under_it_and_nothing_is_s
         # Put right, it saves; the new campaign is the one shown.
         form.query_one("#field-code").focus()
         await pilot.press("ctrl+u", *"second-letter")
+        await settle(pilot)
+        assert "Correct the marked fields first." in screen_text(app)  # the target still is
         form.query_one("#field-target").focus()
         await pilot.press("ctrl+u", *"40")
         assert message(form, "code") == "" and message(form, "target") == "40 signatories"
+        await settle(pilot)
+        assert "Correct the marked fields first." not in screen_text(app)  # and now it is not
         await pilot.press("ctrl+s")
         await until(pilot, lambda: isinstance(app.screen, CampaignScreen), "the form to close")
         await settle(pilot)

@@ -97,6 +97,9 @@ class OrganisationSuggester(Suggester):
         return next((o.name for o in found if o.name.casefold().startswith(typed)), None)
 
 
+CORRECT_FIRST = "Correct the marked fields first."
+
+
 class FormScreen(ModalScreen[int | None]):
     """A modal form of labelled fields, each checked as it is typed."""
 
@@ -126,6 +129,8 @@ class FormScreen(ModalScreen[int | None]):
         """False while the record being edited is read."""
         self.allow_duplicate = False
         """Save even though the domain said it repeats a record ("Add anyway" ticked)."""
+        self._correct_first = False
+        """The form's message asks to correct the marked fields (gone once they are)."""
 
     @property
     def coalition(self) -> CoalitionApp:
@@ -275,8 +280,11 @@ class FormScreen(ModalScreen[int | None]):
             return
         save = self.query_one("#form-save", Button)
         save.disabled = bool(self.problems) or self.saving or not self.ready
+        if self._correct_first and not self.problems:
+            self.show_error(None)  # asked to correct the fields, and they are
 
     def show_error(self, message: str | None) -> None:
+        self._correct_first = message == CORRECT_FIRST
         error = self.query_one("#form-error", Static)
         error.update(plain(message or ""))
         error.display = bool(message)
@@ -319,7 +327,7 @@ class FormScreen(ModalScreen[int | None]):
                 self.recheck(spec.name)
         if self.problems:
             first = next(iter(self.problems))
-            self.show_error("Correct the marked fields first.")
+            self.show_error(CORRECT_FIRST)
             self.query_one(f"#field-{first}").focus()
             return
         box = self.query_one("#form-duplicate", Checkbox)
