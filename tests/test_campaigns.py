@@ -140,8 +140,11 @@ def test_campaign_counts_per_status(setup: None, unit: Any, db: Any) -> None:
 
 
 def test_campaign_validation(unit: Any) -> None:
-    with unit() as w, pytest.raises(InvalidValue, match="campaign code"):
-        campaigns.add_campaign(w, "bad code!")
+    with unit() as w, pytest.raises(InvalidValue, match="'bad code!' cannot be a campaign code"):
+        campaigns.add_campaign(w, "  bad code! ")
+    with unit() as w, pytest.raises(InvalidValue, match="needs a code, such as csam-2022"):
+        campaigns.add_campaign(w, "  ")
+    assert campaigns.campaign_code(" CSAM-2022 ") == "csam-2022"  # as the form shows it kept
     with unit() as w:
         campaigns.add_campaign(w, "csam-2022")
     with unit() as w, pytest.raises(CoalitionError, match="already exists"):

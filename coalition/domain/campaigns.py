@@ -194,14 +194,22 @@ def _apply_fields(c: Campaign, fields: dict[str, Any]) -> None:
         raise InvalidValue("The deadline is before the opening date.")
 
 
-def add_campaign(work: Work, code: str, **fields: Any) -> CampaignView:
-    session = work.session
-    key = code.strip().lower()
+def campaign_code(text: str) -> str:
+    """A code as typed, as it is stored (lower case); ``InvalidValue`` says what to write."""
+    key = text.strip().lower()
+    if not key:
+        raise InvalidValue("A campaign needs a code, such as csam-2022.")
     if not _CODE.match(key):
         raise InvalidValue(
-            f"'{code}' cannot be a campaign code; use letters, digits, '-', '.' or '_' "
+            f"'{text.strip()}' cannot be a campaign code; use letters, digits, '-', '.' or '_' "
             "(e.g. csam-2022), 60 characters at most."
         )
+    return key
+
+
+def add_campaign(work: Work, code: str, **fields: Any) -> CampaignView:
+    session = work.session
+    key = campaign_code(code)
     if session.scalar(select(Campaign.id).where(Campaign.code == key)) is not None:
         raise CoalitionError(f"A campaign '{key}' already exists.")
     fields.setdefault("name", code)

@@ -28,6 +28,7 @@ from textual import on, work
 from textual.widgets import Select, Static
 
 from coalition.domain import values as checks
+from coalition.domain.campaigns import campaign_code
 from coalition.errors import InvalidValue
 from coalition.tui import clock
 from coalition.tui.screens.record_forms import Field, FormScreen, plain
@@ -61,24 +62,6 @@ def campaign_fields(adding: bool) -> list[Field]:
         Field("text", "Text", kind="text"),
     ]
     return fields if adding else fields[1:]
-
-
-def code_key(text: str) -> str:
-    """The code as the domain stores it, or ``InvalidValue`` with what to write.
-
-    The domain's own rule and sentence (``campaigns.add_campaign``), which it does not
-    offer as a function of its own yet."""
-    from coalition.domain.campaigns import _CODE
-
-    key = text.strip().lower()
-    if not key:
-        raise InvalidValue("A campaign needs a code, such as csam-2022.")
-    if not _CODE.match(key):
-        raise InvalidValue(
-            f"'{text.strip()}' cannot be a campaign code; use letters, digits, '-', '.' or '_' "
-            "(e.g. csam-2022), 60 characters at most."
-        )
-    return key
 
 
 def target_number(text: str) -> int | None:
@@ -179,7 +162,7 @@ class CampaignForm(FormScreen):
 
     def check(self, name: str, text: str) -> str | None:
         if name == "code":
-            key = code_key(text)
+            key = campaign_code(text)
             if key in self.taken:
                 raise InvalidValue(f"A campaign '{key}' already exists; choose another code.")
             return f"Kept as {key}" if key != text.strip() else None
