@@ -694,6 +694,20 @@ def contact_show(state: State, ref: str, fmt: str) -> None:
 @click.option("--remove-email", "remove_emails", multiple=True)
 @click.option("--add-phone", "add_phones", multiple=True)
 @click.option("--remove-phone", "remove_phones", multiple=True)
+@click.option(
+    "--label-email",
+    "label_emails",
+    multiple=True,
+    metavar="LABEL:ADDRESS",
+    help="Label an address the contact has (work:a@example.org); the address alone clears it.",
+)
+@click.option(
+    "--label-phone",
+    "label_phones",
+    multiple=True,
+    metavar="LABEL:NUMBER",
+    help="Label a number the contact has (mobile:+32 470 55 01 23); alone, clears it.",
+)
 @click.option("--add-tag", "add_tags", multiple=True)
 @click.option("--remove-tag", "remove_tags", multiple=True)
 @pass_state
@@ -705,6 +719,8 @@ def contact_edit(
     remove_emails: tuple[str, ...],
     add_phones: tuple[str, ...],
     remove_phones: tuple[str, ...],
+    label_emails: tuple[str, ...],
+    label_phones: tuple[str, ...],
     add_tags: tuple[str, ...],
     remove_tags: tuple[str, ...],
     allow_invalid: bool,
@@ -726,6 +742,8 @@ def contact_edit(
             remove_phones=list(remove_phones),
             add_tags=split_values(add_tags),
             remove_tags=split_values(remove_tags),
+            relabel_emails={a: label for label, a in map(labelled, label_emails)},
+            relabel_phones={n: label for label, n in map(labelled, label_phones)},
             allow_invalid=allow_invalid,
             allow_duplicate=allow_duplicate,
         )

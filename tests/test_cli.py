@@ -92,6 +92,27 @@ def test_contact_list_json_round_trips_non_ascii_names(filled: Any) -> None:
     assert "Ångström" in out, "JSON keeps characters readable, not \\u-escaped"
 
 
+def test_contact_edit_labels_an_address_and_a_number_the_contact_has(filled: Any) -> None:
+    ok(
+        filled(
+            "contact",
+            "edit",
+            "Émilie Müller",
+            "--label-email",
+            "work:Emilie.Muller@example.org",  # as typed, not as stored
+            "--label-phone",
+            "mobile:+3225550101",  # by its international form
+        )
+    )
+    ok(filled("contact", "edit", "zoe@example.net", "--label-email", "zoe@example.net"))  # cleared
+    emilie, zoe = json.loads(ok(filled("contact", "list", "--format", "json")).stdout)
+    assert [(e["address"], e["label"]) for e in emilie["emails"]] == [
+        ("emilie.muller@example.org", "work")
+    ]
+    assert [(p["number"], p["label"]) for p in emilie["phones"]] == [("+32 2 555 01 01", "mobile")]
+    assert zoe["emails"][0]["label"] is None
+
+
 def test_search_option_and_command(filled: Any) -> None:
     data = json.loads(ok(filled("contact", "list", "--search", "nowak", "--format", "json")).stdout)
     assert data == []
@@ -247,6 +268,10 @@ USER_ERRORS = [
     (
         ["contact", "edit", "emilie.muller@example.org", "--remove-email", "x@example.org"],
         "has no address",
+    ),
+    (
+        ["contact", "edit", "emilie.muller@example.org", "--label-phone", "work:+32 2 555 09 09"],
+        "has no phone +32 2 555 09 09",
     ),
 ]
 
