@@ -45,6 +45,8 @@ async def test_typing_narrows_the_table_as_you_go(filled_path: Path) -> None:
         await settle(pilot)
         assert screen.table.total == 200  # every tenth person is an Émilie
         assert "200 contacts match emi" in screen_text(app)
+        # The scrollbar is sized to the new listing: a header line and 200 rows.
+        assert screen.table.vertical_scrollbar.window_virtual_size == 201
         await pilot.press(*"lie dub")
         await settle(pilot)
         assert screen.search_input.value == "emilie dub"
@@ -54,8 +56,19 @@ async def test_typing_narrows_the_table_as_you_go(filled_path: Path) -> None:
         await settle(pilot)
         assert screen.table.total == 0
         assert "No contacts match." in screen_text(app)
-        await pilot.press("escape")
+        assert not screen.table.show_vertical_scrollbar  # nothing to scroll: it goes
+        await pilot.press("backspace", "backspace")
+        await settle(pilot)
+        assert screen.table.total == 25 and screen.table.show_vertical_scrollbar  # and comes back
+        assert screen.table.vertical_scrollbar.window_virtual_size == 26
+        await pilot.press("escape", "end")
+        await settle(pilot)
         assert screen.focused is screen.table
+        assert screen.table.cursor == 24
+        table = screen.table
+        assert table.scroll_y == table.max_scroll_y == 26 - table.scrollable_content_region.height
+        bottom = screen_text(app).splitlines()[table.region.bottom - 1]
+        assert table.current_row.email[:16] in bottom  # the last row, in the last line
 
 
 @pytest.mark.asyncio
