@@ -316,13 +316,14 @@ class LazyTable(ScrollView, can_focus=True):
             widths[0] = (column, w + max(width - used, 0))
         return widths
 
-    def _fit(self) -> None:
+    def _fit(self) -> int:
         """Lay the columns out again when the width changed (a resize, or the scrollbar
-        coming or going)."""
+        coming or going); the width, which lines are drawn to until the next call."""
         width = self.scrollable_content_region.width
         if width != self._laid_out_for:
             self._laid_out_for = width
             self._widths = self._layout(width)
+        return width
 
     def on_resize(self, event: events.Resize) -> None:
         self._fit()
@@ -340,7 +341,7 @@ class LazyTable(ScrollView, can_focus=True):
                 cell = " " * (width - cell_len(cell)) + cell
             parts.append(set_cell_size(cell, width))
         text = " ".join(parts)
-        width = self.scrollable_content_region.width
+        width = self._laid_out_for  # as _fit found it for this line (looked up once)
         return Strip([Segment(set_cell_size(text, width), style)], width)
 
     def _style(self, name: str) -> Style:
@@ -365,12 +366,11 @@ class LazyTable(ScrollView, can_focus=True):
         return self._line(cells, self._style("base") + self._style("lazy-table--header"))
 
     def render_line(self, y: int) -> Strip:
-        self._fit()
+        width = self._fit()
         if y == 0:
             return self._header()
         index = int(self.scroll_y) + y - 1
         base = self._style("base")
-        width = self.scrollable_content_region.width
         if self.total == 0:
             if y == 1:
                 return self._line([self.empty_text], base + self._style("lazy-table--empty"))
