@@ -262,6 +262,48 @@ def test_upgrading_refolds_keys_and_the_index_for_letters_with_a_stroke(tmp_path
     db.close()
 
 
+def _index_sql(db: database.Database) -> list[str]:
+    with db.read_session() as s:
+        return list(
+            s.scalars(
+                text(
+                    "SELECT sql FROM sqlite_master WHERE name IN "
+                    "('contact_search', 'organisation_search') ORDER BY name"
+                )
+            )
+        )
+
+
+def test_upgrading_gives_the_search_indexes_one_letter_prefixes_and_keeps_them(
+    tmp_path: Path,
+) -> None:
+    from alembic import command
+
+    from coalition.domain import people
+    from coalition.domain.audit import work
+
+    path = tmp_path / "old.db"
+    db = open_database(path, upgrade=False)
+    with db.engine.begin() as connection:
+        command.upgrade(database._alembic_config(connection), "0005")
+    with work(db, "tester") as w:
+        people.add_contact(w, given_name="Paulina", family_name="Zielińska", organisation="Pax")
+    assert all("prefix = '2 3 4'" in sql for sql in _index_sql(db))
+    db.close()
+    db = open_database(path)
+    assert all("prefix = '1 2 3 4'" in sql for sql in _index_sql(db))
+    with db.read_session() as s:
+        # What was indexed before is found, by its first letter too.
+        assert [h.title for h in people.search_all(s, "z")] == ["Paulina Zielińska"]
+        assert [h.title for h in people.search_all(s, "p")] == ["Pax", "Paulina Zielińska"]
+    with db.engine.begin() as connection:
+        command.downgrade(database._alembic_config(connection), "0005")
+    assert all("prefix = '2 3 4'" in sql for sql in _index_sql(db))
+    with db.read_session() as s:
+        assert [h.title for h in people.search_all(s, "zielin")] == ["Paulina Zielińska"]
+    db.close()
+
+
 def test_bulk_rows_refuse_to_leave_out_a_required_column(db: database.Database) -> None:
     from coalition.store.bulk import insert_rows
     from coalition.store.models import Contact

@@ -3,9 +3,10 @@
 SQLite: two FTS5 tables (``contact_search`` and ``organisation_search``) whose
 rowid is the record's id, tokenised with ``unicode61 remove_diacritics 2`` so
 "muller" finds "Müller" and "emilie" finds "Émilie", with a prefix index on
-2-4 characters so search-as-you-type stays well under a millisecond at
-100,000 contacts. Each table has one column per kind of text so that a name
-match can be listed before a match in a tag or a city.
+1-4 characters so search-as-you-type stays well under a millisecond at
+100,000 contacts (a first letter's matches are counted in a few). Each table
+has one column per kind of text so that a name match can be listed before a
+match in a tag or a city.
 
 The index is kept current by the domain layer, which calls
 ``index_contacts``/``index_organisations`` after each change: the parts of the
@@ -36,7 +37,8 @@ from coalition.text import plain_letters, strip_accents
 CONTACT_TABLE = "contact_search"
 ORGANISATION_TABLE = "organisation_search"
 TOKENIZE = "unicode61 remove_diacritics 2"
-PREFIX = "2 3 4"
+PREFIX = "1 2 3 4"
+"""The prefix lengths indexed (since migration 0006; "2 3 4" before)."""
 
 CONTACT_COLUMNS = ("name", "emails", "organisation", "role", "place", "tags")
 ORGANISATION_COLUMNS = ("name", "acronym", "contact", "place", "tags")
@@ -45,15 +47,16 @@ _TERM = re.compile(r"\S+")
 _WORDISH = re.compile(r"\w", re.UNICODE)
 
 
-def create_index_sql(dialect: str) -> list[str]:
-    """DDL for the search tables; used by the migrations."""
+def create_index_sql(dialect: str, *, prefix: str = PREFIX, suffix: str = "") -> list[str]:
+    """DDL for the search tables (named with ``suffix``), used by the migrations; each
+    passes the prefix lengths of its time, so a later change leaves its history alone."""
     if dialect != "sqlite":
         return []
     return [
-        f"CREATE VIRTUAL TABLE {CONTACT_TABLE} USING fts5("
-        f"{', '.join(CONTACT_COLUMNS)}, tokenize = '{TOKENIZE}', prefix = '{PREFIX}')",
-        f"CREATE VIRTUAL TABLE {ORGANISATION_TABLE} USING fts5("
-        f"{', '.join(ORGANISATION_COLUMNS)}, tokenize = '{TOKENIZE}', prefix = '{PREFIX}')",
+        f"CREATE VIRTUAL TABLE {CONTACT_TABLE}{suffix} USING fts5("
+        f"{', '.join(CONTACT_COLUMNS)}, tokenize = '{TOKENIZE}', prefix = '{prefix}')",
+        f"CREATE VIRTUAL TABLE {ORGANISATION_TABLE}{suffix} USING fts5("
+        f"{', '.join(ORGANISATION_COLUMNS)}, tokenize = '{TOKENIZE}', prefix = '{prefix}')",
     ]
 
 

@@ -357,7 +357,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_signon_events_signon_id"), ["signon_id"], unique=False)
 
     # ### end Alembic commands ###
-    for statement in search.create_index_sql(op.get_bind().dialect.name):
+    # The prefix lengths of this revision; 0006 adds one-letter prefixes.
+    for statement in search.create_index_sql(op.get_bind().dialect.name, prefix="2 3 4"):
         op.execute(statement)
 
 
