@@ -1032,6 +1032,20 @@ def followup_done(state: State, interaction_id: int) -> None:
     say(f"Follow-up #{view.id} done.")
 
 
+@cli.command("followup-postpone")
+@click.argument("interaction_id", type=int)
+@click.argument("when")
+@pass_state
+def followup_postpone(state: State, interaction_id: int, when: str) -> None:
+    """Move the open follow-up of interaction INTERACTION_ID to WHEN (+7, next week, a date)."""
+    from coalition.domain import outreach
+
+    with state.work() as work:
+        view = outreach.postpone_followup(work, interaction_id, when)
+    assert view.follow_up_on is not None
+    say(f"Follow-up #{view.id} moved to {view.follow_up_on.isoformat()}.")
+
+
 # --- search and history --------------------------------------------------------------------
 
 

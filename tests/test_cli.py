@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import os
@@ -201,6 +202,11 @@ def test_log_and_followups(filled: Any) -> None:
     assert "Closed 1 earlier follow-up" in result.stderr
     due = json.loads(ok(filled("followups", "--format", "json")).stdout)
     assert [d["contact"] for d in due] == ["Zoë Ångström-Łukasiewicz"]
+    week_on = (dt.date.today() + dt.timedelta(days=7)).isoformat()
+    result = ok(filled("followup-postpone", str(due[0]["id"]), "+7"))
+    assert f"moved to {week_on}" in result.stderr + result.stdout
+    moved = json.loads(ok(filled("followups", "--format", "json")).stdout)
+    assert [d["follow_up_on"] for d in moved] == [week_on]
     ok(filled("followup-done", str(due[0]["id"])))
     assert json.loads(ok(filled("followups", "--format", "json")).stdout) == []
 
@@ -265,6 +271,7 @@ USER_ERRORS = [
     (["log", "--org", "MCE", "--follow-up", "soonish"], "not a date"),
     (["campaign", "add", "csam-2022"], "already exists"),
     (["followup-done", "999"], "no interaction #999"),
+    (["followup-postpone", "999", "+7"], "no interaction #999"),
     (
         ["contact", "edit", "emilie.muller@example.org", "--remove-email", "x@example.org"],
         "has no address",

@@ -125,6 +125,35 @@ def test_completing_a_followup(setup: None, unit: Any, db: Any) -> None:
         assert outreach.list_followups(s) == []
 
 
+def test_postponing_a_followup_moves_it_and_is_in_the_history(
+    setup: None, unit: Any, db: Any
+) -> None:
+    from coalition.domain import audit
+
+    today = dt.date(2026, 12, 2)  # a Wednesday
+    with unit() as w:
+        i = outreach.log_interaction(w, organisation="MCE", follow_up_on="2026-12-01").interaction
+        moved = outreach.postpone_followup(w, i.id, "+7", today=today)
+    assert moved.follow_up_on == dt.date(2026, 12, 9) and not moved.done
+    with unit() as w:
+        assert outreach.postpone_followup(w, i.id, "next week", today=today).follow_up_on == (
+            dt.date(2026, 12, 7)
+        )
+    with db.read_session() as s:
+        assert [f.follow_up_on for f in outreach.list_followups(s)] == [dt.date(2026, 12, 7)]
+        changes = [e for e in audit.history(s, limit=5) if e.entity == "interaction"]
+        assert [e.action for e in changes][:2] == ["update", "update"]
+    # Refused: a day gone by, no day, a follow-up already done; nothing changes.
+    with unit() as w, pytest.raises(InvalidValue, match="2026-12-01 has passed"):
+        outreach.postpone_followup(w, i.id, "2026-12-01", today=today)
+    with unit() as w, pytest.raises(InvalidValue, match="Say when to follow up"):
+        outreach.postpone_followup(w, i.id, "  ", today=today)
+    with unit() as w:
+        outreach.complete_followup(w, i.id)
+    with unit() as w, pytest.raises(InvalidValue, match="no open follow-up"):
+        outreach.postpone_followup(w, i.id, "+7", today=today)
+
+
 def test_interaction_needs_a_party_and_a_known_channel(setup: None, unit: Any) -> None:
     with unit() as w, pytest.raises(InvalidValue, match="whom"):
         outreach.log_interaction(w, subject="Nobody")

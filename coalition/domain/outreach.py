@@ -199,12 +199,15 @@ def list_followups(
     return [interaction_view(i) for i in session.scalars(query)]
 
 
-def complete_followup(work: Work, interaction_id: int) -> InteractionView:
+def _interaction(work: Work, interaction_id: int) -> Interaction:
     interaction = work.session.get(Interaction, interaction_id)
     if interaction is None:
         raise NotFound(f"There is no interaction #{interaction_id}.")
-    before = _snapshot(interaction)
-    interaction.done = True
+    return interaction
+
+
+def _changed(work: Work, interaction: Interaction, before: dict[str, Any]) -> InteractionView:
+    """Write a change to an interaction with its audit entry (``before``: its snapshot)."""
     work.session.flush()
     work.audit(
         "update",
@@ -217,6 +220,32 @@ def complete_followup(work: Work, interaction_id: int) -> InteractionView:
         contact_id=interaction.contact_id,
     )
     return interaction_view(interaction)
+
+
+def complete_followup(work: Work, interaction_id: int) -> InteractionView:
+    interaction = _interaction(work, interaction_id)
+    before = _snapshot(interaction)
+    interaction.done = True
+    return _changed(work, interaction, before)
+
+
+def postpone_followup(
+    work: Work, interaction_id: int, until: str | dt.date, *, today: dt.date | None = None
+) -> InteractionView:
+    """Move an open follow-up to ``until`` (a date as ``parse_date`` reads it: +7, next
+    week, 2026-12-01); not to a day before ``today``, nor one that is done."""
+    interaction = _interaction(work, interaction_id)
+    if interaction.done or interaction.follow_up_on is None:
+        raise InvalidValue(f"Interaction #{interaction_id} has no open follow-up to move.")
+    today = today or dt.date.today()
+    day = parse_date(until, today=today)
+    if day is None:
+        raise InvalidValue("Say when to follow up: a date, +7, next week.")
+    if day < today:
+        raise InvalidValue(f"{day.isoformat()} has passed; follow up today or later.")
+    before = _snapshot(interaction)
+    interaction.follow_up_on = day
+    return _changed(work, interaction, before)
 
 
 def interactions_of(
