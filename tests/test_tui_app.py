@@ -16,7 +16,7 @@ from coalition.tui.screens.export_dialog import ExportDialog
 from coalition.tui.screens.help import HelpScreen
 from coalition.tui.screens.import_wizard import ImportBatchesScreen, ImportWizard
 from coalition.tui.screens.signon_dialog import AddAllDialog
-from coalition.tui.screens.start import StartScreen
+from coalition.tui.screens.start import FollowUpList, StartScreen
 from coalition.tui.widgets.lazy_table import LazyTable
 from tests.tui_helpers import LARGE, SMALL, make_filled_template, screen_text, settle, until
 
@@ -88,6 +88,66 @@ async def test_start_screen_shows_followups_campaigns_and_recent_activity(
     assert "Recent activity" in text and "alice" in text
 
 
+def _followups(path: Path) -> list[tuple[str | None, Any]]:
+    from coalition.domain import outreach
+    from coalition.store.database import open_database
+
+    with open_database(path) as db, db.read_session() as s:
+        return [(f.subject, f.follow_up_on) for f in outreach.list_followups(s)]
+
+
+@pytest.mark.asyncio
+async def test_follow_ups_due_are_done_moved_on_opened_and_logged_from_the_start_screen(
+    filled_path: Path,
+) -> None:
+    import datetime as dt
+
+    from coalition.tui.screens.log_dialog import LogDialog
+
+    app = make_app(str(filled_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, StartScreen)
+        # The list has the keys at once: the oldest first, overdue.
+        assert screen.focused is screen.followup_list
+        footer = screen_text(app).splitlines()[-1]
+        assert "d Done" in footer and "p In a week" in footer
+        assert screen.highlighted_followup is not None
+        assert screen.highlighted_followup.subject == "Invitation to sign"
+        # Enter opens the organisation it is with.
+        await pilot.press("enter")
+        await until(pilot, lambda: app.current_mode == "organisations", "the organisation")
+        await settle(pilot)
+        assert app.screen.table.current_row.name == "Fondation Test 0002"  # type: ignore[attr-defined]
+        await pilot.press("f2")
+        await settle(pilot)
+        # Ctrl+L starts the log with the party and campaign of the follow-up.
+        await pilot.press("ctrl+l")
+        await until(pilot, lambda: isinstance(app.screen, LogDialog), "the log dialog")
+        dialog = app.screen
+        assert isinstance(dialog, LogDialog)
+        assert dialog.prefill.organisation is not None
+        assert dialog.prefill.organisation.text == "Fondation Test 0002"
+        assert dialog.prefill.campaign == "csam-2022"
+        await pilot.press("escape")
+        await settle(pilot)
+        # d marks it done; the cursor goes on to the next one, which p moves a week on.
+        await pilot.press("d")
+        await settle(pilot)
+        assert "Follow-up with Fondation Test 0002 done." in [n.message for n in app._notifications]
+        assert "1 due today or overdue" in screen_text(app)
+        assert screen.highlighted_followup is not None
+        assert screen.highlighted_followup.subject == "Call about [bold] things"
+        await pilot.press("p")
+        await settle(pilot)
+        text = screen_text(app)
+    week_on = dt.date.today() + dt.timedelta(days=7)
+    assert "Nothing due today." in text
+    assert _followups(filled_path) == [("Call about [bold] things", week_on)]
+    assert "Invitation to sign" not in [s for s, _ in _followups(filled_path)]
+
+
 @pytest.mark.asyncio
 async def test_help_lists_every_binding_and_closes(db_path: Path) -> None:
     app = make_app(str(db_path), "tester")
@@ -100,7 +160,7 @@ async def test_help_lists_every_binding_and_closes(db_path: Path) -> None:
         )
         for cls in (
             CoalitionApp, BrowseScreen, LazyTable, HelpScreen, ImportWizard,
-            ImportBatchesScreen, ExportDialog, OrganisationsScreen, AddAllDialog,
+            ImportBatchesScreen, ExportDialog, OrganisationsScreen, AddAllDialog, FollowUpList,
         ):  # fmt: skip
             for binding in cls.BINDINGS:
                 assert binding.description in listed, binding  # type: ignore[union-attr]
@@ -168,14 +228,21 @@ async def test_the_palette_starts_a_campaign_and_points_to_sign_on(db_path: Path
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p", *"new campaign")
-        await until(pilot, lambda: "Start a campaign: code" in screen_text(app), "the action")
+
+        def offered(help_text: str) -> bool:
+            # The action, and the search over: the other actions (as listed before it, or
+            # for fewer letters) are gone, so Enter runs the one offered.
+            text = screen_text(app)
+            return help_text in text and "Follow-ups due, open campaigns" not in text
+
+        await until(pilot, lambda: offered("Start a campaign: code"), "the action")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, CampaignForm), "the campaign form")
         assert app.current_mode == "campaign"
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, CampaignForm), "the form to close")
         await pilot.press("ctrl+p", *"sign-on of")
-        await until(pilot, lambda: "put the highlighted one" in screen_text(app), "the action")
+        await until(pilot, lambda: offered("put the highlighted one"), "the action")
         await pilot.press("enter")
         await until(pilot, lambda: app.current_mode == "organisations", "the organisations")
         notes = [n.message for n in app._notifications]

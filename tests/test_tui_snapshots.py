@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from sqlalchemy import DateTime, case, select, update
 from textual.pilot import Pilot
-from textual.widgets import DirectoryTree, Input
+from textual.widgets import DirectoryTree, Footer, Input
 
 from coalition.domain import campaigns, outreach, people
 from coalition.domain.audit import work
@@ -207,6 +207,10 @@ def steady(then: Callable[[Pilot[None]], Awaitable[None]] | None = None) -> Any:
             await then(pilot)
         for box in app.screen.query(Input):
             box.cursor_blink = False
+        # A footer lists its keys once the screen's bindings are settled, a moment after
+        # the screen shows; a snapshot taken before then has an empty footer.
+        for footer in app.screen.query(Footer):
+            await until(pilot, lambda f=footer: bool(f.children), "the footer's keys")
         await pilot.pause()
 
     return run_before

@@ -25,6 +25,7 @@ from coalition.tui.screens.import_wizard import ImportBatchesScreen, ImportWizar
 from coalition.tui.screens.log_dialog import LogDialog
 from coalition.tui.screens.record_forms import ConfirmDelete, FormScreen
 from coalition.tui.screens.signon_dialog import AddAllDialog
+from coalition.tui.screens.start import FollowUpList
 from coalition.tui.widgets.lazy_table import LazyTable
 
 
@@ -79,6 +80,7 @@ class HelpScreen(ModalScreen[None]):
         )
         return [
             ("Everywhere", rows(everywhere)),
+            ("Start screen: follow-ups due", rows(_own_bindings(FollowUpList))),
             ("Contacts and organisations", rows(_own_bindings(BrowseScreen))),
             (
                 "Organisations",

@@ -68,6 +68,14 @@ def prefill_from(screen: Screen[Any]) -> Prefill:
             organisation = Pinned(row.organisation, None) if row.organisation else None
             return Prefill(organisation=organisation, contact=Pinned(row.name, f"#{row.id}"))
         return Prefill(organisation=Pinned(row.name, f"#{row.id}"))
+    if type(screen).__name__ == "StartScreen" and screen.is_mounted:
+        # The highlighted follow-up: logging with them closes it.
+        item = getattr(screen, "highlighted_followup", None)
+        if item is None:
+            return Prefill()
+        org = Pinned(item.organisation, f"#{item.organisation_id}") if item.organisation else None
+        person = Pinned(item.contact, f"#{item.contact_id}") if item.contact else None
+        return Prefill(organisation=org, contact=person, campaign=item.campaign)
     if type(screen).__name__ == "CampaignScreen" and screen.is_mounted:
         highlighted = getattr(screen, "highlighted", None)
         data = getattr(screen, "data", None)

@@ -3,19 +3,25 @@
 An empty database shows what to do first instead. The overview is read in a
 thread worker each time the screen is shown, so it is current after work done
 elsewhere (another screen, or the command line beside the app).
+
+The follow-ups due are a list to work through: ``d`` marks the highlighted one
+done, ``p`` moves it a week on, ``Enter`` opens the person or organisation,
+and ``Ctrl+L`` logs the interaction with them (which closes it).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from coalition.tui import clock
@@ -23,6 +29,7 @@ from coalition.tui.jobs import JobScreen
 
 if TYPE_CHECKING:
     from coalition.domain.browse import Overview
+    from coalition.domain.outreach import InteractionView
 
 
 def shown_path(path: Path) -> str:
@@ -41,10 +48,31 @@ def _safe(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
+class FollowUpList(OptionList):
+    """The follow-ups due, one per line, to mark done, move on or open."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("d", "screen.followup_done", "Done", id="start.done", tooltip="Mark it done"),
+        Binding(
+            "p", "screen.postpone", "In a week", id="start.postpone", tooltip="Follow up in 7 days"
+        ),
+        Binding("enter", "select", "Open", id="start.open", tooltip="Open the person or org"),
+    ]
+
+
 class StartScreen(JobScreen):
     """Follow-ups due, open campaigns, recent activity."""
 
     CSS_PATH = "start.tcss"
+    AUTO_FOCUS = "#start-followups-list"
+    """From the start, so d, p and Enter work on the follow-ups as soon as they show."""
+
+    class Changed(Message):
+        """A follow-up was marked done or moved (in a worker): say so, read afresh."""
+
+        def __init__(self, sentence: str) -> None:
+            super().__init__()
+            self.sentence = sentence
 
     class Loaded(Message):
         def __init__(self, overview: Overview, where: str) -> None:
@@ -57,12 +85,15 @@ class StartScreen(JobScreen):
         self.overview: Overview | None = None
         """What is shown; None until the first overview has come."""
         self._loading = False
+        self._changing = False
+        """A follow-up is being marked done or moved."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text("coalition", style="bold"), id="start-title")
         with VerticalScroll(id="start-body"):
             yield Static(Text("Loading…", style="dim"), id="start-welcome")
             yield Static(id="start-followups")
+            yield FollowUpList(id="start-followups-list")  # empty: no height until filled
             yield Static(id="start-campaigns")
             yield Static(id="start-activity")
         yield Footer()
@@ -76,7 +107,19 @@ class StartScreen(JobScreen):
 
     @property
     def busy(self) -> bool:
-        return self._loading
+        return self._loading or self._changing
+
+    @property
+    def followup_list(self) -> FollowUpList:
+        return self.query_one("#start-followups-list", FollowUpList)
+
+    @property
+    def highlighted_followup(self) -> InteractionView | None:
+        """The follow-up the list's cursor is on, if the list shows any."""
+        listed = self.followup_list
+        if self.overview is None or listed.highlighted is None or not listed.display:
+            return None
+        return self.overview.followups[listed.highlighted]
 
     def refresh_overview(self) -> None:
         self._loading = True
@@ -93,7 +136,7 @@ class StartScreen(JobScreen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            self._loading = False
+            self._loading = self._changing = False
         super().on_worker_state_changed(event)
 
     def on_start_screen_loaded(self, message: Loaded) -> None:
@@ -116,9 +159,75 @@ class StartScreen(JobScreen):
         for part in ("followups", "campaigns", "activity"):
             self.query_one(f"#start-{part}", Static).display = not overview.empty
         if overview.empty:
+            self.followup_list.display = False
             return
-        self.query_one("#start-followups", Static).update(render.followups(overview))
+        self._show_followups(overview)
         self.query_one("#start-campaigns", Static).update(
             render.campaigns(overview.open_campaigns, overview.draft_campaigns)
         )
         self.query_one("#start-activity", Static).update(render.activity(overview.recent))
+
+    # --- the follow-ups due ------------------------------------------------------------------
+
+    def _show_followups(self, overview: Overview) -> None:
+        from coalition.tui.widgets import render
+
+        self.query_one("#start-followups", Static).update(render.followups_heading(overview))
+        listed = self.followup_list
+        kept = listed.highlighted
+        listed.clear_options()
+        listed.add_options(
+            Option(render.followup_line(item, overview.today), id=str(item.id))
+            for item in overview.followups
+        )
+        listed.display = bool(overview.followups)
+        if overview.followups:
+            # Where the cursor was (the next one, after marking one done), else the first.
+            listed.highlighted = min(kept or 0, len(overview.followups) - 1)
+
+    def action_followup_done(self) -> None:
+        item = self.highlighted_followup
+        if item is not None and not self._changing:
+            self._changing = True
+            self.change_followup(item, None)
+
+    def action_postpone(self) -> None:
+        item = self.highlighted_followup
+        if item is not None and not self._changing:
+            self._changing = True
+            self.change_followup(item, "+7")
+
+    @work(thread=True, group="followup", exit_on_error=False)
+    def change_followup(self, item: InteractionView, until: str | None) -> None:
+        from coalition.domain import outreach
+        from coalition.domain.audit import work as unit_of_work
+        from coalition.tui.widgets.render import party
+
+        coalition = self.coalition
+        with unit_of_work(coalition.database(), coalition.coordinator) as w:
+            if until is None:
+                outreach.complete_followup(w, item.id)
+            else:
+                moved = outreach.postpone_followup(w, item.id, until, today=clock.today())
+        who = party(item).plain
+        if until is None:
+            sentence = f"Follow-up with {who} done."
+        else:
+            assert moved.follow_up_on is not None
+            sentence = f"Follow-up with {who} moved to {moved.follow_up_on:%a %d %b}."
+        self.post_message(self.Changed(sentence))
+
+    def on_start_screen_changed(self, message: Changed) -> None:
+        self._changing = False
+        self.notify(message.sentence, markup=False)
+        self.refresh_overview()
+
+    @on(OptionList.OptionSelected, "#start-followups-list")
+    async def _open(self, event: OptionList.OptionSelected) -> None:
+        item = self.highlighted_followup
+        if item is None:
+            return
+        if item.contact_id is not None and item.contact:
+            await self.coalition.go_to("contact", item.contact_id, item.contact)
+        elif item.organisation_id is not None and item.organisation:
+            await self.coalition.go_to("organisation", item.organisation_id, item.organisation)

@@ -79,23 +79,37 @@ def party(item: InteractionView) -> Text:
 # --- start screen ---------------------------------------------------------------------------
 
 
-def followups(overview: Overview) -> RenderableType:
+def _followup_columns(*, header: bool) -> Table:
+    """The columns of the follow-ups due: the heading's and each line's alike, so the
+    lines (each an option of a list) sit under their titles."""
+    table = _table("Due", "With", "Subject", "Campaign", ratios=(None, 3, 4, 1))
+    table.columns[0].width = 10  # a date; not sized by its content, which differs per line
+    table.show_header = header
+    return table
+
+
+def followups_heading(overview: Overview) -> RenderableType:
+    """The title of the follow-ups due and their column titles (the lines are a list)."""
     if not overview.followups:
         return Group(heading("Follow-ups due"), Text("Nothing due today. ", style=MUTED), Text(""))
     note = f"{overview.followups_total} due today or overdue"
     if overview.followups_total > len(overview.followups):
         note += f", the oldest {len(overview.followups)} shown"
-    table = _table("Due", "With", "Subject", "Campaign", ratios=(None, 3, 4, 1))
-    for item in overview.followups:
-        due = item.follow_up_on
-        style = "bold red" if due and due < overview.today else ""
-        table.add_row(
-            _t("today" if due == overview.today else due, style),
-            party(item),
-            _t(item.subject or item.channel),
-            _t(item.campaign),
-        )
-    return Group(heading("Follow-ups due", note), table, Text(""))
+    return Group(heading("Follow-ups due", note), _followup_columns(header=True))
+
+
+def followup_line(item: InteractionView, today: dt.date) -> RenderableType:
+    """One follow-up due: overdue in red, as literal text."""
+    due = item.follow_up_on
+    style = "bold red" if due and due < today else ""
+    line = _followup_columns(header=False)
+    line.add_row(
+        _t("today" if due == today else due, style),
+        party(item),
+        _t(item.subject or item.channel),
+        _t(item.campaign),
+    )
+    return line
 
 
 def campaigns(items: Sequence[CampaignView], drafts: Sequence[CampaignView] = ()) -> RenderableType:
