@@ -16,7 +16,7 @@ from coalition.store.database import open_database
 from coalition.tui.app import CoalitionApp, make_app
 from coalition.tui.screens.browse import BrowseScreen
 from coalition.tui.screens.record_forms import ConfirmDelete, ContactForm, OrganisationForm
-from tests.tui_helpers import SMALL, screen_text, settle, until
+from tests.tui_helpers import LARGE, SMALL, screen_text, settle, until
 
 
 def fill(app: CoalitionApp, **typed: str) -> None:
@@ -112,6 +112,34 @@ async def test_add_an_organisation_then_a_contact_in_it(db_path: Path) -> None:
             ("create", "contact"),
         }
         assert all(e.coordinator == "tester" for e in logged)
+
+
+@pytest.mark.asyncio
+async def test_a_person_is_added_to_the_highlighted_organisation(db_path: Path) -> None:
+    seed(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=LARGE) as pilot:  # room for the detail pane's people
+        screen = await browse(pilot, app, "f4")
+        assert screen.table.current_row.name == "Fondation Exemple"
+        assert screen.table.current_row.contacts == 1
+        await pilot.press("a")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, ContactForm)
+        assert form.query_one("#field-organisation", Input).value == "Fondation Exemple"
+        fill(app, given_name="Inès", family_name="Dubois", emails="ines.dubois@example.org")
+        await settle(pilot)
+        assert message(app, "organisation") == "#1 Fondation Exemple, FR"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        # Still on the organisation, with its new person counted and listed.
+        assert screen.table.current_row.name == "Fondation Exemple"
+        assert screen.table.current_row.contacts == 2
+        assert "Inès Dubois" in screen_text(app)
+    with open_database(db_path) as db, db.read_session() as session:
+        person = people.get_contact(session, "ines.dubois@example.org")
+        assert person.organisation == "Fondation Exemple"
 
 
 def said(app: CoalitionApp) -> str:

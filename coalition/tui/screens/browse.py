@@ -39,9 +39,6 @@ if TYPE_CHECKING:
     from coalition.domain.browse import Page
 
 
-_FILTERS = Binding.Group("Filter")
-
-
 class BrowseScreen(JobScreen):
     """A listing of records with live search, sorting and a detail pane."""
 
@@ -73,22 +70,15 @@ class BrowseScreen(JobScreen):
             tooltip="Delete it, once asked",
             show=False,
         ),
-        # One footer entry: "f Filter", "f F Filter" while filters are in force (F clears).
-        Binding(
-            "f",
-            "filter",
-            "Filter",
-            id="browse.filter",
-            tooltip="Tag, country, campaign…",
-            group=_FILTERS,
-        ),
+        Binding("f", "filter", "Filter", id="browse.filter", tooltip="Tag, country, campaign…"),
+        # Not in the footer: the filter bar above the table says "F clears" while it shows.
         Binding(
             "F",
             "clear_filters",
             "Clear filters",
             id="browse.clear-filters",
             tooltip="Clear the filters",
-            group=_FILTERS,
+            show=False,
         ),
     ]
 
@@ -408,7 +398,14 @@ class BrowseScreen(JobScreen):
             return in_search
         if action == "focus_search":
             return not in_search
-        if action in ("new_record", "edit_record", "delete_record", "sign_on", "add_all"):
+        if action in (
+            "new_record",
+            "edit_record",
+            "delete_record",
+            "sign_on",
+            "add_all",
+            "add_person",
+        ):
             return not in_search
         if action == "filter":
             return not in_search
@@ -513,6 +510,13 @@ class OrganisationsScreen(BrowseScreen):
             tooltip="Every organisation listed (search or filter first), once asked",
             group=_SIGN_ON,
         ),
+        Binding(
+            "a",
+            "add_person",
+            "Person",
+            id="organisations.add-person",
+            tooltip="Add a person to the highlighted organisation",
+        ),
     ]
 
     KIND = "organisation"
@@ -551,6 +555,20 @@ class OrganisationsScreen(BrowseScreen):
         return render.organisation_detail(organisation_detail(session, record_id))
 
     # --- sign-ons (coalition.tui.screens.signon_dialog) -----------------------------------
+
+    def action_add_person(self) -> None:
+        from coalition.tui.screens.record_forms import ContactForm
+
+        row = self.table.current_row
+        if row is None:
+            self.notify("No organisation is highlighted.", severity="warning")
+            return
+        self.app.push_screen(ContactForm(organisation=row.name), self._person_added)
+
+    def _person_added(self, contact_id: int | None) -> None:
+        if contact_id is not None:
+            self.forget_detail()  # its people, and their count in the table
+            self.start_listing(keep_cursor=True)
 
     def action_sign_on(self) -> None:
         row = self.table.current_row
