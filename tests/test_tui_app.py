@@ -149,6 +149,20 @@ async def test_follow_ups_due_are_done_moved_on_opened_and_logged_from_the_start
 
 
 @pytest.mark.asyncio
+async def test_d_pressed_twice_marks_two_follow_ups_done(filled_path: Path) -> None:
+    app = make_app(str(filled_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("d", "d")  # as fast as keys come: each takes the next one
+        await settle(pilot)
+        text = screen_text(app)
+        notes = [n.message for n in app._notifications]
+    assert "Nothing due today." in text
+    assert _followups(filled_path) == []
+    assert sum(m.startswith("Follow-up with") and m.endswith("done.") for m in notes) == 2
+
+
+@pytest.mark.asyncio
 async def test_help_lists_every_binding_and_closes(db_path: Path) -> None:
     app = make_app(str(db_path), "tester")
     async with app.run_test(size=SMALL) as pilot:

@@ -24,6 +24,7 @@ from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
+from coalition.errors import CoalitionError
 from coalition.tui import clock
 from coalition.tui.jobs import JobScreen
 
@@ -68,11 +69,13 @@ class StartScreen(JobScreen):
     """From the start, so d, p and Enter work on the follow-ups as soon as they show."""
 
     class Changed(Message):
-        """A follow-up was marked done or moved (in a worker): say so, read afresh."""
+        """A follow-up was marked done or moved (in a worker), or refused: say so."""
 
-        def __init__(self, sentence: str) -> None:
+        def __init__(self, interaction_id: int, sentence: str, refused: bool = False) -> None:
             super().__init__()
+            self.interaction_id = interaction_id
             self.sentence = sentence
+            self.refused = refused
 
     class Loaded(Message):
         def __init__(self, overview: Overview, where: str) -> None:
@@ -85,8 +88,10 @@ class StartScreen(JobScreen):
         self.overview: Overview | None = None
         """What is shown; None until the first overview has come."""
         self._loading = False
-        self._changing = False
-        """A follow-up is being marked done or moved."""
+        self._shown: dict[str, InteractionView] = {}
+        """The follow-ups listed, by their option's id."""
+        self._pending: set[int] = set()
+        """Follow-ups being marked done or moved: off the list already, being written."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text("coalition", style="bold"), id="start-title")
@@ -107,7 +112,7 @@ class StartScreen(JobScreen):
 
     @property
     def busy(self) -> bool:
-        return self._loading or self._changing
+        return self._loading or bool(self._pending)
 
     @property
     def followup_list(self) -> FollowUpList:
@@ -117,9 +122,8 @@ class StartScreen(JobScreen):
     def highlighted_followup(self) -> InteractionView | None:
         """The follow-up the list's cursor is on, if the list shows any."""
         listed = self.followup_list
-        if self.overview is None or listed.highlighted is None or not listed.display:
-            return None
-        return self.overview.followups[listed.highlighted]
+        option = listed.highlighted_option if listed.display else None
+        return None if option is None or option.id is None else self._shown.get(option.id)
 
     def refresh_overview(self) -> None:
         self._loading = True
@@ -136,7 +140,10 @@ class StartScreen(JobScreen):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
-            self._loading = self._changing = False
+            self._loading = False
+            if event.worker.group == "followup":
+                self._pending.clear()  # a bug, reported: show what the database holds
+                self.refresh_overview()
         super().on_worker_state_changed(event)
 
     def on_start_screen_loaded(self, message: Loaded) -> None:
@@ -175,27 +182,36 @@ class StartScreen(JobScreen):
         self.query_one("#start-followups", Static).update(render.followups_heading(overview))
         listed = self.followup_list
         kept = listed.highlighted
+        items = [item for item in overview.followups if item.id not in self._pending]
+        self._shown = {str(item.id): item for item in items}
         listed.clear_options()
         listed.add_options(
-            Option(render.followup_line(item, overview.today), id=str(item.id))
-            for item in overview.followups
+            Option(render.followup_line(item, overview.today), id=str(item.id)) for item in items
         )
-        listed.display = bool(overview.followups)
-        if overview.followups:
+        listed.display = bool(items)
+        if items:
             # Where the cursor was (the next one, after marking one done), else the first.
-            listed.highlighted = min(kept or 0, len(overview.followups) - 1)
+            listed.highlighted = min(kept or 0, len(items) - 1)
 
     def action_followup_done(self) -> None:
-        item = self.highlighted_followup
-        if item is not None and not self._changing:
-            self._changing = True
-            self.change_followup(item, None)
+        self._change(None)
 
     def action_postpone(self) -> None:
+        self._change("+7")
+
+    def _change(self, until: str | None) -> None:
+        """Take the highlighted follow-up off the list at once (the cursor on the next, so
+        d pressed three times does three) and write the change in a worker."""
         item = self.highlighted_followup
-        if item is not None and not self._changing:
-            self._changing = True
-            self.change_followup(item, "+7")
+        if item is None or item.id in self._pending:
+            return
+        self._pending.add(item.id)
+        listed = self.followup_list
+        at = listed.highlighted or 0
+        listed.remove_option(str(item.id))
+        if listed.option_count:
+            listed.highlighted = min(at, listed.option_count - 1)
+        self.change_followup(item, until)
 
     @work(thread=True, group="followup", exit_on_error=False)
     def change_followup(self, item: InteractionView, until: str | None) -> None:
@@ -204,23 +220,31 @@ class StartScreen(JobScreen):
         from coalition.tui.widgets.render import party
 
         coalition = self.coalition
-        with unit_of_work(coalition.database(), coalition.coordinator) as w:
-            if until is None:
-                outreach.complete_followup(w, item.id)
-            else:
-                moved = outreach.postpone_followup(w, item.id, until, today=clock.today())
+        try:
+            with unit_of_work(coalition.database(), coalition.coordinator) as w:
+                if until is None:
+                    outreach.complete_followup(w, item.id)
+                else:
+                    moved = outreach.postpone_followup(w, item.id, until, today=clock.today())
+        except CoalitionError as error:  # deleted meanwhile, say: it comes back, or goes
+            self.post_message(self.Changed(item.id, str(error), refused=True))
+            return
         who = party(item).plain
         if until is None:
             sentence = f"Follow-up with {who} done."
         else:
             assert moved.follow_up_on is not None
             sentence = f"Follow-up with {who} moved to {moved.follow_up_on:%a %d %b}."
-        self.post_message(self.Changed(sentence))
+        self.post_message(self.Changed(item.id, sentence))
 
     def on_start_screen_changed(self, message: Changed) -> None:
-        self._changing = False
-        self.notify(message.sentence, markup=False)
-        self.refresh_overview()
+        self._pending.discard(message.interaction_id)
+        if message.refused:
+            self.notify(message.sentence, severity="error", markup=False)
+        else:
+            self.notify(message.sentence, markup=False)
+        if not self._pending:
+            self.refresh_overview()  # the counts, and what others changed meanwhile
 
     @on(OptionList.OptionSelected, "#start-followups-list")
     async def _open(self, event: OptionList.OptionSelected) -> None:
