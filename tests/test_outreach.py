@@ -139,10 +139,12 @@ def test_postponing_a_followup_moves_it_and_is_in_the_history(
         assert outreach.postpone_followup(w, i.id, "next week", today=today).follow_up_on == (
             dt.date(2026, 12, 7)
         )
+    with unit() as w:  # to the day it already has: nothing recorded
+        outreach.postpone_followup(w, i.id, "2026-12-07", today=today)
     with db.read_session() as s:
         assert [f.follow_up_on for f in outreach.list_followups(s)] == [dt.date(2026, 12, 7)]
-        changes = [e for e in audit.history(s, limit=5) if e.entity == "interaction"]
-        assert [e.action for e in changes][:2] == ["update", "update"]
+        changes = [e for e in audit.history(s, limit=10) if e.entity == "interaction"]
+        assert [e.action for e in changes] == ["update", "update", "create"]
     # Refused: a day gone by, no day, a follow-up already done; nothing changes.
     with unit() as w, pytest.raises(InvalidValue, match="2026-12-01 has passed"):
         outreach.postpone_followup(w, i.id, "2026-12-01", today=today)

@@ -243,6 +243,8 @@ def postpone_followup(
         raise InvalidValue("Say when to follow up: a date, +7, next week.")
     if day < today:
         raise InvalidValue(f"{day.isoformat()} has passed; follow up today or later.")
+    if day == interaction.follow_up_on:
+        return interaction_view(interaction)  # already then: nothing to change or record
     before = _snapshot(interaction)
     interaction.follow_up_on = day
     return _changed(work, interaction, before)
