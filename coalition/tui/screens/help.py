@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.cells import cell_len
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -103,13 +105,19 @@ class HelpScreen(ModalScreen[None]):
             ("This screen", rows(_own_bindings(HelpScreen))),
         ]
 
-    def _table(self) -> Table:
-        table = Table(box=None, show_header=False, expand=True, pad_edge=False)
-        table.add_column(no_wrap=True, style="bold")
-        table.add_column(ratio=1)
-        for where, items in self.sections():
-            table.add_row(Text(where, style="bold underline"), Text(""))
+    def _table(self) -> Group:
+        """Each section's title on a line of its own, then its keys: the key column is as
+        wide as the longest key, not as the longest title, which left the descriptions a
+        narrow strip at 80 columns."""
+        sections = self.sections()
+        width = min(max(cell_len(key) for _, items in sections for key, _ in items), 24)
+        parts: list[RenderableType] = []
+        for where, items in sections:
+            parts.append(Text(where, style="bold underline"))
+            table = Table(box=None, show_header=False, expand=True, pad_edge=False)
+            table.add_column(width=width, no_wrap=True, overflow="fold", style="bold")
+            table.add_column(ratio=1)
             for key, what in items:
                 table.add_row(Text(key), Text(what))
-            table.add_row(Text(""), Text(""))
-        return table
+            parts.extend([table, Text("")])
+        return Group(*parts)
