@@ -38,6 +38,31 @@ async def browse(pilot: Any, app: CoalitionApp, key: str) -> BrowseScreen:
     return screen
 
 
+async def contact_form(pilot: Any, app: CoalitionApp, key: str) -> ContactForm:
+    """Press ``key`` (n, e or a) and return the contact form it opens."""
+    await pilot.press(key)
+    await settle(pilot)
+    form = app.screen
+    assert isinstance(form, ContactForm)
+    return form
+
+
+def import_contact(path: Path, record: Any, sha256: str) -> None:
+    """Bring ``record`` in as an import does (plan, then apply), values kept as they are."""
+    from coalition.domain import imports
+    from coalition.domain.imports import ImportOptions
+
+    with open_database(path) as db:
+        with db.read_session() as session:
+            plan = imports.plan_import(
+                session,
+                [record],
+                ImportOptions(file_name="people.csv", sha256=sha256, file_format="csv"),
+            )
+        with work(db, "tester") as w:
+            imports.apply_plan(w, plan)
+
+
 def seed(path: Path) -> None:
     with open_database(path) as db, work(db, "tester") as w:
         people.add_organisation(w, name="Fondation Exemple", country="FR")
@@ -122,10 +147,7 @@ async def test_a_person_is_added_to_the_highlighted_organisation(db_path: Path) 
         screen = await browse(pilot, app, "f4")
         assert screen.table.current_row.name == "Fondation Exemple"
         assert screen.table.current_row.contacts == 1
-        await pilot.press("a")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, ContactForm)
+        form = await contact_form(pilot, app, "a")
         assert form.query_one("#field-organisation", Input).value == "Fondation Exemple"
         fill(app, given_name="Inès", family_name="Dubois", emails="ines.dubois@example.org")
         await settle(pilot)
@@ -230,10 +252,7 @@ async def test_edit_a_contact_refused_while_an_email_is_wrong_then_saved(db_path
     async with app.run_test(size=SMALL) as pilot:
         screen = await browse(pilot, app, "f3")
         assert screen.table.current_row.name == "Jan Nowak"
-        await pilot.press("e")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, ContactForm)
+        form = await contact_form(pilot, app, "e")
         assert form.value("emails") == "jan@example.net"
         assert form.value("organisation") == "Fondation Exemple"
         fill(app, emails="jan@@example.net", role="Director")
@@ -272,10 +291,7 @@ async def test_new_addresses_and_numbers_are_saved_with_the_label_chosen(db_path
     app = make_app(str(db_path), "tester")
     async with app.run_test(size=SMALL) as pilot:
         screen = await browse(pilot, app, "f3")
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, ContactForm)
+        form = await contact_form(pilot, app, "n")
         assert len(re.findall(r"\blabel +▼", screen_text(app))) == 2  # by Emails, Phones
         fill(app, given_name="Olga", emails="olga@example.org", phones="+32 470 55 01 01")
         form.query_one("#label-emails", Select).value = "work"
@@ -289,10 +305,7 @@ async def test_new_addresses_and_numbers_are_saved_with_the_label_chosen(db_path
 
         # Editing, the selects show the labels there; with nothing new typed, a label chosen
         # goes with the first address, and with a new address typed, with the new one only.
-        await pilot.press("e")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, ContactForm)
+        form = await contact_form(pilot, app, "e")
         assert (form.kind_of("emails"), form.kind_of("phones")) == ("work", "mobile")
         assert re.search(r"work +▼", screen_text(app)) and re.search(r"mobile +▼", screen_text(app))
         assert message(app, "emails") == ""
@@ -322,10 +335,7 @@ async def test_an_email_address_in_phones_is_refused_and_a_national_number_is_ke
     app = make_app(str(db_path), "tester")
     async with app.run_test(size=SMALL) as pilot:
         screen = await browse(pilot, app, "f3")
-        await pilot.press("n")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, ContactForm)
+        form = await contact_form(pilot, app, "n")
         fill(app, given_name="Anna", family_name="Beispiel", phones="anna@example.org")
         save = form.query_one("#form-save", Button)
         await until(pilot, lambda: save.disabled, "Save to be refused")
@@ -382,25 +392,14 @@ async def test_an_organisation_phone_of_words_is_refused(db_path: Path) -> None:
 
 @pytest.mark.asyncio
 async def test_an_imported_odd_phone_does_not_stop_editing_the_contact(db_path: Path) -> None:
-    from coalition.domain import imports
-    from coalition.domain.imports import ContactRecord, ImportOptions
+    from coalition.domain.imports import ContactRecord
 
-    with open_database(db_path) as db:
-        with db.read_session() as session:
-            plan = imports.plan_import(
-                session,
-                [ContactRecord(source="row 2", full_name="Piet Voorbeeld", phones=[("n/a", None)])],
-                ImportOptions(file_name="people.csv", sha256="cd" * 32, file_format="csv"),
-            )
-        with work(db, "tester") as w:
-            imports.apply_plan(w, plan)
+    record = ContactRecord(source="row 2", full_name="Piet Voorbeeld", phones=[("n/a", None)])
+    import_contact(db_path, record, "cd" * 32)
     app = make_app(str(db_path), "tester")
     async with app.run_test(size=SMALL) as pilot:
         screen = await browse(pilot, app, "f3")
-        await pilot.press("e")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, ContactForm)
+        form = await contact_form(pilot, app, "e")
         assert form.value("phones") == "n/a"
         assert "kept as typed" in message(app, "phones")  # there already: not judged again
         fill(app, role="Volunteer")
@@ -432,10 +431,7 @@ async def test_editing_shows_the_label_of_a_phone_and_changes_it(db_path: Path) 
     app = make_app(str(db_path), "tester")
     async with app.run_test(size=SMALL) as pilot:
         screen = await browse(pilot, app, "f3")
-        await pilot.press("e")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, ContactForm)
+        form = await contact_form(pilot, app, "e")
         assert form.kind_of("phones") == "mobile"  # the first (primary) number's
         assert form.kind_of("emails") == "office"  # offered, though not one of the usual
         assert re.search(r"mobile +▼", screen_text(app))
@@ -518,27 +514,15 @@ async def test_delete_a_contact(db_path: Path) -> None:
 async def test_a_contact_imported_with_an_invalid_address_can_still_be_edited(
     db_path: Path,
 ) -> None:
-    from coalition.domain import imports
-    from coalition.domain.imports import ContactRecord, ImportOptions
+    from coalition.domain.imports import ContactRecord
 
-    with open_database(db_path) as db:
-        with db.read_session() as session:
-            record = ContactRecord(source="row 2", full_name="Piet Voorbeeld")
-            record.emails = [("piet@", None)]
-            plan = imports.plan_import(
-                session,
-                [record],
-                ImportOptions(file_name="people.csv", sha256="ef" * 32, file_format="csv"),
-            )
-        with work(db, "tester") as w:
-            imports.apply_plan(w, plan)
+    record = ContactRecord(source="row 2", full_name="Piet Voorbeeld")
+    record.emails = [("piet@", None)]
+    import_contact(db_path, record, "ef" * 32)
     app = make_app(str(db_path), "tester")
     async with app.run_test(size=SMALL) as pilot:
         screen = await browse(pilot, app, "f3")
-        await pilot.press("e")
-        await settle(pilot)
-        form = app.screen
-        assert isinstance(form, ContactForm)
+        form = await contact_form(pilot, app, "e")
         assert form.value("emails") == "piet@"
         assert "marked invalid" in message(app, "emails")  # there already: not refused
         fill(app, role="Volunteer")
@@ -548,10 +532,7 @@ async def test_a_contact_imported_with_an_invalid_address_can_still_be_edited(
         await settle(pilot)
         assert app.screen is screen
         # A new address that is not valid is still refused.
-        await pilot.press("e")
-        await settle(pilot)
-        again = app.screen
-        assert isinstance(again, ContactForm)
+        again = await contact_form(pilot, app, "e")
         fill(app, emails="piet@, piet@@example.org")
         save = again.query_one("#form-save", Button)
         await until(pilot, lambda: save.disabled, "Save to be refused")
