@@ -18,7 +18,15 @@ from coalition.tui.screens.import_wizard import ImportBatchesScreen, ImportWizar
 from coalition.tui.screens.signon_dialog import AddAllDialog
 from coalition.tui.screens.start import FollowUpList, StartScreen
 from coalition.tui.widgets.lazy_table import LazyTable
-from tests.tui_helpers import LARGE, SMALL, make_filled_template, screen_text, settle, until
+from tests.tui_helpers import (
+    LARGE,
+    SMALL,
+    make_filled_template,
+    palette_offers,
+    screen_text,
+    settle,
+    until,
+)
 
 
 @pytest.fixture(scope="module")
@@ -218,14 +226,7 @@ async def test_command_palette_runs_the_apps_actions(db_path: Path) -> None:
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p", *"organis")
-        offered = "Every organisation, with live search"  # the action's help, in the palette
-        listed_all = "Every person, with live search"  # shown before the search has run
-
-        def searched() -> bool:
-            text = screen_text(app)
-            return offered in text and listed_all not in text
-
-        await until(pilot, searched, "the palette's search")
+        await palette_offers(pilot, "Every organisation, with live search")
         await pilot.press("enter")
         # The palette runs the chosen command once it has closed.
         await until(pilot, lambda: app.current_mode == "organisations", "the organisations screen")
@@ -242,21 +243,14 @@ async def test_the_palette_starts_a_campaign_and_points_to_sign_on(db_path: Path
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         await pilot.press("ctrl+p", *"new campaign")
-
-        def offered(help_text: str) -> bool:
-            # The action, and the search over: the other actions (as listed before it, or
-            # for fewer letters) are gone, so Enter runs the one offered.
-            text = screen_text(app)
-            return help_text in text and "Follow-ups due, open campaigns" not in text
-
-        await until(pilot, lambda: offered("Start a campaign: code"), "the action")
+        await palette_offers(pilot, "Start a campaign: code")
         await pilot.press("enter")
         await until(pilot, lambda: isinstance(app.screen, CampaignForm), "the campaign form")
         assert app.current_mode == "campaign"
         await pilot.press("escape")
         await until(pilot, lambda: not isinstance(app.screen, CampaignForm), "the form to close")
         await pilot.press("ctrl+p", *"sign-on of")
-        await until(pilot, lambda: offered("put the highlighted one"), "the action")
+        await palette_offers(pilot, "put the highlighted one")
         await pilot.press("enter")
         await until(pilot, lambda: app.current_mode == "organisations", "the organisations")
         notes = [n.message for n in app._notifications]

@@ -27,7 +27,7 @@ from coalition.tui.screens.campaign import (
 )
 from coalition.tui.screens.campaign_form import CampaignForm
 from coalition.tui.screens.help import HelpScreen
-from tests.tui_helpers import LARGE, SMALL, screen_text, settle, until
+from tests.tui_helpers import LARGE, SMALL, palette_offers, screen_text, settle, until
 
 CODE = "open-letter"
 
@@ -366,15 +366,7 @@ async def test_help_lists_the_campaign_keys_and_the_palette_opens_it(db_path: Pa
         await pilot.press("escape", "f2")
         await settle(pilot)
         await pilot.press("ctrl+p", *"pipeline")
-        offered = "Sign-ons by status"  # the action's help, in the palette
-        listed_all = "Every person, with live search"  # shown before the search has run
-
-        def searched() -> bool:
-            text = screen_text(app)
-            return offered in text and listed_all not in text
-
-        # Enter on the unfiltered list would run its first action (the start screen).
-        await until(pilot, searched, "the palette to offer the pipeline")
+        await palette_offers(pilot, "Sign-ons by status")
         await pilot.press("enter")
         await until(pilot, lambda: app.current_mode == "campaign", "the campaign screen")
         await settle(pilot)

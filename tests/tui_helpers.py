@@ -41,3 +41,16 @@ async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) ->
 def screen_text(app: App[None]) -> str:
     """The screen as plain text, line by line (what a user would read)."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+
+
+async def palette_offers(pilot: Pilot[None], help_text: str) -> None:
+    """Wait until the command palette's search shows the action whose help is
+    ``help_text``, and is over: the unfiltered list is gone, whose first action (the
+    start screen) Enter would run. What was typed must not match "Start screen"."""
+    app = pilot.app
+
+    def searched() -> bool:
+        text = screen_text(app)
+        return help_text in text and "Follow-ups due, open campaigns" not in text
+
+    await until(pilot, searched, f"the palette to offer {help_text!r}")
