@@ -350,6 +350,13 @@ class BrowseScreen(JobScreen):
 
     # --- add, edit, delete (coalition.tui.screens.record_forms) ---------------------------
 
+    def highlighted_row(self) -> Any | None:
+        """The highlighted row; None, with a warning saying so, when there is none."""
+        row = self.table.current_row
+        if row is None:
+            self.notify(f"No {self.KIND} is highlighted.", severity="warning")
+        return row
+
     def action_new_record(self) -> None:
         from coalition.tui.screens.record_forms import record_form
 
@@ -358,18 +365,16 @@ class BrowseScreen(JobScreen):
     def action_edit_record(self) -> None:
         from coalition.tui.screens.record_forms import record_form
 
-        row = self.table.current_row
+        row = self.highlighted_row()
         if row is None:
-            self.notify(f"No {self.KIND} is highlighted.", severity="warning")
             return
         self.app.push_screen(record_form(self.KIND, row.id), self._record_saved)
 
     def action_delete_record(self) -> None:
         from coalition.tui.screens.record_forms import ConfirmDelete
 
-        row = self.table.current_row
+        row = self.highlighted_row()
         if row is None:
-            self.notify(f"No {self.KIND} is highlighted.", severity="warning")
             return
         self.app.push_screen(ConfirmDelete(self.KIND, row.id, row.name), self._record_deleted)
 
@@ -554,14 +559,11 @@ class OrganisationsScreen(BrowseScreen):
 
         return render.organisation_detail(organisation_detail(session, record_id))
 
-    # --- sign-ons (coalition.tui.screens.signon_dialog) -----------------------------------
-
     def action_add_person(self) -> None:
         from coalition.tui.screens.record_forms import ContactForm
 
-        row = self.table.current_row
+        row = self.highlighted_row()
         if row is None:
-            self.notify("No organisation is highlighted.", severity="warning")
             return
         self.app.push_screen(ContactForm(organisation=row.name), self._person_added)
 
@@ -570,10 +572,11 @@ class OrganisationsScreen(BrowseScreen):
             self.forget_detail()  # its people, and their count in the table
             self.start_listing(keep_cursor=True)
 
+    # --- sign-ons (coalition.tui.screens.signon_dialog) -----------------------------------
+
     def action_sign_on(self) -> None:
-        row = self.table.current_row
+        row = self.highlighted_row()
         if row is None:
-            self.notify("No organisation is highlighted.", severity="warning")
             return
         self.prepare_sign_on(row.id, row.name)
 

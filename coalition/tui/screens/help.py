@@ -49,7 +49,7 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
-            yield Static(self._table(), id="help-table")
+            yield Static(self._listing(), id="help-table")
             yield Static(
                 Text("Esc closes this screen. Click a column's title to sort by it.", style="dim")
             )
@@ -105,7 +105,7 @@ class HelpScreen(ModalScreen[None]):
             ("This screen", rows(_own_bindings(HelpScreen))),
         ]
 
-    def _table(self) -> Group:
+    def _listing(self) -> Group:
         """Each section's title on a line of its own, then its keys: the key column is as
         wide as the longest key, not as the longest title, which left the descriptions a
         narrow strip at 80 columns."""
