@@ -961,7 +961,7 @@ class ImportBatchesScreen(ModalScreen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("#", "When", "By", "File", "", "What it did")
+        table.add_columns("#", "When", "By", "File", "What it did")
         table.focus()
         self.action_reload()
 
@@ -990,14 +990,15 @@ class ImportBatchesScreen(ModalScreen[None]):
         for b in batches:
             # In the words of the import's summary, only what it did; at 80 columns it is cut
             # short, and the line under the table gives the highlighted one in full.
+            # An undone batch says so first, in the same cell: a column of its own, empty
+            # until a batch is undone, was not always widened for the word.
             did = count_summary(b.counts, grouped=True) or "nothing"
             table.add_row(
                 Text(str(b.id)),
                 Text(local_time(b.created_at)),
                 Text(b.coordinator),
                 Text(b.file_name),
-                Text("undone" if b.undone_at else "", style="dim"),
-                Text(did, style="dim" if b.undone_at else ""),
+                Text(f"undone: {did}", style="dim") if b.undone_at else Text(did),
                 key=str(b.id),
             )
         if batches:
