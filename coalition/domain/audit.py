@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from coalition.domain.views import AuditView
 from coalition.store.database import Database
 from coalition.store.models import AuditEntry, Contact, ImportBatch, Organisation, utcnow
 
@@ -108,19 +109,6 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
-
-
-@dataclass(frozen=True)
-class AuditView:
-    id: int
-    at: dt.datetime
-    coordinator: str
-    action: str
-    entity: str
-    entity_id: int
-    label: str | None
-    before: dict[str, Any] | None
-    after: dict[str, Any] | None
 
 
 def history(

@@ -33,15 +33,15 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from coalition.domain import outreach, people
-from coalition.domain.audit import AuditView, history
+from coalition.domain.audit import history
 from coalition.domain.campaigns import (
-    CampaignView,
     SignOnView,
     find_campaign,
     list_campaigns,
     signons_of,
 )
 from coalition.domain.values import choice, country_code, country_name, fold
+from coalition.domain.views import Overview
 from coalition.errors import InvalidValue
 from coalition.store import search
 from coalition.store.models import (
@@ -892,28 +892,6 @@ def organisation_detail(
 
 
 # --- the start screen -----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Overview:
-    """What a coordinator sees first."""
-
-    organisations: int
-    contacts: int
-    campaigns: int
-    open_campaigns: list[CampaignView]
-    draft_campaigns: list[CampaignView]
-    """Being prepared: not open yet, but sign-ons may already be coming in."""
-    followups: list[outreach.InteractionView]
-    """Open follow-ups due today or earlier, oldest first."""
-    followups_total: int
-    recent: list[AuditView]
-    today: dt.date
-
-    @property
-    def empty(self) -> bool:
-        """Nothing recorded yet: a newcomer's database."""
-        return not (self.organisations or self.contacts or self.campaigns)
 
 
 def overview(

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 from coalition.domain.audit import Work, jsonable
 from coalition.domain.people import find_contact, find_organisation
 from coalition.domain.values import choice, clean, normalise_website, parse_date
+from coalition.domain.views import CampaignView
 from coalition.errors import CoalitionError, InvalidTransition, InvalidValue, NotFound
 from coalition.store.bulk import bulk_insert
 from coalition.store.models import (
@@ -77,27 +78,6 @@ _CODE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,59}$")
 CAMPAIGN_FIELDS = frozenset(
     {"name", "kind", "text", "link", "opened_on", "deadline", "target", "state"}
 )
-
-
-@dataclass(frozen=True)
-class CampaignView:
-    id: int
-    code: str
-    name: str
-    kind: str
-    text: str | None
-    link: str | None
-    opened_on: dt.date | None
-    deadline: dt.date | None
-    target: int | None
-    state: str
-    counts: dict[str, int]
-    created_at: dt.datetime
-    updated_at: dt.datetime
-
-    @property
-    def signed(self) -> int:
-        return self.counts.get("signed", 0)
 
 
 @dataclass(frozen=True)

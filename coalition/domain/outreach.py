@@ -21,27 +21,9 @@ from coalition.domain.audit import Work, jsonable
 from coalition.domain.campaigns import find_campaign
 from coalition.domain.people import find_contact, find_organisation
 from coalition.domain.values import choice, clean, parse_date
+from coalition.domain.views import InteractionView
 from coalition.errors import InvalidValue, NotFound
 from coalition.store.models import CHANNELS, DIRECTIONS, Interaction, utcnow
-
-
-@dataclass(frozen=True)
-class InteractionView:
-    id: int
-    occurred_at: dt.datetime
-    channel: str
-    direction: str
-    subject: str | None
-    notes: str | None
-    outcome: str | None
-    contact: str | None
-    contact_id: int | None
-    organisation: str | None
-    organisation_id: int | None
-    campaign: str | None
-    follow_up_on: dt.date | None
-    done: bool
-    coordinator: str
 
 
 @dataclass(frozen=True)

@@ -32,12 +32,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from coalition.errors import DatabaseError
 from coalition.settings import missing_folder
+from coalition.store.schema import SCHEMA_HEAD as SCHEMA_HEAD
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-# The newest migration's revision. Opening a database already at this revision
-# skips loading Alembic (~150 ms of start-up); a test keeps it equal to the
-# head of migrations/versions.
-SCHEMA_HEAD = "0006"
 BUSY_TIMEOUT_MS = 10_000
 
 

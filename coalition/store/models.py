@@ -42,30 +42,33 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-ORGANISATION_KINDS = (
-    "ngo",
-    "foundation",
-    "network",
-    "company",
-    "academic",
-    "public_body",
-    "other",
+from coalition.store.schema import (
+    AUDIT_ACTIONS as AUDIT_ACTIONS,
 )
-MEMBERSHIPS = ("member", "partner", "prospect", "none")
-CONSENT_BASES = (
-    "consent",
-    "legitimate_interest",
-    "contract",
-    "legal_obligation",
-    "public_task",
-    "vital_interest",
+from coalition.store.schema import (
+    CAMPAIGN_KINDS as CAMPAIGN_KINDS,
 )
-CAMPAIGN_KINDS = ("statement", "letter", "petition", "other")
-CAMPAIGN_STATES = ("draft", "open", "closed")
-SIGNON_STATUSES = ("prospect", "invited", "considering", "signed", "declined", "withdrawn")
-CHANNELS = ("email", "call", "meeting", "event", "letter", "other")
-DIRECTIONS = ("out", "in")
-AUDIT_ACTIONS = ("create", "update", "delete", "erase")
+from coalition.store.schema import (
+    CAMPAIGN_STATES as CAMPAIGN_STATES,
+)
+from coalition.store.schema import (
+    CHANNELS as CHANNELS,
+)
+from coalition.store.schema import (
+    CONSENT_BASES as CONSENT_BASES,
+)
+from coalition.store.schema import (
+    DIRECTIONS as DIRECTIONS,
+)
+from coalition.store.schema import (
+    MEMBERSHIPS as MEMBERSHIPS,
+)
+from coalition.store.schema import (
+    ORGANISATION_KINDS as ORGANISATION_KINDS,
+)
+from coalition.store.schema import (
+    SIGNON_STATUSES as SIGNON_STATUSES,
+)
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -1,0 +1,88 @@
+"""What the domain returns for campaigns, interactions, the change log and the start screen.
+
+Plain frozen dataclasses, kept apart from the modules that build them through
+SQLAlchemy so that ``glance`` (the start screen's read with the standard library's
+sqlite3) returns the same objects without importing it. The modules that build them
+(``campaigns``, ``outreach``, ``audit``, ``browse``) name them as before.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class CampaignView:
+    id: int
+    code: str
+    name: str
+    kind: str
+    text: str | None
+    link: str | None
+    opened_on: dt.date | None
+    deadline: dt.date | None
+    target: int | None
+    state: str
+    counts: dict[str, int]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @property
+    def signed(self) -> int:
+        return self.counts.get("signed", 0)
+
+
+@dataclass(frozen=True)
+class InteractionView:
+    id: int
+    occurred_at: dt.datetime
+    channel: str
+    direction: str
+    subject: str | None
+    notes: str | None
+    outcome: str | None
+    contact: str | None
+    contact_id: int | None
+    organisation: str | None
+    organisation_id: int | None
+    campaign: str | None
+    follow_up_on: dt.date | None
+    done: bool
+    coordinator: str
+
+
+@dataclass(frozen=True)
+class AuditView:
+    id: int
+    at: dt.datetime
+    coordinator: str
+    action: str
+    entity: str
+    entity_id: int
+    label: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class Overview:
+    """What a coordinator sees first."""
+
+    organisations: int
+    contacts: int
+    campaigns: int
+    open_campaigns: list[CampaignView]
+    draft_campaigns: list[CampaignView]
+    """Being prepared: not open yet, but sign-ons may already be coming in."""
+    followups: list[InteractionView]
+    """Open follow-ups due today or earlier, oldest first."""
+    followups_total: int
+    recent: list[AuditView]
+    today: dt.date
+
+    @property
+    def empty(self) -> bool:
+        """Nothing recorded yet: a newcomer's database."""
+        return not (self.organisations or self.contacts or self.campaigns)
