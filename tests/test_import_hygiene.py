@@ -28,6 +28,10 @@ CORE = [
     "coalition.domain.browse",
     "coalition.domain.pipeline",
     "coalition.text",
+    "coalition.store.schema",
+    "coalition.store.glance",
+    "coalition.domain.views",
+    "coalition.domain.glance",
 ]
 
 

@@ -94,6 +94,20 @@ async def test_start_screen_shows_followups_campaigns_and_recent_activity(
     assert "[bold]Brackets[/] Network / [bold]Eve [/]Mallory" in text
     assert "csam-2022" in text and "1 / 10" in text and "1 invited" in text
     assert "Recent activity" in text and "alice" in text
+    assert app.database_open  # opened behind the first look, for the next screen
+
+
+@pytest.mark.asyncio
+async def test_the_start_screen_is_filled_the_usual_way_where_the_first_look_cannot(
+    filled_path: Path,
+) -> None:
+    # A URL (as a server's would be) is not read with sqlite3 alone: SQLAlchemy reads it.
+    app = make_app(f"sqlite:///{filled_path}", "tester")
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        text = screen_text(app)
+    assert "51 organisations, 201 contacts" in text
+    assert "2 due today or overdue" in text and "Invitation to sign" in text
 
 
 def _followups(path: Path) -> list[tuple[str | None, Any]]:

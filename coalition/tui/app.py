@@ -100,6 +100,11 @@ class CoalitionApp(App[None]):
         if self._saved_theme in self.available_themes:
             self.theme = self._saved_theme
 
+    @property
+    def database_open(self) -> bool:
+        """Whether ``database`` has opened it (and so imported SQLAlchemy)."""
+        return self._db is not None
+
     def database(self) -> Database:
         """The open database; opened (and upgraded) on first use. Call from a worker thread."""
         with self._db_lock:

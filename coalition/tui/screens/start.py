@@ -2,7 +2,9 @@
 
 An empty database shows what to do first instead. The overview is read in a
 thread worker each time the screen is shown, so it is current after work done
-elsewhere (another screen, or the command line beside the app).
+elsewhere (another screen, or the command line beside the app). The first time,
+before the app has opened the database, it is read with sqlite3 alone
+(``domain.glance``), so the screen fills without waiting for SQLAlchemy to load.
 
 The follow-ups due are a list to work through: ``d`` marks the highlighted one
 done, ``p`` moves it a week on, ``Enter`` opens the person or organisation,
@@ -29,8 +31,7 @@ from coalition.tui import clock
 from coalition.tui.jobs import JobScreen
 
 if TYPE_CHECKING:
-    from coalition.domain.browse import Overview
-    from coalition.domain.outreach import InteractionView
+    from coalition.domain.views import InteractionView, Overview
 
 
 def shown_path(path: Path) -> str:
@@ -131,6 +132,16 @@ class StartScreen(JobScreen):
 
     @work(thread=True, exclusive=True, group="overview", exit_on_error=False)
     def load_overview(self) -> None:
+        if not self.coalition.database_open:
+            # The first look, before anything has imported SQLAlchemy: read with sqlite3
+            # alone, then open the database (imports, schema check) while it is read.
+            from coalition.domain.glance import first_look
+
+            look = first_look(self.coalition.db_target, today=clock.today())
+            if look is not None:
+                self.post_message(self.Loaded(look.overview, shown_path(look.path)))
+                self.coalition.database()
+                return
         from coalition.domain.browse import overview
 
         db = self.coalition.database()
