@@ -1060,7 +1060,10 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         ContactPhone.__table__,
         contact_tags,
     )
-    with indexes_deferred(session, contact_tables, len(creates)):
+    with (
+        indexes_deferred(session, contact_tables, len(creates)),
+        search.bulk_indexing(session, search.CONTACT_TABLE),
+    ):
         for i, row in enumerate(creates, 1):
             r = row.record
             cid = next_contact
