@@ -168,3 +168,33 @@ def test_name_parts_the_display_name_lacks_are_still_found(unit: Any, db: Any) -
         assert names(s, "belle smith") == ["Belle Smithson"]
         assert names(s, "anna ott") == ["Rosannabel Ott"]
         assert names(s, "jonas berg") == ["Jonas Berg"]
+
+
+def test_an_imports_documents_are_those_of_one_contact_at_a_time() -> None:
+    # An import builds 100,000 documents with the repeated columns folded once each; they
+    # must be the documents ``contact_document`` gives one contact at a time.
+    orgs = [("Fundación Niños Seguros", "FNS"), ("Łódź Network", None), ()]
+    people_ = [
+        ("Émilie Müller", "Émilie", "Müller", None),
+        ("Dr Anna Nowak", "Anna", "Nowak", "Dr"),
+        ("Ελένη Παπαδοπούλου", "Ελένη", "Παπαδοπούλου", None),
+        ("Belle Smithson", "Annabelle", "Smithson", None),
+        ("anna@example.org", None, None, None),
+        ("", None, None, None),
+    ]
+    calls = [
+        (
+            names,
+            [f"person{i}@example.org"] if i % 2 else [],
+            orgs[i % len(orgs)],
+            ["Policy Officer", None, "Directrice générale"][i % 3],
+            [("Kraków", "PL"), (None, "BE"), (None, None)][i % 3],
+            [["coalition"], [], ["eu", "presse"]][i % 3],
+        )
+        for i, names in enumerate(people_ * 3)
+    ]
+    build = search.contact_documents()
+    assert [build(*c) for c in calls] == [search.contact_document(*c) for c in calls]
+    # The display name made of its parts is indexed once; a part it lacks, beside it.
+    assert build(*calls[0])[0] == "Émilie Müller"
+    assert build(*calls[3])[0] == "Belle Smithson Annabelle"

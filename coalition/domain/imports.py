@@ -1054,6 +1054,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     link_rows: list[tuple[int, int]] = []
     documents: list[tuple[Any, ...]] = []
     default_tags = [t.id for t in batch_tags]
+    document = search.contact_documents()
     contact_tables = (
         Contact.__table__,
         ContactEmail.__table__,
@@ -1091,7 +1092,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             documents.append(
                 (
                     cid,
-                    *search.contact_document(
+                    *document(
                         (name, r.given_name, r.family_name, r.honorific),
                         [e[0] for e in row.emails],
                         org_names.get(row.org_id, ()) if row.org_id else (),
