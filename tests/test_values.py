@@ -13,6 +13,7 @@ from coalition.domain.values import (
     check_email,
     check_phone,
     check_typed_phone,
+    clean,
     country_code,
     language_code,
     parse_date,
@@ -370,3 +371,14 @@ def test_accents_and_strokes_are_stripped_in_every_script() -> None:
     assert strip_accents("Ελένη") == "Ελενη"
     assert strip_accents("Zoe\u0301") == "Zoe"  # a decomposed accent
     assert strip_accents("Ørsted ﬁnance") == "Orsted finance"
+
+
+# Every kind of space and line break Python knows, beside letters, a soft hyphen and a
+# zero-width joiner (printable or not, not spaces).
+_SPACES = "".join(chr(c) for c in range(0x3100) if chr(c).isspace())
+
+
+@given(st.text(alphabet=st.sampled_from(_SPACES + "ab é\u00ad\u200d"), max_size=12))
+def test_clean_collapses_every_whitespace_and_nothing_else(text: str) -> None:
+    # Names, roles and cities from a sheet: one plain space between words, none around.
+    assert clean(text) == (" ".join(text.split()) or None)

@@ -27,8 +27,12 @@ def clean(text: str | None) -> str | None:
         return None
     if type(text) is str:
         stripped = text.strip()
+        # The common case, without splitting and joining: in printable text the only
+        # whitespace is the plain space, so a double one is all there can be to collapse.
+        if "  " not in stripped and stripped.isprintable():
+            return stripped or None
         if not _COLLAPSIBLE.search(stripped):
-            return stripped or None  # the common case, without splitting and joining
+            return stripped or None
     collapsed = " ".join(str(text).split())
     return collapsed or None
 

@@ -265,35 +265,36 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
     shared = pool.setdefault
 
     def read(values: list[str], source: str) -> ContactRecord:
+        """``values``: a table row's cells, stripped (``TableRow.values``)."""
         record = ContactRecord(source=source)
         width = len(values)
         for index, name in plain:
             if index < width and getattr(record, name) is None:
-                value = values[index].strip()
+                value = values[index]
                 if value:
                     setattr(record, name, shared(value, value))
         for index, label in emails:
-            value = values[index].strip() if index < width else ""
+            value = values[index] if index < width else ""
             if value:
                 record.emails.extend((part, label) for part in _split_multi(value))
         for index, label in phones:
-            value = values[index].strip() if index < width else ""
+            value = values[index] if index < width else ""
             if value:
                 record.phones.extend((part, label) for part in _split_multi(value, phone=True))
         org: dict[str, str] = {}
         for index, name in org_columns:
-            value = values[index].strip() if index < width else ""
+            value = values[index] if index < width else ""
             if value and name not in org:
                 org[name] = shared(value, value)
         place: dict[str, str] = {}
         for index, name in place_columns:
-            value = values[index].strip() if index < width else ""
+            value = values[index] if index < width else ""
             if value and name not in place:
                 place[name] = shared(value, value)
         email_labels: list[str] = []
         phone_labels: list[str] = []
         for index, base, _label in other:
-            value = values[index].strip() if index < width else ""
+            value = values[index] if index < width else ""
             if not value:
                 continue
             if base == "tags":
@@ -351,11 +352,6 @@ def _empty(values: list[str], columns: list[tuple[int, str]]) -> tuple[str, ...]
     """The fields of ``columns`` whose cell is empty in this row."""
     width = len(values)
     return tuple(name for index, name in columns if index >= width or not values[index].strip())
-
-
-def record_from_row(mapping: Mapping, values: list[str], source: str) -> ContactRecord:
-    """One row as a record (``row_reader`` for many rows)."""
-    return row_reader(mapping)(values, source)
 
 
 def _split_multi(value: str, *, phone: bool = False) -> list[str]:
