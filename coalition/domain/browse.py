@@ -41,7 +41,7 @@ from coalition.domain.campaigns import (
     signons_of,
 )
 from coalition.domain.values import choice, country_code, country_name, fold
-from coalition.domain.views import Overview
+from coalition.domain.views import OVERVIEW_FOLLOWUPS, OVERVIEW_RECENT, Overview
 from coalition.errors import InvalidValue
 from coalition.store import search
 from coalition.store.models import (
@@ -898,8 +898,8 @@ def overview(
     session: Session,
     *,
     today: dt.date | None = None,
-    followups: int = 30,
-    recent: int = 12,
+    followups: int = OVERVIEW_FOLLOWUPS,
+    recent: int = OVERVIEW_RECENT,
 ) -> Overview:
     """Counts, open campaigns with their progress, follow-ups due, and recent changes."""
     today = today or dt.date.today()

@@ -15,7 +15,14 @@ import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from coalition.domain.views import AuditView, CampaignView, InteractionView, Overview
+from coalition.domain.views import (
+    OVERVIEW_FOLLOWUPS,
+    OVERVIEW_RECENT,
+    AuditView,
+    CampaignView,
+    InteractionView,
+    Overview,
+)
 from coalition.store import glance
 from coalition.store.schema import SIGNON_STATUSES
 
@@ -30,8 +37,8 @@ def first_look(
     target: str | os.PathLike[str],
     *,
     today: dt.date | None = None,
-    followups: int = 30,
-    recent: int = 12,
+    followups: int = OVERVIEW_FOLLOWUPS,
+    recent: int = OVERVIEW_RECENT,
 ) -> FirstLook | None:
     """The overview of the SQLite file ``target``, or None when it must be opened the usual
     way (a server, no file yet, a schema to upgrade, not a database)."""

@@ -66,6 +66,12 @@ class AuditView:
     after: dict[str, Any] | None
 
 
+OVERVIEW_FOLLOWUPS = 30
+"""How many follow-ups due the start screen lists (it counts them all)."""
+OVERVIEW_RECENT = 12
+"""How many of the latest changes it shows."""
+
+
 @dataclass(frozen=True)
 class Overview:
     """What a coordinator sees first."""
