@@ -32,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from coalition.errors import DatabaseError
 from coalition.settings import missing_folder
-from coalition.store.schema import SCHEMA_HEAD as SCHEMA_HEAD
+from coalition.store.schema import SCHEMA_HEAD
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000

@@ -43,31 +43,15 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from coalition.store.schema import (
-    AUDIT_ACTIONS as AUDIT_ACTIONS,
-)
-from coalition.store.schema import (
-    CAMPAIGN_KINDS as CAMPAIGN_KINDS,
-)
-from coalition.store.schema import (
-    CAMPAIGN_STATES as CAMPAIGN_STATES,
-)
-from coalition.store.schema import (
-    CHANNELS as CHANNELS,
-)
-from coalition.store.schema import (
-    CONSENT_BASES as CONSENT_BASES,
-)
-from coalition.store.schema import (
-    DIRECTIONS as DIRECTIONS,
-)
-from coalition.store.schema import (
-    MEMBERSHIPS as MEMBERSHIPS,
-)
-from coalition.store.schema import (
-    ORGANISATION_KINDS as ORGANISATION_KINDS,
-)
-from coalition.store.schema import (
-    SIGNON_STATUSES as SIGNON_STATUSES,
+    AUDIT_ACTIONS,
+    CAMPAIGN_KINDS,
+    CAMPAIGN_STATES,
+    CHANNELS,
+    CONSENT_BASES,
+    DIRECTIONS,
+    MEMBERSHIPS,
+    ORGANISATION_KINDS,
+    SIGNON_STATUSES,
 )
 
 NAMING_CONVENTION = {
