@@ -23,11 +23,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from coalition.tui.jobs import JobScreen
 from coalition.tui.screens.filters import Filters, filter_bar
+from coalition.tui.widgets.footer import Footer
 from coalition.tui.widgets.lazy_table import Column, LazyTable
 
 if TYPE_CHECKING:

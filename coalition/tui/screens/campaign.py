@@ -36,13 +36,14 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.strip import Strip
-from textual.widgets import Footer, OptionList, ProgressBar, Sparkline, Static
+from textual.widgets import OptionList, ProgressBar, Sparkline, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from coalition import settings
 from coalition.tui import clock
 from coalition.tui.jobs import JobScreen
+from coalition.tui.widgets.footer import Footer
 from coalition.tui.widgets.lazy_table import Column, LazyTable
 
 if TYPE_CHECKING:

@@ -45,7 +45,6 @@ from textual.widgets import (
     ContentSwitcher,
     DataTable,
     DirectoryTree,
-    Footer,
     Input,
     Label,
     OptionList,
@@ -57,6 +56,7 @@ from textual.widgets.option_list import Option, OptionDoesNotExist
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from coalition.tui.jobs import JobScreen, report_failure
+from coalition.tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from collections.abc import Iterable

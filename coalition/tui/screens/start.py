@@ -22,13 +22,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
 from coalition.errors import CoalitionError
 from coalition.tui import clock
 from coalition.tui.jobs import JobScreen
+from coalition.tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
     from coalition.domain.views import InteractionView, Overview
