@@ -41,13 +41,18 @@ def filled_path(filled_template: Path, tmp_path: Path) -> Path:
     return copy(filled_template, tmp_path / "filled.db")
 
 
-@pytest.mark.asyncio
-async def test_an_empty_database_greets_a_newcomer_with_what_to_do(db_path: Path) -> None:
-    app = make_app(str(db_path), "tester")
-    async with app.run_test(size=SMALL) as pilot:
+async def start_screen(target: str, size: tuple[int, int]) -> tuple[CoalitionApp, str]:
+    """Open the app on ``target`` and return it, closed, with its start screen's text."""
+    app = make_app(target, "tester")
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         assert isinstance(app.screen, StartScreen)
-        text = screen_text(app)
+        return app, screen_text(app)
+
+
+@pytest.mark.asyncio
+async def test_an_empty_database_greets_a_newcomer_with_what_to_do(db_path: Path) -> None:
+    _, text = await start_screen(str(db_path), SMALL)
     assert "Welcome to coalition" in text
     assert "coalition import imports/coalition-members.xlsx" in text
     assert 'coalition org add "Minors Care Example"' in text
@@ -68,10 +73,7 @@ async def test_a_draft_campaign_already_taking_sign_ons_is_on_the_start_screen(
         people.add_organisation(w, name="Minors Care Example", country="BE")
         campaigns.set_signon(w, "Minors Care Example", "csam-2022", "signed")
     db.close()
-    app = make_app(str(db_path), "tester")
-    async with app.run_test(size=SMALL) as pilot:
-        await settle(pilot)
-        text = screen_text(app)
+    _, text = await start_screen(str(db_path), SMALL)
     assert "No open campaigns" not in text
     line = next(line for line in text.splitlines() if "csam-2022" in line and "Joint" in line)
     assert "draft" in line and "1 / 10" in line
@@ -81,10 +83,7 @@ async def test_a_draft_campaign_already_taking_sign_ons_is_on_the_start_screen(
 async def test_start_screen_shows_followups_campaigns_and_recent_activity(
     filled_path: Path,
 ) -> None:
-    app = make_app(str(filled_path), "tester")
-    async with app.run_test(size=LARGE) as pilot:
-        await settle(pilot)
-        text = screen_text(app)
+    app, text = await start_screen(str(filled_path), LARGE)
     assert "Welcome" not in text
     assert "51 organisations, 201 contacts" in text
     assert "2 due today or overdue" in text
@@ -102,10 +101,7 @@ async def test_the_start_screen_is_filled_the_usual_way_where_the_first_look_can
     filled_path: Path,
 ) -> None:
     # A URL (as a server's would be) is not read with sqlite3 alone: SQLAlchemy reads it.
-    app = make_app(f"sqlite:///{filled_path}", "tester")
-    async with app.run_test(size=LARGE) as pilot:
-        await settle(pilot)
-        text = screen_text(app)
+    _, text = await start_screen(f"sqlite:///{filled_path}", LARGE)
     assert "51 organisations, 201 contacts" in text
     assert "2 due today or overdue" in text and "Invitation to sign" in text
 
