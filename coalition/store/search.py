@@ -255,8 +255,7 @@ def forget_past(session: Session, table: str, last_id: int) -> None:
     ``last_id``, the highest id its records hold: they can only be stale, and new records
     about to take those ids are then indexed with ``new=True``."""
     _require_sqlite(session)
-    if table not in (CONTACT_TABLE, ORGANISATION_TABLE):
-        raise ValueError(f"not a search table: {table}")
+    _check_table(table)
     session.execute(text(f"DELETE FROM {table} WHERE rowid > :last"), {"last": last_id})
 
 
@@ -272,8 +271,7 @@ def bulk_indexing(session: Session, table: str) -> Iterator[None]:
     to a quarter of the indexing time). Set and set back inside the caller's transaction, so
     a rollback leaves the table as it was. On a SQLite without the setting (or another
     database) the block runs as is."""
-    if table not in (CONTACT_TABLE, ORGANISATION_TABLE):
-        raise ValueError(f"not a search table: {table}")
+    _check_table(table)
     changed = _set_hash(session, table, BULK_HASH)
     yield  # on an error the caller's unit of work rolls back, which undoes the setting too
     if changed:
@@ -291,6 +289,12 @@ def _set_hash(session: Session, table: str, size: int) -> bool:
     finally:
         cursor.close()
     return True
+
+
+def _check_table(table: str) -> None:
+    """Table names go into SQL text: only the two search tables are taken."""
+    if table not in (CONTACT_TABLE, ORGANISATION_TABLE):
+        raise ValueError(f"not a search table: {table}")
 
 
 def _delete(session: Session, table: str, payload: dict[str, str]) -> None:
