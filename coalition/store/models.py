@@ -50,6 +50,7 @@ from coalition.store.schema import (
     CONSENT_BASES,
     DIRECTIONS,
     MEMBERSHIPS,
+    MERGE_KINDS,
     ORGANISATION_KINDS,
     SIGNON_STATUSES,
 )
@@ -446,3 +447,42 @@ class ImportChange(Base):
     entity: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[int] = mapped_column(Integer)
     before: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Merge(Base):
+    """Two contacts or two organisations made one: the rows as they were before, so
+    ``merges undo`` can put both back exactly (ids, links, sign-ons)."""
+
+    __tablename__ = "merges"
+    __table_args__ = (CheckConstraint(_in("kind", MERGE_KINDS), name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    kept_id: Mapped[int] = mapped_column(Integer, index=True)
+    other_id: Mapped[int] = mapped_column(Integer)
+    kept_label: Mapped[str | None] = mapped_column(String(400))
+    other_label: Mapped[str | None] = mapped_column(String(400))
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    coordinator: Mapped[str] = mapped_column(String(100))
+    snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    last_audit_id: Mapped[int | None] = mapped_column(Integer)
+    undone_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    undone_by: Mapped[str | None] = mapped_column(String(100))
+
+
+class DuplicateDismissal(Base):
+    """A pair a coordinator said is not a duplicate: not listed again. Lower id first."""
+
+    __tablename__ = "duplicate_dismissals"
+    __table_args__ = (
+        CheckConstraint(_in("kind", MERGE_KINDS), name="kind"),
+        CheckConstraint("low_id < high_id", name="ordered"),
+        UniqueConstraint("kind", "low_id", "high_id", name="uq_duplicate_dismissals_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    low_id: Mapped[int] = mapped_column(Integer)
+    high_id: Mapped[int] = mapped_column(Integer)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    coordinator: Mapped[str] = mapped_column(String(100))

@@ -8,7 +8,7 @@ without importing SQLAlchemy. ``models`` and ``database`` name them as before.
 # The newest migration's revision. Opening a database already at this revision skips
 # loading Alembic (~150 ms of start-up), and ``glance`` reads only a database at it; a
 # test keeps it equal to the head of migrations/versions.
-SCHEMA_HEAD = "0006"
+SCHEMA_HEAD = "0007"
 
 ORGANISATION_KINDS = (
     "ngo",
@@ -34,3 +34,5 @@ SIGNON_STATUSES = ("prospect", "invited", "considering", "signed", "declined", "
 CHANNELS = ("email", "call", "meeting", "event", "letter", "other")
 DIRECTIONS = ("out", "in")
 AUDIT_ACTIONS = ("create", "update", "delete", "erase")
+MERGE_KINDS = ("contact", "organisation")
+"""What ``merge`` and ``duplicate_dismissals`` hold: pairs of contacts or of organisations."""
