@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -63,9 +64,6 @@ class EmailCheck:
     reason: str | None
 
 
-_MAILTO = re.compile(r"^\s*mailto:", re.IGNORECASE)
-
-
 _DOT_ATOM = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 
 
@@ -81,8 +79,17 @@ def check_email(typed: str) -> EmailCheck:
     local part is checked by the same rules here and the domain's verdict is
     cached (``_domain``). Anything unusual takes email-validator's full path.
     A property test keeps the two paths in agreement.
+
+    One address as people write it is accepted too: ``Jan de Vries <jan@example.org>``,
+    ``<jan@example.org>`` and ``mailto:jan@example.org`` are checked as the address
+    alone (the name is dropped; ``parse_pasted_addresses`` keeps it). Several
+    addresses in one text are not one address: that is invalid, as typed.
     """
-    stripped = _MAILTO.sub("", typed).strip().strip("<>").strip()
+    if "<" in typed or ">" in typed or ":" in typed:  # "Name <…>", "<…>", "mailto:…"
+        found = _parse_addresses(typed, tidy=False)
+        stripped = found[0].address if len(found) == 1 else typed.strip()
+    else:
+        stripped = typed.strip()
     local, at, domain = stripped.rpartition("@")
     if at and _DOT_ATOM.match(local) and len(local) <= 64 and len(stripped) <= 254:
         verdict = _domain(domain)
@@ -127,6 +134,186 @@ def _full_check(stripped: str) -> EmailCheck:
         return EmailCheck(stripped, fold(stripped), False, str(exc))
     normalised = result.normalized
     return EmailCheck(normalised, normalised.casefold(), True, None)
+
+
+# --- addresses as people paste them -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PastedAddress:
+    """One address found in what a person pasted, with the name written beside it."""
+
+    address: str
+    """The address alone, not yet validated (``check_email`` judges it)."""
+    name: str | None = None
+    """The display name of ``Name <address>``, unquoted; None when none was written."""
+
+
+_MAILTO_URL = re.compile(r"mailto:([^?<>\s\"]*)(?:\?[^<>\s\"]*)?", re.IGNORECASE)
+"""A mailto: URL; group 1 is its addresses, without the ?subject=… query."""
+_SEPARATORS = ",;\n\r"
+_ANY_SEPARATOR = re.compile(r"[,;\n\r]")
+_WRAPPERS = {"(": ")", "[": "]", "{": "}", "'": "'", '"': '"', "“": "”", "‘": "’", "«": "»"}
+_TRAILING = ".,;:!?"
+_NAME_QUOTES = " \"'“”‘’«»„"
+
+
+def parse_pasted_addresses(text: str) -> list[PastedAddress]:
+    """The addresses in an email cell or option, each with the name written beside it.
+
+    Understands what address lists look like when people paste them::
+
+        Jana Nováková <jana@example.org>
+        "Nováková, Jana" <jana@example.org>; petr@example.net
+        <jan@example.org>, mailto:eva@example.org?subject=Hello
+        (jan@example.org).   'jan@example.org'   a@example.org ::: b@example.org
+
+    Addresses are separated by ``,``, ``;``, new lines or Google's ``:::`` (never
+    inside a quoted name or ``<…>``); a name written ``Last, First <…>`` without
+    quotes is kept whole too. Around a bare address, brackets, quotes and trailing
+    punctuation are dropped. The addresses are not validated: ``check_email`` flags
+    a bad one, so it is kept rather than lost. A text with no @ at all is one value,
+    as written (stripped); an empty text has no addresses.
+    """
+    return _parse_addresses(text, tidy=True)
+
+
+def _parse_addresses(text: str, *, tidy: bool) -> list[PastedAddress]:
+    """``tidy``: drop brackets, quotes and trailing punctuation around a bare address
+    (pasted cells); ``check_email`` leaves them, as email-validator judges them."""
+    value = text.strip()
+    if not value:
+        return []
+    if ":" in value:
+        if "mailto:" in value.casefold():
+            value = _MAILTO_URL.sub(lambda m: _unquote_url(m.group(1)), value)
+        value = value.replace(":::", "\n")
+    if "@" not in value:
+        return [PastedAddress(text.strip())]
+    found = []
+    for piece in _pieces(value):
+        address = _address_in(piece, tidy=tidy)
+        if address is not None:
+            found.append(address)
+    return found or [PastedAddress(text.strip())]
+
+
+def _unquote_url(text: str) -> str:
+    if "%" not in text:
+        return text
+    from urllib.parse import unquote
+
+    return unquote(text)
+
+
+def _pieces(value: str) -> list[str]:
+    """``value`` cut at the separators outside quotes, ``<…>`` and ``(…)``.
+
+    email.utils.getaddresses would do this for commas, but it reads ``;`` as the end
+    of an address group (yielding empty addresses), splits an unquoted
+    ``Last, First <…>`` into two, and since the 2024 security fixes returns nothing at
+    all for such input on some Python versions, so the cut is made here.
+    """
+    pieces: list[str] = []
+    start = angle = paren = 0
+    quoted = escaped = False
+    for i, char in enumerate(value):
+        if escaped:
+            escaped = False
+        elif quoted:
+            if char == "\\":
+                escaped = True
+            elif char == '"':
+                quoted = False
+        elif char == '"':
+            quoted = True
+        elif char == "<":
+            angle += 1
+        elif char == ">" and angle:
+            angle -= 1
+        elif char == "(":
+            paren += 1
+        elif char == ")" and paren:
+            paren -= 1
+        elif char in _SEPARATORS and not angle and not paren:
+            pieces.append(value[start:i])
+            start = i + 1
+    pieces.append(value[start:])
+    if quoted or angle or paren:  # unbalanced: the separators are all there is to go by
+        pieces = _ANY_SEPARATOR.split(value)
+    # "Nováková, Jana <jana@example.org>": a name without quotes, cut at its comma.
+    merged: list[str] = []
+    for piece in pieces:
+        if (
+            merged
+            and "<" in piece
+            and "@" not in piece.partition("<")[0]
+            and "@" not in merged[-1]
+            and "<" not in merged[-1]
+            and merged[-1].strip()
+        ):
+            merged[-1] = f"{merged[-1]},{piece}"
+        else:
+            merged.append(piece)
+    return [piece for piece in (p.strip() for p in merged) if piece]
+
+
+def _address_in(piece: str, *, tidy: bool) -> PastedAddress | None:
+    """The address of one piece (None for a piece that holds none, such as a label)."""
+    if "<" in piece:
+        before, _, after = piece.rpartition("<")
+        inner = after.partition(">")[0].strip()
+        if tidy:
+            inner = _tidy(inner)
+        if not inner:
+            return None
+        # parseaddr unquotes a name ("Müller, Émilie", backslash escapes); where it reads
+        # the piece otherwise than as ``name <inner>`` (it drops "bad@@x", a newer Python
+        # refuses some input outright), the name is taken as written.
+        from email.utils import parseaddr  # not at start-up: it costs ~8 ms to import
+
+        name, address = parseaddr(piece)
+        if address != inner:
+            name = before
+        return PastedAddress(inner, _display_name(name))
+    if tidy:
+        address, paren, comment = piece.rpartition("(")
+        if paren and "@" in address and ")" in comment:
+            piece = address  # "jan@example.org (Jan)": an old mail program's comment
+    address = _tidy(piece) if tidy else piece.strip("<>").strip()
+    if not address or (tidy and "@" not in address):
+        return None
+    return PastedAddress(address)
+
+
+def _tidy(text: str) -> str:
+    """Brackets and quotes around an address and punctuation after it dropped."""
+    text = text.strip()
+    while text:
+        closing = _WRAPPERS.get(text[0])
+        if closing is not None and len(text) > 1 and text[-1] == closing:
+            text = text[1:-1].strip()
+        elif text[-1] in _TRAILING:
+            text = text[:-1].rstrip()
+        elif text[0] in _WRAPPERS and text[0] not in "'\"":
+            text = text[1:].lstrip()  # "(jan@example.org" with its ")" cut off by a split
+        else:
+            break
+    return text
+
+
+def _display_name(raw: str) -> str | None:
+    name = raw.strip(_NAME_QUOTES)
+    if "=?" in name:  # an encoded word, as mail programs write a non-ASCII name
+        from email.errors import HeaderParseError
+        from email.header import decode_header, make_header
+
+        with suppress(HeaderParseError, LookupError, UnicodeError):  # kept as written
+            name = str(make_header(decode_header(name)))
+    name = clean(name.strip(_NAME_QUOTES)) or ""
+    if "@" in name or not any(c.isalnum() for c in name):
+        return None
+    return name
 
 
 # --- phone ---------------------------------------------------------------------------------
@@ -564,6 +751,12 @@ _PARTICLES = {
     "mac",
     "st",
     "y",
+    # Irish: Ó Briain, Ní Bhriain (a woman's), Nic Dhonncha, Uí Bhriain (a wife's), Ua.
+    "ó",
+    "ní",
+    "nic",
+    "uí",
+    "ua",
 }
 
 
@@ -578,9 +771,12 @@ def split_full_name(full: str | None) -> PersonName:
     """Split "Dr. Émilie van der Berg" or "Müller, Émilie" into its parts.
 
     A comma means "Family, Given"; otherwise the family name starts at the last
-    word, pulled back over lowercase particles (van, de, von der …). A leading
-    honorific (Dr., Ms, Mme, Frau, Pani …) is set apart. One word is a given
-    name.
+    word, pulled back over the particles before it, in either case (van, de, von der,
+    Van, Ó, Ní …): "Ursula von der Leyen" is Ursula / von der Leyen, "Seán Ó Briain"
+    Seán / Ó Briain. A particle is a word of its own: MacDonald, McGuinness and
+    al-Hassan are one word and stay one. The first word always stays a given name.
+    A leading honorific (Dr., Ms, Mme, Frau, Pani …) is set apart. One word is a
+    given name.
     """
     text = clean(full)
     if not text:

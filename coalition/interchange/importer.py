@@ -24,6 +24,7 @@ from coalition.domain.imports import (
     OrganisationRecord,
     Plan,
 )
+from coalition.domain.values import parse_pasted_addresses
 from coalition.errors import FileProblem
 from coalition.interchange.mapping import (
     FIELDS,
@@ -275,12 +276,26 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
                     setattr(record, name, shared(value, value))
         for index, label in emails:
             value = values[index] if index < width else ""
-            if value:
-                record.emails.extend((part, label) for part in _split_multi(value))
+            if not value:
+                continue
+            if _plain_address(value):
+                record.emails.append((value, label))
+                continue
+            for found in parse_pasted_addresses(value):
+                record.emails.append((found.address, label))
+                if found.name and not (
+                    record.full_name
+                    or record.given_name
+                    or record.family_name
+                    or record.display_name
+                ):
+                    # "Nováková, Jana" <jana@example.org> in a row with no name: the
+                    # name beside the address is the person's (the domain splits it).
+                    record.full_name = found.name
         for index, label in phones:
             value = values[index] if index < width else ""
             if value:
-                record.phones.extend((part, label) for part in _split_multi(value, phone=True))
+                record.phones.extend((part, label) for part in _split_multi(value))
         org: dict[str, str] = {}
         for index, name in org_columns:
             value = values[index] if index < width else ""
@@ -354,17 +369,28 @@ def _empty(values: list[str], columns: list[tuple[int, str]]) -> tuple[str, ...]
     return tuple(name for index, name in columns if index >= width or not values[index].strip())
 
 
-def _split_multi(value: str, *, phone: bool = False) -> list[str]:
-    """Google writes several values in one cell separated by " ::: "."""
-    if ":::" not in value and (phone or ("," not in value and ";" not in value)):
+def _plain_address(value: str) -> bool:
+    """Whether an email cell (stripped, not empty) is one bare address, as nearly all
+    are: then it needs no parsing. ``parse_pasted_addresses`` reads the others: names
+    and <…>, mailto:, several addresses (, ; new lines, Google's :::), and brackets,
+    quotes or punctuation around an address."""
+    return (
+        value[-1].isalnum()
+        and value[0].isalnum()
+        and "<" not in value
+        and ":" not in value
+        and "," not in value
+        and ";" not in value
+        and "\n" not in value
+        and "\r" not in value
+    )
+
+
+def _split_multi(value: str) -> list[str]:
+    """Phone numbers: Google writes several values in one cell separated by " ::: "."""
+    if ":::" not in value:
         return [value]
-    parts = [p.strip() for p in value.split(":::")]
-    if not phone:
-        expanded: list[str] = []
-        for part in parts:
-            expanded.extend(p.strip() for p in part.replace(";", ",").split(",") if "@" in p)
-        parts = expanded or parts
-    return [p for p in parts if p]
+    return [p for p in (p.strip() for p in value.split(":::")) if p]
 
 
 def _apply_labels(items: list[tuple[str, str | None]], labels: list[str]) -> None:
@@ -393,7 +419,13 @@ def record_from_vcard(card: object) -> ContactRecord:
     record.language = getattr(c, "language", None) or None
     record.tags = list(getattr(c, "categories", []) or [])
     for email in getattr(c, "emails", []) or []:
-        record.emails.append((email.address, _clean_label(email.label) or _label(email.types)))
+        label = _clean_label(email.label) or _label(email.types)
+        address = email.address
+        if "<" in address:  # EMAIL:Jan de Vries <jan@example.org>: the address alone
+            found = parse_pasted_addresses(address)
+            if len(found) == 1:
+                address = found[0].address
+        record.emails.append((address, label))
     for phone in getattr(c, "phones", []) or []:
         record.phones.append((phone.number, _clean_label(phone.label) or _label(phone.types)))
     addresses = getattr(c, "addresses", []) or []
