@@ -190,8 +190,14 @@ def head_revision() -> str:
     return head
 
 
+def _reading(db: Database) -> Engine:
+    """The engine for a look that writes nothing: a deferred BEGIN, so another program
+    holding the write lock does not make opening the file wait or fail."""
+    return db.engine.execution_options(sqlite_begin="DEFERRED")
+
+
 def current_revisions(db: Database) -> tuple[str, ...]:
-    with db.engine.connect() as connection:
+    with _reading(db).connect() as connection:
         if not inspect(connection).has_table("alembic_version"):
             return ()
         rows = connection.exec_driver_sql("SELECT version_num FROM alembic_version")
@@ -219,13 +225,21 @@ def upgrade_schema(db: Database) -> None:
         if current == (SCHEMA_HEAD,):
             return
         if not current:
-            with db.engine.connect() as connection:
+            with _reading(db).connect() as connection:
                 tables = set(inspect(connection).get_table_names())
             if tables:
                 raise DatabaseError(
                     f"{where} holds tables but is not a coalition database; "
                     "give another file with --db."
                 )
+    except OperationalError as exc:
+        if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+            raise DatabaseError(
+                f"The database {where} is busy with another writer; try again in a moment."
+            ) from exc
+        raise DatabaseError(
+            f"{where} is not a database coalition can read (it may be another kind of file)."
+        ) from exc
     except SADatabaseError as exc:
         raise DatabaseError(
             f"{where} is not a database coalition can read (it may be another kind of file)."
