@@ -91,4 +91,12 @@ def ok(result: Result) -> Result:
     return result
 
 
-__all__ = ["Work", "ok"]
+def fails(result: Result) -> str:
+    """Assert a command was refused as a user's mistake — one sentence on stderr, exit 1, no
+    traceback — and return that sentence."""
+    assert result.exit_code == 1, (result.output, result.exception)
+    assert "Traceback" not in result.output
+    return result.stderr.strip()
+
+
+__all__ = ["Work", "fails", "ok"]

@@ -1,16 +1,35 @@
-"""Recognising the same organisation or person written differently.
+"""Recognising the same organisation or person written differently: one rule set.
 
-People: the same normalised email address is the same person.
+Every entrance uses these rules — an import's plan, ``contact add`` and
+``org add``, the terminal app's forms, and the list of likely duplicates — so a
+record is recognised the same way wherever it comes in.
 
-Organisations, in order of confidence:
+People: the same normalised email address is the same person; then the same
+name at the same organisation.
 
-1. the same *normalised name*: case, accents, punctuation and legal-form
-   words ignored, so "Kinderschutz Beispiel e.V.", "KINDERSCHUTZ BEISPIEL"
-   and "Kinderschutz-Beispiel eV" are one organisation;
-2. the same website domain (www. ignored);
-3. a similar name (rapidfuzz token-sort ratio of the normalised names at or
-   above ``FUZZY_THRESHOLD``) — reported as a *likely* duplicate for a person
-   to decide, never merged silently.
+Organisations (``compare_organisations``), *certain* matches first:
+
+1. the same *normalised name* (``organisation_key``): case, accents,
+   punctuation and legal forms in the languages of a European coalition
+   ignored, so "Kinderschutz Beispiel e.V.", "KINDERSCHUTZ BEISPIEL" and
+   "Kinderschutz-Beispiel eV" are one organisation — unless both name a
+   country and the countries differ (then only *likely*);
+2. one's name is the other's acronym ("AK" and "Alpha Kids", acronym AK), or
+   both have the same acronym and related names;
+3. the same web domain: a website, or the domain of an organisation's own
+   address — never a public mail domain (``PUBLIC_MAIL_DOMAINS``: gmail.com,
+   outlook.com, web.de, …), where strangers share a domain — with related names.
+
+Then *likely* matches, shown for a person to decide and never merged silently:
+a similar name (rapidfuzz token-sort ratio at or above ``FUZZY_THRESHOLD``),
+one name contained in the other ("Save the Children" and "Save the Children
+Italia"), the same name in another country, the same acronym or domain with
+unrelated names.
+
+A reply from a known person is about *their* organisation unless the file
+clearly names another one (``OrganisationIndex.theirs``): a longer or shorter
+spelling, the acronym, a legal form, or the web domain of the sender's own
+address is theirs.
 """
 
 from __future__ import annotations
@@ -24,17 +43,77 @@ from urllib.parse import urlsplit
 from coalition.text import strip_accents
 
 FUZZY_THRESHOLD = 90.0
+"""Token-sort similarity (0-100) of two normalised names from which they are a likely pair."""
 
-# Legal forms and generic words that do not tell organisations apart.
-LEGAL_WORDS = {
-    "ev", "e v", "asbl", "vzw", "aisbl", "ivzw", "ltd", "limited", "llc", "inc", "plc", "cic",
-    "gmbh", "ggmbh", "ag", "gag", "eg", "kg", "ug", "gug", "ong", "onlus", "ets", "aps", "odv",
-    "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "stichting", "vereniging", "stiftung",
-    "foundation", "fondation", "fundacion", "fundacja", "fondazione", "fundacao", "association",
-    "asociacion", "associazione", "verein", "stowarzyszenie", "the", "de", "la", "le", "der",
-    "die", "das", "of", "for", "and", "et", "und", "y", "e", "i", "en", "van", "von",
-}  # fmt: skip
+# Legal forms and generic words that do not tell organisations apart, in the languages of
+# a European coalition (de, en, fr, nl, it, es, pl, pt, sv, da, fi, cs, ro, hu). Dotted
+# abbreviations are joined first ("e.V." -> "ev", "s.r.l." -> "srl", "sp. z o.o." ->
+# "sp z oo"), so each form is listed once.
+LEGAL_WORDS = frozenset({
+    # German
+    "ev", "gev", "gmbh", "ggmbh", "ag", "gag", "eg", "kg", "ug", "gug", "stiftung", "verein",
+    "gemeinnutzige", "gemeinnutziger", "gemeinnutziges",
+    # English
+    "ltd", "limited", "llc", "inc", "incorporated", "plc", "cic", "cio", "llp", "co",
+    "foundation", "association",
+    # French and Belgian
+    "asbl", "aisbl", "sa", "sas", "sarl", "scrl", "sprl", "srl", "fondation", "loi", "1901",
+    # Dutch
+    "vzw", "ivzw", "bv", "nv", "stichting", "vereniging",
+    # Italian
+    "onlus", "ets", "aps", "odv", "spa", "fondazione", "associazione", "impresa", "sociale",
+    # Spanish
+    "sl", "slu", "fundacion", "asociacion",
+    # Polish ("sp. z o.o.")
+    "fundacja", "stowarzyszenie", "sp", "oo",
+    # Portuguese
+    "lda", "ipss", "fundacao", "associacao",
+    # Swedish, Danish, Finnish
+    "ab", "ideell", "forening", "stiftelsen", "fonden", "ry", "oy", "saatio",
+    # Czech, Romanian, Hungarian
+    "zs", "ops", "spolek", "nadace", "asociatia", "fundatia", "egyesulet", "alapitvany",
+    # Articles and joining words
+    "the", "de", "la", "le", "les", "l", "der", "die", "das", "of", "for", "and", "et", "und",
+    "y", "e", "i", "en", "van", "von", "z", "del", "della", "di", "du", "des", "pour", "fur",
+    "per", "para", "dla", "na",
+})  # fmt: skip
 _NON_WORD = re.compile(r"[^\w]+")
+_DOTTED = re.compile(r"\b(?:\w{1,2}\.\s?){2,}")
+"""Abbreviations written with dots: "e.V.", "e. V.", "s.r.l.", "o.o."."""
+
+PUBLIC_MAIL_DOMAINS = frozenset({
+    # International
+    "gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "msn.com",
+    "yahoo.com", "ymail.com", "icloud.com", "me.com", "mac.com", "aol.com", "protonmail.com",
+    "proton.me", "pm.me", "tutanota.com", "tuta.io", "zoho.com", "fastmail.com", "gmx.com",
+    "gmx.net", "mail.com", "yandex.com", "hey.com", "posteo.net", "mailbox.org",
+    # National branches of the big ones
+    "hotmail.de", "hotmail.fr", "hotmail.it", "hotmail.es", "hotmail.co.uk", "hotmail.be",
+    "hotmail.nl", "outlook.de", "outlook.fr", "outlook.it", "outlook.es", "outlook.be",
+    "live.de", "live.fr", "live.it", "live.nl", "live.be", "live.co.uk", "yahoo.de",
+    "yahoo.fr", "yahoo.it", "yahoo.es", "yahoo.co.uk", "yahoo.ie", "gmx.de", "gmx.at",
+    "gmx.ch", "gmx.fr", "yandex.ru",
+    # Germany, Austria, Switzerland
+    "web.de", "t-online.de", "freenet.de", "arcor.de", "posteo.de", "mailbox.de", "aon.at",
+    "chello.at", "bluewin.ch", "sunrise.ch",
+    # France, Belgium, Luxembourg
+    "orange.fr", "wanadoo.fr", "free.fr", "laposte.net", "sfr.fr", "neuf.fr", "club-internet.fr",
+    "telenet.be", "skynet.be", "proximus.be", "scarlet.be", "pt.lu",
+    # Netherlands
+    "hetnet.nl", "ziggo.nl", "kpnmail.nl", "xs4all.nl", "planet.nl", "home.nl",
+    # Italy, Spain, Portugal
+    "libero.it", "virgilio.it", "tiscali.it", "alice.it", "tin.it", "fastwebnet.it",
+    "telefonica.net", "terra.es", "movistar.es", "sapo.pt", "netcabo.pt",
+    # Central and Eastern Europe
+    "wp.pl", "o2.pl", "onet.pl", "interia.pl", "op.pl", "gazeta.pl", "seznam.cz", "centrum.cz",
+    "email.cz", "azet.sk", "freemail.hu", "citromail.hu", "abv.bg", "yahoo.ro", "mail.ru",
+    # Nordics, UK, Ireland
+    "telia.com", "bredband.net", "online.no", "btinternet.com", "sky.com", "virginmedia.com",
+    "tiscali.co.uk", "eircom.net",
+    # Documentation domains: the sample data and tests put everyone there.
+    "example.org", "example.net", "example.com",
+})  # fmt: skip
+"""Mail domains that strangers share: an address there says nothing about an organisation."""
 
 
 @lru_cache(maxsize=65536)  # a member list repeats its organisations row after row
@@ -42,70 +121,224 @@ def organisation_key(name: str | None) -> str:
     """The normalised name used to recognise one organisation written differently."""
     if not name:
         return ""
-    text = strip_accents(name).casefold().replace("e.v.", " ev ")
-    words = [w for w in _NON_WORD.sub(" ", text).split() if w not in LEGAL_WORDS]
-    return " ".join(words) or " ".join(_NON_WORD.sub(" ", text).split())
+    text = strip_accents(name).casefold()
+    text = _DOTTED.sub(lambda m: m.group(0).replace(".", "").replace(" ", "") + " ", text)
+    plain = _NON_WORD.sub(" ", text).replace("_", " ").split()
+    words = [w for w in plain if w not in LEGAL_WORDS]
+    return " ".join(words) or " ".join(plain)
+
+
+@lru_cache(maxsize=65536)
+def acronym_key(text: str | None) -> str:
+    """An acronym as compared: letters and digits, folded ("A.K." -> "ak"); "" when the
+    text is too long or too short to be one."""
+    if not text:
+        return ""
+    key = "".join(ch for ch in strip_accents(text).casefold() if ch.isalnum())
+    return key if 2 <= len(key) <= 12 and " " not in text.strip() else ""
 
 
 @lru_cache(maxsize=65536)
 def website_domain(url: str | None) -> str:
+    """The host of a website, without "www."; "" when there is none."""
     if not url:
         return ""
     text = url.strip().lower()
     if "://" not in text:
         text = "http://" + text
-    host = urlsplit(text).hostname or ""
+    try:
+        host = urlsplit(text).hostname or ""
+    except ValueError:
+        return ""
     return host.removeprefix("www.")
 
 
-@dataclass(frozen=True)
+@lru_cache(maxsize=65536)
+def email_domain(address: str | None) -> str:
+    """The domain of an address when it can tell an organisation: "" for a public mail
+    domain (gmail.com, web.de, …) or no domain at all."""
+    if not address or "@" not in address:
+        return ""
+    domain = address.rpartition("@")[2].strip().strip(">").lower()
+    return "" if domain in PUBLIC_MAIL_DOMAINS or "." not in domain else domain
+
+
+@dataclass(frozen=True, slots=True)
+class OrgFacts:
+    """What the rules compare of an organisation (stored, or named by a row or a form)."""
+
+    id: int
+    name: str
+    acronym: str | None = None
+    website: str | None = None
+    email: str | None = None
+    country: str | None = None
+
+    @property
+    def key(self) -> str:
+        return organisation_key(self.name)
+
+    @property
+    def domains(self) -> frozenset[str]:
+        """Its web domains: the website's, and its own address's unless public."""
+        found = {website_domain(self.website), email_domain(self.email)}
+        found.discard("")
+        return frozenset(d for d in found if d not in PUBLIC_MAIL_DOMAINS)
+
+
+@dataclass(frozen=True, slots=True)
 class OrgMatch:
     organisation_id: int
     rule: str
-    """"same name", "same website" or "similar name (93%)"."""
+    """"same name", "acronym", "same acronym", "same web domain", "similar name (93%)", …"""
     certain: bool
+    score: float = 100.0
+    """How alike, 0-100: orders a list of likely duplicates, best first."""
+
+
+def _similarity(a: str, b: str) -> float:
+    """Token-sort ratio (0-100) of two normalised names: word order ignored."""
+    from rapidfuzz import fuzz
+
+    return float(fuzz.token_sort_ratio(a, b)) if a and b else 0.0
+
+
+def _contained(a: str, b: str, *, least: int = 2) -> bool:
+    """One name's words all in the other's, the shorter having ``least`` words or more."""
+    wa, wb = set(a.split()), set(b.split())
+    small, large = (wa, wb) if len(wa) <= len(wb) else (wb, wa)
+    return len(small) >= least and small <= large
+
+
+def _related(a: str, b: str) -> bool:
+    """Names close enough for a shared acronym or domain to make two records one: one
+    within the other ("Alpha Kids", "Alpha Kids network"), or a similar spelling. National
+    branches ("Save the Children Italia", "… Sweden") are not related this way."""
+    return bool(a and b) and (_contained(a, b, least=1) or _similarity(a, b) >= FUZZY_THRESHOLD)
+
+
+def compare_organisations(a: OrgFacts, b: OrgFacts) -> OrgMatch | None:
+    """Whether two organisations are one: certain, likely, or not at all (None).
+    The match names ``a``'s id."""
+    key_a, key_b = a.key, b.key
+    countries_differ = bool(a.country and b.country and a.country != b.country)
+    if key_a and key_a == key_b:
+        if countries_differ:
+            return OrgMatch(a.id, f"same name, other country ({a.country}/{b.country})", False, 80)
+        return OrgMatch(a.id, "same name", True)
+    acr_a, acr_b = acronym_key(a.acronym), acronym_key(b.acronym)
+    name_a, name_b = acronym_key(a.name), acronym_key(b.name)
+    if (acr_a and acr_a == name_b) or (acr_b and acr_b == name_a):
+        if countries_differ:
+            return OrgMatch(a.id, "acronym, other country", False, 75)
+        return OrgMatch(a.id, "acronym", True, 98)
+    sort_ratio = _similarity(key_a, key_b)
+    related = _related(key_a, key_b)
+    if acr_a and acr_a == acr_b:
+        if related and not countries_differ:
+            return OrgMatch(a.id, "same acronym", True, 96)
+        return OrgMatch(a.id, "same acronym", False, 70)
+    shared = a.domains & b.domains
+    if shared:
+        domain = min(shared)
+        if related and not countries_differ:
+            return OrgMatch(a.id, f"same web domain ({domain})", True, 95)
+        return OrgMatch(a.id, f"same web domain ({domain})", False, 72)
+    if sort_ratio >= FUZZY_THRESHOLD:
+        return OrgMatch(a.id, f"similar name ({sort_ratio:.0f}%)", False, sort_ratio)
+    if _contained(key_a, key_b):
+        return OrgMatch(a.id, "one name within the other", False, 85)
+    return None
 
 
 class OrganisationIndex:
-    """Existing organisations by normalised name and website domain, for matching."""
+    """Existing organisations by normalised name, acronym and web domain, for matching
+    many named organisations (an import) against them without comparing every pair."""
 
-    def __init__(self, rows: Iterable[tuple[int, str, str | None]]) -> None:
-        self.by_key: dict[str, int] = {}
-        self.by_domain: dict[str, int] = {}
+    def __init__(self, facts: Iterable[OrgFacts] = ()) -> None:
+        self.facts: dict[int, OrgFacts] = {}
+        self.by_key: dict[str, list[int]] = {}
+        self.by_acronym: dict[str, list[int]] = {}
+        self.by_domain: dict[str, list[int]] = {}
         self.keys: list[str] = []
-        self.ids: list[int] = []
-        for org_id, name, website in rows:
-            self.add(org_id, name, website)
+        self.key_ids: list[int] = []
+        for fact in facts:
+            self.add(fact)
 
-    def add(self, org_id: int, name: str, website: str | None) -> None:
-        key = organisation_key(name)
-        if key and key not in self.by_key:
-            self.by_key[key] = org_id
-            self.keys.append(key)
-            self.ids.append(org_id)
-        domain = website_domain(website)
-        if domain and domain not in self.by_domain:
-            self.by_domain[domain] = org_id
+    def add(self, fact: OrgFacts) -> None:
+        self.facts[fact.id] = fact
+        key = fact.key
+        if key:
+            if key not in self.by_key:
+                self.keys.append(key)
+                self.key_ids.append(fact.id)
+            self.by_key.setdefault(key, []).append(fact.id)
+        for acronym in {acronym_key(fact.acronym), acronym_key(fact.name)} - {""}:
+            self.by_acronym.setdefault(acronym, []).append(fact.id)
+        for domain in fact.domains:
+            self.by_domain.setdefault(domain, []).append(fact.id)
 
-    def exact(self, name: str, website: str | None) -> OrgMatch | None:
-        key = organisation_key(name)
-        if key in self.by_key:
-            return OrgMatch(self.by_key[key], "same name", True)
-        domain = website_domain(website)
-        if domain and domain in self.by_domain:
-            return OrgMatch(self.by_domain[domain], "same website", True)
+    def _candidates(self, named: OrgFacts) -> list[int]:
+        ids: list[int] = []
+        ids.extend(self.by_key.get(named.key, ()))
+        for acronym in {acronym_key(named.acronym), acronym_key(named.name)} - {""}:
+            ids.extend(self.by_acronym.get(acronym, ()))
+        for domain in named.domains:
+            ids.extend(self.by_domain.get(domain, ()))
+        return list(dict.fromkeys(ids))
+
+    def exact(self, named: OrgFacts) -> OrgMatch | None:
+        """The one organisation ``named`` certainly is; None when none is, or when the rules
+        find it certain for two (then ``similar`` says which, for a person to decide)."""
+        certain = [
+            m
+            for m in (compare_organisations(self.facts[i], named) for i in self._candidates(named))
+            if m is not None and m.certain
+        ]
+        if not certain:
+            return None
+        best = max(m.score for m in certain)
+        top = [m for m in certain if m.score == best]
+        return top[0] if len(top) == 1 else None
+
+    def similar(self, named: OrgFacts) -> OrgMatch | None:
+        """The likeliest organisation ``named`` may be (never certain enough to use)."""
+        found = [
+            m
+            for m in (compare_organisations(self.facts[i], named) for i in self._candidates(named))
+            if m is not None
+        ]
+        key = named.key
+        if key and self.keys:
+            from rapidfuzz import fuzz, process
+
+            hit = process.extractOne(
+                key, self.keys, scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_THRESHOLD
+            )
+            if hit is not None:
+                found.append(
+                    OrgMatch(self.key_ids[hit[2]], f"similar name ({hit[1]:.0f}%)", False, hit[1])
+                )
+        if not found:
+            return None
+        best = max(found, key=lambda m: m.score)
+        return OrgMatch(best.organisation_id, best.rule, False, best.score)
+
+    def theirs(self, known_id: int, named: OrgFacts, sender: Iterable[str] = ()) -> OrgMatch | None:
+        """Whether ``named`` (from a row) is the organisation ``known_id`` of the person who
+        wrote it, spelled another way: a certain or likely match by the rules above, a
+        related name, or a website on the sender's own mail domain. None when the row
+        names another organisation."""
+        known = self.facts.get(known_id)
+        if known is None:
+            return None
+        label = f"matched to {known.name} by the sender's address"
+        match = compare_organisations(known, named)
+        if match is not None and (match.certain or "other country" not in match.rule):
+            return OrgMatch(known_id, f"{label} ({match.rule})", True, match.score)
+        if _related(known.key, named.key):
+            return OrgMatch(known_id, f"{label} (related name)", True, 88)
+        sender_domains = {email_domain(a) for a in sender} - {""}
+        if sender_domains & named.domains:
+            return OrgMatch(known_id, f"{label} (website on the sender's domain)", True, 90)
         return None
-
-    def similar(self, name: str) -> OrgMatch | None:
-        key = organisation_key(name)
-        if not key or not self.keys:
-            return None
-        from rapidfuzz import fuzz, process
-
-        found = process.extractOne(
-            key, self.keys, scorer=fuzz.token_sort_ratio, score_cutoff=FUZZY_THRESHOLD
-        )
-        if found is None:
-            return None
-        _, score, index = found
-        return OrgMatch(self.ids[index], f"similar name ({score:.0f}%)", False)

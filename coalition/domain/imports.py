@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Date, DateTime, delete, func, or_, select
@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from coalition.domain import people
 from coalition.domain.audit import Work, changes, jsonable
 from coalition.domain.campaigns import find_campaign, is_allowed
-from coalition.domain.dedupe import OrganisationIndex, OrgMatch, organisation_key
+from coalition.domain.dedupe import OrganisationIndex, OrgFacts, OrgMatch, organisation_key
 from coalition.domain.values import (
     check_email,
     check_phone,
@@ -181,6 +181,12 @@ class PlannedRow:
     """(address, key, label, valid, reason) after validation."""
     phones: list[tuple[str, str | None, str | None]] = field(default_factory=list)
     """(number, e164, label)."""
+    kind: str = "person"
+    """What the file alone says the row is: "person", "organisation", "skip" or "in-file
+    duplicate". Matching against the database decides the action of a person's row."""
+    checked_warnings: int = 0
+    """How many of ``warnings`` come from checking the row itself; the rest come from
+    matching, which can run again."""
 
     @property
     def writes(self) -> bool:
@@ -201,6 +207,8 @@ class Plan:
     options: ImportOptions
     campaign_id: int | None
     previous_batch: int | None = None
+    marker: tuple[int, ...] = ()
+    """The database's ``change_marker`` when the rows were matched."""
 
     def counts(self) -> dict[str, int]:
         counter = Counter(r.action for r in self.rows)
@@ -516,15 +524,16 @@ def plan_import(
     options: ImportOptions,
     progress: Progress | None = None,
 ) -> Plan:
-    """Decide what to do with each record; changes nothing."""
+    """Decide what to do with each record; changes nothing.
+
+    Three steps: each record is normalised, rows of one person in the file are folded
+    into the first, then every row is matched against the database (``_match``). Only
+    the last depends on what is stored, and ``apply_plan`` runs it again under the write
+    lock when the database changed since, so two imports at once act as one after the
+    other.
+    """
     if options.on_duplicate not in ON_DUPLICATE:
         raise InvalidValue(f"--on-duplicate takes one of: {', '.join(ON_DUPLICATE)}.")
-    campaign_id = find_campaign(session, options.campaign).id if options.campaign else None
-    previous = session.scalar(
-        select(ImportBatch.id)
-        .where(ImportBatch.sha256 == options.sha256, ImportBatch.undone_at.is_(None))
-        .order_by(ImportBatch.id.desc())
-    )
     rows = [PlannedRow(r.source, "create", "", r) for r in records]
     total = len(rows)
     for i, row in enumerate(rows, 1):
@@ -533,17 +542,165 @@ def plan_import(
             progress("checking", i, total)
     if progress:
         progress("checking", total, total)
+    _fold_in_file(rows)
+    for row in rows:
+        row.checked_warnings = len(row.warnings)
+    plan = Plan(rows, {}, options, None)
+    _match(session, plan)
+    return plan
 
-    # Organisations: existing by name/website, new ones once per file.
-    org_index = OrganisationIndex(
-        session.execute(select(Organisation.id, Organisation.name, Organisation.website))
+
+def _fold_in_file(rows: list[PlannedRow]) -> None:
+    """What needs no database: rows without a person, and later rows of a person already
+    in the file (same email or UID), folded into the first."""
+    first_by_email: dict[str, PlannedRow] = {}
+    first_by_uid: dict[str, PlannedRow] = {}
+    for row in rows:
+        if not _has_person(row) and row.record.id is None:
+            if row.record.organisation is not None:
+                row.kind = row.action = "organisation"
+                row.reason = "organisation only (no person in this row)"
+            else:
+                row.kind = row.action = "skip"
+                row.reason = "no name, email or organisation"
+            continue
+        earlier = next((first_by_email[e[1]] for e in row.emails if e[1] in first_by_email), None)
+        if earlier is None and row.record.uid:
+            earlier = first_by_uid.get(row.record.uid)
+        if earlier is not None:
+            row.kind = row.action = "in-file duplicate"
+            row.reason = f"same email as {earlier.source}; merged into it"
+            _merge_rows(earlier, row)
+            continue
+        for e in row.emails:
+            first_by_email[e[1]] = row
+        if row.record.uid:
+            first_by_uid[row.record.uid] = row
+
+
+def change_marker(session: Session) -> tuple[int, ...]:
+    """Changes whenever anything an import matches against changes: every change writes
+    the change log, and new rows take new ids."""
+    marker = session.execute(
+        select(
+            select(func.coalesce(func.max(AuditEntry.id), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(Contact.id), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(Organisation.id), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(ContactEmail.id), 0)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(int(v) for v in marker)
+
+
+def _in_chunks(
+    session: Session, query: Callable[[list[Any]], Any], keys: Iterable[Any]
+) -> list[Any]:
+    """Rows of ``query(chunk)`` for ``keys`` 900 at a time (SQLite's bound-parameter limit)."""
+    wanted = sorted(set(keys))
+    found: list[Any] = []
+    for start in range(0, len(wanted), 900):
+        found.extend(session.execute(query(wanted[start : start + 900])).all())
+    return found
+
+
+def organisation_facts(session: Session) -> Iterator[OrgFacts]:
+    """Every stored organisation as the matching rules see it."""
+    for oid, name, acronym, website, email, country in session.execute(
+        select(
+            Organisation.id,
+            Organisation.name,
+            Organisation.acronym,
+            Organisation.website,
+            Organisation.email,
+            Organisation.country,
+        )
+    ):
+        yield OrgFacts(oid, name, acronym, website, email, country)
+
+
+def _named(org: OrganisationRecord) -> OrgFacts:
+    return OrgFacts(0, org.name, org.acronym, org.website, org.email, org.country)
+
+
+@collector_paused()
+def _match(session: Session, plan: Plan) -> None:
+    """Match every row against the database as it is now: who each person is, which
+    organisation each row names, what would change, and each sign-on. Run by the plan,
+    and again by ``apply_plan`` under the write lock if the database changed since."""
+    rows = plan.rows
+    options = plan.options
+    plan.marker = change_marker(session)
+    plan.campaign_id = find_campaign(session, options.campaign).id if options.campaign else None
+    plan.previous_batch = session.scalar(
+        select(ImportBatch.id)
+        .where(ImportBatch.sha256 == options.sha256, ImportBatch.undone_at.is_(None))
+        .order_by(ImportBatch.id.desc())
     )
-    new_orgs: dict[str, OrganisationRecord] = {}
-    similar_checked: dict[str, str] = {}
-    exact_matches: dict[tuple[str, str | None], OrgMatch | None] = {}
+    plan.new_organisations = {}
+    for row in rows:
+        if row.kind == "person":
+            row.action, row.reason = "create", ""
+        row.contact_id = row.org_id = None
+        row.org_key = row.org_action = row.signon = None
+        row.org_note = ""
+        del row.warnings[row.checked_warnings :]
+    people_rows = [r for r in rows if r.kind == "person"]
+
+    # 1. People by the id column, their UID or any of their addresses.
+    known_ids = {
+        cid
+        for (cid,) in _in_chunks(
+            session,
+            lambda chunk: select(Contact.id).where(Contact.id.in_(chunk)),
+            (r.record.id for r in people_rows if r.record.id is not None),
+        )
+    }
+    by_uid: dict[str, int] = dict(
+        _in_chunks(
+            session,
+            lambda chunk: select(Contact.uid, Contact.id).where(Contact.uid.in_(chunk)),
+            (r.record.uid for r in people_rows if r.record.uid),
+        )
+    )
+    by_email: dict[str, int] = {}
+    for key, cid in _in_chunks(
+        session,
+        lambda chunk: select(ContactEmail.address_key, ContactEmail.contact_id).where(
+            ContactEmail.address_key.in_(chunk)
+        ),
+        (e[1] for r in people_rows for e in r.emails),
+    ):
+        by_email.setdefault(key, cid)
+    for row in people_rows:
+        r = row.record
+        if r.id is not None:
+            if r.id not in known_ids:
+                row.action, row.reason = "error", f"there is no contact #{r.id} to update"
+                continue
+            row.contact_id, row.reason = r.id, f"contact #{r.id} (id column)"
+        elif r.uid and r.uid in by_uid:
+            row.contact_id, row.reason = by_uid[r.uid], "same UID"
+        else:
+            address = next((e for e in row.emails if e[1] in by_email), None)
+            if address is not None:
+                row.contact_id, row.reason = by_email[address[1]], f"same email {address[0]}"
+    known_orgs: dict[int, int | None] = dict(
+        _in_chunks(
+            session,
+            lambda chunk: select(Contact.id, Contact.organisation_id).where(Contact.id.in_(chunk)),
+            (r.contact_id for r in people_rows if r.contact_id),
+        )
+    )
+
+    # 2. Organisations: a known person's own, else existing by the rules of ``dedupe``,
+    # else new, once per file (a new one named twice, by name and by acronym, is one).
+    index = OrganisationIndex(organisation_facts(session))
+    in_file = OrganisationIndex()
+    exact_cache: dict[OrgFacts, OrgMatch | None] = {}
+    new_notes: dict[str, str] = {}
     for row in rows:
         org = row.record.organisation
-        if org is None:
+        if org is None or row.action == "error" or row.kind in ("skip", "in-file duplicate"):
             continue
         if org.id is not None:
             existing_org = session.get(Organisation, org.id)
@@ -560,114 +717,71 @@ def plan_import(
                 "" if differs else ", unchanged"
             )
             continue
-        seen_org = (org.name, org.website)
-        if seen_org in exact_matches:
-            match = exact_matches[seen_org]
-        else:
-            match = exact_matches[seen_org] = org_index.exact(org.name, org.website)
+        named = _named(org)
+        if named not in exact_cache:
+            exact_cache[named] = index.exact(named)
+        match = exact_cache[named]
+        known = known_orgs.get(row.contact_id) if row.contact_id else None
+        if known is not None and match is None:
+            match = index.theirs(known, named, [e[0] for e in row.emails])
         if match is not None:
             row.org_id, row.org_action = match.organisation_id, "existing"
             row.org_note = f"organisation #{match.organisation_id} ({match.rule})"
             continue
-        key = organisation_key(org.name) or fold(org.name)
+        earlier = in_file.exact(named)
+        key = (
+            in_file.facts[earlier.organisation_id].key
+            if earlier is not None
+            else (organisation_key(org.name) or fold(org.name))
+        )
         row.org_key, row.org_action = key, "create"
-        if key in new_orgs:
-            _fill_org(new_orgs[key], org)
+        if key in plan.new_organisations:
+            _fill_org(plan.new_organisations[key], org)
         else:
-            new_orgs[key] = org
-            likely = org_index.similar(org.name)
-            similar_checked[key] = (
+            plan.new_organisations[key] = org
+            in_file.add(replace(named, id=-len(plan.new_organisations)))
+            likely = index.similar(named)
+            new_notes[key] = (
                 f"new organisation; likely duplicate of #{likely.organisation_id} ({likely.rule})"
                 if likely
                 else "new organisation"
             )
-        row.org_note = similar_checked[key]
+        row.org_note = new_notes[key]
 
-    # People: existing by email, then by name at the same organisation; in-file by email.
-    email_keys = sorted({e[1] for row in rows for e in row.emails})
-    existing_by_email: dict[str, int] = {}
-    for start in range(0, len(email_keys), 900):
-        chunk = email_keys[start : start + 900]
-        existing_by_email.update(
-            session.execute(
-                select(ContactEmail.address_key, ContactEmail.contact_id).where(
-                    ContactEmail.address_key.in_(chunk)
-                )
-            ).all()
-        )
-    name_keys = sorted(
-        {_name_key(row) for row in rows if not row.emails and row.org_id and _name_key(row)}
-    )
-    existing_by_name: dict[tuple[str, int | None], int] = {}
-    for start in range(0, len(name_keys), 900):
-        chunk = name_keys[start : start + 900]
-        for cid, key, org_id in session.execute(
-            select(Contact.id, Contact.display_name_key, Contact.organisation_id).where(
-                Contact.display_name_key.in_(chunk)
-            )
-        ):
-            existing_by_name.setdefault((key, org_id), cid)
-    uids = sorted({row.record.uid for row in rows if row.record.uid})
-    existing_by_uid: dict[str, int] = {}
-    for start in range(0, len(uids), 900):
-        uid_chunk = uids[start : start + 900]
-        existing_by_uid.update(
-            session.execute(select(Contact.uid, Contact.id).where(Contact.uid.in_(uid_chunk))).all()
-        )
-    ids_given = sorted({row.record.id for row in rows if row.record.id is not None})
-    known_ids: set[int] = set()
-    for start in range(0, len(ids_given), 900):
-        id_chunk = ids_given[start : start + 900]
-        known_ids.update(session.scalars(select(Contact.id).where(Contact.id.in_(id_chunk))))
+    # 3. People still unknown: by name at the same organisation.
+    by_name: dict[tuple[str, int | None], int] = {}
+    for cid, key, org_id in _in_chunks(
+        session,
+        lambda chunk: select(Contact.id, Contact.display_name_key, Contact.organisation_id).where(
+            Contact.display_name_key.in_(chunk)
+        ),
+        (
+            _name_key(r)
+            for r in people_rows
+            if r.contact_id is None and r.action != "error" and r.org_id and _name_key(r)
+        ),
+    ):
+        by_name.setdefault((key, org_id), cid)
+    for row in people_rows:
+        if row.contact_id is None and row.action != "error" and row.org_id:
+            row.contact_id = by_name.get((_name_key(row), row.org_id))
+            if row.contact_id is not None:
+                row.reason = "same name at the same organisation"
 
-    first_by_email: dict[str, PlannedRow] = {}
-    first_by_uid: dict[str, PlannedRow] = {}
-    for row in rows:
-        if not _has_person(row) and row.record.id is None:
-            if row.record.organisation is not None:
-                row.action = "organisation"
-                row.reason = "organisation only (no person in this row)"
-            else:
-                row.action, row.reason = "skip", "no name, email or organisation"
+    # 4. What each person row does.
+    for row in people_rows:
+        if row.action == "error":
             continue
-        earlier = next((first_by_email[e[1]] for e in row.emails if e[1] in first_by_email), None)
-        if earlier is None and row.record.uid:
-            earlier = first_by_uid.get(row.record.uid)
-        if earlier is not None:
-            row.action = "in-file duplicate"
-            row.reason = f"same email as {earlier.source}; merged into it"
-            _merge_rows(earlier, row)
-            continue
-        for e in row.emails:
-            first_by_email[e[1]] = row
-        if row.record.uid:
-            first_by_uid[row.record.uid] = row
-        if row.record.id is not None:
-            if row.record.id not in known_ids:
-                row.action, row.reason = "error", f"there is no contact #{row.record.id} to update"
-                continue
-            row.contact_id = row.record.id
-        else:
-            row.contact_id = existing_by_uid.get(row.record.uid or "") or next(
-                (existing_by_email[e[1]] for e in row.emails if e[1] in existing_by_email), None
-            )
-            if row.contact_id is None and not row.emails and row.org_id:
-                row.contact_id = existing_by_name.get((_name_key(row), row.org_id))
         if row.contact_id is None:
             row.action, row.reason = "create", "new contact"
         elif row.record.id is not None:
             row.action = "merge" if options.on_duplicate == "merge" else "update"
-            row.reason = f"contact #{row.contact_id} (id column)"
         elif options.on_duplicate == "skip":
             row.action = "duplicate"
-            row.reason = (
-                f"duplicate of contact #{row.contact_id} (same UID, email or name); skipped"
-            )
+            row.reason = f"duplicate of contact #{row.contact_id} ({row.reason}); skipped"
         else:
             row.action = options.on_duplicate
-            row.reason = (
-                f"{options.on_duplicate} contact #{row.contact_id} (same UID, email or name)"
-            )
+            row.reason = f"{options.on_duplicate} contact #{row.contact_id} ({row.reason})"
 
     # Updates that would change nothing are shown as such, so the preview is the truth.
     updating = [r for r in rows if r.action in ("update", "merge") and r.contact_id]
@@ -682,12 +796,12 @@ def plan_import(
                 row.action = "unchanged"
                 row.reason += "; nothing to change"
 
-    # Sign-on statuses, checked against the pipeline.
-    if campaign_id is not None:
+    # 5. Sign-on statuses, checked against the pipeline.
+    if plan.campaign_id is not None:
         current: dict[int, str] = dict(
             session.execute(
                 select(SignOn.organisation_id, SignOn.status).where(
-                    SignOn.campaign_id == campaign_id
+                    SignOn.campaign_id == plan.campaign_id
                 )
             ).all()
         )
@@ -718,7 +832,6 @@ def plan_import(
             planned[org_ref] = wanted
     elif any(r.record.signon_status for r in rows):
         rows[0].warnings.append("sign-on answers ignored: give --campaign CODE to record them")
-    return Plan(rows, new_orgs, options, campaign_id, previous)
 
 
 def _would_change(contact: Contact, row: PlannedRow, batch_tag_keys: set[str]) -> bool:
@@ -787,8 +900,6 @@ def _merge_rows(target: PlannedRow, other: PlannedRow) -> None:
     target.record.tags.extend(t for t in other.record.tags if t not in target.record.tags)
     if target.record.organisation is None and other.record.organisation is not None:
         target.record.organisation = other.record.organisation
-        target.org_id, target.org_key = other.org_id, other.org_key
-        target.org_action, target.org_note = other.org_action, other.org_note
     target.warnings.extend(other.warnings)
 
 
@@ -878,6 +989,10 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     """Write the plan as one batch. Call inside one unit of work: all or nothing."""
     session = work.session
     options = plan.options
+    if change_marker(session) != plan.marker:
+        # Another import or a coordinator changed the database since the plan was made:
+        # match again, now under the write lock, so nothing is created twice.
+        _match(session, plan)
     if plan.previous_batch is not None and not options.force:
         raise CoalitionError(
             f"This file was already imported (batch #{plan.previous_batch}); "

@@ -9,7 +9,7 @@ accept exactly the same values and refuse the same mistakes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.domain.audit import Work, jsonable
+from coalition.domain.dedupe import OrganisationIndex, OrgFacts
 from coalition.domain.values import (
     check_email,
     check_typed_phone,
@@ -465,19 +466,41 @@ def _apply_organisation_fields(org: Organisation, fields: Mapping[str, Any]) -> 
             setattr(org, name, clean(value))
 
 
+def organisation_facts(session: Session) -> Iterator[OrgFacts]:
+    """Every stored organisation as the matching rules (``dedupe``) see it."""
+    for oid, name, acronym, website, email, country in session.execute(
+        select(
+            Organisation.id,
+            Organisation.name,
+            Organisation.acronym,
+            Organisation.website,
+            Organisation.email,
+            Organisation.country,
+        )
+    ):
+        yield OrgFacts(oid, name, acronym, website, email, country)
+
+
+_SAME = {"same name": "name", "acronym": "acronym", "same acronym": "acronym"}
+
+
 def _check_duplicate_org(session: Session, org: Organisation) -> None:
-    query = select(Organisation).where(Organisation.name_key == org.name_key)
-    if org.id is not None:
-        query = query.where(Organisation.id != org.id)
-    for other in session.scalars(query.limit(5)):
-        if org.country is None or other.country is None or other.country == org.country:
-            raise Duplicate(
-                f"An organisation named '{other.name}' already exists ({_describe_org(other)}); "
-                "use it, or pass --allow-duplicate if this is really another organisation.",
-                existing_id=other.id,
-                existing=_describe_org(other),
-                same="name",
-            )
+    """Refuse an organisation the rules of ``dedupe`` say is certainly one already here
+    (the same name, acronym or web domain), as an import would match it."""
+    named = OrgFacts(org.id or 0, org.name, org.acronym, org.website, org.email, org.country)
+    index = OrganisationIndex(f for f in organisation_facts(session) if f.id != org.id)
+    match = index.exact(named)
+    if match is None:
+        return
+    other = session.get_one(Organisation, match.organisation_id)
+    same = _SAME.get(match.rule, "web domain" if "web domain" in match.rule else match.rule)
+    raise Duplicate(
+        f"An organisation with the same {same} already exists ({_describe_org(other)}); "
+        "use it, or pass --allow-duplicate if this is really another organisation.",
+        existing_id=other.id,
+        existing=_describe_org(other),
+        same=same,
+    )
 
 
 def add_organisation(
@@ -524,7 +547,7 @@ def edit_organisation(
     org = find_organisation(session, str(ref))
     before = _organisation_snapshot(org)
     _apply_organisation_fields(org, changes)
-    if "name" in changes and not allow_duplicate:
+    if ("name" in changes or "acronym" in changes) and not allow_duplicate:
         _check_duplicate_org(session, org)
     _remove_tags(org.tags, remove_tags)
     _add_tags(org.tags, get_tags(session, add_tags))
@@ -802,6 +825,27 @@ def _check_duplicate_emails(session: Session, contact: Contact) -> None:
         )
 
 
+def _check_duplicate_name(session: Session, contact: Contact) -> None:
+    """A person is found by any of their addresses, then by name at the same organisation."""
+    if contact.organisation_id is None or not contact.display_name_key:
+        return
+    query = select(Contact).where(
+        Contact.display_name_key == contact.display_name_key,
+        Contact.organisation_id == contact.organisation_id,
+    )
+    if contact.id is not None:
+        query = query.where(Contact.id != contact.id)
+    other = session.scalars(query.limit(1)).first()
+    if other is not None:
+        raise Duplicate(
+            f"{_describe_contact(other)} has the same name at the same organisation; "
+            "edit that contact, or pass --allow-duplicate if this is another person.",
+            existing_id=other.id,
+            existing=_describe_contact(other),
+            same="name and organisation",
+        )
+
+
 def add_contact(
     work: Work,
     *,
@@ -821,8 +865,17 @@ def add_contact(
     """
     session = work.session
     created_org = None
+    matched: str | None = None
     if organisation is not None and clean(organisation):
         org = lookup_organisation(session, organisation)
+        if org is None:
+            # Another spelling of one already here ("Alpha Kids asbl", "A.K.") is that one.
+            match = OrganisationIndex(organisation_facts(session)).exact(
+                OrgFacts(0, clean(organisation) or "")
+            )
+            if match is not None:
+                org = session.get(Organisation, match.organisation_id)
+                matched = f"'{organisation}' taken as {org.name if org else ''} ({match.rule})."
         if org is None:
             if not create_organisation:
                 raise NotFound(f"No organisation matches '{organisation}'.")
@@ -837,6 +890,7 @@ def add_contact(
         _finish_contact(contact)
         if not allow_duplicate:
             _check_duplicate_emails(session, contact)
+            _check_duplicate_name(session, contact)
         contact.tags = get_tags(session, tags)
         session.add(contact)
     session.flush()
@@ -851,6 +905,8 @@ def add_contact(
         organisation_id=contact.organisation_id,
     )
     search.index_contacts(session, [contact.id])
+    if matched:
+        warnings.insert(0, matched)
     return ContactResult(contact_view(contact), created_org, warnings)
 
 
