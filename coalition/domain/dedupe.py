@@ -335,10 +335,10 @@ class OrganisationIndex:
         label = f"matched to {known.name} by the sender's address"
         match = compare_organisations(known, named)
         if match is not None and (match.certain or "other country" not in match.rule):
-            return OrgMatch(known_id, f"{label} ({match.rule})", True, match.score)
+            return OrgMatch(known_id, f"{label}: {match.rule}", True, match.score)
         if _related(known.key, named.key):
-            return OrgMatch(known_id, f"{label} (related name)", True, 88)
+            return OrgMatch(known_id, f"{label}: related name", True, 88)
         sender_domains = {email_domain(a) for a in sender} - {""}
         if sender_domains & named.domains:
-            return OrgMatch(known_id, f"{label} (website on the sender's domain)", True, 90)
+            return OrgMatch(known_id, f"{label}: website on the sender's domain", True, 90)
         return None

@@ -210,6 +210,29 @@ class Plan:
     marker: tuple[int, ...] = ()
     """The database's ``change_marker`` when the rows were matched."""
 
+    def matches(self) -> list[str]:
+        """Each distinct match the plan made and the rule that made it, for the dry run:
+        "row 2: 'Alpha Kids asbl network' is #1 (matched to Alpha Kids by the sender's
+        address …)", "row 3: duplicate of contact #4 (same email …)". Organisations named
+        exactly as stored are left out (there is nothing to check)."""
+        found: list[str] = []
+        seen: set[tuple[str, str]] = set()
+        for row in self.rows:
+            org = row.record.organisation
+            if (
+                org is not None
+                and row.org_note
+                and row.org_action in ("existing", "create")
+                and not row.org_note.endswith("(same name)")
+                and row.org_note != "new organisation"
+                and (org.name, row.org_note) not in seen
+            ):
+                seen.add((org.name, row.org_note))
+                found.append(f"{row.source}: '{org.name}' is {row.org_note}")
+            if row.contact_id is not None and row.action in ("duplicate", "update", "merge"):
+                found.append(f"{row.source}: {row.reason}")
+        return found
+
     def counts(self) -> dict[str, int]:
         counter = Counter(r.action for r in self.rows)
         counter["organisations created"] = len(self.new_organisations)
@@ -698,9 +721,31 @@ def _match(session: Session, plan: Plan) -> None:
     in_file = OrganisationIndex()
     exact_cache: dict[OrgFacts, OrgMatch | None] = {}
     new_notes: dict[str, str] = {}
-    for row in rows:
+    naming = [
+        r
+        for r in rows
+        if r.record.organisation is not None
+        and r.action != "error"
+        and r.kind in ("person", "organisation")
+    ]
+    # A name a known sender used for their own organisation means that organisation in
+    # every row of the file, before or after theirs.
+    spelled: dict[str, OrgMatch] = {}
+    for row in naming:
         org = row.record.organisation
-        if org is None or row.action == "error" or row.kind in ("skip", "in-file duplicate"):
+        known = known_orgs.get(row.contact_id) if row.contact_id else None
+        if org is None or org.id is not None or known is None:
+            continue
+        named = _named(org)
+        if named not in exact_cache:
+            exact_cache[named] = index.exact(named)
+        if exact_cache[named] is None and named.key and named.key not in spelled:
+            theirs = index.theirs(known, named, [e[0] for e in row.emails])
+            if theirs is not None:
+                spelled[named.key] = theirs
+    for row in naming:
+        org = row.record.organisation
+        if org is None:
             continue
         if org.id is not None:
             existing_org = session.get(Organisation, org.id)
@@ -721,9 +766,8 @@ def _match(session: Session, plan: Plan) -> None:
         if named not in exact_cache:
             exact_cache[named] = index.exact(named)
         match = exact_cache[named]
-        known = known_orgs.get(row.contact_id) if row.contact_id else None
-        if known is not None and match is None:
-            match = index.theirs(known, named, [e[0] for e in row.emails])
+        if match is None:
+            match = spelled.get(named.key)
         if match is not None:
             row.org_id, row.org_action = match.organisation_id, "existing"
             row.org_note = f"organisation #{match.organisation_id} ({match.rule})"
