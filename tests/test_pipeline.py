@@ -223,3 +223,25 @@ def test_campaign_choices_put_open_campaigns_first(unit: Any, session: Any) -> N
 def test_an_unknown_campaign_says_which_exist(campaign: int, session: Any) -> None:
     with pytest.raises(CoalitionError, match="Known campaigns: climate-2026"):
         pipeline.pipeline(session, "nope")
+
+
+def test_a_sign_on_counts_once_in_the_chart_after_a_withdrawal_or_a_merge(
+    campaign: int, unit: Any, db: Database
+) -> None:
+    from coalition.domain import merge
+
+    with db.read_session() as s:
+        before = sum(p.signed for p in pipeline.signons_over_time(s, campaign))
+    with unit() as w:
+        campaigns.set_signon(w, "Verein Beispiel 30", CODE, "withdrawn")
+        campaigns.set_signon(w, "Verein Beispiel 30", CODE, "considering")
+        campaigns.set_signon(w, "Verein Beispiel 30", CODE, "signed")
+        # Two records of one organisation that had both signed become one sign-on.
+        merge.merge_organisations(w, "Verein Beispiel 31", "Verein Beispiel 32")
+    with db.read_session() as s:
+        assert sum(p.signed for p in pipeline.signons_over_time(s, campaign)) == before - 1
+        merged = next(
+            v for v in campaigns.list_signons(s, CODE) if v.organisation == "Verein Beispiel 31"
+        )
+    assert merged.status == "signed"
+    assert [h[0] for h in merged.history] == sorted(h[0] for h in merged.history)

@@ -88,6 +88,29 @@ def test_erasure_leaves_no_trace_in_the_file_or_its_wal(
     ] == ["Other Person"]
 
 
+def test_erasing_a_merged_person_erases_what_the_merge_kept_to_undo_it(
+    person: None, run: Any, unit: Any, db_path: Path
+) -> None:
+    from coalition.domain import merge
+
+    second = "z.tajemnicza.prywatnie@example.net"
+    with unit() as w:
+        people.add_contact(
+            w, given_name="Zuzia", family_name="Tajemnicza", emails=[second],
+            notes="Second record, home address ul. Ukryta 3", allow_duplicate=True,
+        )  # fmt: skip
+        merge.merge_contacts(w, SECRET, second)
+    wal = Path(str(db_path) + "-wal")
+    assert b"Ukryta" in db_path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    ok(run("person", "erase", SECRET, "--yes"))
+    blobs = db_path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    for needle in (SECRET, second, "Tajemnicza", "Zuzia", "Ukryta", "Przykładowa"):
+        assert needle.encode() not in blobs, needle
+    (listed,) = json.loads(ok(run("merges", "list", "--format", "json")).stdout)
+    assert "Tajemnicza" not in json.dumps(listed)
+    assert "cannot" in run("merges", "undo", str(listed["id"]), "--yes").stderr.lower()
+
+
 def test_erase_asks_first(person: None, run: Any) -> None:
     result = run("person", "erase", SECRET, input="n\n")
     assert result.exit_code == 1

@@ -10,15 +10,17 @@ database as it was.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from coalition.domain.views import AuditView
+from coalition.errors import CoalitionError
 from coalition.store.database import Database
 from coalition.store.models import AuditEntry, Contact, ImportBatch, Organisation, utcnow
 
@@ -101,6 +103,58 @@ def work(db: Database, coordinator: str) -> Iterator[Work]:
     """Open a unit of work; committed when the block ends, rolled back on any error."""
     with db.session() as session:
         yield Work(session, coordinator)
+
+
+def refuse_if_later_changes(
+    session: Session,
+    what: str,
+    after: int,
+    *,
+    contacts: Sequence[int] = (),
+    organisations: Sequence[int] = (),
+) -> None:
+    """Refuse to undo ``what`` ("import batch #3", "merge #2") while change-log entries
+    newer than ``after`` are about any of these contacts or organisations — by the record
+    they concern or by the record they are (an erasure is logged without a contact) —
+    naming up to five of them and how many more there are."""
+    found: list[AuditEntry] = []
+    total = 0
+    for start in range(0, max(len(contacts), len(organisations), 1), 400):
+        c_ids = list(contacts[start : start + 400])
+        o_ids = list(organisations[start : start + 400])
+        about: list[ColumnElement[bool]] = []
+        if c_ids:
+            about.append(AuditEntry.contact_id.in_(c_ids))
+            about.append(and_(AuditEntry.entity == "contact", AuditEntry.entity_id.in_(c_ids)))
+        if o_ids:
+            about.append(AuditEntry.organisation_id.in_(o_ids))
+            about.append(and_(AuditEntry.entity == "organisation", AuditEntry.entity_id.in_(o_ids)))
+        if not about:
+            break
+        later = select(AuditEntry.id).where(AuditEntry.id > after, or_(*about))
+        count = session.scalar(select(func.count()).select_from(later.subquery())) or 0
+        if count:
+            total += count
+            if len(found) < 5:
+                found.extend(
+                    session.scalars(
+                        select(AuditEntry)
+                        .where(AuditEntry.id.in_(later.order_by(AuditEntry.id).limit(5)))
+                        .order_by(AuditEntry.id)
+                    )
+                )
+    if not total:
+        return
+    shown = "; ".join(
+        f"{e.entity} #{e.entity_id} {e.label or ''} ({e.action} by {e.coordinator} "
+        f"on {e.at:%Y-%m-%d %H:%M})".replace("  ", " ")
+        for e in found[:5]
+    )
+    more = f" and {total - len(found[:5])} more" if total > len(found[:5]) else ""
+    raise CoalitionError(
+        f"Cannot undo {what}: later changes depend on it — {shown}{more}. "
+        "Undo or redo those by hand first."
+    )
 
 
 def jsonable(value: Any) -> Any:

@@ -226,7 +226,10 @@ def list_campaigns(session: Session, *, state: str | None = None) -> list[Campai
 
 
 def signon_view(s: SignOn) -> SignOnView:
-    since = s.events[-1].at if s.events else s.created_at
+    # In time order: a merged sign-on holds two histories, the other's events with later ids.
+    events = sorted(s.events, key=lambda e: (e.at, e.id))
+    reached = [e for e in events if e.to_status == s.status]
+    since = reached[-1].at if reached else (events[-1].at if events else s.created_at)
     return SignOnView(
         id=s.id,
         organisation_id=s.organisation_id,
@@ -240,7 +243,7 @@ def signon_view(s: SignOn) -> SignOnView:
         public=s.public,
         notes=s.notes,
         status_since=since,
-        history=[(e.at, e.from_status, e.to_status, e.coordinator) for e in s.events],
+        history=[(e.at, e.from_status, e.to_status, e.coordinator) for e in events],
     )
 
 

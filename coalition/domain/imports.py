@@ -31,7 +31,7 @@ from sqlalchemy import Date, DateTime, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from coalition.domain import people
-from coalition.domain.audit import Work, changes, jsonable
+from coalition.domain.audit import Work, changes, jsonable, refuse_if_later_changes
 from coalition.domain.campaigns import find_campaign, is_allowed
 from coalition.domain.dedupe import OrganisationIndex, OrgFacts, OrgMatch, organisation_key
 from coalition.domain.values import (
@@ -1544,7 +1544,13 @@ def undo_batch(work: Work, batch_id: int) -> BatchView:
     )
     changed_orgs = [c.entity_id for c in changes if c.entity == "organisation"]
     touched_orgs = created_orgs + signon_orgs + changed_orgs
-    _refuse_if_later_work(session, batch, touched_contacts, touched_orgs)
+    refuse_if_later_changes(
+        session,
+        f"import batch #{batch.id}",
+        batch.last_audit_id or 0,
+        contacts=touched_contacts,
+        organisations=touched_orgs,
+    )
 
     now = utcnow()
     # Restore what the batch changed, newest change first.
@@ -1595,40 +1601,6 @@ def undo_batch(work: Work, batch_id: int) -> BatchView:
     search.index_organisations(session, created_orgs + changed_orgs)
     session.flush()
     return batch_view(batch)
-
-
-def _refuse_if_later_work(
-    session: Session, batch: ImportBatch, contacts: list[int], orgs: list[int]
-) -> None:
-    last = batch.last_audit_id or 0
-    later: list[AuditEntry] = []
-    for start in range(0, max(len(contacts), len(orgs), 1), 900):
-        c_chunk = contacts[start : start + 900]
-        o_chunk = orgs[start : start + 900]
-        conditions = []
-        if c_chunk:
-            conditions.append(AuditEntry.contact_id.in_(c_chunk))
-        if o_chunk:
-            conditions.append(AuditEntry.organisation_id.in_(o_chunk))
-        if not conditions:
-            break
-        later.extend(
-            session.scalars(
-                select(AuditEntry).where(AuditEntry.id > last, or_(*conditions)).limit(5)
-            )
-        )
-        if len(later) >= 5:
-            break
-    if later:
-        shown = "; ".join(
-            f"{e.entity} #{e.entity_id} {e.label or ''} ({e.action} by {e.coordinator} "
-            f"on {e.at:%Y-%m-%d %H:%M})".replace("  ", " ")
-            for e in later[:5]
-        )
-        raise CoalitionError(
-            f"Cannot undo import batch #{batch.id}: later changes depend on what it created or "
-            f"changed — {shown}. Undo or redo those by hand first."
-        )
 
 
 __all__ = [

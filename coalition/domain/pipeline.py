@@ -292,10 +292,13 @@ def signons_over_time(
     if camp is None:
         raise InvalidValue(f"There is no campaign #{campaign_id}.")
     days: dict[dt.date, int] = {}
+    # Each sign-on counts once, on the day it first signed: not again after a withdrawal
+    # and a second signature, nor twice when two merged records had both signed.
     signed_at = session.scalars(
-        select(SignOnEvent.at)
+        select(func.min(SignOnEvent.at))
         .join(SignOn, SignOn.id == SignOnEvent.signon_id)
         .where(SignOn.campaign_id == campaign_id, SignOnEvent.to_status == "signed")
+        .group_by(SignOnEvent.signon_id)
     )
     for at in signed_at:
         days[at.date()] = days.get(at.date(), 0) + 1

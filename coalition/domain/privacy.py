@@ -19,6 +19,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from coalition.domain.audit import Work, jsonable
+from coalition.domain.merge import erase_from_merges
 from coalition.domain.people import contact_view, find_contact
 from coalition.store import search
 from coalition.store.models import (
@@ -127,6 +128,8 @@ def erase_person(work: Work, ref: str) -> ErasureSummary:
     session.execute(
         delete(ImportChange).where(ImportChange.entity == "contact", ImportChange.entity_id == cid)
     )
+    # A merge keeps the rows as they were to undo it: the person's own, and so their data.
+    erase_from_merges(session, cid, ERASED)
     session.delete(contact)
     session.flush()
     search.index_contacts(session, [cid])
