@@ -1378,6 +1378,11 @@ def import_cmd(
                 say(
                     f"  Already imported as batch #{plan.previous_batch}; --force imports it again."
                 )
+            matches = plan.matches()
+            for line in matches[:10]:
+                say(f"  {line}")
+            if len(matches) > 10:
+                say(f"  … and {len(matches) - 10} more matches (see --report).")
             shown = 0
             for row in plan.rows:
                 notes = ([row.reason] if row.action == "error" else []) + row.warnings
