@@ -1152,6 +1152,106 @@ def followup_postpone(state: State, interaction_id: int, when: str) -> None:
     say(f"Follow-up #{view.id} moved to {view.follow_up_on.isoformat()}.")
 
 
+# --- duplicates ----------------------------------------------------------------------------
+
+
+DUPLICATE_COLUMNS: list[tuple[str, Callable[[Any], Any]]] = [
+    ("kind", lambda p: p.kind),
+    ("ids", lambda p: f"#{p.ids[0]} #{p.ids[1]}"),
+    ("names", lambda p: f"{p.names[0]} / {p.names[1]}"),
+    ("reason", lambda p: p.reason),
+    ("score", lambda p: p.score),
+    ("certain", lambda p: p.certain),
+]
+
+DUPLICATES_SHOWN = 50
+"""Pairs a table shows unless --limit says otherwise (JSON and CSV give them all)."""
+
+
+@cli.command("duplicates")
+@click.option(
+    "--kind",
+    type=click.Choice(["contact", "organisation"]),
+    help="Only contacts or only organisations (default: both).",
+)
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    help=f"Show at most this many (a table shows {DUPLICATES_SHOWN} unless given).",
+)
+@click.option(
+    "--dismiss",
+    nargs=2,
+    metavar="A B",
+    help="Mark records A and B (ids as listed, or as other commands name them) as not a "
+    "duplicate: they are not listed again.",
+)
+@format_option
+@pass_state
+def duplicates_cmd(
+    state: State,
+    kind: str | None,
+    limit: int | None,
+    dismiss: tuple[str, str] | None,
+    fmt: str,
+) -> None:
+    """Likely duplicate contacts and organisations, best first, with the reason."""
+    from coalition.domain import duplicates
+
+    if dismiss:
+        with state.work() as work:
+            done = duplicates.dismiss_pair(work, kind, *dismiss)
+        plural = "Contacts" if done.kind == "contact" else "Organisations"
+        pair = f"{plural} #{done.ids[0]} {done.names[0]} and #{done.ids[1]} {done.names[1]}"
+        if done.created:
+            say(f"{pair} are marked as not a duplicate; they are not listed again.")
+        else:
+            say(f"{pair} were already marked as not a duplicate.")
+        return
+    shown = limit if limit is not None or fmt != "table" else DUPLICATES_SHOWN
+    with state.read() as session:
+        scan = duplicates.scan_duplicates(session, kind, shown)
+    if fmt == "json":
+        # One pair a line, a thousand lines at a time: 100,000 pairs as one indented string would
+        # take seconds and several hundred MB.
+        names = [f.name for f in dataclasses.fields(duplicates.DuplicatePair)]
+        encode = json.JSONEncoder(ensure_ascii=False).encode
+        pairs = scan.pairs
+        click.echo("[" if pairs else "[]")
+        for start in range(0, len(pairs), 1000):
+            chunk = pairs[start : start + 1000]
+            text = ",\n".join(f"  {encode({n: getattr(p, n) for n in names})}" for p in chunk)
+            click.echo(text + ("," if start + 1000 < len(pairs) else ""))
+        if pairs:
+            click.echo("]")
+    else:
+        emit(fmt, scan.pairs, DUPLICATE_COLUMNS, empty="No likely duplicates.")
+    if scan.capped:
+        big = scan.capped[0]
+        others = len(scan.capped) - 1
+        more = f" (and {others} more such group{'s' if others > 1 else ''})" if others else ""
+        say(
+            f"{big.members:,} {big.kind}s share {big.what}{more}: only the first "
+            f"{big.listed} pairs of each such group are listed."
+        )
+    if fmt != "table" or not scan.pairs:
+        return
+    if scan.total > len(scan.pairs):
+        say(f"Showing {len(scan.pairs)} of {scan.total:,} pairs; --limit N shows more.")
+    merges = [
+        command
+        for what, command in (
+            ("contact", "`coalition contact merge KEEP OTHER`"),
+            ("organisation", "`coalition org merge KEEP OTHER`"),
+        )
+        if any(p.kind == what for p in scan.pairs)
+    ]
+    say(
+        f"{' or '.join(merges)} merges a pair; "
+        "`coalition duplicates --dismiss A B` drops one that is not a duplicate."
+    )
+
+
 # --- search and history --------------------------------------------------------------------
 
 

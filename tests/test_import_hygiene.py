@@ -14,6 +14,8 @@ CORE = [
     "coalition.domain.campaigns",
     "coalition.domain.outreach",
     "coalition.domain.dedupe",
+    "coalition.domain.duplicates",
+    "coalition.domain.merge",
     "coalition.domain.imports",
     "coalition.interchange.safety",
     "coalition.interchange.mapping",

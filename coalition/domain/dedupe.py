@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -78,8 +78,8 @@ LEGAL_WORDS = frozenset({
     "per", "para", "dla", "na",
 })  # fmt: skip
 _NON_WORD = re.compile(r"[^\w]+")
-_DOTTED = re.compile(r"\b(?:\w{1,2}\.\s?){2,}")
-"""Abbreviations written with dots: "e.V.", "e. V.", "s.r.l.", "o.o."."""
+_DOTTED = re.compile(r"\b(?:\w{1,2}\.){2,}|\b(?:\w\.\s)+\w\.")
+"""Abbreviations written with dots: "e.V.", "s.r.l.", "o.o.", and spaced, "e. V."."""
 
 PUBLIC_MAIL_DOMAINS = frozenset({
     # International
@@ -173,17 +173,16 @@ class OrgFacts:
     website: str | None = None
     email: str | None = None
     country: str | None = None
+    key: str = field(init=False, compare=False, repr=False)
+    """The normalised name (``organisation_key``)."""
+    domains: frozenset[str] = field(init=False, compare=False, repr=False)
+    """Its web domains: the website's, and its own address's unless public."""
 
-    @property
-    def key(self) -> str:
-        return organisation_key(self.name)
-
-    @property
-    def domains(self) -> frozenset[str]:
-        """Its web domains: the website's, and its own address's unless public."""
-        found = {website_domain(self.website), email_domain(self.email)}
-        found.discard("")
-        return frozenset(d for d in found if d not in PUBLIC_MAIL_DOMAINS)
+    def __post_init__(self) -> None:
+        # Worked out once: the duplicates list compares each organisation many times.
+        object.__setattr__(self, "key", organisation_key(self.name))
+        found = {website_domain(self.website), email_domain(self.email)} - {""}
+        object.__setattr__(self, "domains", frozenset(found - PUBLIC_MAIL_DOMAINS))
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,3 +341,63 @@ class OrganisationIndex:
         if sender_domains & named.domains:
             return OrgMatch(known_id, f"{label}: website on the sender's domain", True, 90)
         return None
+
+
+# --- people ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ContactFacts:
+    """What the rules compare of a person."""
+
+    id: int
+    name_key: str
+    """``contacts.display_name_key``: the name folded (case, accents, spacing)."""
+    organisation_id: int | None = None
+    emails: frozenset[str] = frozenset()
+    """``contact_emails.address_key`` of each address."""
+    phones: frozenset[str] = frozenset()
+    """``contact_phones.e164`` of each number that has one."""
+
+
+@dataclass(frozen=True, slots=True)
+class ContactMatch:
+    rule: str
+    certain: bool
+    score: int
+
+
+def _names_alike(a: str, b: str) -> bool:
+    """The same person's name written two ways: equal, similar, or one within the other
+    ("Anna Müller", "Anna Maria Müller")."""
+    if not (a and b):
+        return False
+    return a == b or _similarity(a, b) >= FUZZY_THRESHOLD or _contained(a, b)
+
+
+def compare_contacts(a: ContactFacts, b: ContactFacts) -> ContactMatch | None:
+    """Whether two contacts are one person: certain (the same address; the same name at
+    the same organisation), likely, or not at all (None). A shared phone is never certain:
+    a switchboard number is many people's."""
+    if a.emails & b.emails:
+        return ContactMatch("same email", True, 100)
+    if a.phones & b.phones:
+        if _names_alike(a.name_key, b.name_key):
+            return ContactMatch("same phone", False, 95)
+        return ContactMatch("same phone, another name", False, 65)
+    same_org = a.organisation_id is not None and a.organisation_id == b.organisation_id
+    if a.name_key and a.name_key == b.name_key:
+        if same_org:
+            return ContactMatch("same name and organisation", True, 92)
+        if a.organisation_id is None and b.organisation_id is None:
+            return ContactMatch("same name, neither with an organisation", False, 80)
+        if a.organisation_id is None or b.organisation_id is None:
+            return ContactMatch("same name, one without organisation", False, 85)
+        return None  # namesakes at two organisations
+    if same_org:
+        ratio = _similarity(a.name_key, b.name_key)
+        if ratio >= FUZZY_THRESHOLD:
+            return ContactMatch(
+                f"similar name ({ratio:.0f}%) at the same organisation", False, round(ratio) - 10
+            )
+    return None

@@ -374,6 +374,16 @@ def lookup_organisation(session: Session, ref: str) -> Organisation | None:
 
 def find_contact(session: Session, ref: str) -> Contact:
     """A contact by id (12 or #12), email address, or exact name."""
+    contact = lookup_contact(session, ref)
+    if contact is None:
+        hint = _suggest(session, ref, organisations=False)
+        raise NotFound(f"No contact matches '{ref}'.{hint}")
+    return contact
+
+
+def lookup_contact(session: Session, ref: str) -> Contact | None:
+    """Like ``find_contact`` but None when nothing matches (still refuses ambiguity and an
+    id that is not there)."""
     ident = _as_id(ref)
     if ident is not None:
         contact = session.get(Contact, ident)
@@ -399,11 +409,7 @@ def find_contact(session: Session, ref: str) -> Contact:
         if not matches:
             full = func.lower(func.coalesce(Contact.given_name, "") + " " + Contact.family_name)
             matches = list(session.scalars(select(Contact).where(full == key).limit(20)))
-    found = _single("contact", ref, matches, _describe_contact)
-    if found is None:
-        hint = _suggest(session, ref, organisations=False)
-        raise NotFound(f"No contact matches '{ref}'.{hint}")
-    return found  # type: ignore[no-any-return]
+    return _single("contact", ref, matches, _describe_contact)  # type: ignore[no-any-return]
 
 
 def _suggest(session: Session, ref: str, *, organisations: bool) -> str:
