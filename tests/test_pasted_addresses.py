@@ -373,3 +373,18 @@ def test_a_pasted_address_list_imports_valid_and_named_and_reaches_mail_merge(
         "Nováková",
     )
     assert rows["sean@example.org"]["FamilyName"] == "Ó Briain"
+
+
+def test_contact_add_takes_the_name_written_beside_a_pasted_address(run: Any) -> None:
+    ok(run("contact", "add", "--email", '"de Vries, Jan" <jan@example.org>'))
+    ok(run("contact", "add", "--email", "mailto:Seán Ó Briain <sean@example.net>"))
+    ok(run("contact", "add", "--name", "Ursula Beispiel", "--email", "U. B. <ub@example.org>"))
+    found = {
+        (c["given_name"], c["family_name"]): [(e["address"], e["valid"]) for e in c["emails"]]
+        for c in json.loads(ok(run("contact", "list", "--format", "json")).stdout)
+    }
+    assert found == {
+        ("Jan", "de Vries"): [("jan@example.org", True)],
+        ("Seán", "Ó Briain"): [("sean@example.net", True)],
+        ("Ursula", "Beispiel"): [("ub@example.org", True)],
+    }

@@ -28,6 +28,8 @@ from coalition.domain.values import (
     language_code,
     normalise_website,
     parse_date,
+    parse_pasted_addresses,
+    split_full_name,
 )
 from coalition.errors import Ambiguous, CoalitionError, InvalidValue, NotFound
 from coalition.store import search
@@ -888,10 +890,20 @@ def add_contact(
             created_org = add_organisation(work, name=organisation)
             org = session.get(Organisation, created_org.id)
         fields = {**fields, "organisation_id": org.id if org else None}
+    addresses = [_as_email_input(e) for e in emails]
+    if not any(fields.get(f) for f in ("given_name", "family_name", "display_name")):
+        # "Jan de Vries <jan@example.org>" pasted with no name: the name written there.
+        written = next(
+            (p.name for e in addresses for p in parse_pasted_addresses(e.address) if p.name),
+            None,
+        )
+        if written:
+            parts = split_full_name(written)
+            fields = {**fields, "given_name": parts.given_name, "family_name": parts.family_name}
     contact = Contact(emails=[], phones=[], tags=[], display_name="", display_name_key="")
     with session.no_autoflush:
         _apply_contact_fields(session, contact, fields)
-        warnings = _add_emails(contact, emails, allow_invalid=allow_invalid)
+        warnings = _add_emails(contact, addresses, allow_invalid=allow_invalid)
         _add_phones(contact, phones)
         _finish_contact(contact)
         if not allow_duplicate:
