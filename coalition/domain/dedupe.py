@@ -54,7 +54,7 @@ LEGAL_WORDS = frozenset({
     "ev", "gev", "gmbh", "ggmbh", "ag", "gag", "eg", "kg", "ug", "gug", "stiftung", "verein",
     "gemeinnutzige", "gemeinnutziger", "gemeinnutziges",
     # English
-    "ltd", "limited", "llc", "inc", "incorporated", "plc", "cic", "cio", "llp", "co",
+    "ltd", "limited", "llc", "inc", "incorporated", "plc", "cic", "cio", "llp", "co", "clg", "dac",
     "foundation", "association",
     # French and Belgian
     "asbl", "aisbl", "sa", "sas", "sarl", "scrl", "sprl", "srl", "fondation", "loi", "1901",
