@@ -387,3 +387,19 @@ def test_a_spelling_a_known_sender_used_means_their_organisation_in_every_row(
     assert [o["name"] for o in as_json(run, "org", "list")] == ["Alpha Kids"]
     nils = next(c for c in as_json(run, "contact", "list") if c["display_name"] == "Nils New")
     assert nils["organisation"] == "Alpha Kids"
+
+
+def test_a_name_two_stored_organisations_share_goes_to_the_oldest_not_a_third(
+    run: Any, tmp_path: Path
+) -> None:
+    ok(run("org", "add", "Save the Children", "--country", "BE"))
+    ok(run("org", "add", "Save the Children", "--allow-duplicate"))
+    members = write_csv(
+        tmp_path / "members.csv", ["Name", "Email", "Organisation"],
+        [["Ann One", "ann@example.net", "Save the Children"]],
+    )  # fmt: skip
+    out = ok(run("import", str(members)))
+    assert "also #2: see coalition duplicates" in out.stderr
+    assert len(as_json(run, "org", "list")) == 2
+    (ann,) = as_json(run, "contact", "list")
+    assert ann["organisation_id"] == 1

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from urllib.parse import urlsplit
 
@@ -287,8 +287,9 @@ class OrganisationIndex:
         return list(dict.fromkeys(ids))
 
     def exact(self, named: OrgFacts) -> OrgMatch | None:
-        """The one organisation ``named`` certainly is; None when none is, or when the rules
-        find it certain for two (then ``similar`` says which, for a person to decide)."""
+        """The organisation ``named`` certainly is; None when none is. When the rules find
+        two stored organisations equally certain (duplicates already here), the oldest is
+        taken and the rule says which others there are, rather than adding a third."""
         certain = [
             m
             for m in (compare_organisations(self.facts[i], named) for i in self._candidates(named))
@@ -297,8 +298,11 @@ class OrganisationIndex:
         if not certain:
             return None
         best = max(m.score for m in certain)
-        top = [m for m in certain if m.score == best]
-        return top[0] if len(top) == 1 else None
+        top = sorted((m for m in certain if m.score == best), key=lambda m: m.organisation_id)
+        if len(top) == 1:
+            return top[0]
+        others = ", ".join(f"#{m.organisation_id}" for m in top[1:4])
+        return replace(top[0], rule=f"{top[0].rule}; also {others}: see coalition duplicates")
 
     def similar(self, named: OrgFacts) -> OrgMatch | None:
         """The likeliest organisation ``named`` may be (never certain enough to use)."""
