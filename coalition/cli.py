@@ -700,7 +700,9 @@ CONTACT_COLUMNS: list[tuple[str, Callable[[Any], Any]]] = [
 )
 @click.option("--tag")
 @click.option("--org", "organisation", help="Only people at this organisation.")
-@click.option("--country", help="Address or organisation country.")
+@click.option(
+    "--country", help="The person's own country, else their organisation's (BE, Belgium)."
+)
 @click.option("--language")
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
 @format_option
@@ -1641,9 +1643,7 @@ def filter_options(func: F) -> F:
                 "repeatable or comma-separated).",
             ),
             click.option("--tag", help="Only contacts with this tag."),
-            click.option(
-                "--country", help="Organisation's country (or the person's, without one)."
-            ),
+            click.option("--country", help="The person's own country, else their organisation's."),
             click.option("--language", help="Only contacts with this preferred language."),
             click.option("--membership", help="Only organisations with this membership."),
             click.option(

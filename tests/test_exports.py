@@ -660,7 +660,7 @@ def _plain_mail_merge(
                 name or c.display_name,
                 org.name if org else None,
                 c.role,
-                (org.country if org else None) or c.country,
+                c.country or (org.country if org else None),  # one meaning: domain.filters
                 c.language,
                 signon.status if signon else None,
                 invited.get(signon.id) if signon else None,

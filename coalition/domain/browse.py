@@ -40,6 +40,7 @@ from coalition.domain.campaigns import (
     list_campaigns,
     signons_of,
 )
+from coalition.domain.filters import contact_country, contact_in_country
 from coalition.domain.values import choice, country_code, country_name, fold
 from coalition.domain.views import OVERVIEW_FOLLOWUPS, OVERVIEW_RECENT, Overview
 from coalition.errors import InvalidValue
@@ -335,12 +336,8 @@ def _contact_narrowings(session: Session, query: ContactQuery) -> list[_Narrowin
         # it keeps.
         narrowings.append(
             _Narrowing(
-                lambda drive: or_(
-                    Contact.country == code,
-                    and_(
-                        Contact.country.is_(None),
-                        _hidden(Contact.organisation_id, drive).in_(in_country),
-                    ),
+                lambda drive: contact_in_country(
+                    code, Contact.country, _hidden(Contact.organisation_id, drive).in_(in_country)
                 ),
                 estimate=lambda: _count_of(session, Contact.organisation_id.in_(in_country)),
             )
@@ -439,7 +436,7 @@ def _contact_ids(
         "organisation": Organisation.name_key,
         "email": _PRIMARY.address_key,
         "role": func.lower(Contact.role),
-        "country": func.coalesce(Contact.country, Organisation.country),
+        "country": contact_country(Contact.country, Organisation.country),
     }[sort]
     statement = (
         statement.order_by(
@@ -468,7 +465,7 @@ def _contact_rows(session: Session, ids: Sequence[int]) -> list[ContactRow]:
             Organisation.name,
             primary_email,
             Contact.role,
-            func.coalesce(Contact.country, Organisation.country),
+            contact_country(Contact.country, Organisation.country),
         )
         .outerjoin(Organisation, Contact.organisation_id == Organisation.id)
         .where(Contact.id.in_(ids))

@@ -21,11 +21,12 @@ from functools import lru_cache
 from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from coalition.domain.audit import Work
 from coalition.domain.campaigns import find_campaign, is_allowed
+from coalition.domain.filters import contact_in_country
 from coalition.domain.people import ContactView, EmailView, PhoneView
 from coalition.domain.values import choice, country_code, country_name, fold, language_code
 from coalition.errors import InvalidValue
@@ -455,7 +456,7 @@ def _recipients(
                 name,
                 org_name,
                 role,
-                org_country or country,
+                country or org_country,
                 language,
                 status,
                 invited,
@@ -488,7 +489,7 @@ def _filtered(query: Any, wanted: RecipientFilter, statuses: list[str | None]) -
         query = query.where(c.id.in_(tagged))
     if wanted.country:
         code = country_code(wanted.country)
-        query = query.where(or_(o.country == code, and_(o.id.is_(None), c.country == code)))
+        query = query.where(contact_in_country(code, c.country, o.country == code))
     if wanted.language:
         query = query.where(c.language == language_code(wanted.language))
     if wanted.membership:

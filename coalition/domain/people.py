@@ -13,11 +13,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.domain.audit import Work, jsonable
 from coalition.domain.dedupe import OrganisationIndex, OrgFacts
+from coalition.domain.filters import contact_in_country
 from coalition.domain.values import (
     check_email,
     check_typed_phone,
@@ -1111,7 +1112,7 @@ def list_contacts(
     if country:
         code = country_code(country)
         query = query.outerjoin(Organisation, Contact.organisation_id == Organisation.id).where(
-            or_(Contact.country == code, Organisation.country == code)
+            contact_in_country(code, Contact.country, Organisation.country == code)
         )
     if language:
         query = query.where(Contact.language == language_code(language))
