@@ -1831,7 +1831,6 @@ def person_erase(state: State, contact_ref: str, yes: bool) -> None:
     place) and records that an erasure happened, without the data.
     """
     from coalition.domain import people, privacy
-    from coalition.store import maintenance
 
     with state.read() as session:
         view = people.get_contact(session, contact_ref)
@@ -1841,9 +1840,7 @@ def person_erase(state: State, contact_ref: str, yes: bool) -> None:
             abort=True,
             err=True,
         )
-    with state.work() as work:
-        summary = privacy.erase_person(work, str(view.id))
-    maintenance.rewrite_without_free_pages(state.db)
+    summary = privacy.erase_and_rewrite(state.db, state.coordinator, str(view.id))
     say(
         f"Erased contact #{summary.contact_id}: {summary.interactions_anonymised} interaction(s) "
         f"kept without their details, {summary.interactions_removed} removed, "

@@ -15,6 +15,7 @@ CORE = [
     "coalition.domain.outreach",
     "coalition.domain.dedupe",
     "coalition.domain.duplicates",
+    "coalition.domain.filters",
     "coalition.domain.merge",
     "coalition.domain.imports",
     "coalition.interchange.safety",

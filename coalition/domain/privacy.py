@@ -18,10 +18,12 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from coalition.domain.audit import Work, jsonable
+from coalition.domain.audit import Work, jsonable, work
 from coalition.domain.merge import erase_from_merges
 from coalition.domain.people import contact_view, find_contact
 from coalition.store import search
+from coalition.store.database import Database
+from coalition.store.maintenance import rewrite_without_free_pages
 from coalition.store.models import (
     AuditEntry,
     ImportBatch,
@@ -137,4 +139,14 @@ def erase_person(work: Work, ref: str) -> ErasureSummary:
     return ErasureSummary(cid, int(anonymised or 0), int(removed or 0), int(scrubbed or 0))
 
 
-__all__ = ["ERASED", "ErasureSummary", "erase_person", "person_record"]
+def erase_and_rewrite(db: Database, coordinator: str, ref: str) -> ErasureSummary:
+    """The whole erasure a coordinator asks for: the person's data removed in one unit of
+    work, then the file rewritten (search index merged, VACUUM, WAL emptied), so no copy
+    of what was erased is left in free pages or the write-ahead log."""
+    with work(db, coordinator) as unit:
+        summary = erase_person(unit, ref)
+    rewrite_without_free_pages(db)
+    return summary
+
+
+__all__ = ["ERASED", "ErasureSummary", "erase_and_rewrite", "erase_person", "person_record"]
