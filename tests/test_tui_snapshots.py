@@ -190,6 +190,36 @@ def story_db(story_template: Path) -> Path:
     return copy(story_template, Path.home() / "coalition.db")
 
 
+def write_duplicates(path: Path) -> None:
+    """The story, with a person entered twice and an organisation under its acronym."""
+    db = open_database(path)
+    with work(db, "bob") as w:
+        people.add_contact(
+            w,
+            given_name="E.",
+            family_name="Bonneau",
+            emails=["Emilie.Bonneau@example.org"],
+            phones=["+33 1 55 50 01 01"],
+            role="Chargée de plaidoyer",
+            city="Lyon",
+            allow_duplicate=True,
+        )
+        people.edit_organisation(w, "Association Epsilon", {"acronym": "AEX"})
+        people.add_organisation(
+            w, name="AEX", country="FR", website="example.org", allow_duplicate=True
+        )
+    pin_times(db)
+    db.close()
+
+
+@pytest.fixture
+def duplicates_db(story_template: Path) -> Path:
+    Path.home().mkdir(parents=True, exist_ok=True)
+    path = copy(story_template, Path.home() / "coalition.db")
+    write_duplicates(path)
+    return path
+
+
 def app_on(path: Path, theme: str = "textual-dark") -> CoalitionApp:
     app = make_app(str(path), "tester")
     app.theme = theme
@@ -323,6 +353,15 @@ def test_export_dialog(snap_compare: Compare, story_db: Path) -> None:
         )
 
     assert snap_compare(app_on(story_db), terminal_size=SMALL, run_before=steady(export))
+
+
+def test_duplicates_screen(snap_compare: Compare, duplicates_db: Path) -> None:
+    async def duplicates(pilot: Pilot[None]) -> None:
+        await pilot.app.run_action("duplicates")
+        await pilot.app.settle()  # type: ignore[attr-defined]  # the pairs, the first side by side
+        assert "Keep #" in screen_text(pilot.app)
+
+    assert snap_compare(app_on(duplicates_db), terminal_size=SMALL, run_before=steady(duplicates))
 
 
 def test_the_start_screen_names_the_database_briefly_and_without_a_password() -> None:

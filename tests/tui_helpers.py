@@ -54,3 +54,8 @@ async def palette_offers(pilot: Pilot[None], help_text: str) -> None:
         return help_text in text and "Follow-ups due, open campaigns" not in text
 
     await until(pilot, searched, f"the palette to offer {help_text!r}")
+
+
+def notes(app: App[None]) -> list[str]:
+    """The notifications shown so far, as text."""
+    return [n.message for n in app._notifications]

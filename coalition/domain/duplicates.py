@@ -48,7 +48,6 @@ from coalition.domain.dedupe import (
     FUZZY_THRESHOLD,
     ContactFacts,
     OrganisationIndex,
-    OrgFacts,
     compare_contacts,
     compare_organisations,
 )
@@ -372,19 +371,7 @@ def _contact_pairs(session: Session) -> tuple[list[DuplicatePair], list[CappedBl
 
 
 def _organisation_pairs(session: Session) -> tuple[list[DuplicatePair], list[CappedBlock]]:
-    index = OrganisationIndex(
-        OrgFacts(oid, name, acronym, website, email, country)
-        for oid, name, acronym, website, email, country in session.execute(
-            select(
-                Organisation.id,
-                Organisation.name,
-                Organisation.acronym,
-                Organisation.website,
-                Organisation.email,
-                Organisation.country,
-            )
-        )
-    )
+    index = OrganisationIndex(people.organisation_facts(session))
     facts = index.facts
     known = {oid: (f.country, f.key) for oid, f in facts.items()}
 

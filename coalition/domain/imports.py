@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -626,21 +626,6 @@ def _in_chunks(
     return found
 
 
-def organisation_facts(session: Session) -> Iterator[OrgFacts]:
-    """Every stored organisation as the matching rules see it."""
-    for oid, name, acronym, website, email, country in session.execute(
-        select(
-            Organisation.id,
-            Organisation.name,
-            Organisation.acronym,
-            Organisation.website,
-            Organisation.email,
-            Organisation.country,
-        )
-    ):
-        yield OrgFacts(oid, name, acronym, website, email, country)
-
-
 def _named(org: OrganisationRecord) -> OrgFacts:
     return OrgFacts(0, org.name, org.acronym, org.website, org.email, org.country)
 
@@ -717,7 +702,7 @@ def _match(session: Session, plan: Plan) -> None:
 
     # 2. Organisations: a known person's own, else existing by the rules of ``dedupe``,
     # else new, once per file (a new one named twice, by name and by acronym, is one).
-    index = OrganisationIndex(organisation_facts(session))
+    index = OrganisationIndex(people.organisation_facts(session))
     in_file = OrganisationIndex()
     exact_cache: dict[OrgFacts, OrgMatch | None] = {}
     new_notes: dict[str, str] = {}

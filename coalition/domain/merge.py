@@ -455,6 +455,25 @@ def _combine_notes(
     return "\n".join([*([kept] if kept else []), *added]), added
 
 
+def _notes_field(
+    fields: list[FieldMerge],
+    updates: dict[str, Any],
+    other_id: int,
+    kept: str | None,
+    other: str | None,
+    lines: list[str],
+) -> list[str]:
+    """Both records' notes and the lines the merge adds, as the kept record's notes;
+    returns the lines added."""
+    notes, added = _combine_notes(other_id, kept, other, lines)
+    if kept or other or added:
+        winner = "both" if added else ("same" if kept == other else "kept")
+        fields.append(FieldMerge("notes", kept, other, notes, winner))
+    if notes != kept:
+        updates["notes"] = notes
+    return added
+
+
 def _scalar_fields(
     plan_fields: list[FieldMerge],
     updates: dict[str, Any],
@@ -635,19 +654,7 @@ def _contact_plan(session: Session, kept_id: int, other_id: int, take: Iterable[
     if tag_row:
         fields.append(tag_row)
 
-    notes, added = _combine_notes(other_id, kept["notes"], other["notes"], lines)
-    if kept["notes"] or other["notes"] or added:
-        fields.append(
-            FieldMerge(
-                "notes",
-                kept["notes"],
-                other["notes"],
-                notes,
-                "both" if added else ("same" if kept["notes"] == other["notes"] else "kept"),
-            )
-        )
-    if notes != kept["notes"]:
-        updates["notes"] = notes
+    added = _notes_field(fields, updates, other_id, kept["notes"], other["notes"], lines)
 
     moves = {
         "emails": len(new_emails),
@@ -703,19 +710,7 @@ def _organisation_plan(session: Session, kept_id: int, other_id: int, take: Iter
     )
     if tag_row:
         fields.append(tag_row)
-    notes, added = _combine_notes(other_id, kept["notes"], other["notes"], lines)
-    if kept["notes"] or other["notes"] or added:
-        fields.append(
-            FieldMerge(
-                "notes",
-                kept["notes"],
-                other["notes"],
-                notes,
-                "both" if added else ("same" if kept["notes"] == other["notes"] else "kept"),
-            )
-        )
-    if notes != kept["notes"]:
-        updates["notes"] = notes
+    added = _notes_field(fields, updates, other_id, kept["notes"], other["notes"], lines)
 
     kept_signons = {
         s["campaign_id"]: s for s in _rows(session, "signons", "organisation_id", [kept_id])

@@ -145,8 +145,12 @@ class Duplicate(CoalitionError):
     organisation with another's name in the same country. ``allow_duplicate=True`` writes it
     anyway; the error names the record it repeats, so a form can say which and offer that."""
 
-    def __init__(self, message: str, *, existing_id: int, existing: str, same: str) -> None:
+    def __init__(
+        self, message: str, *, kind: str, existing_id: int, existing: str, same: str
+    ) -> None:
         super().__init__(message)
+        self.kind = kind
+        """What the record repeated is: "organisation" or "contact"."""
         self.existing_id = existing_id
         self.existing = existing
         """The record repeated, as lists name it: "#12 Jana Novak <jana@example.org>, MCE"."""
@@ -506,6 +510,7 @@ def _check_duplicate_org(session: Session, org: Organisation) -> None:
     raise Duplicate(
         f"An organisation with the same {same} already exists ({_describe_org(other)}); "
         "use it, or pass --allow-duplicate if this is really another organisation.",
+        kind="organisation",
         existing_id=other.id,
         existing=_describe_org(other),
         same=same,
@@ -828,6 +833,7 @@ def _check_duplicate_emails(session: Session, contact: Contact) -> None:
         raise Duplicate(
             f"That email address already belongs to {_describe_contact(other)}; "
             "edit that contact, or pass --allow-duplicate.",
+            kind="contact",
             existing_id=other.id,
             existing=_describe_contact(other),
             same="email",
@@ -849,6 +855,7 @@ def _check_duplicate_name(session: Session, contact: Contact) -> None:
         raise Duplicate(
             f"{_describe_contact(other)} has the same name at the same organisation; "
             "edit that contact, or pass --allow-duplicate if this is another person.",
+            kind="contact",
             existing_id=other.id,
             existing=_describe_contact(other),
             same="name and organisation",

@@ -200,6 +200,12 @@ class CoalitionApp(App[None]):
         if not isinstance(self.screen, ImportBatchesScreen):
             open_import_batches(self)
 
+    def action_duplicates(self, kind: str | None = None) -> None:
+        """The likely duplicates: of ``kind`` ("contact", "organisation"), or both."""
+        from coalition.tui.screens.duplicates import open_duplicates
+
+        open_duplicates(self, kind)
+
     def action_log_interaction(self) -> None:
         from coalition.tui.screens.log_dialog import open_log_dialog
 

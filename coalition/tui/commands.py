@@ -42,6 +42,11 @@ ACTIONS = [
     ("Export mail merge", "export('mailmerge')", "CSV or XLSX for a mail merge, with filters"),
     ("Export signatory list", "export('signatories')", "The public list of a campaign"),
     ("Export vCards", "export('vcard')", "One .vcf file or a folder of cards"),
+    (
+        "Duplicates",
+        "duplicates",
+        "Likely duplicate people and organisations, side by side: merge them",
+    ),
     ("Log an interaction", "log_interaction", "With what is selected; set its follow-up"),
     ("Theme: light or dark", "change_theme", "Choose the app's colours; kept for next time"),
 ]

@@ -81,6 +81,15 @@ class BrowseScreen(JobScreen):
             tooltip="Clear the filters",
             show=False,
         ),
+        # Not in the footer either, for room (F1 lists it).
+        Binding(
+            "D",
+            "duplicates",
+            "Duplicates",
+            id="browse.duplicates",
+            tooltip="Likely duplicates of this kind, side by side: merge or dismiss them",
+            show=False,
+        ),
     ]
 
     KIND: ClassVar[str] = "record"
@@ -310,13 +319,20 @@ class BrowseScreen(JobScreen):
     # --- go to ----------------------------------------------------------------------------
 
     def open_record(self, record_id: int, title: str) -> None:
-        """Show one record: search for its name, put the cursor on it, show its detail."""
+        """Show one record: search for its name, put the cursor on it, show its detail.
+
+        The search starts at once rather than after the typing pause: a listing started
+        meanwhile (the screen resuming, as it does when a form closes or the mode
+        switches) would take the record to pin, and the paused search would then start
+        again from the top, its cursor on the first row."""
         self.pinned = record_id
         self._want_detail(record_id)
-        if self.search_input.value == title:
-            self.start_listing()
-        else:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
+        with self.search_input.prevent(Input.Changed):
             self.search_input.value = title
+        self.start_listing()
         self.table.focus()
 
     # --- actions and bookkeeping ----------------------------------------------------------
@@ -329,6 +345,9 @@ class BrowseScreen(JobScreen):
 
     def action_reload(self) -> None:
         self.start_listing(keep_cursor=True)
+
+    def action_duplicates(self) -> None:
+        self.coalition.action_duplicates(self.KIND)
 
     # --- filters (coalition.tui.screens.filters) ------------------------------------------
 
@@ -411,6 +430,7 @@ class BrowseScreen(JobScreen):
             "sign_on",
             "add_all",
             "add_person",
+            "duplicates",
         ):
             return not in_search
         if action == "filter":

@@ -21,6 +21,7 @@ from textual.widgets import Static
 
 from coalition.tui.screens.browse import BrowseScreen, OrganisationsScreen
 from coalition.tui.screens.campaign import CampaignScreen
+from coalition.tui.screens.duplicates import ConfirmMerge, DuplicatesScreen
 from coalition.tui.screens.export_dialog import ExportDialog
 from coalition.tui.screens.filters import FilterDialog
 from coalition.tui.screens.import_wizard import ImportBatchesScreen, ImportWizard
@@ -94,6 +95,7 @@ class HelpScreen(ModalScreen[None]):
             ),
             ("In a table", rows(_own_bindings(LazyTable))),
             ("Campaign pipeline", rows(_own_bindings(CampaignScreen))),
+            ("Likely duplicates", rows(_own_bindings(DuplicatesScreen))),
             ("Import wizard", rows(_own_bindings(ImportWizard))),
             ("Import batches", rows(_own_bindings(ImportBatchesScreen))),
             ("Export dialog", rows(_own_bindings(ExportDialog))),
@@ -102,6 +104,7 @@ class HelpScreen(ModalScreen[None]):
             ("Filters of a table", rows(_own_bindings(FilterDialog))),
             ("Sign-on dialogs", rows(_own_bindings(AddAllDialog))),
             ("Before a delete", rows(_own_bindings(ConfirmDelete))),
+            ("Before a merge", rows(_own_bindings(ConfirmMerge))),
             ("This screen", rows(_own_bindings(HelpScreen))),
         ]
 

@@ -13,7 +13,9 @@ another contact's email, another organisation's name) is named — "Same email a
 #12 Jana Novak …" — with an "Add anyway" check box under it: two people do share
 a generic address, two branches do have one name, and the coordinator is the one
 who knows. Ticked, the next save passes ``allow_duplicate``; changing the field
-the two share takes the box away again, as it answered another question.
+the two share takes the box away again, as it answered another question. Beside it,
+"Open #12 …" (``Ctrl+O``) closes the form, dropping what was typed, and shows that
+record in its screen: the coordinator who meant the one already there goes to it.
 
 ``ConfirmDelete`` names the record, says what goes with it, has Cancel focused,
 and deletes through ``people.delete_*`` only when Delete is chosen.
@@ -109,6 +111,13 @@ class FormScreen(ModalScreen[int | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
         Binding("ctrl+s", "save", "Save", id="form.save", tooltip="Save and close"),
+        Binding(
+            "ctrl+o",
+            "open_existing",
+            "Open it",
+            id="form.open-existing",
+            tooltip="When the form would repeat a record: close it and show that record",
+        ),
     ]
 
     HEADING: ClassVar[str] = ""
@@ -131,6 +140,8 @@ class FormScreen(ModalScreen[int | None]):
         """Save even though the domain said it repeats a record ("Add anyway" ticked)."""
         self._correct_first = False
         """The form's message asks to correct the marked fields (gone once they are)."""
+        self.existing: tuple[str, int, str] | None = None
+        """The record this one would repeat, (kind, id, name), while "Open" offers it."""
 
     @property
     def coalition(self) -> CoalitionApp:
@@ -158,6 +169,7 @@ class FormScreen(ModalScreen[int | None]):
             yield Static(classes="form-error", id="form-error")
             yield Checkbox(id="form-duplicate", compact=True)
             with Horizontal(classes="form-buttons"):
+                yield Button("Open", id="form-open", compact=True)
                 yield Button(self.SAVE_LABEL, id="form-save", variant="primary", compact=True)
                 yield Button("Cancel", id="form-cancel", compact=True)
 
@@ -300,6 +312,20 @@ class FormScreen(ModalScreen[int | None]):
         box.value = False
         box.display = True
         box.focus()
+        if self.existing is not None:  # another record's, asked before
+            self.existing = None
+            self.query_one("#form-open", Button).display = False
+            self.refresh_bindings()
+
+    def offer_existing(self, kind: str, record_id: int, name: str) -> None:
+        """Beside "Add anyway", offer to open the record this one repeats instead."""
+        self.existing = (kind, record_id, name)
+        shown = name if len(name) <= 28 else name[:27] + "…"
+        button = self.query_one("#form-open", Button)
+        button.label = plain(f"Open #{record_id} {shown}")
+        button.tooltip = "Close the form and show it (Ctrl+O)"
+        button.display = True
+        self.refresh_bindings()
 
     def withdraw_duplicate(self) -> None:
         """The shared value changed: the question asked is gone, and its answer with it."""
@@ -310,6 +336,25 @@ class FormScreen(ModalScreen[int | None]):
             box.value = False
             box.display = False
             self.show_error(None)
+        if self.existing is not None:
+            self.existing = None
+            self.query_one("#form-open", Button).display = False
+            self.refresh_bindings()
+
+    @on(Button.Pressed, "#form-open")
+    def action_open_existing(self) -> None:
+        """Close the form (what was typed is dropped) and show the record it would repeat."""
+        if self.existing is None:
+            return
+        kind, record_id, name = self.existing
+        self.dismiss(None)
+        # Once the form has gone: the screen below shows the record, found in its table.
+        self.app.call_later(self.coalition.go_to, kind, record_id, name)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_existing":
+            return self.existing is not None
+        return True
 
     @property
     def editing(self) -> bool:
@@ -349,12 +394,32 @@ class FormScreen(ModalScreen[int | None]):
         try:
             record_id, message = self.save(values)
         except Duplicate as duplicate:
-            self.app.call_from_thread(self._refused, str(duplicate), duplicate)
+            name = self.name_of(duplicate.kind, duplicate.existing_id)
+            self.app.call_from_thread(self._repeats, str(duplicate), duplicate, name)
             return
         except CoalitionError as error:
             self.app.call_from_thread(self._refused, str(error))
             return
         self.app.call_from_thread(self._saved, record_id, message)
+
+    def name_of(self, kind: str, record_id: int) -> str | None:
+        """The name of the ``kind`` record with this id, to open it by (in a worker
+        thread); None when there is none."""
+        from coalition.domain import people
+
+        try:
+            with self.coalition.database().read_session() as session:
+                if kind == "organisation":
+                    return people.get_organisation(session, f"#{record_id}").name
+                return people.get_contact(session, f"#{record_id}").display_name
+        except CoalitionError:
+            return None
+
+    def _repeats(self, message: str, duplicate: Duplicate, name: str | None) -> None:
+        """Refused as a duplicate of the record named ``name`` (None: it could not be read)."""
+        self._refused(message, duplicate)
+        if self.is_attached and name is not None:
+            self.offer_existing(duplicate.kind, duplicate.existing_id, name)
 
     def _refused(self, message: str, duplicate: Duplicate | None = None) -> None:
         self.saving = False
@@ -484,7 +549,7 @@ class OrganisationForm(FormScreen):
     """Add an organisation, or edit one (``record_id``); returns its id."""
 
     SAVE_LABEL = "Save"
-    SHARED_FIELDS = ("name", "country")
+    SHARED_FIELDS = ("name", "acronym", "country", "website", "email")
     ANOTHER = "another organisation"
 
     def __init__(self, record_id: int | None = None) -> None:

@@ -59,16 +59,22 @@ class Column:
 _SORTING = Binding.Group("Sort")
 
 
+MOVE_BINDINGS: list[BindingType] = [
+    Binding("up", "cursor_up", "Up", show=False),
+    Binding("down", "cursor_down", "Down", show=False),
+    Binding("pageup", "page_up_rows", "Page up", show=False),
+    Binding("pagedown", "page_down_rows", "Page down", show=False),
+    Binding("home", "first_row", "First", show=False),
+    Binding("end", "last_row", "Last", show=False),
+]
+"""The keys that move a table's cursor (a table that does not sort takes these alone)."""
+
+
 class LazyTable(ScrollView, can_focus=True):
     """Rows of a listing, drawn and held only around the view."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("pageup", "page_up_rows", "Page up", show=False),
-        Binding("pagedown", "page_down_rows", "Page down", show=False),
-        Binding("home", "first_row", "First", show=False),
-        Binding("end", "last_row", "Last", show=False),
+        *MOVE_BINDINGS,
         # One footer entry for both ("s r Sort"): the footer has 80 columns for every key.
         Binding(
             "s",
