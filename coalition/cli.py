@@ -22,6 +22,7 @@ import click
 
 from coalition import __version__, settings
 from coalition.errors import CoalitionError
+from coalition.text import split_values
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -231,14 +232,6 @@ def emit_fields(fmt: str, record: Any, rows: Sequence[tuple[str, Any]]) -> None:
 def say(message: str) -> None:
     """A confirmation for people; on stderr so stdout stays clean for scripts."""
     click.echo(message, err=True)
-
-
-def split_values(values: Iterable[str]) -> list[str]:
-    """Repeatable options that also accept comma-separated lists."""
-    out: list[str] = []
-    for value in values:
-        out.extend(v.strip() for v in value.split(",") if v.strip())
-    return out
 
 
 def given(**options: Any) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 # Letters Unicode does not decompose into a base letter and a mark, written as their base
 # letters by anyone without the keyboard: "Łódź" is searched for as "lodz", "Ørsted" as
@@ -87,3 +88,14 @@ def implausibility(text: str) -> int:
         if not ch.isalpha() and not ch.isspace() and ch not in _TYPOGRAPHY
     )
     return score
+
+
+_LIST_SEPARATORS = re.compile(r"[,;]")
+
+
+def split_values(text: str | Iterable[str]) -> list[str]:
+    """What a person lists in one field or a repeatable option, item by item: "a, b;c"
+    and ("a", "b; c") are ['a', 'b', 'c']. Commas and semicolons both separate, in the
+    command line and the app alike (a spreadsheet in much of Europe lists with ";")."""
+    parts = [text] if isinstance(text, str) else list(text)
+    return [v.strip() for part in parts for v in _LIST_SEPARATORS.split(part) if v.strip()]

@@ -72,3 +72,13 @@ def test_country_means_the_same_in_lists_the_app_and_exports(
     assert emails_in(merge, "Email") == expected
     with merge.open(encoding="utf-8-sig", newline="") as handle:
         assert {row["Country"] for row in csv.DictReader(handle)} == {country}
+
+
+def test_lists_split_the_same_in_the_command_line_and_the_app(run: Any, db: Any) -> None:
+    """ "a, b;c" is three tags wherever it is typed: an option or a form's field."""
+    from coalition.tui.screens import record_forms
+
+    assert record_forms.split_values("eu; members, children") == ["eu", "members", "children"]
+    ok(run("contact", "add", "--name", "Ann Example", "--tag", "eu; members, children"))
+    (ann,) = json.loads(ok(run("contact", "list", "--format", "json")).stdout)
+    assert ann["tags"] == ["children", "eu", "members"]

@@ -16,7 +16,6 @@ that does not exist, a file that cannot be written) arrives as a
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +32,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from textual.worker import Worker
 
 from coalition.errors import CoalitionError, FileProblem
+from coalition.text import split_values
 from coalition.tui import clock
 from coalition.tui.jobs import report_failure
 from coalition.tui.widgets.render import campaign_options
@@ -60,12 +60,6 @@ FORMATS: dict[str, list[tuple[str, str]]] = {
 DEFAULT_NAMES = {"mailmerge": "invitations", "signatories": "signatories", "vcard": "address-book"}
 FILTERED = ("mailmerge", "vcard")
 """The kinds that take the recipient filters."""
-
-
-def split_values(text: str | Iterable[str]) -> list[str]:
-    """'a, b;c' -> ['a', 'b', 'c'] (as the command line splits repeatable options)."""
-    parts = [text] if isinstance(text, str) else list(text)
-    return [v.strip() for part in parts for v in re.split(r"[,;]", part) if v.strip()]
 
 
 def with_format(path: str, kind: str, fmt: str) -> str:

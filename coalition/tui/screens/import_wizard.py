@@ -699,7 +699,7 @@ class ImportWizard(JobScreen):
     def action_preview(self) -> None:
         if self.step != "map" or self.source is None:
             return
-        from coalition.tui.screens.export_dialog import split_values
+        from coalition.text import split_values
 
         campaign = self.query_one("#wizard-campaign", Input).value.strip() or None
         tags = tuple(split_values(self.query_one("#wizard-tags", Input).value))

@@ -40,8 +40,8 @@ from textual.worker import Worker
 
 from coalition.domain import values as checks
 from coalition.errors import CoalitionError, InvalidValue
+from coalition.text import split_values
 from coalition.tui.jobs import report_failure
-from coalition.tui.screens.export_dialog import split_values
 
 if TYPE_CHECKING:
     from coalition.domain.people import Duplicate
