@@ -1501,13 +1501,7 @@ def import_cmd(
         if dry_run:
             say("Dry run: nothing was changed.")
             return
-        for plan in plans:
-            if plan.previous_batch is not None and not force:
-                raise CoalitionError(
-                    f"{plan.options.file_name} was already imported (batch "
-                    f"#{plan.previous_batch}); pass --force to import it again."
-                )
-        with state.work() as work:
+        with state.work() as work:  # all files or none: a refusal of one rolls back all
             batches = [imports.apply_plan(work, plan, progress) for plan in plans]
     for batch in batches:
         say(

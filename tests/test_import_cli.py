@@ -118,6 +118,16 @@ def test_dry_run_changes_nothing_and_the_same_file_is_refused(run: Any, db_path:
     ok(run("import", str(SAMPLES / "signon-form.csv"), "--force"))
 
 
+def test_files_imported_together_go_in_all_or_none(run: Any) -> None:
+    ok(run("import", str(SAMPLES / "signon-form.csv")))
+    before = len(contacts(run))
+    both = run("import", str(SAMPLES / "address-book.vcf"), str(SAMPLES / "signon-form.csv"))
+    assert both.exit_code == 1
+    assert "signon-form.csv was already imported (batch #1)" in both.stderr
+    assert len(contacts(run)) == before, "the vCards were not imported either"
+    assert len(json.loads(ok(run("imports", "list", "--format", "json")).stdout)) == 1
+
+
 def test_undo_from_the_command_line(run: Any) -> None:
     ok(run("import", str(SAMPLES / "address-book.vcf")))
     batches = json.loads(ok(run("imports", "list", "--format", "json")).stdout)

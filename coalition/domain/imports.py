@@ -1024,7 +1024,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         _match(session, plan)
     if plan.previous_batch is not None and not options.force:
         raise CoalitionError(
-            f"This file was already imported (batch #{plan.previous_batch}); "
+            f"{options.file_name} was already imported (batch #{plan.previous_batch}); "
             "pass --force to import it again, or undo that batch first."
         )
     now = utcnow()
