@@ -818,7 +818,7 @@ def _match(session: Session, plan: Plan) -> None:
     for start in range(0, len(updating), 900):
         some = updating[start : start + 900]
         ids = [r.contact_id for r in some if r.contact_id]
-        by_id = {c.id: c for c in people._load_contacts(session, ids)}
+        by_id = {c.id: c for c in people.load_contacts(session, ids)}
         for row in some:
             contact = by_id.get(row.contact_id or 0)
             if contact is not None and not _would_change(contact, row, batch_tag_keys):
@@ -1003,14 +1003,13 @@ def _organisation_names(session: Session, ids: set[int]) -> dict[int, tuple[str,
 def _display_name(
     r: ContactRecord, emails: Sequence[tuple[str, str, str | None, bool, str | None]]
 ) -> tuple[str, bool]:
+    primary = next((e[0] for e in emails if e[3]), emails[0][0] if emails else None)
+    derived = people.display_name_from(r.given_name, r.family_name, primary)
     if r.display_name:
-        derived = " ".join(p for p in (r.given_name, r.family_name) if p)
-        return r.display_name, r.display_name != derived
-    parts = " ".join(p for p in (r.given_name, r.family_name) if p)
-    if parts:
-        return parts, False
-    primary = next((e[0] for e in emails if e[3]), emails[0][0] if emails else "")
-    return primary, False
+        return r.display_name, r.display_name != " ".join(
+            p for p in (r.given_name, r.family_name) if p
+        )
+    return derived, False
 
 
 @collector_paused()
@@ -1153,7 +1152,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         record = row.record.organisation
         if org_row is None or record is None:
             continue
-        before_values = people._organisation_snapshot(org_row)
+        before_values = people.organisation_snapshot(org_row)
         saved = _raw_snapshot(org_row)
         for name in ORGANISATION_RECORD_FIELDS:
             value = getattr(record, name)
@@ -1163,7 +1162,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             setattr(org_row, name, None)
         org_row.name_key = fold(org_row.name)
         changed_before, changed_after = changes(
-            before_values, people._organisation_snapshot(org_row)
+            before_values, people.organisation_snapshot(org_row)
         )
         if not changed_after:
             row.org_note += "; nothing to change"
@@ -1273,7 +1272,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             continue
         saved = _raw_snapshot(contact)
         saved["tags"] = [t.id for t in contact.tags]
-        audit_before = people._contact_snapshot(contact)
+        audit_before = people.contact_snapshot(contact)
         _update_contact(contact, row, overwrite=row.action == "update", batch_id=bid)
         if row.org_id and (row.action == "update" or contact.organisation_id is None):
             contact.organisation_id = row.org_id
@@ -1285,11 +1284,11 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
                 if tag is not None:
                     contact.tags.append(tag)
         if not contact.display_name_custom:
-            contact.display_name = people._derive_display_name(contact)
+            contact.display_name = people.derive_display_name(contact)
         contact.display_name_key = fold(contact.display_name)
         session.flush()
         session.refresh(contact)
-        before_values, after_values = changes(audit_before, people._contact_snapshot(contact))
+        before_values, after_values = changes(audit_before, people.contact_snapshot(contact))
         if not after_values:
             row.reason += "; nothing to change"
             continue

@@ -266,13 +266,13 @@ def contact_view(contact: Contact) -> ContactView:
     )
 
 
-def _organisation_snapshot(org: Organisation) -> dict[str, Any]:
+def organisation_snapshot(org: Organisation) -> dict[str, Any]:
     data = {name: jsonable(getattr(org, name)) for name in sorted(ORGANISATION_FIELDS)}
     data["tags"] = [t.name for t in org.tags]
     return data
 
 
-def _contact_snapshot(contact: Contact) -> dict[str, Any]:
+def contact_snapshot(contact: Contact) -> dict[str, Any]:
     data = {name: jsonable(getattr(contact, name)) for name in sorted(CONTACT_FIELDS)}
     data["display_name"] = contact.display_name
     data["emails"] = [e.address for e in contact.emails]
@@ -427,7 +427,7 @@ def _suggest(session: Session, ref: str, *, organisations: bool) -> str:
         names = [_describe_org(o) for o in _load_orgs(session, ids)]
     else:
         ids = search.search_contacts(session, ref, limit=3)
-        names = [_describe_contact(c) for c in _load_contacts(session, ids)]
+        names = [_describe_contact(c) for c in load_contacts(session, ids)]
     return f" Did you mean: {'; '.join(names)}?" if names else ""
 
 
@@ -541,7 +541,7 @@ def add_organisation(
         org.id,
         org.name,
         None,
-        _organisation_snapshot(org),
+        organisation_snapshot(org),
         organisation_id=org.id,
     )
     search.index_organisations(session, [org.id])
@@ -559,13 +559,13 @@ def edit_organisation(
 ) -> OrganisationView:
     session = work.session
     org = find_organisation(session, str(ref))
-    before = _organisation_snapshot(org)
+    before = organisation_snapshot(org)
     _apply_organisation_fields(org, changes)
     if ("name" in changes or "acronym" in changes) and not allow_duplicate:
         _check_duplicate_org(session, org)
     _remove_tags(org.tags, remove_tags)
     _add_tags(org.tags, get_tags(session, add_tags))
-    after = _organisation_snapshot(org)
+    after = organisation_snapshot(org)
     if after != before:
         org.updated_at = utcnow()
     session.flush()
@@ -585,7 +585,7 @@ def delete_organisation(work: Work, ref: str | int) -> OrganisationView:
     session = work.session
     org = find_organisation(session, str(ref))
     view = organisation_view(org)
-    before = _organisation_snapshot(org)
+    before = organisation_snapshot(org)
     before["signons"] = len(org.signons)
     contact_ids = [c.id for c in org.contacts]
     session.execute(
@@ -675,12 +675,17 @@ def list_organisations(
 # --- contacts ------------------------------------------------------------------------------
 
 
-def _derive_display_name(contact: Contact) -> str:
-    parts = [p for p in (contact.given_name, contact.family_name) if p]
-    if parts:
-        return " ".join(parts)
+def display_name_from(given: str | None, family: str | None, primary_email: str | None) -> str:
+    """The name a contact is listed by unless one is set: their given and family name,
+    else their primary address (a valid one, where they have one)."""
+    parts = [p for p in (given, family) if p]
+    return " ".join(parts) if parts else (primary_email or "")
+
+
+def derive_display_name(contact: Contact) -> str:
+    """``display_name_from`` for a stored contact (its emails come primary first)."""
     primary = next((e.address for e in contact.emails), None)
-    return primary or ""
+    return display_name_from(contact.given_name, contact.family_name, primary)
 
 
 def _apply_contact_fields(session: Session, contact: Contact, fields: Mapping[str, Any]) -> None:
@@ -805,7 +810,7 @@ def _add_phones(contact: Contact, items: Iterable[PhoneInput | str]) -> None:
 
 def _finish_contact(contact: Contact) -> None:
     if not contact.display_name_custom:
-        contact.display_name = _derive_display_name(contact)
+        contact.display_name = derive_display_name(contact)
     if not (contact.given_name or contact.family_name or contact.display_name_custom) and not (
         contact.emails
     ):
@@ -926,7 +931,7 @@ def add_contact(
         contact.id,
         contact.display_name,
         None,
-        _contact_snapshot(contact),
+        contact_snapshot(contact),
         contact_id=contact.id,
         organisation_id=contact.organisation_id,
     )
@@ -961,7 +966,7 @@ def edit_contact(
     """
     session = work.session
     contact = find_contact(session, str(ref))
-    before = _contact_snapshot(contact) | _label_snapshot(contact)
+    before = contact_snapshot(contact) | _label_snapshot(contact)
     changes = dict(changes)
     if organisation is not None:
         org = find_organisation(session, organisation) if clean(organisation) else None
@@ -990,7 +995,7 @@ def edit_contact(
     _finish_contact(contact)
     if not allow_duplicate:
         _check_duplicate_emails(session, contact)
-    after = _contact_snapshot(contact) | _label_snapshot(contact)
+    after = contact_snapshot(contact) | _label_snapshot(contact)
     if after != before:
         contact.updated_at = utcnow()
     session.flush()
@@ -1031,7 +1036,7 @@ def _relabel(
 
 def _label_snapshot(contact: Contact) -> dict[str, Any]:
     """The labels of a contact's addresses and numbers ("work: a@example.org"), for the
-    change log of an edit: a relabelling changes nothing ``_contact_snapshot`` records."""
+    change log of an edit: a relabelling changes nothing ``contact_snapshot`` records."""
     return {
         "email_labels": [f"{e.label}: {e.address}" for e in contact.emails if e.label],
         "phone_labels": [f"{p.label}: {p.number}" for p in contact.phones if p.label],
@@ -1044,7 +1049,7 @@ def delete_contact(work: Work, ref: str | int) -> ContactView:
     session = work.session
     contact = find_contact(session, str(ref))
     view = contact_view(contact)
-    before = _contact_snapshot(contact)
+    before = contact_snapshot(contact)
     session.execute(
         delete(Interaction).where(
             Interaction.contact_id == contact.id, Interaction.organisation_id.is_(None)
@@ -1085,7 +1090,7 @@ def _contact_options() -> list[Any]:
     ]
 
 
-def _load_contacts(session: Session, ids: Sequence[int]) -> list[Contact]:
+def load_contacts(session: Session, ids: Sequence[int]) -> list[Contact]:
     if not ids:
         return []
     by_id: dict[int, Contact] = {}
@@ -1132,12 +1137,12 @@ def list_contacts(
     if limit is not None:
         query = query.limit(limit)
     ids = list(session.scalars(query))
-    return [contact_view(c) for c in _load_contacts(session, ids)]
+    return [contact_view(c) for c in load_contacts(session, ids)]
 
 
 def contacts_by_id(session: Session, ids: Sequence[int]) -> list[ContactView]:
     """Contact views for these ids, in the order given (loaded in chunks)."""
-    return [contact_view(c) for c in _load_contacts(session, ids)]
+    return [contact_view(c) for c in load_contacts(session, ids)]
 
 
 def organisations_by_id(session: Session, ids: Sequence[int]) -> list[OrganisationView]:
@@ -1154,7 +1159,7 @@ def contacts_of(session: Session, organisation_id: int) -> list[ContactView]:
             .order_by(Contact.display_name_key)
         )
     )
-    return [contact_view(c) for c in _load_contacts(session, ids)]
+    return [contact_view(c) for c in load_contacts(session, ids)]
 
 
 @dataclass(frozen=True)
@@ -1172,7 +1177,7 @@ def search_all(session: Session, query: str, limit: int = 20) -> list[SearchHit]
     for org in _load_orgs(session, search.search_organisations(session, query, limit=limit)):
         detail = ", ".join(x for x in (org.acronym, org.city, org.country) if x)
         hits.append(SearchHit("organisation", org.id, org.name, detail))
-    for contact in _load_contacts(session, search.search_contacts(session, query, limit=limit)):
+    for contact in load_contacts(session, search.search_contacts(session, query, limit=limit)):
         email = next((e.address for e in contact.emails), "")
         org_name = contact.organisation.name if contact.organisation else ""
         detail = ", ".join(x for x in (email, contact.role, org_name) if x)
