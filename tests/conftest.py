@@ -24,6 +24,13 @@ from coalition.domain.audit import Work, work
 from coalition.store.database import Database, open_database
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The terminal app's tests (tests/test_tui_*.py) carry the ``tui`` mark."""
+    for item in items:
+        if item.path.name.startswith("test_tui_"):
+            item.add_marker(pytest.mark.tui)
+
+
 @pytest.fixture(autouse=True)
 def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("COALITION_DB", raising=False)
