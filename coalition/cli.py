@@ -14,7 +14,7 @@ import dataclasses
 import datetime as dt
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -1684,48 +1684,18 @@ def export_mailmerge(
     Left out, and counted: do-not-contact, bounced, no valid email; an address
     that appears twice is written once.
     """
-    from coalition.domain import exports
     from coalition.interchange import exporter
 
-    target = Path(out)
-    if target.suffix.lower() not in exporter.TABLE_FORMATS:
-        raise CoalitionError(f"{target.name}: write a .csv or .xlsx file.")
-    wanted = recipient_filter(one_per_org, **filters)
-    if log_subject is None:
-        # Streamed: each recipient is written as it is read, so memory stays flat.
-        with state.read() as session:
-            found = exports.recipient_stream(session, wanted)
-            count = exporter.write_mailmerge(target, found, excel=excel, delimiter=delimiter)
-    else:
-        # The file is complete on disk (under a temporary name) before the log is written;
-        # it takes its place only once every recipient is logged.
-        partial = target.with_name(f".{target.name}.pending{target.suffix}")
-        mailed: list[Any] = []
-        with state.read() as session:
-            found = exports.recipient_stream(session, wanted)
-            count = exporter.write_mailmerge(
-                partial, _kept(found, mailed), excel=excel, delimiter=delimiter
-            )
-        try:
-            with state.work() as work:
-                logged = exports.log_outreach(work, mailed, log_subject, found.campaign_id)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        partial.replace(target)
-        say(
-            f"Logged '{log_subject}' for {logged.logged} recipients; "
-            f"{logged.invited} organisation(s) moved to invited."
-        )
-    skipped = ", ".join(f"{n} {why}" for why, n in sorted(found.left_out.items()))
-    say(f"Wrote {count} recipients to {target}." + (f" Left out: {skipped}." if skipped else ""))
-
-
-def _kept(items: Iterable[Any], kept: list[Any]) -> Iterator[Any]:
-    """``items``, each also appended to ``kept`` as it passes."""
-    for item in items:
-        kept.append(item)
-        yield item
+    written = exporter.mail_merge(
+        state.db,
+        state.coordinator,
+        Path(out),
+        recipient_filter(one_per_org, **filters),
+        excel=excel,
+        delimiter=delimiter,
+        log_subject=log_subject,
+    )
+    say(written.summary())
 
 
 @export.command("signatories")

@@ -21,13 +21,23 @@ import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import IO, Any
 
-from coalition.domain.exports import Recipient, SignatoryList
+from coalition.domain.audit import work
+from coalition.domain.exports import (
+    OutreachLog,
+    Recipient,
+    RecipientFilter,
+    SignatoryList,
+    log_outreach,
+    recipient_stream,
+)
 from coalition.errors import FileProblem
 from coalition.interchange.safety import cell_starts, safe_text
+from coalition.store.database import Database
 
 MAILMERGE_COLUMNS = [
     "Email",
@@ -78,6 +88,79 @@ def write_mailmerge(
     else:
         rows = map(recipient_row, recipients)
     return write_table(path, MAILMERGE_COLUMNS, rows, excel=excel, delimiter=delimiter)
+
+
+@dataclass(frozen=True)
+class MailMergeWritten:
+    """What ``mail_merge`` wrote, and what it logged."""
+
+    target: Path
+    count: int
+    left_out: dict[str, int]
+    logged: OutreachLog | None = None
+    log_subject: str | None = None
+
+    def summary(self) -> str:
+        """ "Wrote 12 recipients to invitations.csv. Left out: 2 bounced. Logged …" """
+        skipped = ", ".join(f"{n} {why}" for why, n in self.left_out.items())
+        text = f"Wrote {self.count} recipients to {self.target}."
+        if skipped:
+            text += f" Left out: {skipped}."
+        if self.logged is not None:
+            text += (
+                f" Logged '{self.log_subject}' for {self.logged.logged} recipients; "
+                f"{self.logged.invited} organisation(s) moved to invited."
+            )
+        return text
+
+
+def mail_merge(
+    db: Database,
+    coordinator: str,
+    target: Path,
+    wanted: RecipientFilter,
+    *,
+    excel: bool = False,
+    delimiter: str = ",",
+    log_subject: str | None = None,
+) -> MailMergeWritten:
+    """The mail merge a coordinator sends: the recipients ``wanted`` written to ``target``
+    (.csv or .xlsx) and, with ``log_subject``, the email logged with each of them (moving
+    a campaign's prospects to invited). The command line and the app both come here.
+
+    Without a log the list is streamed: each recipient is written as it is read. With
+    one, the file is complete on disk under a temporary name before the log is written,
+    and takes its place only once every recipient is logged: a file on disk always has
+    its log, and a failed log leaves no file."""
+    if target.suffix.lower() not in TABLE_FORMATS:
+        raise FileProblem(f"{target.name}: write a .csv or .xlsx file.")
+    if len(delimiter) != 1:
+        raise FileProblem("The CSV separator is one character, such as , or ;.")
+    if log_subject is None:
+        with db.read_session() as session:
+            found = recipient_stream(session, wanted)
+            count = write_mailmerge(target, found, excel=excel, delimiter=delimiter)
+        return MailMergeWritten(target, count, dict(sorted(found.left_out.items())))
+    partial = target.with_name(f".{target.name}.pending{target.suffix}")
+    mailed: list[Recipient] = []
+
+    def kept(items: Iterable[Recipient]) -> Iterator[Recipient]:
+        for item in items:
+            mailed.append(item)
+            yield item
+
+    with db.read_session() as session:
+        found = recipient_stream(session, wanted)
+        count = write_mailmerge(partial, kept(found), excel=excel, delimiter=delimiter)
+    try:
+        with work(db, coordinator) as unit:
+            logged = log_outreach(unit, mailed, log_subject, found.campaign_id)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    partial.replace(target)
+    left_out = dict(sorted(found.left_out.items()))
+    return MailMergeWritten(target, count, left_out, logged, log_subject)
 
 
 def recipient_text(r: Recipient) -> tuple[str, ...]:

@@ -16,7 +16,7 @@ that does not exist, a file that cannot be written) arrives as a
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
@@ -102,12 +102,6 @@ class ExportDone:
     left_out: dict[str, int] = field(default_factory=dict)
 
 
-def _kept(items: Iterable[Any], kept: list[Any]) -> Iterator[Any]:
-    for item in items:
-        kept.append(item)
-        yield item
-
-
 def run_export(db: Database, coordinator: str, request: ExportRequest) -> ExportDone:
     """Write the file ``request`` describes; a ``CoalitionError`` for what the user can fix."""
     try:
@@ -161,46 +155,16 @@ def _run_export(db: Database, coordinator: str, request: ExportRequest) -> Expor
 
     from coalition.interchange import exporter
 
-    if target.suffix.lower() not in exporter.TABLE_FORMATS:
-        raise CoalitionError(f"{target.name}: write a .csv or .xlsx file.")
-    if not request.delimiter or len(request.delimiter) != 1:
-        raise CoalitionError("The CSV separator is one character, such as , or ;.")
-    said = ""
-    if request.log_subject is None:
-        with db.read_session() as session:
-            found = exports.recipient_stream(session, wanted)
-            count = exporter.write_mailmerge(
-                target, found, excel=request.excel, delimiter=request.delimiter
-            )
-    else:
-        from coalition.domain.audit import work as unit_of_work
-
-        # Complete on disk under a temporary name before the log is written; it takes its
-        # place only once every recipient is logged (the command line does the same).
-        partial = target.with_name(f".{target.name}.pending{target.suffix}")
-        mailed: list[Any] = []
-        with db.read_session() as session:
-            found = exports.recipient_stream(session, wanted)
-            count = exporter.write_mailmerge(
-                partial, _kept(found, mailed), excel=request.excel, delimiter=request.delimiter
-            )
-        try:
-            with unit_of_work(db, coordinator) as w:
-                logged = exports.log_outreach(w, mailed, request.log_subject, found.campaign_id)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-        partial.replace(target)
-        said = (
-            f" Logged '{request.log_subject}' for {logged.logged} recipients; "
-            f"{logged.invited} organisation(s) moved to invited."
-        )
-    left_out = dict(sorted(found.left_out.items()))
-    skipped = ", ".join(f"{n} {why}" for why, n in left_out.items())
-    message = f"Wrote {count} recipients to {target}." + (
-        f" Left out: {skipped}." if skipped else ""
+    written = exporter.mail_merge(
+        db,
+        coordinator,
+        target,
+        wanted,
+        excel=request.excel,
+        delimiter=request.delimiter,
+        log_subject=request.log_subject,
     )
-    return ExportDone(target, message + said, count, left_out)
+    return ExportDone(target, written.summary(), written.count, written.left_out)
 
 
 # --- the dialog ---------------------------------------------------------------------------------
