@@ -1,7 +1,10 @@
 """The core (store, domain, interchange) runs without the terminal app or the CLI."""
 
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 CORE = [
     "coalition.store.models",
@@ -81,3 +84,33 @@ def test_the_app_starts_without_loading_other_screens_or_the_database_layer() ->
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "coalition.tui.screens.start"
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
+    """import-linter on the package under ``root``, with the contracts of its pyproject."""
+    lint = shutil.which("lint-imports", path=os.path.dirname(sys.executable))
+    assert lint, "import-linter is a test dependency (pip install -e '.[test]')"
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    return subprocess.run([lint], cwd=root, env=env, capture_output=True, text=True)
+
+
+def test_the_layers_hold() -> None:
+    """The contracts in pyproject.toml: front ends over files over the domain over the
+    store, the core free of Textual and click, the front ends through the domain."""
+    done = _lint_imports(ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_crossed_layer_fails_the_check(tmp_path: Path) -> None:
+    """The check can fail: the domain importing the terminal app breaks a contract."""
+    copy = tmp_path
+    shutil.copytree(ROOT / "coalition", copy / "coalition")
+    shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
+    dedupe = copy / "coalition" / "domain" / "dedupe.py"
+    dedupe.write_text(dedupe.read_text() + "\nimport coalition.tui.app  # crossing\n")
+    done = _lint_imports(copy)
+    assert done.returncode != 0
+    assert "coalition.domain.dedupe -> coalition.tui.app" in done.stdout

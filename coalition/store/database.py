@@ -47,6 +47,11 @@ def to_url(target: str | os.PathLike[str]) -> str:
     return f"sqlite:///{path}"
 
 
+def shown_url(url: str) -> str:
+    """A server's URL as a screen may show it: without its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _sqlite_path(url: str) -> Path | None:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":

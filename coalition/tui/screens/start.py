@@ -44,13 +44,6 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
-def _safe(url: str) -> str:
-    """A server's URL without its password."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
-
-
 class FollowUpList(OptionList):
     """The follow-ups due, one per line, to mark done, move on or open."""
 
@@ -144,11 +137,14 @@ class StartScreen(JobScreen):
                 self.coalition.database()
                 return
         from coalition.domain.browse import overview
+        from coalition.store.database import shown_url
 
         db = self.coalition.database()
         with db.read_session() as session:
             result = overview(session, today=clock.today())
-        self.post_message(self.Loaded(result, shown_path(db.path) if db.path else _safe(db.url)))
+        self.post_message(
+            self.Loaded(result, shown_path(db.path) if db.path else shown_url(db.url))
+        )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
