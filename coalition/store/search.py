@@ -50,19 +50,6 @@ _TERM = re.compile(r"\S+")
 _WORDISH = re.compile(r"\w", re.UNICODE)
 
 
-def create_index_sql(dialect: str, *, prefix: str = PREFIX, suffix: str = "") -> list[str]:
-    """DDL for the search tables (named with ``suffix``), used by the migrations; each
-    passes the prefix lengths of its time, so a later change leaves its history alone."""
-    if dialect != "sqlite":
-        return []
-    return [
-        f"CREATE VIRTUAL TABLE {CONTACT_TABLE}{suffix} USING fts5("
-        f"{', '.join(CONTACT_COLUMNS)}, tokenize = '{TOKENIZE}', prefix = '{prefix}')",
-        f"CREATE VIRTUAL TABLE {ORGANISATION_TABLE}{suffix} USING fts5("
-        f"{', '.join(ORGANISATION_COLUMNS)}, tokenize = '{TOKENIZE}', prefix = '{prefix}')",
-    ]
-
-
 def is_index_table(name: str) -> bool:
     """True for the FTS tables and their shadow tables (kept out of schema comparisons)."""
     return name.startswith((CONTACT_TABLE, ORGANISATION_TABLE))

@@ -18,16 +18,15 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from coalition.store import search
-
 revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The search tables and their columns, as of this revision.
 _TABLES = {
-    search.CONTACT_TABLE: search.CONTACT_COLUMNS,
-    search.ORGANISATION_TABLE: search.ORGANISATION_COLUMNS,
+    "contact_search": ("name", "emails", "organisation", "role", "place", "tags"),
+    "organisation_search": ("name", "acronym", "contact", "place", "tags"),
 }
 
 
@@ -35,10 +34,14 @@ def _remake(prefix: str) -> None:
     bind = op.get_bind()
     if bind.dialect.name != "sqlite":
         return
-    for statement in search.create_index_sql("sqlite", prefix=prefix, suffix="_new"):
-        bind.execute(sa.text(statement))
     for table, columns in _TABLES.items():
         listed = ", ".join(columns)
+        bind.execute(
+            sa.text(
+                f"CREATE VIRTUAL TABLE {table}_new USING fts5({listed}, "
+                f"tokenize = 'unicode61 remove_diacritics 2', prefix = '{prefix}')"
+            )
+        )
         bind.execute(
             sa.text(f"INSERT INTO {table}_new(rowid, {listed}) SELECT rowid, {listed} FROM {table}")
         )
