@@ -365,9 +365,10 @@ def test_duplicates_screen(snap_compare: Compare, duplicates_db: Path) -> None:
 
 
 def test_the_start_screen_names_the_database_briefly_and_without_a_password() -> None:
-    from coalition.tui.screens.start import _safe, shown_path
+    from coalition.store.database import shown_url
+    from coalition.tui.screens.start import shown_path
 
     assert shown_path(Path.home() / "data" / "coalition.db") == "~/data/coalition.db"
     assert shown_path(Path("/srv/coalition/coalition.db")) == "/srv/coalition/coalition.db"
-    shown = _safe("postgresql://alice:s3cret@db.example.org/coalition")
+    shown = shown_url("postgresql://alice:s3cret@db.example.org/coalition")
     assert "s3cret" not in shown and shown.startswith("postgresql://alice:")
