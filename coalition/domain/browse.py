@@ -42,13 +42,15 @@ from coalition.domain.campaigns import (
 )
 from coalition.domain.filters import contact_country, contact_in_country
 from coalition.domain.values import choice, country_code, country_name, fold
-from coalition.domain.views import OVERVIEW_FOLLOWUPS, OVERVIEW_RECENT, Overview
+from coalition.domain.views import (
+    OVERVIEW_FOLLOWUPS,
+    OVERVIEW_RECENT,
+    InteractionView,
+    Overview,
+)
 from coalition.errors import InvalidValue
 from coalition.store import search
 from coalition.store.models import (
-    MEMBERSHIPS,
-    ORGANISATION_KINDS,
-    SIGNON_STATUSES,
     Campaign,
     Contact,
     ContactEmail,
@@ -58,6 +60,7 @@ from coalition.store.models import (
     contact_tags,
     organisation_tags,
 )
+from coalition.store.schema import MEMBERSHIPS, ORGANISATION_KINDS, SIGNON_STATUSES
 
 RowT = TypeVar("RowT")
 
@@ -192,7 +195,8 @@ def _search_filter(
     if found is None:
         return None
     walk = walk_names and found.count >= WALK_FROM
-    return (id_column + 0).in_(found.clause) if walk else id_column.in_(found.clause)
+    hidden: ColumnElement[Any] = id_column + 0 if walk else id_column
+    return hidden.in_(found.clause)
 
 
 def _signon_set(
@@ -846,7 +850,7 @@ def organisation_filter_choices(session: Session) -> FilterChoices:
 @dataclass(frozen=True)
 class ContactDetail:
     contact: people.ContactView
-    interactions: list[outreach.InteractionView]
+    interactions: list[InteractionView]
     signons: list[SignOnView]
     """Their organisation's sign-ons: a person signs on for an organisation."""
 
@@ -857,7 +861,7 @@ class OrganisationDetail:
     people: list[ContactRow]
     """The first of its people by name; ``organisation.contact_count`` says how many."""
     signons: list[SignOnView]
-    interactions: list[outreach.InteractionView]
+    interactions: list[InteractionView]
 
 
 def contact_detail(session: Session, contact_id: int, *, timeline: int = 20) -> ContactDetail:

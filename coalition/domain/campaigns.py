@@ -30,17 +30,8 @@ from coalition.domain.values import choice, clean, normalise_website, parse_date
 from coalition.domain.views import CampaignView
 from coalition.errors import CoalitionError, InvalidTransition, InvalidValue, NotFound
 from coalition.store.bulk import bulk_insert
-from coalition.store.models import (
-    CAMPAIGN_KINDS,
-    CAMPAIGN_STATES,
-    SIGNON_STATUSES,
-    AuditEntry,
-    Campaign,
-    Organisation,
-    SignOn,
-    SignOnEvent,
-    utcnow,
-)
+from coalition.store.models import AuditEntry, Campaign, Organisation, SignOn, SignOnEvent, utcnow
+from coalition.store.schema import CAMPAIGN_KINDS, CAMPAIGN_STATES, SIGNON_STATUSES
 
 PIPELINE = ("prospect", "invited", "considering", "signed", "declined", "withdrawn")
 _RANK = {"prospect": 0, "invited": 1, "considering": 2, "signed": 3, "declined": 3}

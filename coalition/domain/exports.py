@@ -32,9 +32,6 @@ from coalition.domain.values import choice, country_code, country_name, fold, la
 from coalition.errors import InvalidValue
 from coalition.store import search
 from coalition.store.models import (
-    MEMBERSHIPS,
-    ORGANISATION_KINDS,
-    SIGNON_STATUSES,
     Contact,
     ContactEmail,
     ContactPhone,
@@ -46,6 +43,7 @@ from coalition.store.models import (
     contact_tags,
     utcnow,
 )
+from coalition.store.schema import MEMBERSHIPS, ORGANISATION_KINDS, SIGNON_STATUSES
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, CursorResult

@@ -50,8 +50,6 @@ from coalition.memory import collector_paused
 from coalition.store import search
 from coalition.store.bulk import bulk_insert, indexes_deferred, insert_rows, stored
 from coalition.store.models import (
-    MEMBERSHIPS,
-    ORGANISATION_KINDS,
     AuditEntry,
     Campaign,
     Contact,
@@ -68,6 +66,7 @@ from coalition.store.models import (
     organisation_tags,
     utcnow,
 )
+from coalition.store.schema import MEMBERSHIPS, ORGANISATION_KINDS
 
 Progress = Callable[[str, int, int], None]
 """progress(stage, done, total): called as work advances; the CLI draws a bar."""
@@ -912,12 +911,12 @@ def _fill_org(target: OrganisationRecord, other: OrganisationRecord) -> None:
                 setattr(target, name, value)
 
 
-_ORG_SLOTS: tuple[str, ...] = OrganisationRecord.__slots__  # type: ignore[attr-defined]
+_ORG_SLOTS: tuple[str, ...] = OrganisationRecord.__slots__
 
 
 def _merge_rows(target: PlannedRow, other: PlannedRow) -> None:
     """Fold a later row of the same file into the first one for that person."""
-    for name in ContactRecord.__slots__:  # type: ignore[attr-defined]
+    for name in ContactRecord.__slots__:
         if name in ("source", "emails", "phones", "tags", "organisation"):
             continue
         if getattr(target.record, name) in (None, "") and getattr(other.record, name):

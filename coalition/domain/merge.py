@@ -44,7 +44,8 @@ from coalition.domain.values import choice, fold
 from coalition.errors import CoalitionError, InvalidValue, NotFound
 from coalition.store import search
 from coalition.store.bulk import stored
-from coalition.store.models import MERGE_KINDS, AuditEntry, Base, Merge, utcnow
+from coalition.store.models import AuditEntry, Base, Merge, utcnow
+from coalition.store.schema import MERGE_KINDS
 
 SNAPSHOT_VERSION = 1
 
@@ -952,11 +953,19 @@ def _merge(work: Work, kind: str, keep_ref: str, other_ref: str, take: Iterable[
     return merge_view(merge)
 
 
+def _email_key(row: dict[str, Any]) -> Any:
+    return row["address_key"]
+
+
+def _phone_key(row: dict[str, Any]) -> Any:
+    return row["e164"] or row["number"]
+
+
 def _move_contact_rows(session: Session, plan: _Plan, snap: _Snapshot) -> None:
     kept_id, other_id = plan.kept["id"], plan.other["id"]
     for table, kept_rows, other_rows, key in (
-        ("contact_emails", plan.kept_emails, plan.other_emails, lambda r: r["address_key"]),
-        ("contact_phones", plan.kept_phones, plan.other_phones, lambda r: r["e164"] or r["number"]),
+        ("contact_emails", plan.kept_emails, plan.other_emails, _email_key),
+        ("contact_phones", plan.kept_phones, plan.other_phones, _phone_key),
     ):
         have = {key(r) for r in kept_rows}
         moving = [r for r in other_rows if key(r) not in have]

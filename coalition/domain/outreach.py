@@ -23,7 +23,8 @@ from coalition.domain.people import find_contact, find_organisation
 from coalition.domain.values import choice, clean, parse_date
 from coalition.domain.views import InteractionView
 from coalition.errors import InvalidValue, NotFound
-from coalition.store.models import CHANNELS, DIRECTIONS, Interaction, utcnow
+from coalition.store.models import Interaction, utcnow
+from coalition.store.schema import CHANNELS, DIRECTIONS
 
 
 @dataclass(frozen=True)

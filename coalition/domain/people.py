@@ -35,9 +35,6 @@ from coalition.domain.values import (
 from coalition.errors import Ambiguous, CoalitionError, InvalidValue, NotFound
 from coalition.store import search
 from coalition.store.models import (
-    CONSENT_BASES,
-    MEMBERSHIPS,
-    ORGANISATION_KINDS,
     Contact,
     ContactEmail,
     ContactPhone,
@@ -49,6 +46,7 @@ from coalition.store.models import (
     organisation_tags,
     utcnow,
 )
+from coalition.store.schema import CONSENT_BASES, MEMBERSHIPS, ORGANISATION_KINDS
 
 # --- inputs and views ----------------------------------------------------------------------
 

@@ -27,7 +27,6 @@ from sqlalchemy.orm import Session
 from coalition.domain.audit import Work
 from coalition.domain.campaigns import (
     PIPELINE,
-    CampaignView,
     SignOnView,
     allowed_moves,
     campaign_view,
@@ -36,6 +35,7 @@ from coalition.domain.campaigns import (
     next_status,
     set_signon,
 )
+from coalition.domain.views import CampaignView
 from coalition.errors import CoalitionError, InvalidValue
 from coalition.store.models import (
     Campaign,

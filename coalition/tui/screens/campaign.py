@@ -47,8 +47,9 @@ from coalition.tui.widgets.footer import Footer
 from coalition.tui.widgets.lazy_table import Column, LazyTable
 
 if TYPE_CHECKING:
-    from coalition.domain.campaigns import CampaignView, SignOnView
+    from coalition.domain.campaigns import SignOnView
     from coalition.domain.pipeline import Card, Pipeline, QuietRow
+    from coalition.domain.views import CampaignView
 
 STAGES = ("prospect", "invited", "considering", "signed", "declined", "withdrawn")
 """The columns, in the pipeline's order (``campaigns.PIPELINE``; a test keeps them equal)."""

@@ -34,7 +34,7 @@ from coalition.tui import clock
 from coalition.tui.screens.record_forms import Field, FormScreen, plain
 
 if TYPE_CHECKING:
-    from coalition.domain.campaigns import CampaignView
+    from coalition.domain.views import CampaignView
 
 STATE_HINTS = {
     "draft": "Being prepared: not yet collecting sign-ons.",
@@ -48,7 +48,7 @@ _SEPARATORS = str.maketrans("", "", " ,_'\u00a0\u202f")
 
 
 def campaign_fields(adding: bool) -> list[Field]:
-    from coalition.domain.campaigns import CAMPAIGN_KINDS, CAMPAIGN_STATES
+    from coalition.store.schema import CAMPAIGN_KINDS, CAMPAIGN_STATES
 
     fields = [
         Field("code", "Code", "short and unique: csam-2022"),

@@ -89,7 +89,7 @@ def prefill_from(screen: Screen[Any]) -> Prefill:
 
 def _choices() -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The kinds of interaction and the directions, as the domain defines them."""
-    from coalition.domain.outreach import CHANNELS, DIRECTIONS
+    from coalition.store.schema import CHANNELS, DIRECTIONS
 
     return CHANNELS, DIRECTIONS
 

@@ -524,7 +524,7 @@ def region_of(text: str) -> str | None:
 
 
 def _organisation_fields() -> list[Field]:
-    from coalition.domain.people import MEMBERSHIPS, ORGANISATION_KINDS
+    from coalition.store.schema import MEMBERSHIPS, ORGANISATION_KINDS
 
     kinds = ("other", *(k for k in ORGANISATION_KINDS if k != "other"))
     memberships = ("none", *(m for m in MEMBERSHIPS if m != "none"))

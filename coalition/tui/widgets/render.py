@@ -17,10 +17,9 @@ from rich.table import Table
 from rich.text import Text
 
 if TYPE_CHECKING:
-    from coalition.domain.audit import AuditView
-    from coalition.domain.browse import ContactDetail, OrganisationDetail, Overview
-    from coalition.domain.campaigns import CampaignView, SignOnView
-    from coalition.domain.outreach import InteractionView
+    from coalition.domain.browse import ContactDetail, OrganisationDetail
+    from coalition.domain.campaigns import SignOnView
+    from coalition.domain.views import AuditView, CampaignView, InteractionView, Overview
 
 MUTED = "dim"
 HEADING = "bold"
