@@ -22,6 +22,7 @@ from tests.tui_helpers import (
     LARGE,
     SMALL,
     make_filled_template,
+    notes,
     palette_offers,
     screen_text,
     settle,
@@ -153,7 +154,7 @@ async def test_follow_ups_due_are_done_moved_on_opened_and_logged_from_the_start
         # d marks it done; the cursor goes on to the next one, which p moves a week on.
         await pilot.press("d")
         await settle(pilot)
-        assert "Follow-up with Fondation Test 0002 done." in [n.message for n in app._notifications]
+        assert "Follow-up with Fondation Test 0002 done." in notes(app)
         assert "1 due today or overdue" in screen_text(app)
         assert screen.highlighted_followup is not None
         assert screen.highlighted_followup.subject == "Call about [bold] things"
@@ -174,10 +175,10 @@ async def test_d_pressed_twice_marks_two_follow_ups_done(filled_path: Path) -> N
         await pilot.press("d", "d")  # as fast as keys come: each takes the next one
         await settle(pilot)
         text = screen_text(app)
-        notes = [n.message for n in app._notifications]
+        said = notes(app)
     assert "Nothing due today." in text
     assert _followups(filled_path) == []
-    assert sum(m.startswith("Follow-up with") and m.endswith("done.") for m in notes) == 2
+    assert sum(m.startswith("Follow-up with") and m.endswith("done.") for m in said) == 2
 
 
 @pytest.mark.asyncio
@@ -263,8 +264,8 @@ async def test_the_palette_starts_a_campaign_and_points_to_sign_on(db_path: Path
         await palette_offers(pilot, "put the highlighted one")
         await pilot.press("enter")
         await until(pilot, lambda: app.current_mode == "organisations", "the organisations")
-        notes = [n.message for n in app._notifications]
-    assert "Organisations: highlight one, then c." in notes
+        said = notes(app)
+    assert "Organisations: highlight one, then c." in said
 
 
 @pytest.mark.asyncio
@@ -272,7 +273,7 @@ async def test_a_database_that_cannot_open_is_a_notification_not_a_crash(tmp_pat
     app = make_app(str(tmp_path), "tester")  # a folder, not a database file
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
-        messages = [n.message for n in app._notifications]
+        messages = notes(app)
         assert app.is_running
     assert any("is a folder" in m for m in messages), messages
 

@@ -27,7 +27,7 @@ from coalition.tui.screens.campaign import (
 )
 from coalition.tui.screens.campaign_form import CampaignForm
 from coalition.tui.screens.help import HelpScreen
-from tests.tui_helpers import LARGE, SMALL, palette_offers, screen_text, settle, until
+from tests.tui_helpers import LARGE, SMALL, notes, palette_offers, screen_text, settle, until
 
 CODE = "open-letter"
 
@@ -149,7 +149,7 @@ async def test_one_key_moves_an_organisation_on_and_the_counts_and_progress_foll
             "declined": 0,
             "withdrawn": 0,
         }
-        assert "Fundacja Gamma: invited → considering" in [n.message for n in app._notifications]
+        assert "Fundacja Gamma: invited → considering" in notes(app)
         # The cursor stays in its column, on the next organisation.
         assert screen.focused is screen.stage_list("invited")
         assert "Stichting Delta" in screen_text(app).splitlines()[-2]
@@ -185,7 +185,7 @@ async def test_enter_moves_to_any_allowed_status_and_a_final_one_is_explained(
         # Signed has no usual next step: m says what is possible and changes nothing.
         await pilot.press("right", "right", "m")
         await settle(pilot)
-        messages = [n.message for n in app._notifications]
+        messages = notes(app)
         assert any(
             "Association Epsilon is signed: there is no usual next step" in m and "withdrawn" in m
             for m in messages
@@ -207,7 +207,7 @@ async def test_a_move_made_elsewhere_meanwhile_is_not_overtaken(db_path: Path) -
         db.close()
         await pilot.press("m")
         await settle(pilot)
-        messages = [n.message for n in app._notifications]
+        messages = notes(app)
         screen = app.screen
         assert isinstance(screen, CampaignScreen)
         assert counts(screen)["signed"] == 2  # read again
@@ -453,11 +453,11 @@ async def test_a_campaign_is_started_in_the_form_from_an_empty_database(db_path:
         screen = app.screen
         assert isinstance(screen, CampaignScreen)
         assert isinstance(screen.focused, StageList), "the columns take the keys at once"
-        notes = [n.message for n in app._notifications]
+        said = notes(app)
     assert "Campaign open-letter-2025  Open letter on safe online spaces  ·  open" in text
     assert "Signed 0 / 1,200" in text and "deadline 2031-06-30" in text
     assert "There are no campaigns yet." not in text
-    assert "Added campaign open-letter-2025: Open letter on safe online spaces (open)." in notes
+    assert "Added campaign open-letter-2025: Open letter on safe online spaces (open)." in said
     view = stored(db_path, "open-letter-2025")
     assert (view.name, view.state, view.target, view.kind) == (
         "Open letter on safe online spaces",
@@ -550,12 +550,12 @@ async def test_edit_closes_the_campaign_shown_and_the_state_is_stored(db_path: P
         await until(pilot, lambda: isinstance(app.screen, CampaignScreen), "the form to close")
         await settle(pilot)
         text = screen_text(app)
-        notes = [n.message for n in app._notifications]
+        said = notes(app)
         screen = app.screen
         assert isinstance(screen, CampaignScreen)
         signed = screen.stage_list("signed").total
     assert "Campaign open-letter  Letter open-letter  ·  closed" in text
-    assert f"Saved campaign {CODE}: now closed." in notes
+    assert f"Saved campaign {CODE}: now closed." in said
     view = stored(db_path, CODE)
     assert view.state == "closed"
     assert (view.name, view.target) == (f"Letter {CODE}", 10), "what was not changed stays"

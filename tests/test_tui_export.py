@@ -15,7 +15,7 @@ from textual.widgets import Checkbox, Input, Select
 from coalition.tui.app import make_app
 from coalition.tui.screens.export_dialog import ExportDialog, with_format
 from tests.conftest import ok
-from tests.tui_helpers import LARGE, SMALL, screen_text
+from tests.tui_helpers import LARGE, SMALL, notes, screen_text
 
 SAMPLES = Path(__file__).resolve().parent.parent / "imports"
 
@@ -44,10 +44,6 @@ async def finish(pilot: Pilot[None]) -> None:
         await pilot.pause()
         if all(w.is_finished for w in pilot.app.workers):
             return
-
-
-def notes(app: Any) -> list[str]:
-    return [n.message for n in app._notifications]
 
 
 def test_the_format_sets_the_files_suffix() -> None:

@@ -17,7 +17,14 @@ from coalition.tui.app import make_app
 from coalition.tui.screens.browse import BrowseScreen
 from coalition.tui.screens.filters import FilterDialog, Filters
 from tests.browse_data import GIVEN, copy
-from tests.tui_helpers import LARGE, SMALL, make_filled_template, screen_text, settle
+from tests.tui_helpers import (
+    LARGE,
+    SMALL,
+    make_filled_template,
+    screen_text,
+    select_options,
+    settle,
+)
 
 # make_filled_template: 2,000 people in 50 organisations (Fondation Test 0000-0049, their
 # countries BE, DE, FR, PL, ES, IT, NL in turn, 40 people each), and the story: Eve in the
@@ -176,7 +183,10 @@ async def test_the_filter_bar_is_readable_and_shows_names_literally(filters_path
         screen = await open_table(pilot, "f3")
         dialog = await open_dialog(pilot)
         tags = dialog.query_one("#filter-tag", Select)
-        assert [str(label) for label, _ in tags._options[1:]] == ["climate  10", "[red]tag  1"]
+        assert [str(label) for label, _ in select_options(tags)[1:]] == [
+            "climate  10",
+            "[red]tag  1",
+        ]
         await apply(pilot, dialog, tag="[red]tag", country="BE")
         assert screen.table.total == 1
         text = screen_text(app)
@@ -187,7 +197,7 @@ async def test_the_filter_bar_is_readable_and_shows_names_literally(filters_path
         dialog = await open_dialog(pilot)
         assert "[red]tag" in screen_text(app)
         countries = [
-            str(label) for label, _ in dialog.query_one("#filter-country", Select)._options
+            str(label) for label, _ in select_options(dialog.query_one("#filter-country", Select))
         ]
         assert "BE Belgium  321" in countries  # 8 Belgian organisations of 40, and Eve
         await pilot.press("escape")

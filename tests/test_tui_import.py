@@ -27,7 +27,7 @@ from coalition.tui.screens.import_wizard import (
 )
 from coalition.tui.screens.start import StartScreen
 from tests.conftest import ok
-from tests.tui_helpers import LARGE, SMALL, screen_text
+from tests.tui_helpers import LARGE, SMALL, notes, screen_text
 
 SAMPLES = Path(__file__).resolve().parent.parent / "imports"
 
@@ -57,10 +57,6 @@ async def until(pilot: Pilot[None], condition: Callable[[], Any], what: str) -> 
 def flat(app: Any) -> str:
     """The screen's words with line breaks and padding as single spaces (text wraps at 80)."""
     return " ".join(screen_text(app).split())
-
-
-def notes(app: Any) -> list[str]:
-    return [n.message for n in app._notifications]
 
 
 def contacts_in(db_path: Path) -> list[tuple[str, str | None]]:
@@ -202,7 +198,7 @@ async def test_a_file_that_cannot_be_imported_is_a_sentence(db_path: Path, tmp_p
             path_input.value = str(tmp_path / name)
             path_input.focus()
             await pilot.press("enter")
-            await until(pilot, lambda: wizard.step == "choose" and app._notifications, name)
+            await until(pilot, lambda: wizard.step == "choose" and notes(app), name)
         messages = notes(app)
         assert app.is_running
     assert "empty.csv is empty; there is nothing to import." in messages

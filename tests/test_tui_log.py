@@ -16,7 +16,7 @@ from coalition.tui.app import make_app
 from coalition.tui.screens.browse import ContactsScreen, OrganisationsScreen
 from coalition.tui.screens.campaign import CampaignPicker, CampaignScreen
 from coalition.tui.screens.log_dialog import LogDialog
-from tests.tui_helpers import SMALL, screen_text, settle
+from tests.tui_helpers import SMALL, notes, screen_text, settle
 
 TODAY = dt.date(2026, 3, 2)
 
@@ -202,8 +202,7 @@ async def test_log_from_the_campaign_screen_for_the_highlighted_organisation(
         await settle(pilot)
         assert app.screen is screen
         assert any(
-            "with [bold]Fundacja[/] Gamma. Follow up on 2026-03-06." in n.message
-            for n in app._notifications
+            "with [bold]Fundacja[/] Gamma. Follow up on 2026-03-06." in n for n in notes(app)
         )
 
     with open_database(db_path) as db, db.read_session() as session:

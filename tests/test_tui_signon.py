@@ -18,7 +18,16 @@ from coalition.tui.screens.browse import OrganisationsScreen
 from coalition.tui.screens.filters import FilterDialog
 from coalition.tui.screens.signon_dialog import NO_CAMPAIGN, AddAllDialog, SignOnDialog
 from tests.browse_data import copy
-from tests.tui_helpers import LARGE, SMALL, make_filled_template, screen_text, settle, until
+from tests.tui_helpers import (
+    LARGE,
+    SMALL,
+    make_filled_template,
+    notes,
+    screen_text,
+    select_options,
+    settle,
+    until,
+)
 
 # make_filled_template: 50 organisations Fondation Test 0000-0049 (and the story's Brackets
 # Network); csam-2022 is open, with Fondation Test 0001 signed and 0002 invited.
@@ -50,10 +59,6 @@ def statuses(path: Path, code: str = "csam-2022") -> dict[str, str]:
             return {v.organisation: v.status for v in campaigns.list_signons(s, code)}
     finally:
         db.close()
-
-
-def notes(app: Any) -> list[str]:
-    return [n.message for n in app._notifications]
 
 
 def signon_line(app: Any, code: str = "csam-2022") -> list[str]:
@@ -112,7 +117,9 @@ async def test_c_puts_the_organisation_in_the_campaign_and_the_detail_pane_shows
         assert dialog.status == "invited"
         assert "Prospect in csam-2022 since" in screen_text(app)
         offered = [
-            v for _, v in dialog.query_one("#signon-status", Select)._options if isinstance(v, str)
+            v
+            for _, v in select_options(dialog.query_one("#signon-status", Select))
+            if isinstance(v, str)
         ]
         assert offered == ["invited", "considering", "signed", "declined"]
         dialog.query_one("#signon-status", Select).value = "signed"

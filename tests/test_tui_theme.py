@@ -11,7 +11,7 @@ from textual.pilot import Pilot
 
 from coalition import settings
 from coalition.tui.app import make_app
-from tests.tui_helpers import SMALL, screen_text, settle
+from tests.tui_helpers import SMALL, notes, screen_text, settle
 
 
 async def until(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
@@ -80,7 +80,7 @@ async def test_a_theme_that_cannot_be_saved_is_said_and_still_used(db_path: Path
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         app.theme = "textual-light"
-        await until(pilot, lambda: bool(app._notifications), "the notification")
+        await until(pilot, lambda: bool(notes(app)), "the notification")
         assert app.is_running and app.theme == "textual-light"
-        [note] = [n.message for n in app._notifications]
+        [note] = notes(app)
     assert note.startswith("The theme could not be kept for next time")
