@@ -283,7 +283,10 @@ def org_field_options(func: F) -> F:
         click.option("--owner", help="Coordinator responsible for it."),
         click.option("--notes"),
         click.option(
-            "--allow-duplicate", is_flag=True, help="Accept a name that is already in use."
+            "--allow-duplicate",
+            is_flag=True,
+            help="Save it although it matches an organisation already here (the same name, "
+            "acronym or web domain).",
         ),
     ]
     return with_options(func, options)
@@ -597,7 +600,8 @@ def contact_field_options(func: F) -> F:
         click.option(
             "--allow-duplicate",
             is_flag=True,
-            help="Accept an email address another contact already has.",
+            help="Save it although it matches a contact already here (the same email address, "
+            "or the same name at the same organisation).",
         ),
     ]
     return with_options(func, options)
