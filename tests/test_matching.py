@@ -403,3 +403,26 @@ def test_a_name_two_stored_organisations_share_goes_to_the_oldest_not_a_third(
     assert len(as_json(run, "org", "list")) == 2
     (ann,) = as_json(run, "contact", "list")
     assert ann["organisation_id"] == 1
+
+
+def test_the_plan_names_each_match_worth_a_look_and_not_the_plain_ones(
+    run: Any, alpha: None, db: Any
+) -> None:
+    from coalition.domain import imports
+    from coalition.domain.imports import ContactRecord, ImportOptions, OrganisationRecord
+
+    def row(source: str, org: str) -> ContactRecord:
+        return ContactRecord(source=source, full_name=f"Person {source}",
+                             organisation=OrganisationRecord(name=org))  # fmt: skip
+
+    options = ImportOptions(file_name="m.csv", sha256="c" * 64, file_format="csv")
+    with db.read_session() as s:
+        plan = imports.plan_import(
+            s, [row("row 2", "Alpha Kids"), row("row 3", "AK"), row("row 4", "Beta")], options
+        )
+    assert [r.organisation_match for r in plan.rows] == [
+        None,
+        "organisation #1 (acronym)",
+        None,
+    ]
+    assert plan.matches() == ["row 3: 'AK' is organisation #1 (acronym)"]

@@ -193,6 +193,18 @@ class PlannedRow:
         return self.action in ("create", "update", "merge", "organisation")
 
     @property
+    def organisation_match(self) -> str | None:
+        """How the row's organisation was recognised, when it is worth a look: an
+        organisation already here under another spelling, acronym or domain, or a new one
+        ("organisation #1 (acronym)", "new organisation; likely duplicate of #4 …"). None
+        for a name stored exactly so, and for a row without an organisation."""
+        if self.record.organisation is None or self.org_action not in ("existing", "create"):
+            return None
+        if self.org_note.endswith("(same name)") or self.org_note == "new organisation":
+            return None
+        return self.org_note or None
+
+    @property
     def speaks_for_organisation(self) -> bool:
         """The row's organisation and sign-on answer count, even when the person in it
         is already known and skipped: a form answer is the organisation's answer."""
@@ -217,17 +229,10 @@ class Plan:
         found: list[str] = []
         seen: set[tuple[str, str]] = set()
         for row in self.rows:
-            org = row.record.organisation
-            if (
-                org is not None
-                and row.org_note
-                and row.org_action in ("existing", "create")
-                and not row.org_note.endswith("(same name)")
-                and row.org_note != "new organisation"
-                and (org.name, row.org_note) not in seen
-            ):
-                seen.add((org.name, row.org_note))
-                found.append(f"{row.source}: '{org.name}' is {row.org_note}")
+            org, match = row.record.organisation, row.organisation_match
+            if org is not None and match is not None and (org.name, match) not in seen:
+                seen.add((org.name, match))
+                found.append(f"{row.source}: '{org.name}' is {match}")
             if row.contact_id is not None and row.action in ("duplicate", "update", "merge"):
                 found.append(f"{row.source}: {row.reason}")
         return found

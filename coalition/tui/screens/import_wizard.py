@@ -194,8 +194,10 @@ def _preview_row(row: PlannedRow, attention: str) -> PreviewRow:
     name = r.display_name or r.full_name or " ".join(p for p in (r.given_name, r.family_name) if p)
     email = row.emails[0][0] if row.emails else (r.emails[0][0] if r.emails else "")
     notes = [] if row.action == "create" else [row.reason]
-    if row.org_action == "create":
-        notes.append(row.org_note)  # "new organisation", or a likely duplicate of which
+    if row.org_action == "create" and not row.organisation_match:
+        notes.append(row.org_note)  # "new organisation"
+    elif row.organisation_match:  # recognised under another spelling, or likely so
+        notes.append(row.organisation_match)
     notes.extend(row.warnings)  # invalid emails kept, sign-on answers not understood …
     if row.signon:
         notes.append(f"sign-on: {row.signon}")
