@@ -1,0 +1,67 @@
+"""Importing many people and organisations at once: plan, apply, undo.
+
+A package of four steps: ``records`` (what is read), ``plan`` (normalise, fold the
+file, match), ``apply`` (one batch, one transaction) and ``undo``.
+
+The file formats end in ``interchange/``; this module sees ``ContactRecord``s,
+one per row or card, with the organisation they name.
+
+*Plan* normalises every record with the same rules as a single ``contact
+add`` (invalid values are kept and flagged, never dropped), then decides per
+record: create, update, merge, duplicate of an existing contact (skipped),
+merged into an earlier row of the same file, or error — with the reason.
+
+*Apply* writes the plan as one batch in one transaction: new rows go in with
+bulk ``INSERT`` executemany (ORM objects one by one are ~20x slower), each
+carrying the batch id; rows the batch changes have their earlier values saved
+in ``import_changes``. A crash or a kill at any point leaves no trace of the
+batch, because nothing is committed until the end.
+
+*Undo* removes what the batch created and restores what it changed, and
+refuses when later work depends on it (a contact edited since, an
+organisation that gained a sign-on) rather than silently losing that work.
+"""
+
+from coalition.domain.imports.apply import BatchView, apply_plan, batch_view
+from coalition.domain.imports.plan import Plan, PlannedRow, change_marker, plan_import
+from coalition.domain.imports.records import (
+    CHUNK,
+    CLEARABLE_CONTACT_FIELDS,
+    CLEARABLE_ORGANISATION_FIELDS,
+    COUNT_LABELS,
+    ON_DUPLICATE,
+    ORGANISATION_RECORD_FIELDS,
+    ContactRecord,
+    ImportOptions,
+    OrganisationRecord,
+    Progress,
+    count_summary,
+    records_phrase,
+    signon_status_from,
+)
+from coalition.domain.imports.undo import list_batches, undo_batch
+
+__all__ = [
+    "CHUNK",
+    "CLEARABLE_CONTACT_FIELDS",
+    "CLEARABLE_ORGANISATION_FIELDS",
+    "COUNT_LABELS",
+    "ON_DUPLICATE",
+    "ORGANISATION_RECORD_FIELDS",
+    "BatchView",
+    "ContactRecord",
+    "ImportOptions",
+    "OrganisationRecord",
+    "Plan",
+    "PlannedRow",
+    "Progress",
+    "apply_plan",
+    "batch_view",
+    "change_marker",
+    "count_summary",
+    "list_batches",
+    "plan_import",
+    "records_phrase",
+    "signon_status_from",
+    "undo_batch",
+]

@@ -1,0 +1,692 @@
+"""The plan: each record normalised, folded with the rows of the same person in the
+file, then matched against the database (again under the write lock when it changed)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coalition.domain import people
+from coalition.domain.campaigns import find_campaign, is_allowed
+from coalition.domain.dedupe import OrganisationIndex, OrgFacts, OrgMatch, organisation_key
+from coalition.domain.imports.records import (
+    CHUNK,
+    ON_DUPLICATE,
+    ORGANISATION_RECORD_FIELDS,
+    UPDATED_FIELDS,
+    ContactRecord,
+    ImportOptions,
+    OrganisationRecord,
+    Progress,
+    signon_status_from,
+)
+from coalition.domain.values import (
+    check_email,
+    check_phone,
+    choice,
+    clean,
+    country_code,
+    fold,
+    language_code,
+    normalise_website,
+    split_full_name,
+)
+from coalition.errors import InvalidValue
+from coalition.memory import collector_paused
+from coalition.store.models import (
+    AuditEntry,
+    Contact,
+    ContactEmail,
+    ImportBatch,
+    Organisation,
+    SignOn,
+)
+from coalition.store.schema import MEMBERSHIPS, ORGANISATION_KINDS
+
+
+@dataclass(slots=True)
+class PlannedRow:
+    source: str
+    action: str
+    """create, update, merge, unchanged, duplicate, in-file duplicate, organisation, skip or
+    error."""
+    reason: str
+    record: ContactRecord
+    contact_id: int | None = None
+    org_key: str | None = None
+    org_id: int | None = None
+    org_action: str | None = None
+    """"create", "existing" or None."""
+    org_note: str = ""
+    signon: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    emails: list[tuple[str, str, str | None, bool, str | None]] = field(default_factory=list)
+    """(address, key, label, valid, reason) after validation."""
+    phones: list[tuple[str, str | None, str | None]] = field(default_factory=list)
+    """(number, e164, label)."""
+    kind: str = "person"
+    """What the file alone says the row is: "person", "organisation", "skip" or "in-file
+    duplicate". Matching against the database decides the action of a person's row."""
+    checked_warnings: int = 0
+    """How many of ``warnings`` come from checking the row itself; the rest come from
+    matching, which can run again."""
+
+    @property
+    def writes(self) -> bool:
+        """The row changes or creates a person or an organisation."""
+        return self.action in ("create", "update", "merge", "organisation")
+
+    @property
+    def organisation_match(self) -> str | None:
+        """How the row's organisation was recognised, when it is worth a look: an
+        organisation already here under another spelling, acronym or domain, or a new one
+        ("organisation #1 (acronym)", "new organisation; likely duplicate of #4 …"). None
+        for a name stored exactly so, and for a row without an organisation."""
+        if self.record.organisation is None or self.org_action not in ("existing", "create"):
+            return None
+        if self.org_note.endswith("(same name)") or self.org_note == "new organisation":
+            return None
+        return self.org_note or None
+
+    @property
+    def speaks_for_organisation(self) -> bool:
+        """The row's organisation and sign-on answer count, even when the person in it
+        is already known and skipped: a form answer is the organisation's answer."""
+        return self.writes or self.action in ("duplicate", "unchanged")
+
+
+@dataclass
+class Plan:
+    rows: list[PlannedRow]
+    new_organisations: dict[str, OrganisationRecord]
+    options: ImportOptions
+    campaign_id: int | None
+    previous_batch: int | None = None
+    marker: tuple[int, ...] = ()
+    """The database's ``change_marker`` when the rows were matched."""
+
+    def matches(self) -> list[str]:
+        """Each distinct match the plan made and the rule that made it, for the dry run:
+        "row 2: 'Alpha Kids asbl network' is #1 (matched to Alpha Kids by the sender's
+        address …)", "row 3: duplicate of contact #4 (same email …)". Organisations named
+        exactly as stored are left out (there is nothing to check)."""
+        found: list[str] = []
+        seen: set[tuple[str, str]] = set()
+        for row in self.rows:
+            org, match = row.record.organisation, row.organisation_match
+            if org is not None and match is not None and (org.name, match) not in seen:
+                seen.add((org.name, match))
+                found.append(f"{row.source}: '{org.name}' is {match}")
+            if row.contact_id is not None and row.action in ("duplicate", "update", "merge"):
+                found.append(f"{row.source}: {row.reason}")
+        return found
+
+    def counts(self) -> dict[str, int]:
+        counter = Counter(r.action for r in self.rows)
+        counter["organisations created"] = len(self.new_organisations)
+        counter["organisations updated"] = len(
+            {r.org_id for r in self.rows if r.org_action == "update" and r.speaks_for_organisation}
+        )
+        counter["invalid emails"] = sum(
+            1 for r in self.rows if r.writes for e in r.emails if not e[3]
+        )
+        counter["warnings"] = sum(len(r.warnings) for r in self.rows)
+        counter["sign-ons"] = sum(1 for r in self.rows if r.speaks_for_organisation and r.signon)
+        return dict(counter)
+
+
+def _keep_invalid(row: PlannedRow, label: str, value: str, reason: str) -> None:
+    """An invalid value is not dropped: it goes to the notes, and the report says so."""
+    row.warnings.append(f"{label} '{value}' kept in notes: {reason}")
+    note = f"{label} (as imported): {value}"
+    row.record.notes = f"{row.record.notes}\n{note}" if row.record.notes else note
+
+
+_CLEANED_FIELDS = (
+    "full_name", "given_name", "family_name", "honorific", "display_name", "role", "street",
+    "postal_code", "city", "region",
+)  # fmt: skip
+
+
+def _normalise(row: PlannedRow) -> None:
+    r = row.record
+    for name in _CLEANED_FIELDS:
+        value = getattr(r, name)
+        if value is not None:
+            setattr(r, name, clean(value))
+    r.notes = r.notes.strip() if r.notes and r.notes.strip() else None
+    if r.full_name and not (r.given_name or r.family_name):
+        parts = split_full_name(r.full_name)
+        r.given_name, r.family_name = parts.given_name, parts.family_name
+        r.honorific = r.honorific or parts.honorific
+    if r.country:
+        try:
+            r.country = country_code(r.country)
+        except InvalidValue as exc:
+            _keep_invalid(row, "Country", r.country or "", str(exc))
+            r.country = None
+    if r.language:
+        try:
+            r.language = language_code(r.language)
+        except InvalidValue as exc:
+            _keep_invalid(row, "Language", r.language or "", str(exc))
+            r.language = None
+    seen: set[str] = set()
+    for address, label in r.emails:
+        if not address or not address.strip():
+            continue
+        checked = check_email(address)
+        if checked.key in seen:
+            continue
+        seen.add(checked.key)
+        row.emails.append(
+            (checked.address, checked.key, clean(label), checked.valid, checked.reason)
+        )
+        if not checked.valid:
+            row.warnings.append(f"email '{checked.address}' kept, marked invalid: {checked.reason}")
+    r.tags = [t for t in (clean(t) for t in r.tags) if t]
+    org = r.organisation
+    if org is not None:
+        org.name = clean(org.name) or ""
+        if not org.name:
+            r.organisation = org = None
+    if org is not None:
+        for name in ("acronym", "city", "phone"):
+            setattr(org, name, clean(getattr(org, name)))
+        if org.country:
+            try:
+                org.country = country_code(org.country)
+            except InvalidValue as exc:
+                row.warnings.append(f"organisation country '{org.country}' left out: {exc}")
+                org.notes = _append(org.notes, f"Country (as imported): {org.country}")
+                org.country = None
+        if org.kind:
+            try:
+                org.kind = choice(org.kind, ORGANISATION_KINDS, "kind of organisation")
+            except InvalidValue:
+                org.notes = _append(org.notes, f"Kind (as imported): {org.kind}")
+                org.kind = None
+        if org.membership:
+            try:
+                org.membership = choice(org.membership, MEMBERSHIPS, "membership")
+            except InvalidValue:
+                org.notes = _append(org.notes, f"Membership (as imported): {org.membership}")
+                org.membership = None
+        if org.website:
+            try:
+                org.website = normalise_website(org.website)
+            except InvalidValue:
+                org.notes = _append(org.notes, f"Website (as imported): {org.website}")
+                org.website = None
+        if org.email:
+            checked = check_email(org.email)
+            if checked.valid:
+                org.email = checked.address
+            else:
+                org.notes = _append(org.notes, f"Email (as imported): {org.email}")
+                row.warnings.append(f"organisation email '{org.email}' kept in notes")
+                org.email = None
+    region = r.country or (org.country if org else None)
+    numbers: set[str] = set()
+    for number, label in r.phones:
+        if not number or not str(number).strip():
+            continue
+        phone = check_phone(str(number), region)
+        key = phone.e164 or phone.number
+        if key in numbers:
+            continue
+        numbers.add(key)
+        row.phones.append((phone.number, phone.e164, clean(label)))
+    _generic_email_to_organisation(row)
+
+
+ROLE_MAILBOXES = {
+    "info",
+    "contact",
+    "office",
+    "secretariat",
+    "secretary",
+    "admin",
+    "hello",
+    "mail",
+    "post",
+    "press",
+    "media",
+    "general",
+    "enquiries",
+    "inquiries",
+    "team",
+    "bureau",
+    "kontakt",
+    "buero",
+    "sekretariat",
+    "secretaria",
+    "segreteria",
+    "biuro",
+    "informacion",
+    "info.be",
+    "membership",
+}
+
+
+def _generic_email_to_organisation(row: PlannedRow) -> None:
+    """A row naming only an organisation and info@… describes the organisation, not a person."""
+    r = row.record
+    if r.organisation is None or r.given_name or r.family_name or r.display_name:
+        return
+    if not row.emails or any(
+        e[0].split("@")[0].casefold() not in ROLE_MAILBOXES or not e[3] for e in row.emails
+    ):
+        return
+    if not r.organisation.email:
+        r.organisation.email = row.emails[0][0]
+    row.emails = []
+
+
+def _append(text: str | None, line: str) -> str:
+    return f"{text}\n{line}" if text else line
+
+
+def _has_person(row: PlannedRow) -> bool:
+    r = row.record
+    return bool(r.given_name or r.family_name or r.display_name or row.emails)
+
+
+@collector_paused()
+def plan_import(
+    session: Session,
+    records: Iterable[ContactRecord],
+    options: ImportOptions,
+    progress: Progress | None = None,
+) -> Plan:
+    """Decide what to do with each record; changes nothing.
+
+    Three steps: each record is normalised, rows of one person in the file are folded
+    into the first, then every row is matched against the database (``match_rows``). Only
+    the last depends on what is stored, and ``apply_plan`` runs it again under the write
+    lock when the database changed since, so two imports at once act as one after the
+    other.
+    """
+    if options.on_duplicate not in ON_DUPLICATE:
+        raise InvalidValue(f"--on-duplicate takes one of: {', '.join(ON_DUPLICATE)}.")
+    rows = [PlannedRow(r.source, "create", "", r) for r in records]
+    total = len(rows)
+    for i, row in enumerate(rows, 1):
+        _normalise(row)
+        if progress and i % CHUNK == 0:
+            progress("checking", i, total)
+    if progress:
+        progress("checking", total, total)
+    _fold_in_file(rows)
+    for row in rows:
+        row.checked_warnings = len(row.warnings)
+    plan = Plan(rows, {}, options, None)
+    match_rows(session, plan)
+    return plan
+
+
+def _fold_in_file(rows: list[PlannedRow]) -> None:
+    """What needs no database: rows without a person, and later rows of a person already
+    in the file (same email or UID), folded into the first."""
+    first_by_email: dict[str, PlannedRow] = {}
+    first_by_uid: dict[str, PlannedRow] = {}
+    for row in rows:
+        if not _has_person(row) and row.record.id is None:
+            if row.record.organisation is not None:
+                row.kind = row.action = "organisation"
+                row.reason = "organisation only (no person in this row)"
+            else:
+                row.kind = row.action = "skip"
+                row.reason = "no name, email or organisation"
+            continue
+        earlier = next((first_by_email[e[1]] for e in row.emails if e[1] in first_by_email), None)
+        if earlier is None and row.record.uid:
+            earlier = first_by_uid.get(row.record.uid)
+        if earlier is not None:
+            row.kind = row.action = "in-file duplicate"
+            row.reason = f"same email as {earlier.source}; merged into it"
+            _merge_rows(earlier, row)
+            continue
+        for e in row.emails:
+            first_by_email[e[1]] = row
+        if row.record.uid:
+            first_by_uid[row.record.uid] = row
+
+
+def change_marker(session: Session) -> tuple[int, ...]:
+    """Changes whenever anything an import matches against changes: every change writes
+    the change log, and new rows take new ids."""
+    marker = session.execute(
+        select(
+            select(func.coalesce(func.max(AuditEntry.id), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(Contact.id), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(Organisation.id), 0)).scalar_subquery(),
+            select(func.coalesce(func.max(ContactEmail.id), 0)).scalar_subquery(),
+        )
+    ).one()
+    return tuple(int(v) for v in marker)
+
+
+def _in_chunks(
+    session: Session, query: Callable[[list[Any]], Any], keys: Iterable[Any]
+) -> list[Any]:
+    """Rows of ``query(chunk)`` for ``keys`` 900 at a time (SQLite's bound-parameter limit)."""
+    wanted = sorted(set(keys))
+    found: list[Any] = []
+    for start in range(0, len(wanted), 900):
+        found.extend(session.execute(query(wanted[start : start + 900])).all())
+    return found
+
+
+def _named(org: OrganisationRecord) -> OrgFacts:
+    return OrgFacts(0, org.name, org.acronym, org.website, org.email, org.country)
+
+
+@collector_paused()
+def match_rows(session: Session, plan: Plan) -> None:
+    """Match every row against the database as it is now: who each person is, which
+    organisation each row names, what would change, and each sign-on. Run by the plan,
+    and again by ``apply_plan`` under the write lock if the database changed since."""
+    rows = plan.rows
+    options = plan.options
+    plan.marker = change_marker(session)
+    plan.campaign_id = find_campaign(session, options.campaign).id if options.campaign else None
+    plan.previous_batch = session.scalar(
+        select(ImportBatch.id)
+        .where(ImportBatch.sha256 == options.sha256, ImportBatch.undone_at.is_(None))
+        .order_by(ImportBatch.id.desc())
+    )
+    plan.new_organisations = {}
+    for row in rows:
+        if row.kind == "person":
+            row.action, row.reason = "create", ""
+        row.contact_id = row.org_id = None
+        row.org_key = row.org_action = row.signon = None
+        row.org_note = ""
+        del row.warnings[row.checked_warnings :]
+    people_rows = [r for r in rows if r.kind == "person"]
+
+    # 1. People by the id column, their UID or any of their addresses.
+    known_ids = {
+        cid
+        for (cid,) in _in_chunks(
+            session,
+            lambda chunk: select(Contact.id).where(Contact.id.in_(chunk)),
+            (r.record.id for r in people_rows if r.record.id is not None),
+        )
+    }
+    by_uid: dict[str, int] = dict(
+        _in_chunks(
+            session,
+            lambda chunk: select(Contact.uid, Contact.id).where(Contact.uid.in_(chunk)),
+            (r.record.uid for r in people_rows if r.record.uid),
+        )
+    )
+    by_email: dict[str, int] = {}
+    for key, cid in _in_chunks(
+        session,
+        lambda chunk: select(ContactEmail.address_key, ContactEmail.contact_id).where(
+            ContactEmail.address_key.in_(chunk)
+        ),
+        (e[1] for r in people_rows for e in r.emails),
+    ):
+        by_email.setdefault(key, cid)
+    for row in people_rows:
+        r = row.record
+        if r.id is not None:
+            if r.id not in known_ids:
+                row.action, row.reason = "error", f"there is no contact #{r.id} to update"
+                continue
+            row.contact_id, row.reason = r.id, f"contact #{r.id} (id column)"
+        elif r.uid and r.uid in by_uid:
+            row.contact_id, row.reason = by_uid[r.uid], "same UID"
+        else:
+            address = next((e for e in row.emails if e[1] in by_email), None)
+            if address is not None:
+                row.contact_id, row.reason = by_email[address[1]], f"same email {address[0]}"
+    known_orgs: dict[int, int | None] = dict(
+        _in_chunks(
+            session,
+            lambda chunk: select(Contact.id, Contact.organisation_id).where(Contact.id.in_(chunk)),
+            (r.contact_id for r in people_rows if r.contact_id),
+        )
+    )
+
+    # 2. Organisations: a known person's own, else existing by the rules of ``dedupe``,
+    # else new, once per file (a new one named twice, by name and by acronym, is one).
+    index = OrganisationIndex(people.organisation_facts(session))
+    in_file = OrganisationIndex()
+    exact_cache: dict[OrgFacts, OrgMatch | None] = {}
+    new_notes: dict[str, str] = {}
+    naming = [
+        r
+        for r in rows
+        if r.record.organisation is not None
+        and r.action != "error"
+        and r.kind in ("person", "organisation")
+    ]
+    # A name a known sender used for their own organisation means that organisation in
+    # every row of the file, before or after theirs.
+    spelled: dict[str, OrgMatch] = {}
+    for row in naming:
+        org = row.record.organisation
+        known = known_orgs.get(row.contact_id) if row.contact_id else None
+        if org is None or org.id is not None or known is None:
+            continue
+        named = _named(org)
+        if named not in exact_cache:
+            exact_cache[named] = index.exact(named)
+        if exact_cache[named] is None and named.key and named.key not in spelled:
+            theirs = index.theirs(known, named, [e[0] for e in row.emails])
+            if theirs is not None:
+                spelled[named.key] = theirs
+    for row in naming:
+        org = row.record.organisation
+        if org is None:
+            continue
+        if org.id is not None:
+            existing_org = session.get(Organisation, org.id)
+            if existing_org is None:
+                row.action, row.reason = "error", f"there is no organisation #{org.id} to update"
+                continue
+            differs = any(
+                getattr(org, f) and getattr(org, f) != getattr(existing_org, f)
+                for f in ORGANISATION_RECORD_FIELDS
+            ) or any(getattr(existing_org, f) for f in org.cleared)
+            row.org_id = org.id
+            row.org_action = "update" if differs else "existing"
+            row.org_note = f"organisation #{org.id} (id column)" + (
+                "" if differs else ", unchanged"
+            )
+            continue
+        named = _named(org)
+        if named not in exact_cache:
+            exact_cache[named] = index.exact(named)
+        match = exact_cache[named]
+        if match is None:
+            match = spelled.get(named.key)
+        if match is not None:
+            row.org_id, row.org_action = match.organisation_id, "existing"
+            row.org_note = f"organisation #{match.organisation_id} ({match.rule})"
+            continue
+        earlier = in_file.exact(named)
+        key = (
+            in_file.facts[earlier.organisation_id].key
+            if earlier is not None
+            else (organisation_key(org.name) or fold(org.name))
+        )
+        row.org_key, row.org_action = key, "create"
+        if key in plan.new_organisations:
+            _fill_org(plan.new_organisations[key], org)
+        else:
+            plan.new_organisations[key] = org
+            in_file.add(replace(named, id=-len(plan.new_organisations)))
+            likely = index.similar(named)
+            new_notes[key] = (
+                f"new organisation; likely duplicate of #{likely.organisation_id} ({likely.rule})"
+                if likely
+                else "new organisation"
+            )
+        row.org_note = new_notes[key]
+
+    # 3. People still unknown: by name at the same organisation.
+    by_name: dict[tuple[str, int | None], int] = {}
+    for cid, key, org_id in _in_chunks(
+        session,
+        lambda chunk: select(Contact.id, Contact.display_name_key, Contact.organisation_id).where(
+            Contact.display_name_key.in_(chunk)
+        ),
+        (
+            _name_key(r)
+            for r in people_rows
+            if r.contact_id is None and r.action != "error" and r.org_id and _name_key(r)
+        ),
+    ):
+        by_name.setdefault((key, org_id), cid)
+    for row in people_rows:
+        if row.contact_id is None and row.action != "error" and row.org_id:
+            row.contact_id = by_name.get((_name_key(row), row.org_id))
+            if row.contact_id is not None:
+                row.reason = "same name at the same organisation"
+
+    # 4. What each person row does.
+    for row in people_rows:
+        if row.action == "error":
+            continue
+        if row.contact_id is None:
+            row.action, row.reason = "create", "new contact"
+        elif row.record.id is not None:
+            row.action = "merge" if options.on_duplicate == "merge" else "update"
+        elif options.on_duplicate == "skip":
+            row.action = "duplicate"
+            row.reason = f"duplicate of contact #{row.contact_id} ({row.reason}); skipped"
+        else:
+            row.action = options.on_duplicate
+            row.reason = f"{options.on_duplicate} contact #{row.contact_id} ({row.reason})"
+
+    # Updates that would change nothing are shown as such, so the preview is the truth.
+    updating = [r for r in rows if r.action in ("update", "merge") and r.contact_id]
+    batch_tag_keys = {fold(t) for t in options.tags}
+    for start in range(0, len(updating), 900):
+        some = updating[start : start + 900]
+        ids = [r.contact_id for r in some if r.contact_id]
+        by_id = {c.id: c for c in people.load_contacts(session, ids)}
+        for row in some:
+            contact = by_id.get(row.contact_id or 0)
+            if contact is not None and not _would_change(contact, row, batch_tag_keys):
+                row.action = "unchanged"
+                row.reason += "; nothing to change"
+
+    # 5. Sign-on statuses, checked against the pipeline.
+    if plan.campaign_id is not None:
+        current: dict[int, str] = dict(
+            session.execute(
+                select(SignOn.organisation_id, SignOn.status).where(
+                    SignOn.campaign_id == plan.campaign_id
+                )
+            ).all()
+        )
+        planned: dict[Any, str] = {}
+        for row in rows:
+            if not row.speaks_for_organisation or row.record.organisation is None:
+                continue
+            wanted = signon_status_from(row.record.signon_status)
+            if row.record.signon_status and wanted is None:
+                row.warnings.append(
+                    f"sign-on answer '{row.record.signon_status}' not understood; status unchanged"
+                )
+            org_ref: Any = row.org_id if row.org_id else ("new", row.org_key)
+            have = planned.get(org_ref) or (current.get(row.org_id) if row.org_id else None)
+            if wanted is None:
+                wanted = None if have else "prospect"
+            if wanted is None or wanted == have:
+                continue
+            if have is not None and not is_allowed(have, wanted):
+                row.warnings.append(f"sign-on stays {have}: cannot move from {have} to {wanted}")
+                continue
+            if have is None and wanted == "withdrawn":
+                row.warnings.append(
+                    "sign-on not set: an organisation that has not signed cannot withdraw"
+                )
+                continue
+            row.signon = wanted
+            planned[org_ref] = wanted
+    elif any(r.record.signon_status for r in rows):
+        rows[0].warnings.append("sign-on answers ignored: give --campaign CODE to record them")
+
+
+def _would_change(contact: Contact, row: PlannedRow, batch_tag_keys: set[str]) -> bool:
+    """Whether applying ``row`` to ``contact`` changes anything (as ``_update_contact`` and
+    the update step of ``apply_plan`` would)."""
+    r = row.record
+    overwrite = row.action == "update"
+    after: dict[str, Any] = {}
+    for name in UPDATED_FIELDS:
+        have = getattr(contact, name)
+        value = getattr(r, name)
+        if value and (overwrite or not have):
+            after[name] = value
+        elif overwrite and name in r.cleared:
+            after[name] = None
+        else:
+            after[name] = have
+        if after[name] != have:
+            return True
+    if r.display_name and (overwrite or not contact.display_name_custom):
+        derived = " ".join(p for p in (after["given_name"], after["family_name"]) if p)
+        if r.display_name != derived and r.display_name != contact.display_name:
+            return True
+    if overwrite and "display_name" in r.cleared and contact.display_name_custom:
+        return True
+    if {e[1] for e in row.emails} - {e.address_key for e in contact.emails}:
+        return True
+    numbers = {p.e164 or p.number for p in contact.phones}
+    if any((e164 or number) not in numbers for number, e164, _label in row.phones):
+        return True
+    if ({fold(t) for t in r.tags} | batch_tag_keys) - {t.key for t in contact.tags}:
+        return True
+    return row.org_action == "create" or bool(
+        row.org_id and row.org_id != contact.organisation_id
+        and (overwrite or contact.organisation_id is None)
+    )  # fmt: skip
+
+
+def _name_key(row: PlannedRow) -> str:
+    r = row.record
+    return fold(r.display_name or " ".join(p for p in (r.given_name, r.family_name) if p))
+
+
+def _fill_org(target: OrganisationRecord, other: OrganisationRecord) -> None:
+    for name in _ORG_SLOTS:
+        if not getattr(target, name):
+            value = getattr(other, name)
+            if value:
+                setattr(target, name, value)
+
+
+_ORG_SLOTS: tuple[str, ...] = OrganisationRecord.__slots__
+
+
+def _merge_rows(target: PlannedRow, other: PlannedRow) -> None:
+    """Fold a later row of the same file into the first one for that person."""
+    for name in ContactRecord.__slots__:
+        if name in ("source", "emails", "phones", "tags", "organisation"):
+            continue
+        if getattr(target.record, name) in (None, "") and getattr(other.record, name):
+            setattr(target.record, name, getattr(other.record, name))
+    keys = {e[1] for e in target.emails}
+    target.emails.extend(e for e in other.emails if e[1] not in keys)
+    numbers = {p[1] or p[0] for p in target.phones}
+    target.phones.extend(p for p in other.phones if (p[1] or p[0]) not in numbers)
+    target.record.tags.extend(t for t in other.record.tags if t not in target.record.tags)
+    if target.record.organisation is None and other.record.organisation is not None:
+        target.record.organisation = other.record.organisation
+    target.warnings.extend(other.warnings)
+
+
+# --- apply ------------------------------------------------------------------------------------
