@@ -625,8 +625,8 @@ def _contact_plan(session: Session, kept_id: int, other_id: int, take: Iterable[
 
     kept_emails = _rows(session, "contact_emails", "contact_id", [kept_id])
     other_emails = _rows(session, "contact_emails", "contact_id", [other_id])
-    have = {e["address_key"] for e in kept_emails}
-    new_emails = [e for e in other_emails if e["address_key"] not in have]
+    have = {_email_key(e) for e in kept_emails}
+    new_emails = [e for e in other_emails if _email_key(e) not in have]
     if kept_emails or other_emails:
         fields.append(
             _list_field(
@@ -638,8 +638,8 @@ def _contact_plan(session: Session, kept_id: int, other_id: int, take: Iterable[
         )
     kept_phones = _rows(session, "contact_phones", "contact_id", [kept_id])
     other_phones = _rows(session, "contact_phones", "contact_id", [other_id])
-    numbers = {p["e164"] or p["number"] for p in kept_phones}
-    new_phones = [p for p in other_phones if (p["e164"] or p["number"]) not in numbers]
+    numbers = {_phone_key(p) for p in kept_phones}
+    new_phones = [p for p in other_phones if _phone_key(p) not in numbers]
     if kept_phones or other_phones:
         fields.append(
             _list_field(
