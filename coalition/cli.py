@@ -539,10 +539,7 @@ def _merge_records(
             view = merge.merge_contacts(work, keep, other, take=fields)
         else:
             view = merge.merge_organisations(work, keep, other, take=fields)
-    say(
-        f"Merged {kind} #{view.other_id} {view.other} into #{view.kept_id} {view.kept}; "
-        f"`coalition merges undo {view.id}` takes it back."
-    )
+    say(view.sentence())
 
 
 @org.command("merge")

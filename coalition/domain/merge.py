@@ -170,6 +170,15 @@ class MergeView:
     undone_at: dt.datetime | None
     undone_by: str | None
 
+    def sentence(self) -> str:
+        """What was done and how to take it back, as the command line and the app say it."""
+        other = f"#{self.other_id} {self.other or ''}".rstrip()
+        kept = f"#{self.kept_id} {self.kept or ''}".rstrip()
+        return (
+            f"Merged {self.kind} {other} into {kept}; "
+            f"`coalition merges undo {self.id}` takes it back."
+        )
+
 
 def merge_view(m: Merge) -> MergeView:
     return MergeView(

@@ -679,8 +679,7 @@ class DuplicatesScreen(JobScreen):
     def _merged(self, row: PairRow, view: MergeView) -> None:
         self.writing = False
         self.app.notify(
-            f"Merged #{view.other_id} {view.other or ''} into #{view.kept_id} {view.kept or ''}; "
-            f"`coalition merges undo {view.id}` takes it back.",
+            view.sentence(),
             title="Merged",
             markup=False,
         )
