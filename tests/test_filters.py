@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from coalition.domain import browse, people
+from coalition.domain import browse, campaigns, exports, people
 from coalition.domain.browse import ContactQuery
 from tests.conftest import ok
 
@@ -82,3 +82,71 @@ def test_lists_split_the_same_in_the_command_line_and_the_app(run: Any, db: Any)
     ok(run("contact", "add", "--name", "Ann Example", "--tag", "eu; members, children"))
     (ann,) = json.loads(ok(run("contact", "list", "--format", "json")).stdout)
     assert ann["tags"] == ["children", "eu", "members"]
+
+
+@pytest.fixture
+def varied(unit: Any) -> None:
+    """People who differ in every way a filter can tell them apart: tag, language,
+    their organisation's membership, its sign-on for a campaign, a searchable name."""
+    with unit() as w:
+        campaigns.add_campaign(w, "kids-2027", name="Kids 2027")
+        people.add_organisation(w, name="Alpha Kids", country="BE", membership="member")
+        people.add_organisation(w, name="Beta Jeunesse", country="FR", membership="partner")
+        people.add_organisation(w, name="Gamma Youth", country="DE")
+        campaigns.set_signon(w, "Alpha Kids", "kids-2027", "invited")
+        campaigns.set_signon(w, "Beta Jeunesse", "kids-2027", "signed")
+        for given, org, language, tags in (
+            ("Ana", "Alpha Kids", "fr", ["press"]),
+            ("Ben", "Alpha Kids", "nl", []),
+            ("Cleo", "Beta Jeunesse", "fr", ["press", "board"]),
+            ("Dan", "Gamma Youth", "de", ["board"]),
+            ("Eva", None, "en", ["press"]),
+        ):
+            people.add_contact(
+                w,
+                given_name=given,
+                family_name="Example",
+                emails=[f"{given.lower()}@example.org"],
+                organisation=org,
+                language=language,
+                tags=tags,
+            )
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ({"tag": "press"}, {"ana", "cleo", "eva"}),
+    ({"language": "fr"}, {"ana", "cleo"}),
+    ({"membership": "member"}, {"ana", "ben"}),
+    ({"campaign": "kids-2027", "statuses": ("signed",)}, {"cleo"}),
+    ({"campaign": "kids-2027", "statuses": ("none",)}, {"dan", "eva"}),
+    ({"campaign": "kids-2027", "statuses": ("none", "invited")}, {"ana", "ben", "dan", "eva"}),
+    ({"tag": "board", "search_text": "cle"}, {"cleo"}),
+    ({"tag": "press", "country": "BE"}, {"ana"}),
+])  # fmt: skip
+def test_every_filter_selects_the_same_people_in_lists_the_app_and_exports(
+    varied: None, db: Any, options: dict[str, Any], expected: set[str]
+) -> None:
+    def names(views: Any) -> set[str]:
+        return {v.given_name.lower() for v in views}
+
+    with db.read_session() as s:
+        listed = names(browse.list_contacts(s, **options))
+        page = browse.first_contacts(s, ContactQuery(**options))
+        shown = names(people.contacts_by_id(s, [row.id for row in page.rows]))
+        wanted = exports.RecipientFilter(**options)
+        sheet = names(exports.address_book(s, wanted))
+        merge = {r.given_name.lower() for r in exports.mailmerge_recipients(s, wanted).recipients}
+    assert listed == shown == sheet == merge == expected
+    assert page.total == len(expected)
+
+
+def test_the_command_line_takes_the_same_filters(varied: None, run: Any, tmp_path: Path) -> None:
+    """The mail merge reaches the organisations with no sign-on yet, as the app's
+    "no sign-on" filter lists them."""
+    merge = tmp_path / "merge.csv"
+    ok(run("export", "mailmerge", str(merge), "--campaign", "kids-2027", "--status", "none"))
+    assert emails_in(merge, "Email") == {"dan@example.org", "eva@example.org"}
+    listed = json.loads(
+        ok(run("contact", "list", "--tag", "press", "--language", "fr", "--format", "json")).stdout
+    )
+    assert {c["given_name"] for c in listed} == {"Ana", "Cleo"}

@@ -11,6 +11,7 @@ CORE = [
     "coalition.store.database",
     "coalition.store.search",
     "coalition.store.bulk",
+    "coalition.store.planner",
     "coalition.domain.values",
     "coalition.domain.audit",
     "coalition.domain.people",

@@ -141,7 +141,7 @@ async def test_mistakes_are_sentences_and_the_dialog_stays(filled: Path, tmp_pat
         await finish(pilot)
         assert app.screen is not dialog
     assert f"The folder {tmp_path / 'no-such-folder'} does not exist" in messages[0]
-    assert messages[1] == "--status needs --campaign: a status is a campaign's."
+    assert messages[1] == "A sign-on status is a campaign's: choose the campaign too."
     assert not any("bug" in m for m in notes(app))
     cards = sorted((tmp_path / "cards").glob("*.vcf"))
     assert len(cards) == 2

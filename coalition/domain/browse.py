@@ -1,23 +1,25 @@
-"""Browsing: what the terminal app's tables, detail panes and start screen read.
+"""Browsing: what the lists, the terminal app's tables, detail panes and start screen read.
+
+The command line's lists (``list_contacts``, ``list_organisations``) give whole
+views (emails, phones, tags) of the records a filter selects, in name order.
 
 A table over 100,000 contacts shows a few dozen at a time, so it asks for a
 *page* — an offset and a limit — of lean rows: lean Core ``select``s of only
 the listed columns, returned as small frozen dataclasses. Loading ORM objects
-with their emails, phones and tags (``people.list_contacts``) costs ~17 ms per
+with their emails, phones and tags (``list_contacts``) costs ~17 ms per
 page at that size; this costs a fraction of it, which is what lets search
 update within a keystroke.
 
-The search filter is ``store.search.matches``, as in ``people``: a subquery of
-the matching ids and their count, so a listing is read from the matches when
-they are few and a name-sorted page is found by walking the name index when
-they are many (see ``_search_filter`` and ``_conditions``). The count
-beside the table is separate (``count_contacts``), because scrolling needs
-pages but not a new count; ``first_contacts`` gives a search both at once.
+What a filter means (a search, a tag, a country, …) is said once in
+``domain.filters``, for the lists, these tables and the exports alike; which of
+its conditions SQLite reads first is planned by ``store.planner``, so a
+name-sorted page of many matches is found by walking the name index and one of
+few is read from the matches. The count beside the table is separate
+(``count_contacts``), because scrolling needs pages but not a new count;
+``first_contacts`` gives a search both at once.
 
-Filters (tag, country, membership, a campaign's sign-on statuses) narrow the
-same listings; ``contact_filter_choices`` and ``organisation_filter_choices``
-list the values in use with how many records each would show, for a filter
-dialog to offer.
+``contact_filter_choices`` and ``organisation_filter_choices`` list the values
+in use with how many records each would show, for a filter dialog to offer.
 
 Nothing here writes; every function takes a read session.
 """
@@ -29,26 +31,33 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from coalition.domain import outreach, people
 from coalition.domain.audit import history
 from coalition.domain.campaigns import (
     SignOnView,
-    find_campaign,
     list_campaigns,
     signons_of,
 )
-from coalition.domain.filters import contact_country, contact_in_country
-from coalition.domain.values import choice, country_code, country_name, fold
+from coalition.domain.filters import (
+    NO_SIGNON,
+    ContactFilter,
+    OrganisationFilter,
+    contact_conditions,
+    contact_country,
+    contact_narrowings,
+    organisation_conditions,
+    total,
+)
+from coalition.domain.values import choice, country_name, fold
 from coalition.domain.views import (
     OVERVIEW_FOLLOWUPS,
     OVERVIEW_RECENT,
     InteractionView,
     Overview,
 )
-from coalition.errors import InvalidValue
 from coalition.store import search
 from coalition.store.models import (
     Campaign,
@@ -60,6 +69,7 @@ from coalition.store.models import (
     contact_tags,
     organisation_tags,
 )
+from coalition.store.planner import Narrowing, leading
 from coalition.store.schema import MEMBERSHIPS, ORGANISATION_KINDS, SIGNON_STATUSES
 
 RowT = TypeVar("RowT")
@@ -68,10 +78,6 @@ CONTACT_SORTS = ("name", "organisation", "email", "role", "country")
 """The columns a contact listing sorts by (the app's table columns)."""
 ORGANISATION_SORTS = ("name", "acronym", "country", "city", "membership", "contacts")
 """The columns an organisation listing sorts by."""
-NO_SIGNON = "none"
-"""The status filter for "no sign-on for this campaign yet" (not asked, or no organisation)."""
-STATUS_FILTERS = (*SIGNON_STATUSES, NO_SIGNON)
-"""What a campaign filter's statuses may be: the pipeline's, and no sign-on."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,64 +107,98 @@ class OrganisationRow:
 
 
 @dataclass(frozen=True)
-class ContactQuery:
-    """What a contact table shows: a search, filters and an order."""
+class ContactQuery(ContactFilter):
+    """What a contact table shows: a filter (with its search) and an order."""
 
-    search_text: str = ""
-    tag: str | None = None
-    country: str | None = None
-    """The contact's own country, else their organisation's (the Country column)."""
-    organisation_id: int | None = None
-    membership: str | None = None
-    """Their organisation's membership."""
-    campaign: str | None = None
-    """A campaign (code or id): contacts whose organisation has a sign-on for it."""
-    statuses: tuple[str, ...] = ()
-    """With ``campaign``: only these statuses of their organisation's sign-on
-    (``NO_SIGNON`` for none yet)."""
     sort: str = "name"
     descending: bool = False
-
-    @property
-    def filtered(self) -> bool:
-        """Anything besides the search narrows the listing."""
-        return bool(
-            self.tag
-            or self.country
-            or self.organisation_id is not None
-            or self.membership
-            or self.campaign
-            or self.statuses
-        )
 
 
 @dataclass(frozen=True)
-class OrganisationQuery:
-    """What an organisation table shows: a search, filters and an order."""
+class OrganisationQuery(OrganisationFilter):
+    """What an organisation table shows: a filter (with its search) and an order."""
 
-    search_text: str = ""
-    tag: str | None = None
-    country: str | None = None
-    membership: str | None = None
-    kind: str | None = None
-    campaign: str | None = None
-    """A campaign (code or id): organisations with a sign-on for it."""
-    statuses: tuple[str, ...] = ()
-    """With ``campaign``: only sign-ons in these statuses (``NO_SIGNON`` for none yet)."""
     sort: str = "name"
     descending: bool = False
 
-    @property
-    def filtered(self) -> bool:
-        """Anything besides the search narrows the listing."""
-        return bool(
-            self.tag
-            or self.country
-            or self.membership
-            or self.kind
-            or self.campaign
-            or self.statuses
-        )
+
+# --- the command line's lists ---------------------------------------------------------------
+
+
+def list_contacts(
+    session: Session,
+    *,
+    search_text: str | None = None,
+    tag: str | None = None,
+    organisation: str | None = None,
+    country: str | None = None,
+    language: str | None = None,
+    membership: str | None = None,
+    campaign: str | None = None,
+    statuses: Sequence[str] = (),
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[people.ContactView]:
+    """Contacts by name, as ``ContactFilter`` selects them; ``organisation`` names one."""
+    wanted = ContactFilter(
+        search_text=search_text or "",
+        tag=tag,
+        country=country,
+        language=language,
+        organisation_id=people.find_organisation(session, organisation).id
+        if organisation
+        else None,
+        membership=membership,
+        campaign=campaign,
+        statuses=tuple(statuses),
+    )
+    conditions = contact_conditions(session, wanted)
+    if conditions is None:
+        return []
+    query = (
+        select(Contact.id)
+        .where(*conditions)
+        .order_by(Contact.display_name_key, Contact.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return people.contacts_by_id(session, list(session.scalars(query)))
+
+
+def list_organisations(
+    session: Session,
+    *,
+    search_text: str | None = None,
+    tag: str | None = None,
+    country: str | None = None,
+    membership: str | None = None,
+    kind: str | None = None,
+    campaign: str | None = None,
+    statuses: Sequence[str] = (),
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[people.OrganisationView]:
+    """Organisations by name, as ``OrganisationFilter`` selects them."""
+    wanted = OrganisationFilter(
+        search_text=search_text or "",
+        tag=tag,
+        country=country,
+        membership=membership,
+        kind=kind,
+        campaign=campaign,
+        statuses=tuple(statuses),
+    )
+    conditions = organisation_conditions(session, wanted)
+    if conditions is None:
+        return []
+    query = (
+        select(Organisation.id)
+        .where(*conditions)
+        .order_by(Organisation.name_key, Organisation.id)
+        .offset(offset)
+        .limit(limit)
+    )
+    return people.organisations_by_id(session, list(session.scalars(query)))
 
 
 # --- contacts -------------------------------------------------------------------------------
@@ -175,230 +215,6 @@ class Page(Generic[RowT]):
 
     rows: list[RowT]
     total: int
-
-
-WALK_FROM = 1000
-"""Matches from which a name-sorted listing walks the name index rather than sorting them."""
-
-
-def _search_filter(
-    session: Session, table: str, text: str, id_column: Any, *, walk_names: bool
-) -> ColumnElement[bool] | None:
-    """The condition a search puts on a listing; None when nothing can match.
-
-    With many matches, a listing in name order is found fastest by walking the name
-    index and keeping the rows that match, and SQLite does that when the id is hidden
-    from the planner (``id + 0``); otherwise it reads every match and sorts them, ~25 ms
-    for a one-letter search at 100,000 contacts.
-    """
-    found = search.matches(session, table, text)
-    if found is None:
-        return None
-    walk = walk_names and found.count >= WALK_FROM
-    hidden: ColumnElement[Any] = id_column + 0 if walk else id_column
-    return hidden.in_(found.clause)
-
-
-def _signon_set(
-    session: Session, campaign: str | None, statuses: Sequence[str]
-) -> tuple[Any, bool] | None:
-    """The organisations a campaign filter is about, and whether it keeps them or the rest.
-
-    ``(ids, True)``: keep records whose organisation is in ``ids`` (its sign-ons in
-    ``statuses``, or any). ``(ids, False)`` when ``NO_SIGNON`` is asked for: keep the
-    others, those with no sign-on or one in ``statuses``; ``ids`` are the sign-ons in
-    any other status. Both read the ``(campaign_id, status)`` index. None: no campaign.
-    """
-    if not campaign:
-        if statuses:
-            raise InvalidValue("A sign-on status is a campaign's: choose the campaign too.")
-        return None
-    campaign_id = find_campaign(session, campaign).id
-    wanted = {choice(s, STATUS_FILTERS, "sign-on status") for s in statuses}
-    signed_on = select(SignOn.organisation_id).where(SignOn.campaign_id == campaign_id)
-    real = sorted(s for s in wanted if s and s != NO_SIGNON)
-    if NO_SIGNON not in wanted:
-        return (signed_on.where(SignOn.status.in_(real)) if real else signed_on), True
-    return (signed_on.where(SignOn.status.not_in(real)) if real else signed_on), False
-
-
-def _tagged(link: Any, tag: str) -> Any:
-    key = select(Tag.id).where(Tag.key == fold(tag)).scalar_subquery()
-    return select(link).where(link.table.c.tag_id == key)
-
-
-def _hidden(column: Any, drive: bool) -> Any:
-    """``column`` as SQLite may use its index (``drive``), or hidden from the planner."""
-    return column if drive else column + 0
-
-
-class _Narrowing:
-    """One filter of a contact listing: its condition, and how many contacts it keeps.
-
-    SQLite has no statistics here, so it cannot tell a tag on half the contacts from
-    one on twenty. Each filter says how many contacts it keeps (an index range count,
-    a few milliseconds), and the listing is read either from the smallest filter (its
-    contacts, then sorted) or by walking the name index and checking each contact,
-    whichever reads fewer rows (``_conditions``). The others are checked row by row,
-    their column hidden from the planner (``column + 0``).
-    """
-
-    def __init__(
-        self,
-        condition: Any,
-        size: Any = None,
-        *,
-        drivable: bool = True,
-        estimate: Any = None,
-    ) -> None:
-        self._condition = condition
-        """drive -> the condition, with its column usable by the planner when True."""
-        self._size = size
-        """() -> how many contacts it keeps; None when only a scan could tell."""
-        self._estimate = estimate or size
-        """() -> about how many it keeps, when ``size`` is None."""
-        self.drivable = drivable and size is not None
-        self._known: int | None = None
-        self._guess: int | None = None
-
-    def condition(self, drive: bool) -> ColumnElement[bool]:
-        return self._condition(drive)  # type: ignore[no-any-return]
-
-    @property
-    def exact(self) -> bool:
-        return self._size is not None
-
-    def size(self) -> int:
-        if self._known is None:
-            self._known = int(self._size())
-        return self._known
-
-    def estimate(self, total: int) -> int:
-        if self._size is not None:
-            return self.size()
-        if self._guess is None:
-            self._guess = int(self._estimate()) if self._estimate is not None else total
-        return self._guess
-
-
-def _count_of(session: Session, *conditions: ColumnElement[bool]) -> int:
-    return session.scalar(select(func.count()).select_from(Contact).where(*conditions)) or 0
-
-
-def _in_organisations(session: Session, organisations: Any, keep: bool = True) -> _Narrowing:
-    """Contacts whose organisation is (or, ``keep`` False, is not) one of ``organisations``."""
-
-    def condition(drive: bool) -> ColumnElement[bool]:
-        column = _hidden(Contact.organisation_id, drive)
-        if keep:
-            return column.in_(organisations)  # type: ignore[no-any-return]
-        # NULL NOT IN (...) is not true: a contact without an organisation is kept too.
-        return or_(Contact.organisation_id.is_(None), column.not_in(organisations))
-
-    def size() -> int:
-        inside = _count_of(session, Contact.organisation_id.in_(organisations))
-        return inside if keep else _total(session, Contact) - inside
-
-    return _Narrowing(condition, size, drivable=keep)
-
-
-def _contact_narrowings(session: Session, query: ContactQuery) -> list[_Narrowing] | None:
-    """The query's search and filters; None when nothing can match.
-
-    None of them joins the organisation: its fields are reached through
-    ``organisation_id IN (...)``, the contacts' organisation index.
-    """
-    narrowings: list[_Narrowing] = []
-    if query.tag:
-        tagged = _tagged(contact_tags.c.contact_id, query.tag)
-        tag_id = select(Tag.id).where(Tag.key == fold(query.tag)).scalar_subquery()
-        # Leading, the tag's contacts are read from its index; checked row by row, each
-        # contact's own links are looked up rather than collecting the tag's (~10 ms for
-        # a tag on half of 100,000 contacts).
-        has_tag = (
-            select(contact_tags.c.contact_id)
-            .where(contact_tags.c.contact_id == Contact.id, contact_tags.c.tag_id == tag_id)
-            .exists()
-        )
-        narrowings.append(
-            _Narrowing(
-                lambda drive: Contact.id.in_(tagged) if drive else has_tag,
-                # Counted in the link table's tag index (a tag's links have their contact).
-                lambda: session.scalar(
-                    select(func.count())
-                    .select_from(contact_tags)
-                    .where(contact_tags.c.tag_id == tag_id)
-                ),
-            )
-        )
-    if query.country:
-        code = country_code(query.country)
-        in_country = select(Organisation.id).where(Organisation.country == code)
-        # Their own country, else their organisation's: an OR across two tables, checked
-        # row by row, never leading (ix_contacts_country holds only contacts with a country
-        # of their own); the people of the country's organisations tell roughly how many
-        # it keeps.
-        narrowings.append(
-            _Narrowing(
-                lambda drive: contact_in_country(
-                    code, Contact.country, _hidden(Contact.organisation_id, drive).in_(in_country)
-                ),
-                estimate=lambda: _count_of(session, Contact.organisation_id.in_(in_country)),
-            )
-        )
-    if query.organisation_id is not None:
-        org_id = query.organisation_id
-        narrowings.append(
-            _Narrowing(
-                lambda drive: _hidden(Contact.organisation_id, drive) == org_id,
-                lambda: _count_of(session, Contact.organisation_id == org_id),
-            )
-        )
-    if query.membership:
-        membership = choice(query.membership, MEMBERSHIPS, "membership")
-        members = select(Organisation.id).where(Organisation.membership == membership)
-        narrowings.append(_in_organisations(session, members))
-    signon = _signon_set(session, query.campaign, query.statuses)
-    if signon is not None:
-        narrowings.append(_in_organisations(session, *signon))
-    if query.search_text.strip():
-        found = search.matches(session, search.CONTACT_TABLE, query.search_text)
-        if found is None:
-            return None
-        # A search every contact matches ("e", "example.org" in a list of such addresses)
-        # narrows nothing; reading its matches would cost ~40 ms at 100,000 contacts.
-        if found.count < _total(session, Contact):
-            narrowings.append(
-                _Narrowing(
-                    lambda drive: _hidden(Contact.id, drive).in_(found.clause),
-                    lambda: found.count,
-                )
-            )
-    return narrowings
-
-
-def _conditions(
-    session: Session, narrowings: list[_Narrowing], *, by_name: bool, rows: int
-) -> list[ColumnElement[bool]]:
-    """The narrowings as conditions, the smallest leading when that reads fewer rows.
-
-    Read from the smallest filter, a listing costs that filter's contacts (and a sort).
-    Read by walking the name index, it costs about ``rows * total / kept`` entries until
-    ``rows`` (the page's end) are found, ``kept`` being how many pass every filter
-    (guessed as if the filters were independent). Other orders sort anyway, so the
-    smallest filter always leads.
-    """
-    drivable = [n for n in narrowings if n.drivable]
-    driver = min(drivable, key=lambda n: n.size()) if drivable else None
-    if driver is not None and by_name:
-        total = max(_total(session, Contact), 1)
-        kept = float(total)
-        for narrowing in narrowings:
-            kept *= min(narrowing.estimate(total), total) / total
-        walk = min(total, rows * total / max(kept, 1.0))
-        if driver.size() > 2 * walk:
-            driver = None
-    return [n.condition(n is driver) for n in narrowings]
 
 
 def _ordered(value: Any, tiebreak: list[Any], descending: bool) -> list[ColumnElement[Any]]:
@@ -421,13 +237,18 @@ def _contact_ids(
     query: ContactQuery,
     offset: int,
     limit: int,
-    narrowings: list[_Narrowing] | None,
+    narrowings: list[Narrowing] | None,
 ) -> list[int]:
     if narrowings is None:
         return []
     sort = choice(query.sort, CONTACT_SORTS, "contact column") or "name"
     offset = max(offset, 0)
-    conditions = _conditions(session, narrowings, by_name=sort == "name", rows=offset + limit)
+    conditions = leading(
+        narrowings,
+        total=lambda: total(session, Contact),
+        by_name=sort == "name",
+        rows=offset + limit,
+    )
     statement = select(Contact.id).where(*conditions)
     if sort in ("organisation", "country"):
         statement = statement.outerjoin(Organisation, Contact.organisation_id == Organisation.id)
@@ -482,24 +303,24 @@ def contact_page(
     session: Session, query: ContactQuery, *, offset: int = 0, limit: int = 100
 ) -> list[ContactRow]:
     """Contacts ``offset`` to ``offset + limit`` of the listing ``query`` describes."""
-    narrowings = _contact_narrowings(session, query)
+    narrowings = contact_narrowings(session, query)
     return _contact_rows(session, _contact_ids(session, query, offset, limit, narrowings))
 
 
 def count_contacts(session: Session, query: ContactQuery = ContactQuery()) -> int:
     """How many contacts the listing ``query`` describes has."""
-    return _count_contacts(session, _contact_narrowings(session, query))
+    return _count_contacts(session, contact_narrowings(session, query))
 
 
-def _count_contacts(session: Session, narrowings: list[_Narrowing] | None) -> int:
+def _count_contacts(session: Session, narrowings: list[Narrowing] | None) -> int:
     if narrowings is None:
         return 0
     if not narrowings:
-        return _total(session, Contact)
+        return total(session, Contact)
     if len(narrowings) == 1 and narrowings[0].exact:
         return narrowings[0].size()
-    conditions = _conditions(session, narrowings, by_name=False, rows=0)
-    return _count_of(session, *conditions)
+    conditions = leading(narrowings, total=lambda: total(session, Contact), by_name=False, rows=0)
+    return session.scalar(select(func.count()).select_from(Contact).where(*conditions)) or 0
 
 
 def first_contacts(session: Session, query: ContactQuery, *, limit: int = 100) -> Page[ContactRow]:
@@ -508,7 +329,7 @@ def first_contacts(session: Session, query: ContactQuery, *, limit: int = 100) -
     The search and filters are worked out once for both, and a listing that fits in
     one page is not counted again.
     """
-    narrowings = _contact_narrowings(session, query)
+    narrowings = contact_narrowings(session, query)
     if narrowings is None:
         return Page([], 0)
     rows = _contact_rows(session, _contact_ids(session, query, 0, limit, narrowings))
@@ -531,39 +352,7 @@ def _contact_count() -> Any:
 def _organisation_conditions(
     session: Session, query: OrganisationQuery
 ) -> list[ColumnElement[bool]] | None:
-    conditions: list[ColumnElement[bool]] = []
-    if query.tag:
-        conditions.append(
-            Organisation.id.in_(_tagged(organisation_tags.c.organisation_id, query.tag))
-        )
-    if query.country:
-        conditions.append(Organisation.country == country_code(query.country))
-    if query.membership:
-        conditions.append(
-            Organisation.membership == choice(query.membership, MEMBERSHIPS, "membership")
-        )
-    if query.kind:
-        conditions.append(
-            Organisation.kind == choice(query.kind, ORGANISATION_KINDS, "kind of organisation")
-        )
-    signon = _signon_set(session, query.campaign, query.statuses)
-    if signon is not None:
-        organisations, keep = signon
-        conditions.append(
-            Organisation.id.in_(organisations) if keep else Organisation.id.not_in(organisations)
-        )
-    if query.search_text.strip():
-        found = _search_filter(
-            session,
-            search.ORGANISATION_TABLE,
-            query.search_text,
-            Organisation.id,
-            walk_names=query.sort == "name",
-        )
-        if found is None:
-            return None
-        conditions.append(found)
-    return conditions
+    return organisation_conditions(session, query, walk_names=query.sort == "name")
 
 
 def _organisation_ids(
@@ -806,18 +595,14 @@ def _campaign_choices(session: Session, count: Any, total: int) -> list[Campaign
     return choices
 
 
-def _total(session: Session, model: Any) -> int:
-    return session.scalar(select(func.count()).select_from(model)) or 0
-
-
 def contact_campaign_choices(session: Session) -> list[CampaignChoice]:
     """Campaigns, newest first, with how many contacts' organisations are at each status."""
-    return _campaign_choices(session, _people_of(SignOn.organisation_id), _total(session, Contact))
+    return _campaign_choices(session, _people_of(SignOn.organisation_id), total(session, Contact))
 
 
 def organisation_campaign_choices(session: Session) -> list[CampaignChoice]:
     """Campaigns, newest first, with how many organisations are at each status."""
-    return _campaign_choices(session, 1, _total(session, Organisation))
+    return _campaign_choices(session, 1, total(session, Organisation))
 
 
 def contact_filter_choices(session: Session) -> FilterChoices:
@@ -828,7 +613,7 @@ def contact_filter_choices(session: Session) -> FilterChoices:
         memberships=contact_membership_choices(session),
         kinds=[],
         campaigns=contact_campaign_choices(session),
-        total=_total(session, Contact),
+        total=total(session, Contact),
     )
 
 
@@ -840,7 +625,7 @@ def organisation_filter_choices(session: Session) -> FilterChoices:
         memberships=organisation_membership_choices(session),
         kinds=organisation_kind_choices(session),
         campaigns=organisation_campaign_choices(session),
-        total=_total(session, Organisation),
+        total=total(session, Organisation),
     )
 
 

@@ -26,11 +26,10 @@ from sqlalchemy.orm import Session
 
 from coalition.domain.audit import Work
 from coalition.domain.campaigns import find_campaign, is_allowed
-from coalition.domain.filters import contact_in_country
+from coalition.domain.filters import ContactFilter, contact_conditions
 from coalition.domain.people import ContactView, EmailView, PhoneView
-from coalition.domain.values import choice, country_code, country_name, fold, language_code
+from coalition.domain.values import country_name, fold
 from coalition.errors import InvalidValue
-from coalition.store import search
 from coalition.store.models import (
     Contact,
     ContactEmail,
@@ -43,7 +42,7 @@ from coalition.store.models import (
     contact_tags,
     utcnow,
 )
-from coalition.store.schema import MEMBERSHIPS, ORGANISATION_KINDS, SIGNON_STATUSES
+from coalition.store.schema import ORGANISATION_KINDS
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, CursorResult
@@ -176,6 +175,20 @@ class RecipientFilter:
     search_text: str | None = None
     one_per_org: bool = False
 
+    @property
+    def contacts(self) -> ContactFilter:
+        """Whom the export selects (``domain.filters``). The campaign narrows only with
+        statuses; alone, it is the campaign whose columns a mail merge fills."""
+        return ContactFilter(
+            search_text=self.search_text or "",
+            tag=self.tag,
+            country=self.country,
+            language=self.language,
+            membership=self.membership,
+            campaign=self.campaign if self.statuses else None,
+            statuses=self.statuses,
+        )
+
 
 class Recipient(NamedTuple):
     """One row of a mail merge. The first twelve fields are the mail-merge columns, in
@@ -236,9 +249,7 @@ def recipient_stream(session: Session, wanted: RecipientFilter) -> RecipientStre
     else its first contact who can.
     """
     campaign = find_campaign(session, wanted.campaign) if wanted.campaign else None
-    if wanted.statuses and campaign is None:
-        raise InvalidValue("--status needs --campaign: a status is a campaign's.")
-    statuses = [choice(s, SIGNON_STATUSES, "sign-on status") for s in wanted.statuses]
+    conditions = contact_conditions(session, wanted.contacts)
     campaign_id = campaign.id if campaign is not None else None
     c, o, e, so = _CONTACTS.c, _ORGANISATIONS.c, _EMAILS.c, _SIGNONS.c
 
@@ -246,21 +257,21 @@ def recipient_stream(session: Session, wanted: RecipientFilter) -> RecipientStre
         *columns: Any,
         addresses: bool = False,
         organisations: bool = True,
-        signons: bool = bool(statuses),
+        signons: bool = False,
     ) -> Any:
         """The filtered contacts, with these columns (one row per address with
         ``addresses``), joined to their organisation and its sign-on for the campaign
-        where asked or a filter needs them; None when nothing can match."""
+        where asked."""
         query: Any = select(*columns).select_from(
             _EMAILS.join(_CONTACTS, c.id == e.contact_id) if addresses else _CONTACTS
         )
-        if organisations or signons or wanted.country or wanted.membership:
+        if organisations or signons:
             query = query.outerjoin(_ORGANISATIONS, c.organisation_id == o.id)
         if signons:
             query = query.outerjoin(
                 _SIGNONS, and_(so.organisation_id == o.id, so.campaign_id == campaign_id)
             )
-        return _filtered(query, wanted, statuses)
+        return query.where(*(conditions or ()))
 
     connection = session.connection()
     left_out: Counter[str] = Counter()
@@ -271,7 +282,7 @@ def recipient_stream(session: Session, wanted: RecipientFilter) -> RecipientStre
         func.count(case((mailable, 1))),
         organisations=False,
     )
-    if counted is None:
+    if conditions is None:  # a search without a match
         return RecipientStream(iter(()), left_out, campaign_id)
     do_not_contact, bounced, eligible = connection.execute(counted).one()
     if do_not_contact:
@@ -471,35 +482,6 @@ _NO_ORGANISATION: tuple[None, None] = (None, None)
 _NO_SIGNON: tuple[None, None, None] = (None, None, None)
 
 
-def _filtered(query: Any, wanted: RecipientFilter, statuses: list[str | None]) -> Any:
-    """The filters shared by mail merge and address-book exports; None when the
-    search has no searchable word (nothing matches). Written on the tables' columns,
-    which the ORM queries of the address book share."""
-    c, o = _CONTACTS.c, _ORGANISATIONS.c
-    if statuses:
-        query = query.where(_SIGNONS.c.status.in_(statuses))
-    if wanted.tag:
-        tagged = (
-            select(contact_tags.c.contact_id)
-            .join(_TAGS, _TAGS.c.id == contact_tags.c.tag_id)
-            .where(_TAGS.c.key == fold(wanted.tag))
-        )
-        query = query.where(c.id.in_(tagged))
-    if wanted.country:
-        code = country_code(wanted.country)
-        query = query.where(contact_in_country(code, c.country, o.country == code))
-    if wanted.language:
-        query = query.where(c.language == language_code(wanted.language))
-    if wanted.membership:
-        query = query.where(o.membership == choice(wanted.membership, MEMBERSHIPS, "membership"))
-    if wanted.search_text and wanted.search_text.strip():
-        matching = search.matching_contacts(wanted.search_text)
-        if matching is None:
-            return None
-        query = query.where(c.id.in_(matching))
-    return query
-
-
 def matching_contact_ids(session: Session, wanted: RecipientFilter) -> list[int]:
     """Every contact the filters select, without the mail-merge exclusions (for address books)."""
     query = _address_book_query(session, wanted, Contact.id)
@@ -512,22 +494,17 @@ def _address_book_query(
     """The filtered contacts by name (display name, then id), with these columns; one row
     per row of ``rows_of`` (a table of the contact's emails, phones...) when given, a
     contact's rows together. None when nothing can match."""
-    campaign = find_campaign(session, wanted.campaign) if wanted.campaign else None
-    if wanted.statuses and campaign is None:
-        raise InvalidValue("--status needs --campaign: a status is a campaign's.")
-    statuses = [choice(s, SIGNON_STATUSES, "sign-on status") for s in wanted.statuses]
+    conditions = contact_conditions(session, wanted.contacts)
+    if conditions is None:
+        return None
     query: Any = select(*columns).select_from(Contact)
     if rows_of is not None:
         query = query.join(rows_of, rows_of.c.contact_id == Contact.id)
-    query = query.outerjoin(Organisation, Contact.organisation_id == Organisation.id).order_by(
-        Contact.display_name_key, Contact.id
+    return (
+        query.outerjoin(Organisation, Contact.organisation_id == Organisation.id)
+        .where(*conditions)
+        .order_by(Contact.display_name_key, Contact.id)
     )
-    if campaign is not None:
-        query = query.outerjoin(
-            SignOn,
-            and_(SignOn.organisation_id == Organisation.id, SignOn.campaign_id == campaign.id),
-        )
-    return _filtered(query, wanted, statuses)
 
 
 def address_book(session: Session, wanted: RecipientFilter) -> Iterator[ContactView]:

@@ -18,7 +18,6 @@ from sqlalchemy.orm import Session, selectinload
 
 from coalition.domain.audit import Work, jsonable
 from coalition.domain.dedupe import OrganisationIndex, OrgFacts
-from coalition.domain.filters import contact_in_country
 from coalition.domain.values import (
     check_email,
     check_typed_phone,
@@ -42,8 +41,6 @@ from coalition.store.models import (
     Organisation,
     SignOn,
     Tag,
-    contact_tags,
-    organisation_tags,
     utcnow,
 )
 from coalition.store.schema import CONSENT_BASES, MEMBERSHIPS, ORGANISATION_KINDS
@@ -631,43 +628,11 @@ def _contact_counts(session: Session, ids: Sequence[int]) -> dict[int, int]:
     return {org_id: count for org_id, count in rows if org_id is not None}
 
 
-def list_organisations(
-    session: Session,
-    *,
-    search_text: str | None = None,
-    tag: str | None = None,
-    country: str | None = None,
-    membership: str | None = None,
-    kind: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[OrganisationView]:
-    """Organisations by name, optionally filtered and searched."""
-    query = select(Organisation.id)
-    if tag:
-        query = query.join(organisation_tags).join(Tag).where(Tag.key == fold(tag))
-    if country:
-        query = query.where(Organisation.country == country_code(country))
-    if membership:
-        query = query.where(
-            Organisation.membership == choice(membership, MEMBERSHIPS, "membership")
-        )
-    if kind:
-        query = query.where(
-            Organisation.kind == choice(kind, ORGANISATION_KINDS, "kind of organisation")
-        )
-    if search_text is not None and search_text.strip():
-        found = search.matches(session, search.ORGANISATION_TABLE, search_text)
-        if found is None:
-            return []
-        query = query.where(Organisation.id.in_(found.clause))
-    query = query.order_by(Organisation.name_key, Organisation.id).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    ids = list(session.scalars(query))
-    orgs = _load_orgs(session, ids)
-    counts = _contact_counts(session, ids)
-    return [organisation_view(o, counts.get(o.id, 0)) for o in orgs]
+def list_organisations(session: Session, **filters: Any) -> list[OrganisationView]:
+    """Moving to ``browse.list_organisations`` (callers are being switched)."""
+    from coalition.domain import browse
+
+    return browse.list_organisations(session, **filters)
 
 
 # --- contacts ------------------------------------------------------------------------------
@@ -1101,41 +1066,11 @@ def load_contacts(session: Session, ids: Sequence[int]) -> list[Contact]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def list_contacts(
-    session: Session,
-    *,
-    search_text: str | None = None,
-    tag: str | None = None,
-    organisation: str | None = None,
-    country: str | None = None,
-    language: str | None = None,
-    limit: int | None = None,
-    offset: int = 0,
-) -> list[ContactView]:
-    """Contacts by name, optionally filtered and searched."""
-    query = select(Contact.id)
-    if tag:
-        query = query.join(contact_tags).join(Tag).where(Tag.key == fold(tag))
-    if organisation:
-        org = find_organisation(session, organisation)
-        query = query.where(Contact.organisation_id == org.id)
-    if country:
-        code = country_code(country)
-        query = query.outerjoin(Organisation, Contact.organisation_id == Organisation.id).where(
-            contact_in_country(code, Contact.country, Organisation.country == code)
-        )
-    if language:
-        query = query.where(Contact.language == language_code(language))
-    if search_text is not None and search_text.strip():
-        found = search.matches(session, search.CONTACT_TABLE, search_text)
-        if found is None:
-            return []
-        query = query.where(Contact.id.in_(found.clause))
-    query = query.order_by(Contact.display_name_key, Contact.id).offset(offset)
-    if limit is not None:
-        query = query.limit(limit)
-    ids = list(session.scalars(query))
-    return [contact_view(c) for c in load_contacts(session, ids)]
+def list_contacts(session: Session, **filters: Any) -> list[ContactView]:
+    """Moving to ``browse.list_contacts`` (callers are being switched)."""
+    from coalition.domain import browse
+
+    return browse.list_contacts(session, **filters)
 
 
 def contacts_by_id(session: Session, ids: Sequence[int]) -> list[ContactView]:
