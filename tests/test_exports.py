@@ -574,7 +574,7 @@ def test_vcard_escaping_and_folding_keep_their_rules(value: str) -> None:
         .replace(";", "\\;")
     )
     assert vcard_export.escape(value) == escaped
-    folded = vcard_export.fold("NOTE:" + escaped)
+    folded = vcard_export.fold_line("NOTE:" + escaped)
     lines = folded.encode("utf-8").split(b"\r\n")
     assert lines[-1] == b"" and all(len(line) <= 75 for line in lines)
     assert folded.replace("\r\n ", "") == "NOTE:" + escaped + "\r\n"

@@ -46,7 +46,7 @@ def escape(value: str) -> str:
 _SPECIAL = re.compile(r"[\\,;\r\n]")
 
 
-def fold(line: str) -> str:
+def fold_line(line: str) -> str:
     """Fold a content line at 75 octets, never inside a UTF-8 character."""
     if len(line) <= 75 and (line.isascii() or len(line) <= 18):
         return line + "\r\n"  # short enough whatever it holds: no need to encode it
@@ -121,7 +121,7 @@ def card(contact: ContactView, version: str = "3.0") -> str:
     stamp = contact.updated_at.strftime("%Y%m%dT%H%M%SZ")
     lines.append(f"REV:{stamp}")
     lines.append("END:VCARD")
-    return "".join(fold(line) for line in lines)
+    return "".join(fold_line(line) for line in lines)
 
 
 def write_vcards(

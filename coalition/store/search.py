@@ -55,7 +55,7 @@ def is_index_table(name: str) -> bool:
     return name.startswith((CONTACT_TABLE, ORGANISATION_TABLE))
 
 
-def fold(text: str) -> str:
+def index_text(text: str) -> str:
     """Strip accents from every script before indexing and querying.
 
     ``remove_diacritics 2`` folds Latin letters only; doing it here as well
@@ -86,7 +86,7 @@ def match_expression(query: str) -> str | None:
     parts = []
     # Control characters (a NUL ends the query string inside FTS5) become spaces.
     printable = "".join(ch if ch.isprintable() else " " for ch in query)
-    for term in _TERM.findall(fold(printable)):
+    for term in _TERM.findall(index_text(printable)):
         if not _WORDISH.search(term):
             continue
         parts.append('"' + term.replace('"', '""') + '"*')
@@ -102,7 +102,7 @@ def _require_sqlite(session: Session) -> None:
 
 def _text(*parts: str | None) -> str:
     """One index column: the parts that are there, folded (see ``fold``)."""
-    return fold(" ".join(filter(None, parts)))
+    return index_text(" ".join(filter(None, parts)))
 
 
 def _parts_text(parts: tuple[str | None, ...]) -> str:
