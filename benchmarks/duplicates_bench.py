@@ -42,8 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fakedata import ORG_SUFFIX, ascii_letters, organisations, people
 
 if TYPE_CHECKING:
-    from coalition.domain.dedupe import OrgFacts
-    from coalition.domain.duplicates import ContactFacts
+    from coalition.domain.dedupe import ContactFacts, OrgFacts
 
 TARGET_SECONDS = 10.0
 TARGET_MIB = 200.0
@@ -185,8 +184,12 @@ def recognised(data: Data) -> dict[str, list[bool]]:
     """Whether the rules themselves take each planted pair for a duplicate (a doubled
     letter in a short name can fall below the similarity threshold): the pairs the list
     can be expected to find."""
-    from coalition.domain.dedupe import OrgFacts, compare_organisations
-    from coalition.domain.duplicates import ContactFacts, compare_contacts
+    from coalition.domain.dedupe import (
+        ContactFacts,
+        OrgFacts,
+        compare_contacts,
+        compare_organisations,
+    )
 
     orgs = {row[0]: row for row in data.orgs}
     contacts = {row[0]: row for row in data.contacts}

@@ -17,7 +17,8 @@ from coalition.domain.browse import ContactQuery, OrganisationQuery
 from coalition.domain.values import fold
 from coalition.errors import InvalidValue, NotFound
 from coalition.store.database import Database, open_database
-from coalition.store.models import SIGNON_STATUSES, Contact, SignOn
+from coalition.store.models import Contact, SignOn
+from coalition.store.schema import SIGNON_STATUSES
 from tests.browse_data import add_story, copy, fill
 
 

@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 from coalition.errors import DatabaseError
 from coalition.store import database
-from coalition.store.database import SCHEMA_HEAD, head_revision, open_database
+from coalition.store.database import head_revision, open_database
+from coalition.store.schema import SCHEMA_HEAD
 
 
 def mode(path: Path) -> int:

@@ -2,8 +2,8 @@
 
 Plain frozen dataclasses, kept apart from the modules that build them through
 SQLAlchemy so that ``glance`` (the start screen's read with the standard library's
-sqlite3) returns the same objects without importing it. The modules that build them
-(``campaigns``, ``outreach``, ``audit``, ``browse``) name them as before.
+sqlite3) returns the same objects without importing it. Import them from here, not
+from the modules that build them (``campaigns``, ``outreach``, ``audit``, ``browse``).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Kept apart from ``models`` and ``database`` so that ``glance``, which reads a database
 with the standard library's sqlite3 for the terminal app's first screen, shares them
-without importing SQLAlchemy. ``models`` and ``database`` name them as before.
+without importing SQLAlchemy. Import them from here.
 """
 
 # The newest migration's revision. Opening a database already at this revision skips
