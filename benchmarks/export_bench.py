@@ -68,7 +68,8 @@ print(json.dumps({"seconds": time.perf_counter() - t0}))
 # sqlite3 among them: the bare script imports it before its clock starts, and SQLAlchemy
 # would otherwise import it inside ours, on opening the database (~5 ms).
 COMMAND_MODULES = (
-    "sqlite3,coalition.store.database,coalition.domain.exports,coalition.interchange.exporter"
+    "sqlite3,coalition.store.database,coalition.domain.exports,coalition.interchange.exporter,"
+    "coalition.cli.exports"
 )
 
 BARE = """

@@ -17,7 +17,10 @@ def all_commands(
     group: click.Group, prefix: tuple[str, ...] = ()
 ) -> list[tuple[tuple[str, ...], click.Command]]:
     found = []
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         path = (*prefix, name)
         found.append((path, command))
         if isinstance(command, click.Group):
@@ -42,8 +45,22 @@ def test_top_level_help_lists_every_command() -> None:
     from click.testing import CliRunner
 
     out = CliRunner().invoke(cli, ["--help"]).output
-    for name in cli.commands:
+    for name in cli.list_commands(click.Context(cli)):
         assert name in out
+
+
+@pytest.mark.parametrize("width", [60, 80, 100])
+def test_top_level_help_gives_each_commands_own_summary(width: int) -> None:
+    """`coalition --help` lists the summaries in coalition.cli.COMMANDS without loading the
+    commands; it prints what the loaded commands, each with its own help, would."""
+    ctx = click.Context(cli)
+    names = cli.list_commands(ctx)
+    loaded = [command for name in names if (command := cli.get_command(ctx, name))]
+    assert [command.name for command in loaded] == names
+    listed, own = click.HelpFormatter(width=width), click.HelpFormatter(width=width)
+    cli.format_commands(ctx, listed)
+    click.Group(commands=loaded).format_commands(ctx, own)
+    assert listed.getvalue() == own.getvalue()
 
 
 def test_readme_opens_with_the_two_setup_commands_and_ci_runs_the_second() -> None:

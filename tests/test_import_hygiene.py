@@ -91,6 +91,51 @@ def test_the_app_starts_without_loading_other_screens_or_the_database_layer() ->
     assert out == "coalition.tui.screens.start"
 
 
+def test_the_command_line_lists_its_commands_without_loading_them() -> None:
+    # `coalition --help` and `--version` wait for nothing but click: a command's module, with
+    # the domain and the database layer it imports, loads when that command runs.
+    code = (
+        "import sys\n"
+        "from coalition.cli import cli\n"
+        "cli.main(['--help'], prog_name='coalition', standalone_mode=False)\n"
+        "print(','.join(sorted(m for m in sys.modules if m.startswith(("
+        "'coalition.cli.', 'coalition.store', 'coalition.domain', 'coalition.interchange', "
+        "'sqlalchemy', 'rich', 'textual')))))\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert out.splitlines()[-1] == "coalition.cli.state"
+
+
+def test_every_command_of_the_command_line_is_reachable() -> None:
+    """Each command a module of coalition/cli/ defines is listed by `coalition --help`, or
+    under a group that is: a command left out of coalition.cli.COMMANDS fails here."""
+    import importlib
+    import pkgutil
+
+    import click
+
+    import coalition.cli
+
+    ctx = click.Context(coalition.cli.cli)
+    reachable: set[int] = set()
+    groups: list[click.Group] = [coalition.cli.cli]
+    while groups:
+        group = groups.pop()
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            assert command is not None, name
+            reachable.add(id(command))
+            if isinstance(command, click.Group):
+                groups.append(command)
+    for info in pkgutil.walk_packages(coalition.cli.__path__, "coalition.cli."):
+        module = importlib.import_module(info.name)
+        for attribute, value in vars(module).items():
+            if isinstance(value, click.Command):
+                assert id(value) in reachable, f"{info.name}.{attribute} is not reachable"
+
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -1,0 +1,143 @@
+"""The command line: parses, calls the domain layer, prints.
+
+Nothing here touches SQL or validates a value itself; errors the user can cause
+arrive as ``CoalitionError`` and leave as one sentence on stderr with exit status
+1 (``state.py``). Listings print a table on a terminal and take ``--format
+json|csv`` for scripts and spreadsheets (``output.py``); the JSON shapes are
+documented in the README.
+
+Each command lives in the module of its group (``orgs.py``, ``contacts.py`` …)
+and is imported only when it runs or its own help is asked for: those modules
+import the domain and the database layer, which ``coalition --help`` and the
+terminal app's start do not wait for.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from coalition import __version__, settings
+from coalition.cli.state import CoalitionGroup, State
+
+COMMANDS: dict[str, tuple[str, str]] = {
+    # name: (its module under coalition.cli and attribute, the summary `coalition --help` shows)
+    "init": ("database:init", "Create or upgrade the database and print where it is."),
+    "backup": (
+        "database:backup_cmd",
+        "Copy the database to OUT with SQLite's online backup (safe while the app is open).",
+    ),
+    "restore": (
+        "database:restore_cmd",
+        "Replace the database with the backup SOURCE, keeping the current file as a safety copy.",
+    ),
+    "org": ("orgs:org", "Organisations: add, list, show, edit, delete."),
+    "contact": ("contacts:contact", "Contacts (people): add, list, show, edit, delete."),
+    "merges": ("merges:merges", "Merges of contacts or organisations: list them, undo one."),
+    "campaign": (
+        "campaigns:campaign",
+        "Campaigns (statements, letters, petitions): add, list, show, edit.",
+    ),
+    "signon": ("campaigns:signon", "Sign-ons: each organisation's status in a campaign."),
+    "log": (
+        "outreach:log_cmd",
+        "Log an interaction (email, call, meeting …) with an organisation or contact.",
+    ),
+    "followups": ("outreach:followups", "Open follow-ups, oldest first."),
+    "followup-done": (
+        "outreach:followup_done",
+        "Mark the follow-up of interaction INTERACTION_ID done.",
+    ),
+    "followup-postpone": (
+        "outreach:followup_postpone",
+        "Move the open follow-up of interaction INTERACTION_ID to WHEN (+7, next week, a date).",
+    ),
+    "duplicates": (
+        "records:duplicates_cmd",
+        "Likely duplicate contacts and organisations, best first, with the reason.",
+    ),
+    "search": (
+        "records:search_cmd",
+        "Find organisations and contacts; any case or accents, words as prefixes.",
+    ),
+    "history": (
+        "records:history",
+        "The change log, newest first; of one organisation or contact when REF is given.",
+    ),
+    "import": (
+        "imports:import_cmd",
+        "Import people and organisations from CSV, XLSX, ODS or vCard files.",
+    ),
+    "imports": ("imports:imports_group", "Import batches: list them, undo one."),
+    "export": ("exports:export", "Files out: mail-merge lists and the signatory list."),
+    "person": (
+        "privacy:person",
+        "Personal-data requests: export everything held on a person, or erase them.",
+    ),
+}
+
+
+class LazyGroup(CoalitionGroup):
+    """The root group: loads a command's module when the command runs or shows its help.
+
+    ``--help`` lists the summaries in COMMANDS without importing anything;
+    tests/test_docs.py checks that they are the commands' own.
+    """
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, _, attribute = COMMANDS[cmd_name][0].partition(":")
+        command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+        assert isinstance(command, click.Command), COMMANDS[cmd_name]
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        stand_ins = [click.Command(name, help=summary) for name, (_, summary) in COMMANDS.items()]
+        click.Group(commands=stand_ins).format_commands(ctx, formatter)
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.option(
+    "--db",
+    metavar="PATH|URL",
+    help="Database to use: a file path (SQLite) or a URL. Default: $COALITION_DB, "
+    "else coalition.db in your user data folder.",
+)
+@click.option(
+    "--as",
+    "as_",
+    metavar="NAME",
+    help="Coordinator recorded with every change. Default: $COALITION_USER, else your login.",
+)
+@click.version_option(__version__, prog_name="coalition")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, as_: str | None) -> None:
+    """coalition — a CRM for people who run coalitions of organisations.
+
+    Run without a command to open the terminal app.
+    """
+    state = State(db, as_)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+    if ctx.invoked_subcommand is None:
+        # Textual and the app cost ~0.3 s to import: only this path pays for them.
+        target = settings.database_target(db)
+        problem = settings.missing_folder(target)  # said here, before the screen is taken
+        if problem:
+            raise click.ClickException(problem)
+        from coalition.tui.app import make_app
+
+        make_app(target, state.coordinator).run()
+
+
+def main() -> None:
+    cli(prog_name="coalition")

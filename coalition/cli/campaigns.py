@@ -1,0 +1,182 @@
+"""``coalition campaign …`` and ``coalition signon …``: campaigns and each
+organisation's sign-on status in them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from coalition.cli.options import F, format_option, given, with_options
+from coalition.cli.output import emit, emit_fields, say
+from coalition.cli.state import CoalitionGroup, State, pass_state
+from coalition.domain import campaigns
+from coalition.text import split_values
+
+
+@click.group(cls=CoalitionGroup)
+def campaign() -> None:
+    """Campaigns (statements, letters, petitions): add, list, show, edit."""
+
+
+def campaign_field_options(func: F) -> F:
+    options = [
+        click.option("--kind", help="statement, letter, petition or other."),
+        click.option("--text", help="The text, or a summary of it."),
+        click.option("--link", help="Where the statement is published."),
+        click.option("--opened", "opened_on", metavar="DATE", help="Date it opened for sign-on."),
+        click.option("--deadline", metavar="DATE"),
+        click.option("--target", type=click.IntRange(min=0), help="Signatories hoped for."),
+        click.option("--state", "campaign_state", help="draft, open or closed."),
+    ]
+    return with_options(func, options)
+
+
+@campaign.command("add")
+@click.argument("code")
+@click.option("--name", help="Full name (default: the code).")
+@campaign_field_options
+@pass_state
+def campaign_add(state: State, code: str, **fields: Any) -> None:
+    """Add a campaign with a short CODE such as csam-2022."""
+    fields["state"] = fields.pop("campaign_state")
+    with state.work() as work:
+        view = campaigns.add_campaign(work, code, **given(**fields))
+    say(f"Added campaign {view.code}: {view.name}.")
+
+
+def _progress(c: Any) -> str:
+    return f"{c.signed}/{c.target}" if c.target else str(c.signed)
+
+
+CAMPAIGN_COLUMNS: list[tuple[str, Callable[[Any], Any]]] = [
+    ("code", lambda c: c.code),
+    ("name", lambda c: c.name),
+    ("kind", lambda c: c.kind),
+    ("state", lambda c: c.state),
+    ("deadline", lambda c: c.deadline),
+    ("signed", _progress),
+    ("invited", lambda c: c.counts.get("invited", 0)),
+    ("considering", lambda c: c.counts.get("considering", 0)),
+]
+
+
+@campaign.command("list")
+@click.option("--state", "campaign_state", help="Only draft, open or closed campaigns.")
+@format_option
+@pass_state
+def campaign_list(state: State, fmt: str, campaign_state: str | None) -> None:
+    """List campaigns, newest first, with sign-on counts."""
+    with state.read() as session:
+        rows = campaigns.list_campaigns(session, state=campaign_state)
+    emit(fmt, rows, CAMPAIGN_COLUMNS, empty="No campaigns.")
+
+
+@campaign.command("show")
+@click.argument("code")
+@format_option
+@pass_state
+def campaign_show(state: State, code: str, fmt: str) -> None:
+    """Show a campaign with its counts per sign-on status."""
+    with state.read() as session:
+        view = campaigns.get_campaign(session, code)
+    rows: list[tuple[str, Any]] = [
+        ("code", view.code),
+        ("name", view.name),
+        ("kind", view.kind),
+        ("state", view.state),
+        ("link", view.link),
+        ("opened", view.opened_on),
+        ("deadline", view.deadline),
+        ("target", view.target),
+        ("text", view.text),
+    ]
+    rows += [(status, str(n)) for status, n in view.counts.items()]
+    emit_fields(fmt, view, rows)
+
+
+@campaign.command("edit")
+@click.argument("code")
+@click.option("--name")
+@campaign_field_options
+@pass_state
+def campaign_edit(state: State, code: str, **fields: Any) -> None:
+    """Change a campaign; only the options given change."""
+    fields["state"] = fields.pop("campaign_state")
+    with state.work() as work:
+        view = campaigns.edit_campaign(work, code, given(**fields))
+    say(f"Saved campaign {view.code}.")
+
+
+@click.group(cls=CoalitionGroup)
+def signon() -> None:
+    """Sign-ons: each organisation's status in a campaign."""
+
+
+@signon.command("set")
+@click.argument("organisation")
+@click.argument("campaign_code", metavar="CAMPAIGN")
+@click.argument("status", required=False)
+@click.option("--by", "signed_by", metavar="CONTACT", help="Contact who signed or answered.")
+@click.option("--display-name", help="Name to publish in the signatory list.")
+@click.option("--public/--private", default=None, help="May be listed publicly (default public).")
+@click.option("--notes")
+@pass_state
+def signon_set(
+    state: State,
+    organisation: str,
+    campaign_code: str,
+    status: str | None,
+    signed_by: str | None,
+    display_name: str | None,
+    public: bool | None,
+    notes: str | None,
+) -> None:
+    """Set ORGANISATION's STATUS for CAMPAIGN.
+
+    STATUS: prospect, invited, considering, signed, declined or withdrawn.
+    Moves follow the pipeline prospect → invited → considering → signed or
+    declined (stages may be skipped); signed → withdrawn; declined or
+    withdrawn → considering. Other moves are refused.
+    """
+    extra: dict[str, Any] = {}
+    if signed_by is not None:
+        extra["signed_by"] = signed_by
+    if display_name is not None:
+        extra["display_name"] = display_name
+    if notes is not None:
+        extra["notes"] = notes
+    with state.work() as work:
+        view = campaigns.set_signon(
+            work, organisation, campaign_code, status, public=public, **extra
+        )
+    say(f"{view.organisation} is {view.status} for {view.campaign}.")
+
+
+SIGNON_COLUMNS: list[tuple[str, Callable[[Any], Any]]] = [
+    ("organisation", lambda s: s.organisation),
+    ("country", lambda s: s.country),
+    ("status", lambda s: s.status),
+    ("since", lambda s: s.status_since),
+    ("signed by", lambda s: s.signed_by),
+    ("display name", lambda s: s.display_name),
+    ("public", lambda s: s.public),
+]
+
+
+@signon.command("list")
+@click.argument("campaign_code", metavar="CAMPAIGN")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    help="Only these statuses (repeatable or comma-separated).",
+)
+@format_option
+@pass_state
+def signon_list(state: State, campaign_code: str, statuses: tuple[str, ...], fmt: str) -> None:
+    """List the sign-ons of CAMPAIGN, by organisation name."""
+    with state.read() as session:
+        rows = campaigns.list_signons(session, campaign_code, statuses=split_values(statuses))
+    emit(fmt, rows, SIGNON_COLUMNS, empty="No sign-ons.")
