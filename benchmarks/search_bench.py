@@ -6,7 +6,7 @@ prefix query a coordinator types, keystroke by keystroke, two ways:
 
 - the index query alone (``store.search.search_contacts``, first 50 ids,
   name matches first) — the target is under a millisecond;
-- a listing page (``domain.people.list_contacts``: the 50 first matches by
+- a listing page (``domain.browse.list_contacts``: the 50 first matches by
   name, loaded with emails, phones, tags and organisation), which is what a
   table shows.
 
@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from fakedata import organisations, people
 from sqlalchemy import text
 
-from coalition.domain.people import list_contacts
+from coalition.domain.browse import list_contacts
 from coalition.domain.values import fold
 from coalition.store import search
 from coalition.store.database import open_database

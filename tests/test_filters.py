@@ -39,7 +39,7 @@ def crossed(unit: Any) -> None:
             )
 
 
-def emails_in(path: Path, column: str) -> set[str]:
+def column_of(path: Path, column: str) -> set[str]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return {row[column] for row in csv.DictReader(handle)}
 
@@ -65,11 +65,11 @@ def test_country_means_the_same_in_lists_the_app_and_exports(
 
     sheet = tmp_path / "contacts.csv"
     ok(run("export", "contacts", str(sheet), "--country", country))
-    assert emails_in(sheet, "email") == expected
+    assert column_of(sheet, "email") == expected
 
     merge = tmp_path / "merge.csv"
     ok(run("export", "mailmerge", str(merge), "--country", country))
-    assert emails_in(merge, "Email") == expected
+    assert column_of(merge, "Email") == expected
     with merge.open(encoding="utf-8-sig", newline="") as handle:
         assert {row["Country"] for row in csv.DictReader(handle)} == {country}
 
@@ -145,8 +145,29 @@ def test_the_command_line_takes_the_same_filters(varied: None, run: Any, tmp_pat
     "no sign-on" filter lists them."""
     merge = tmp_path / "merge.csv"
     ok(run("export", "mailmerge", str(merge), "--campaign", "kids-2027", "--status", "none"))
-    assert emails_in(merge, "Email") == {"dan@example.org", "eva@example.org"}
+    assert column_of(merge, "Email") == {"dan@example.org", "eva@example.org"}
     listed = json.loads(
         ok(run("contact", "list", "--tag", "press", "--language", "fr", "--format", "json")).stdout
     )
     assert {c["given_name"] for c in listed} == {"Ana", "Cleo"}
+
+
+def test_organisations_are_listed_and_exported_by_the_same_campaign_filter(
+    varied: None, run: Any, db: Any, tmp_path: Path
+) -> None:
+    """Who is not in the campaign yet: the organisations to invite next."""
+    listed = json.loads(
+        ok(
+            run("org", "list", "--campaign", "kids-2027", "--status", "none", "--format", "json")
+        ).stdout
+    )
+    assert [o["name"] for o in listed] == ["Gamma Youth"]
+    sheet = tmp_path / "orgs.csv"
+    ok(run("export", "organisations", str(sheet), "--campaign", "kids-2027",
+           "--status", "invited,signed"))  # fmt: skip
+    assert column_of(sheet, "organisation") == {"Alpha Kids", "Beta Jeunesse"}
+    with db.read_session() as s:
+        page = browse.first_organisations(
+            s, browse.OrganisationQuery(campaign="kids-2027", statuses=("none",))
+        )
+        assert [row.name for row in page.rows] == ["Gamma Youth"]

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from coalition.domain import audit, campaigns, imports, people
+from coalition.domain import audit, browse, campaigns, imports, people
 from coalition.domain.imports import ContactRecord, ImportOptions, OrganisationRecord
 from coalition.errors import CoalitionError
 from coalition.store import bulk as imports_bulk
@@ -67,7 +67,7 @@ def test_rows_create_contacts_and_their_organisations(unit: Any, db: Any) -> Non
     assert batch.counts["create"] == 3
     assert batch.counts["organisations created"] == 2, "the two spellings are one organisation"
     with db.read_session() as s:
-        listed = people.list_contacts(s)
+        listed = browse.list_contacts(s)
         by_name = {c.display_name: c for c in listed}
         lena = by_name["Lena Schneider"]
         assert lena.organisation == "Kinderschutz Beispiel e.V."
@@ -75,7 +75,7 @@ def test_rows_create_contacts_and_their_organisations(unit: Any, db: Any) -> Non
         assert by_name["Jürgen Fischer"].organisation_id == lena.organisation_id
         assert by_name["Jürgen Fischer"].emails[0].label == "work"
         assert lena.tags == ["members"]
-        assert people.list_organisations(s, tag="members")
+        assert browse.list_organisations(s, tag="members")
         assert [h.title for h in people.search_all(s, "nunez")] == ["José Núñez"]
 
 

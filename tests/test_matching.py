@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from coalition.domain import people
+from coalition.domain import browse
 from coalition.domain.dedupe import (
     OrganisationIndex,
     OrgFacts,
@@ -369,7 +369,7 @@ def test_a_plan_made_before_another_import_is_matched_again_when_applied(
     assert batch.counts.get("create", 0) == 0 and batch.counts["duplicate"] == 1
     assert batch.counts.get("organisations created", 0) == 0
     with db.read_session() as s:
-        assert len(people.list_contacts(s)) == 1
+        assert len(browse.list_contacts(s)) == 1
 
 
 def test_a_spelling_a_known_sender_used_means_their_organisation_in_every_row(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from coalition.domain import audit, people
+from coalition.domain import audit, browse, people
 from coalition.domain.people import EmailInput, PhoneInput
 from coalition.errors import Ambiguous, InvalidValue, NotFound
 from coalition.store.models import AuditEntry, Contact, Interaction, Organisation
@@ -285,16 +285,16 @@ def test_listing_filters(unit: Any, db: Any) -> None:
     add_contact(unit, given_name="Anna", organisation="Alpha", language="fr", tags=["press"])
     add_contact(unit, given_name="Bert", organisation="Beta", language="de")
     with db.read_session() as s:
-        assert [o.name for o in people.list_organisations(s)] == ["Alpha", "Beta"]
-        assert [o.name for o in people.list_organisations(s, country="Germany")] == ["Beta"]
-        assert [o.name for o in people.list_organisations(s, membership="member")] == ["Alpha"]
-        assert [o.name for o in people.list_organisations(s, tag="EU")] == ["Alpha"]
-        assert people.list_organisations(s)[0].contact_count == 1
-        assert [c.display_name for c in people.list_contacts(s, country="DE")] == ["Bert"]
-        assert [c.display_name for c in people.list_contacts(s, language="French")] == ["Anna"]
-        assert [c.display_name for c in people.list_contacts(s, tag="press")] == ["Anna"]
-        assert [c.display_name for c in people.list_contacts(s, organisation="Beta")] == ["Bert"]
-        assert [c.display_name for c in people.list_contacts(s, limit=1, offset=1)] == ["Bert"]
+        assert [o.name for o in browse.list_organisations(s)] == ["Alpha", "Beta"]
+        assert [o.name for o in browse.list_organisations(s, country="Germany")] == ["Beta"]
+        assert [o.name for o in browse.list_organisations(s, membership="member")] == ["Alpha"]
+        assert [o.name for o in browse.list_organisations(s, tag="EU")] == ["Alpha"]
+        assert browse.list_organisations(s)[0].contact_count == 1
+        assert [c.display_name for c in browse.list_contacts(s, country="DE")] == ["Bert"]
+        assert [c.display_name for c in browse.list_contacts(s, language="French")] == ["Anna"]
+        assert [c.display_name for c in browse.list_contacts(s, tag="press")] == ["Anna"]
+        assert [c.display_name for c in browse.list_contacts(s, organisation="Beta")] == ["Bert"]
+        assert [c.display_name for c in browse.list_contacts(s, limit=1, offset=1)] == ["Bert"]
 
 
 # --- phones a person types, and labels -----------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from coalition.domain import people
+from coalition.domain import browse, people
 from coalition.store import search
 
 
@@ -123,9 +123,9 @@ def test_listing_a_broad_search_pages_by_name(unit: Any, db: Any) -> None:
     with db.read_session() as s:
         found = search.matches(s, search.CONTACT_TABLE, "sharedn")
         assert found is not None and found.count == 1200
-        page = people.list_contacts(s, search_text="sharedn", limit=3, offset=10)
+        page = browse.list_contacts(s, search_text="sharedn", limit=3, offset=10)
         assert [c.given_name for c in page] == ["Person0011", "Person0012", "Person0013"]
-        narrow = people.list_contacts(s, search_text="person0011")
+        narrow = browse.list_contacts(s, search_text="person0011")
         assert [c.given_name for c in narrow] == ["Person0011"]
 
 
@@ -150,7 +150,7 @@ def test_letters_with_a_stroke_are_found_and_sorted_by_their_base_letters(
         people.add_contact(w, given_name="Marta", family_name="Nowak")
     with db.read_session() as s:
         assert names(s, typed) == [stored]
-        listed = [c.display_name for c in people.list_contacts(s)]
+        listed = [c.display_name for c in browse.list_contacts(s)]
     assert listed == ([stored, "Marta Nowak"] if before_marta else ["Marta Nowak", stored])
 
 

@@ -9,10 +9,17 @@ from typing import Any
 import click
 
 from coalition.cli.merges import merge_options, merge_records
-from coalition.cli.options import F, format_option, given, with_options
+from coalition.cli.options import (
+    F,
+    contact_filter_options,
+    format_option,
+    given,
+    statuses_given,
+    with_options,
+)
 from coalition.cli.output import cell, emit, emit_fields, outreach_lines, say, to_data
 from coalition.cli.state import CoalitionGroup, State, pass_state
-from coalition.domain import outreach, people
+from coalition.domain import browse, outreach, people
 from coalition.domain.values import split_full_name
 from coalition.text import split_values
 
@@ -149,25 +156,15 @@ CONTACT_COLUMNS: list[tuple[str, Callable[[Any], Any]]] = [
 
 
 @contact.command("list")
-@click.option(
-    "--search",
-    "search_text",
-    metavar="QUERY",
-    help="Full-text search (prefix, any case or accents).",
-)
-@click.option("--tag")
 @click.option("--org", "organisation", help="Only people at this organisation.")
-@click.option(
-    "--country", help="The person's own country, else their organisation's (BE, Belgium)."
-)
-@click.option("--language")
+@contact_filter_options(campaign_help="Only people whose organisation has a sign-on for it.")
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
 @format_option
 @pass_state
 def contact_list(state: State, fmt: str, **filters: Any) -> None:
     """List contacts, by name or best match."""
     with state.read() as session:
-        rows = people.list_contacts(session, **filters)
+        rows = browse.list_contacts(session, **statuses_given(filters))
     emit(fmt, rows, CONTACT_COLUMNS, empty="No contacts.")
 
 

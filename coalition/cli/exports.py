@@ -8,10 +8,14 @@ from typing import Any
 
 import click
 
-from coalition.cli.options import F, with_options
+from coalition.cli.options import (
+    contact_filter_options,
+    organisation_filter_options,
+    statuses_given,
+)
 from coalition.cli.output import say
 from coalition.cli.state import CoalitionGroup, State, pass_state
-from coalition.domain import campaigns, exports, outreach, people
+from coalition.domain import browse, campaigns, exports, outreach
 from coalition.interchange import exporter
 from coalition.interchange.vcard_export import write_vcards
 from coalition.text import split_values
@@ -22,33 +26,14 @@ def export() -> None:
     """Files out: mail-merge lists and the signatory list."""
 
 
-def filter_options(func: F) -> F:
-    """The recipient filters shared by every export of people."""
-    return with_options(
-        func,
-        [
-            click.option("--campaign", help="Campaign whose pipeline to use (and show)."),
-            click.option(
-                "--status",
-                "statuses",
-                multiple=True,
-                help="Only organisations at these statuses (needs --campaign; "
-                "repeatable or comma-separated).",
-            ),
-            click.option("--tag", help="Only contacts with this tag."),
-            click.option("--country", help="The person's own country, else their organisation's."),
-            click.option("--language", help="Only contacts with this preferred language."),
-            click.option("--membership", help="Only organisations with this membership."),
-            click.option(
-                "--search", "search_text", metavar="QUERY", help="Only contacts matching QUERY."
-            ),
-        ],
-    )
+filter_options = contact_filter_options(
+    campaign_help="The campaign whose status and invitation date to fill in; "
+    "with --status, only its organisations at those statuses."
+)
 
 
 def recipient_filter(one_per_org: bool = False, **options: Any) -> exports.RecipientFilter:
-    options["statuses"] = tuple(split_values(options.get("statuses") or ()))
-    return exports.RecipientFilter(one_per_org=one_per_org, **options)
+    return exports.RecipientFilter(one_per_org=one_per_org, **statuses_given(options))
 
 
 @export.command("mailmerge")
@@ -163,18 +148,14 @@ def export_contacts(state: State, out: str, columns: str | None, **filters: Any)
 
 @export.command("organisations")
 @click.argument("out", type=click.Path(dir_okay=False))
-@click.option("--tag")
-@click.option("--country")
-@click.option("--membership")
-@click.option("--kind")
-@click.option("--search", "search_text", metavar="QUERY")
+@organisation_filter_options
 @click.option("--columns", help="Comma-separated columns to write (default: all).")
 @pass_state
 def export_organisations(state: State, out: str, columns: str | None, **filters: Any) -> None:
     """Write organisations to OUT (.csv or .xlsx), each row with its id."""
     chosen = exporter.choose_columns(exporter.ORGANISATION_COLUMNS, split_values([columns or ""]))
     with state.read() as session:
-        orgs = people.list_organisations(session, **filters)
+        orgs = browse.list_organisations(session, **statuses_given(filters))
     rows = ([exporter.ORGANISATION_COLUMNS[c](o) for c in chosen] for o in orgs)
     count = exporter.write_table(out, chosen, rows, sheet_title="Organisations")
     say(f"Wrote {count} organisations to {out}.")

@@ -9,10 +9,17 @@ from typing import Any
 import click
 
 from coalition.cli.merges import merge_options, merge_records
-from coalition.cli.options import F, format_option, given, with_options
+from coalition.cli.options import (
+    F,
+    format_option,
+    given,
+    organisation_filter_options,
+    statuses_given,
+    with_options,
+)
 from coalition.cli.output import emit, emit_fields, outreach_lines, say, to_data
 from coalition.cli.state import CoalitionGroup, State, pass_state
-from coalition.domain import campaigns, outreach, people
+from coalition.domain import browse, campaigns, outreach, people
 from coalition.text import split_values
 
 
@@ -81,23 +88,14 @@ ORG_COLUMNS: list[tuple[str, Callable[[Any], Any]]] = [
 
 
 @org.command("list")
-@click.option(
-    "--search",
-    "search_text",
-    metavar="QUERY",
-    help="Full-text search (prefix, any case or accents).",
-)
-@click.option("--tag")
-@click.option("--country")
-@click.option("--membership")
-@click.option("--kind")
+@organisation_filter_options
 @click.option("--limit", type=click.IntRange(min=1), help="Show at most this many.")
 @format_option
 @pass_state
 def org_list(state: State, fmt: str, **filters: Any) -> None:
     """List organisations, by name or best match."""
     with state.read() as session:
-        rows = people.list_organisations(session, **filters)
+        rows = browse.list_organisations(session, **statuses_given(filters))
     emit(fmt, rows, ORG_COLUMNS, empty="No organisations.")
 
 
