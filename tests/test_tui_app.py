@@ -12,9 +12,11 @@ from click.testing import CliRunner
 
 from coalition.tui.app import CoalitionApp, make_app
 from coalition.tui.screens.browse import BrowseScreen, ContactsScreen, OrganisationsScreen
+from coalition.tui.screens.confirm import ConfirmDialog
 from coalition.tui.screens.export_dialog import ExportDialog
 from coalition.tui.screens.help import HelpScreen
-from coalition.tui.screens.import_wizard import ImportBatchesScreen, ImportWizard
+from coalition.tui.screens.import_batches import ImportBatchesScreen
+from coalition.tui.screens.import_wizard import ImportWizard
 from coalition.tui.screens.signon_dialog import AddAllDialog
 from coalition.tui.screens.start import FollowUpList, StartScreen
 from coalition.tui.widgets.lazy_table import LazyTable
@@ -276,6 +278,34 @@ async def test_a_database_that_cannot_open_is_a_notification_not_a_crash(tmp_pat
         messages = notes(app)
         assert app.is_running
     assert any("is a folder" in m for m in messages), messages
+
+
+@pytest.mark.asyncio
+async def test_the_question_before_an_action(db_path: Path) -> None:
+    """One question for a delete, a merge or an undo: Cancel has the focus before an action
+    that destroys (Enter alone never does it), the action's button before any other; ← and
+    → switch between them; Esc cancels."""
+    app = make_app(str(db_path), "tester")
+    answers: list[bool | None] = []
+
+    async def ask(pilot: Any, *keys: str, destructive: bool = True) -> bool | None:
+        question = ConfirmDialog("Remove it?", "It goes.", confirm="Go", destructive=destructive)
+        await app.push_screen(question, answers.append)
+        await pilot.pause()
+        assert app.screen is question
+        assert "Remove it?" in screen_text(app) and "It goes." in screen_text(app)
+        await pilot.press(*keys)
+        await pilot.pause()
+        assert app.screen is not question
+        return answers.pop()
+
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert await ask(pilot, "enter") is False
+        assert await ask(pilot, "left", "enter") is True
+        assert await ask(pilot, "right", "right", "enter") is False
+        assert await ask(pilot, "escape") is False
+        assert await ask(pilot, "enter", destructive=False) is True
 
 
 def test_coalition_without_a_command_opens_the_app(

@@ -153,8 +153,9 @@ async def test_m_merges_once_asked_and_the_pair_leaves_the_list(pairs_db: Path) 
         assert app.screen is screen
         assert listed(screen) == [ORGANISATIONS]
         assert screen.current is not None and screen.current.key == ORGANISATIONS
-        assert "Merged contact #2 J. Nowak into #1 Jan Nowak; `coalition merges undo 1` takes it back." in (
-            notes(app)
+        assert (
+            "Merged contact #2 J. Nowak into #1 Jan Nowak; `coalition merges undo 1` takes it back."
+            in notes(app)
         )
         text = screen_text(app)
         assert "Likely duplicates  1 pair" in text and "J. Nowak" not in text
@@ -182,7 +183,8 @@ async def test_x_keeps_the_other_record(pairs_db: Path) -> None:
         assert re.search(r"role +Policy officer +Director +Policy officer +Director", text)
         await merge_highlighted(pilot, app)
         assert listed(screen) == [ORGANISATIONS]
-        assert any(m.startswith("Merged contact #1 Jan Nowak into #2 J. Nowak;") for m in notes(app))
+        merged = "Merged contact #1 Jan Nowak into #2 J. Nowak;"
+        assert any(m.startswith(merged) for m in notes(app))
 
     assert contact_ids(pairs_db) == [2]
     with open_database(pairs_db) as db, db.read_session() as session:

@@ -472,7 +472,7 @@ async def test_delete_asks_first_and_cancel_keeps_it(db_path: Path) -> None:
         assert "Delete the organisation Fondation Exemple?" in screen_text(app)
         said = " ".join(screen_text(app).replace("│", " ").split())
         assert "Its 1 contact(s) stay, without an organisation." in said
-        assert question.focused is question.query_one("#delete-cancel", Button)
+        assert question.focused is question.query_one("#confirm-cancel", Button)
         await pilot.press("enter")  # Cancel, focused by default
         await settle(pilot)
         assert app.screen is screen and screen.table.total == 1
@@ -505,7 +505,7 @@ async def test_delete_a_contact(db_path: Path) -> None:
         assert screen.table.total == 1
         await pilot.press("delete")
         await settle(pilot)
-        await pilot.click("#delete-confirm")
+        await pilot.click("#confirm-ok")
         await settle(pilot)
         assert screen.table.total == 0
 

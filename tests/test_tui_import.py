@@ -17,14 +17,10 @@ from coalition.domain import imports
 from coalition.interchange import importer
 from coalition.store.database import open_database
 from coalition.tui.app import make_app
-from coalition.tui.screens.import_wizard import (
-    IMPORTABLE,
-    FieldPicker,
-    ImportBatchesScreen,
-    ImportWizard,
-    preview,
-    start_folder,
-)
+from coalition.tui.screens.import_batches import ImportBatchesScreen
+from coalition.tui.screens.import_picker import IMPORTABLE, FieldPicker, start_folder
+from coalition.tui.screens.import_preview import preview
+from coalition.tui.screens.import_wizard import ImportWizard
 from coalition.tui.screens.start import StartScreen
 from tests.conftest import ok
 from tests.tui_helpers import LARGE, SMALL, notes, screen_text
@@ -201,7 +197,7 @@ async def test_a_file_that_cannot_be_imported_is_a_sentence(db_path: Path, tmp_p
             await until(pilot, lambda: wizard.step == "choose" and notes(app), name)
         messages = notes(app)
         assert app.is_running
-    assert "empty.csv is empty; there is nothing to import." in messages
+    assert messages.count("empty.csv is empty; there is nothing to import.") == 1  # said once
     assert any("letter.pdf: coalition imports .csv, .xlsx" in m for m in messages)
     assert any(m.endswith("missing.csv does not exist.") for m in messages)
     assert not any("Traceback" in m or "bug" in m for m in messages)

@@ -195,7 +195,7 @@ class CoalitionApp(App[None]):
             open_export_dialog(self, kind)
 
     def action_import_batches(self) -> None:
-        from coalition.tui.screens.import_wizard import ImportBatchesScreen, open_import_batches
+        from coalition.tui.screens.import_batches import ImportBatchesScreen, open_import_batches
 
         if not isinstance(self.screen, ImportBatchesScreen):
             open_import_batches(self)

@@ -3,22 +3,30 @@
 Every database job runs in a thread worker (``@work(thread=True,
 exit_on_error=False)``) so the screen never freezes; workers report failures
 through ``Worker.StateChanged``, which does not bubble, so each screen that
-runs jobs (``JobScreen``) and the app forward it to ``report_failure``.
+runs jobs (``JobScreen``, and ``JobModal`` for the dialogs and forms over it)
+and the app forward it to ``report_failure``.
 A ``CoalitionError`` is a sentence for the user; anything else is a bug,
 logged with its traceback and reported as one.
+
+Textual calls a message's handler on every class of a screen's MRO, base
+classes included, so a screen's own ``on_worker_state_changed`` does only its
+own bookkeeping: the one here runs after it and reports the failure (calling it
+again through ``super()`` would report the failure twice).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState
 
 from coalition.errors import CoalitionError
 
 if TYPE_CHECKING:
     from coalition.tui.app import CoalitionApp
+
+ResultType = TypeVar("ResultType")
 
 
 def report_failure(app: Any, event: Worker.StateChanged) -> None:
@@ -53,4 +61,36 @@ class JobScreen(Screen[None]):
         return False
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self.app, event)
+
+
+class JobModal(ModalScreen[ResultType]):
+    """A dialog or form over a screen that runs database jobs in thread workers.
+
+    One that writes names its writing job's worker group in ``WRITE_GROUP`` and sets
+    ``writing`` while the job runs (its button is not pressed twice); the job's result
+    clears it. Should the job end without one (it failed, and is reported), ``writing``
+    is cleared here and ``write_ended`` shows the screen ready again.
+    """
+
+    WRITE_GROUP: ClassVar[str | None] = None
+    """The worker group of the job that writes."""
+
+    writing: bool = False
+    """The writing job is running."""
+
+    @property
+    def coalition(self) -> CoalitionApp:
+        return cast("CoalitionApp", self.app)
+
+    def write_ended(self) -> None:
+        """The writing job ended without its result (it failed): show the screen ready to
+        try again, what was typed kept."""
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if self.writing and worker.is_finished and worker.group == self.WRITE_GROUP:
+            self.writing = False
+            if self.is_attached:
+                self.write_ended()
         report_failure(self.app, event)

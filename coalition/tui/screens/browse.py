@@ -463,7 +463,6 @@ class BrowseScreen(JobScreen):
                 self.table._requested = None
             elif group == "detail":
                 self.detail_shown = self.detail_wanted
-        super().on_worker_state_changed(event)
 
 
 def _count(value: int) -> str:

@@ -871,7 +871,6 @@ class CampaignScreen(JobScreen):
                 self.quiet_table._requested = None  # nothing more will come for it
             elif group.startswith("rows-"):
                 self.stage_list(group.removeprefix("rows-"))._requested = None
-        super().on_worker_state_changed(event)
 
 
 async def new_campaign(app: Any) -> None:

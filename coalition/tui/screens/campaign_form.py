@@ -1,6 +1,6 @@
 """The form to start a campaign or change one: its code, title, state, target, dates.
 
-A ``FormScreen`` like the organisation and contact forms (``record_forms``): the
+A ``FormScreen`` (``form_base``) like the organisation and contact forms: the
 fields are checked as you type and a wrong one is named under it, Save is refused
 while one is, and saving runs ``campaigns.add_campaign`` or ``edit_campaign`` in a
 thread worker inside one unit of work, as ``coalition campaign add`` and ``edit``
@@ -19,19 +19,18 @@ by the domain on saving, and the codes are read again so the field says which.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
-from textual.widgets import Select, Static
+from textual.widgets import Select
 
 from coalition.domain import values as checks
 from coalition.domain.campaigns import campaign_code
 from coalition.errors import InvalidValue
 from coalition.tui import clock
-from coalition.tui.screens.record_forms import Field, FormScreen, plain
+from coalition.tui.screens.form_base import Field, FormScreen, day_hint, plain
 
 if TYPE_CHECKING:
     from coalition.domain.views import CampaignView
@@ -77,30 +76,12 @@ def target_number(text: str) -> int | None:
     return int(digits)
 
 
-def day_hint(day: dt.date) -> str:
-    days = (day - clock.today()).days
-    when = (
-        "today"
-        if days == 0
-        else "tomorrow"
-        if days == 1
-        else f"in {days} days"
-        if days > 0
-        else "yesterday"
-        if days == -1
-        else f"{-days} days ago"
-    )
-    return f"{day.strftime('%A')} {day.isoformat()}, {when}"
-
-
 class CampaignForm(FormScreen):
     """Start a campaign, or change one (``record_id``); returns its id."""
 
     def __init__(self, record_id: int | None = None) -> None:
         self.record_id = record_id  # before the fields are made: editing has no code field
         super().__init__()
-        self.original: dict[str, str] = {}
-        """Editing, the fields as read, as the form shows them."""
         self.code: str | None = None
         """Editing, the campaign's code (shown in the title)."""
         self.taken: frozenset[str] = frozenset()
@@ -148,15 +129,8 @@ class CampaignForm(FormScreen):
             "link": view.link or "",
             "text": view.text or "",
         }
-        for name, text in shown.items():
-            self.set_value(name, text)
-        self.original = shown
         self.code = view.code
-        title = plain("Edit the campaign ", "bold")
-        title.append(plain(view.code, "bold"))
-        self.query_one("#form-title", Static).update(title)
-        self.ready = True
-        self._show_state()
+        self.show_record(shown, f"Edit the campaign {view.code}")
 
     # --- checking as you type -----------------------------------------------------------------
 

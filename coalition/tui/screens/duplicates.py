@@ -26,14 +26,14 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.strip import Strip
 from textual.timer import Timer
-from textual.widgets import Button, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from coalition.errors import CoalitionError
 from coalition.tui.jobs import JobScreen
+from coalition.tui.screens.confirm import ConfirmDialog
 from coalition.tui.widgets.footer import Footer
 from coalition.tui.widgets.lazy_table import MOVE_BINDINGS, Column, LazyTable
 
@@ -769,65 +769,28 @@ class DuplicatesScreen(JobScreen):
                 self.preview_shown = self.preview_wanted
             elif group == "dup-write":
                 self.writing = False
-        super().on_worker_state_changed(event)
 
 
 # --- the question before a merge ---------------------------------------------------------------
 
 
-class ConfirmMerge(ModalScreen[bool]):
+class ConfirmMerge(ConfirmDialog):
     """Asks before merging a pair, as ``ConfirmDelete`` does before a delete (a merge deletes
     the other record): Cancel has the focus. Returns True for Merge."""
 
-    CSS_PATH = "duplicates.tcss"
-    AUTO_FOCUS = "#merge-cancel"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(False)", "Cancel", id="merge.cancel"),
-        Binding("left,right", "switch_button", "Switch", show=False),
-    ]
-
     def __init__(self, row: PairRow, taken: list[str], preview: MergePreview | None) -> None:
-        super().__init__()
-        self.row = row
-        self.taken = taken
-        self.preview = preview
-
-    def compose(self) -> ComposeResult:
-        row = self.row
         kept, other = f"#{row.keep}", f"#{row.other}"
-        question = Text(f"Merge {other} ", style="bold")
-        question.append(row.name_of(row.other))
-        question.append(f" into {kept} ")
-        question.append(row.name_of(row.keep))
-        question.append("?")
+        question = f"Merge {other} {row.name_of(row.other)} into {kept} {row.name_of(row.keep)}?"
         what = f"{other} is deleted; everything it holds moves to {kept}"
-        if self.preview is not None and self.preview.moves:
-            what += " (" + ", ".join(f"{k} {n}" for k, n in self.preview.moves.items()) + ")"
+        if preview is not None and preview.moves:
+            what += " (" + ", ".join(f"{k} {n}" for k, n in preview.moves.items()) + ")"
         what += "."
-        if self.taken:
-            what += f" Taken from {other}: {', '.join(t.replace('_', ' ') for t in self.taken)}."
-        if self.preview is not None and self.preview.notes:
+        if taken:
+            what += f" Taken from {other}: {', '.join(t.replace('_', ' ') for t in taken)}."
+        if preview is not None and preview.notes:
             what += f" What {other} holds that loses goes into the notes of {kept}."
         what += " `coalition merges undo` takes it back."
-        with Vertical(id="merge-body"):
-            yield Static(question, id="merge-question")
-            yield Static(Text(what), id="merge-what")
-            with Horizontal(id="merge-buttons"):
-                yield Button("Merge", id="merge-confirm", variant="error", compact=True)
-                yield Button("Cancel", id="merge-cancel", compact=True)
-
-    def action_switch_button(self) -> None:
-        confirm = self.query_one("#merge-confirm", Button)
-        cancel = self.query_one("#merge-cancel", Button)
-        (cancel if confirm.has_focus else confirm).focus()
-
-    @on(Button.Pressed, "#merge-confirm")
-    def _confirm(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#merge-cancel")
-    def _cancel(self) -> None:
-        self.dismiss(False)
+        super().__init__(question, what, confirm="Merge")
 
 
 # --- the app's way in --------------------------------------------------------------------------

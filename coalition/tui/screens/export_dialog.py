@@ -26,20 +26,17 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
-from textual.worker import Worker
 
 from coalition.errors import CoalitionError, FileProblem
 from coalition.text import split_values
 from coalition.tui import clock
-from coalition.tui.jobs import report_failure
+from coalition.tui.jobs import JobModal
 from coalition.tui.widgets.render import campaign_options
 
 if TYPE_CHECKING:
     from coalition.store.database import Database
-    from coalition.tui.app import CoalitionApp
 
 KINDS = {
     "mailmerge": "Mail merge",
@@ -178,7 +175,7 @@ class FormRow(Horizontal):
         self.kinds = set(kinds)
 
 
-class ExportDialog(ModalScreen[Path | None]):
+class ExportDialog(JobModal[Path | None]):
     """Write a mail merge, the signatory list or vCards; returns the path written, or None."""
 
     CSS_PATH = "export_dialog.tcss"
@@ -186,6 +183,7 @@ class ExportDialog(ModalScreen[Path | None]):
         Binding("escape", "dismiss(None)", "Cancel", id="export.cancel"),
         Binding("ctrl+s", "export", "Write", id="export.write", tooltip="Write the file"),
     ]
+    WRITE_GROUP = "export"
 
     def __init__(self, kind: str = "mailmerge", *, folder: Path | None = None) -> None:
         super().__init__()
@@ -195,13 +193,8 @@ class ExportDialog(ModalScreen[Path | None]):
         """What is exported: mailmerge, signatories or vcard."""
         self.folder = folder or Path.cwd()
         """Where a relative path is written."""
-        self.writing = False
         self.campaigns: list[str] = []
         """Codes of the campaigns offered, newest first."""
-
-    @property
-    def coalition(self) -> CoalitionApp:
-        return cast("CoalitionApp", self.app)
 
     def compose(self) -> ComposeResult:
         everywhere = tuple(KINDS)
@@ -465,12 +458,8 @@ class ExportDialog(ModalScreen[Path | None]):
     def _cancel(self) -> None:
         self.dismiss(None)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "export" and event.worker.is_finished:
-            self.writing = False
-            if self.is_attached:
-                self.query_one("#export-write", Button).disabled = False
-        report_failure(self.app, event)
+    def write_ended(self) -> None:
+        self.query_one("#export-write", Button).disabled = False
 
 
 def open_export_dialog(app: App[Any], kind: str = "mailmerge") -> None:

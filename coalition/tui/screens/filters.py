@@ -14,20 +14,20 @@ Every value is shown as plain text: a tag such as "[red]tag" reads as typed.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from coalition.tui.jobs import JobModal
+
 if TYPE_CHECKING:
     from coalition.domain.browse import CampaignChoice, Choice, FilterChoices
-    from coalition.tui.app import CoalitionApp
 
 NO_SIGNON = "none"
 """The status "no sign-on yet" (``domain.browse.NO_SIGNON``; not imported at start-up)."""
@@ -102,7 +102,7 @@ def _label(text: str, count: int, detail: str = "") -> Text:
     return label
 
 
-class FilterDialog(ModalScreen[Filters | None]):
+class FilterDialog(JobModal[Filters | None]):
     """Choose the filters of a table; returns them, or None when cancelled."""
 
     DEFAULT_CSS = """
@@ -163,10 +163,6 @@ class FilterDialog(ModalScreen[Filters | None]):
         self.choices: FilterChoices | None = None
         """The values in use with their counts, once read."""
 
-    @property
-    def coalition(self) -> CoalitionApp:
-        return cast("CoalitionApp", self.app)
-
     def compose(self) -> ComposeResult:
         plural = "contacts" if self.kind == "contact" else "organisations"
         with Vertical(id="filter-body"):
@@ -202,11 +198,6 @@ class FilterDialog(ModalScreen[Filters | None]):
                 choices = browse.organisation_filter_choices(session)
         # Filled before the worker ends, so whoever waits for it sees the choices.
         self.app.call_from_thread(self.fill, choices)
-
-    def on_worker_state_changed(self, event: Any) -> None:
-        from coalition.tui.jobs import report_failure
-
-        report_failure(self.app, event)
 
     # --- the choices -----------------------------------------------------------------------
 

@@ -24,9 +24,11 @@ from coalition.tui.screens.campaign import CampaignScreen
 from coalition.tui.screens.duplicates import ConfirmMerge, DuplicatesScreen
 from coalition.tui.screens.export_dialog import ExportDialog
 from coalition.tui.screens.filters import FilterDialog
-from coalition.tui.screens.import_wizard import ImportBatchesScreen, ImportWizard
+from coalition.tui.screens.form_base import FormScreen
+from coalition.tui.screens.import_batches import ImportBatchesScreen
+from coalition.tui.screens.import_wizard import ImportWizard
 from coalition.tui.screens.log_dialog import LogDialog
-from coalition.tui.screens.record_forms import ConfirmDelete, FormScreen
+from coalition.tui.screens.record_forms import ConfirmDelete
 from coalition.tui.screens.signon_dialog import AddAllDialog
 from coalition.tui.screens.start import FollowUpList
 from coalition.tui.widgets.lazy_table import LazyTable

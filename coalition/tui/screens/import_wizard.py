@@ -1,4 +1,4 @@
-"""The import wizard (a file, its columns, the plan, the batch) and the import batches dialog.
+"""The import wizard: a file, its columns, the plan, the batch.
 
 One screen walks through the steps of ``coalition import``: choose a file (a
 file browser that starts in ``imports/`` when the current folder has one, or a
@@ -16,9 +16,8 @@ shown). Applying is one transaction that commits once at its end, so once it
 has started it is not interrupted; Esc then only says so. If the app closes
 meanwhile, the batch still commits (or, on an error, leaves nothing).
 
-A plan of 100,000 rows is never put in a DataTable: the preview holds at most
-``PREVIEW_ROWS`` rows, those that need attention (errors, likely duplicate
-organisations, duplicates, warnings) first; the counts cover every row.
+The file browser and the field picker are in ``import_picker``, the rows of the
+preview in ``import_preview``, the import batches (to undo one) in ``import_batches``.
 
 The readers behind a file (openpyxl, python-calamine, the vCard parser) are
 imported by ``interchange`` when a file is opened, in the worker: opening the
@@ -29,7 +28,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, cast
 
@@ -38,7 +36,6 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import (
     Button,
     Checkbox,
@@ -47,54 +44,26 @@ from textual.widgets import (
     DirectoryTree,
     Input,
     Label,
-    OptionList,
     ProgressBar,
     Select,
     Static,
 )
-from textual.widgets.option_list import Option, OptionDoesNotExist
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from coalition.tui.jobs import JobScreen, report_failure
+from coalition.tui.jobs import JobScreen
+from coalition.tui.screens.import_batches import ImportBatchesScreen
+from coalition.tui.screens.import_picker import FieldPicker, ImportableFiles, start_folder
+from coalition.tui.screens.import_preview import ATTENTION_STYLES, Preview, PreviewRow, preview
 from coalition.tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
-
-    from coalition.domain.imports import BatchView, Plan, PlannedRow
+    from coalition.domain.imports import BatchView, Plan
     from coalition.interchange.importer import Source
-    from coalition.tui.app import CoalitionApp
-
-PREVIEW_ROWS = 500
-"""Rows of the plan shown in the preview table (every row is counted in the summary)."""
 
 APPLY_NOTE = (
     "The import is being written as one batch. It runs to its single commit and cannot be "
     "stopped now; undo the batch afterwards if you change your mind."
 )
-
-IMPORTABLE = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods", ".vcf", ".vcard")
-"""What the file browser lists (``interchange.importer`` says what it reads; a test checks
-the two agree, so the browser need not import it when it opens)."""
-
-LABELLED_TARGETS = (
-    "email:work",
-    "email:home",
-    "email:other",
-    "phone:work",
-    "phone:mobile",
-    "phone:home",
-    "phone:fax",
-)
-"""Labelled variants of the repeatable fields offered in the field picker."""
-
-ATTENTION_STYLES = {
-    "error": "bold red",
-    "likely duplicate": "bold yellow",
-    "duplicate": "magenta",
-    "warning": "yellow",
-    "": "",
-}
 
 
 def summary(counts: dict[str, int]) -> str:
@@ -111,246 +80,8 @@ def records_phrase(n: int) -> str:
     return phrase(n)
 
 
-def start_folder(cwd: Path | None = None) -> Path:
-    """Where the file browser starts: ``imports/`` of the current folder, else the folder."""
-    here = cwd or Path.cwd()
-    samples = here / "imports"
-    return samples if samples.is_dir() else here
-
-
 class Abandoned(Exception):
     """Raised in a worker thread when its job was cancelled; nothing is reported."""
-
-
-# --- the preview of a plan --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PreviewRow:
-    """One row of the plan as the preview table shows it."""
-
-    source: str
-    action: str
-    name: str
-    email: str
-    organisation: str
-    note: str
-    attention: str
-    """"error", "likely duplicate", "duplicate", "warning" or "" (nothing to check)."""
-
-
-@dataclass(frozen=True)
-class Preview:
-    rows: list[PreviewRow]
-    """At most ``PREVIEW_ROWS``, those needing attention first, each group in file order."""
-    total: int
-    needing_attention: int
-
-
-_RANK = {"error": 0, "likely duplicate": 1, "duplicate": 2, "warning": 3, "": 4}
-
-
-def preview(
-    plan: Plan, problems: Iterable[tuple[str, str]] = (), limit: int = PREVIEW_ROWS
-) -> Preview:
-    """The rows to show for ``plan`` (and the rows the reader could not read at all).
-
-    Every row is classified and counted, but only the first ``limit`` of each kind are
-    turned into preview rows: 100,000 rows cost one pass, not 100,000 objects.
-    """
-    buckets: list[list[PreviewRow]] = [[] for _ in _RANK]
-    counts = [0] * len(_RANK)
-    for where, message in problems:
-        counts[_RANK["error"]] += 1
-        if len(buckets[_RANK["error"]]) < limit:
-            buckets[_RANK["error"]].append(PreviewRow(where, "error", "", "", "", message, "error"))
-    for row in plan.rows:
-        attention = _attention(row)
-        rank = _RANK[attention]
-        counts[rank] += 1
-        if len(buckets[rank]) < limit:
-            buckets[rank].append(_preview_row(row, attention))
-    shown: list[PreviewRow] = []
-    for bucket in buckets:
-        shown.extend(bucket[: limit - len(shown)])
-    total = sum(counts)
-    return Preview(shown, total, total - counts[_RANK[""]])
-
-
-def _attention(row: PlannedRow) -> str:
-    if row.action == "error":
-        return "error"
-    if row.org_action == "create" and "likely duplicate" in row.org_note:
-        return "likely duplicate"
-    if row.action in ("duplicate", "in-file duplicate"):
-        return "duplicate"
-    if row.warnings or (row.writes and any(not e[3] for e in row.emails)):
-        return "warning"
-    return ""
-
-
-def _preview_row(row: PlannedRow, attention: str) -> PreviewRow:
-    r = row.record
-    name = r.display_name or r.full_name or " ".join(p for p in (r.given_name, r.family_name) if p)
-    email = row.emails[0][0] if row.emails else (r.emails[0][0] if r.emails else "")
-    notes = [] if row.action == "create" else [row.reason]
-    if row.org_action == "create" and not row.organisation_match:
-        notes.append(row.org_note)  # "new organisation"
-    elif row.organisation_match:  # recognised under another spelling, or likely so
-        notes.append(row.organisation_match)
-    notes.extend(row.warnings)  # invalid emails kept, sign-on answers not understood …
-    if row.signon:
-        notes.append(f"sign-on: {row.signon}")
-    return PreviewRow(
-        row.source,
-        row.action,
-        name or "",
-        email,
-        r.organisation.name if r.organisation else "",
-        "; ".join(n for n in notes if n),
-        attention,
-    )
-
-
-# --- dialogs ------------------------------------------------------------------------------------
-
-
-class FieldPicker(ModalScreen[str | None]):
-    """Choose what a column fills; returns the field (``ignore`` to drop it) or None.
-
-    Typing narrows the list (by field name or meaning); the arrows move in it.
-    """
-
-    CSS_PATH = "import_wizard.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Keep as it is", id="import.field.cancel"),
-        Binding("down", "move(1)", "Next", show=False),
-        Binding("up", "move(-1)", "Previous", show=False),
-    ]
-
-    def __init__(self, header: str, current: str | None) -> None:
-        super().__init__()
-        self.header = header
-        self.current = current or "ignore"
-
-    @staticmethod
-    def targets() -> list[tuple[str, str]]:
-        """(target, meaning) in the order of ``mapping.FIELDS``, labelled variants after
-        their field."""
-        from coalition.interchange.mapping import FIELDS
-
-        found = []
-        for name, meaning in FIELDS.items():
-            found.append((name, meaning))
-            for labelled in LABELLED_TARGETS:
-                base, _, label = labelled.partition(":")
-                if base == name:
-                    found.append((labelled, f"{meaning.split(' (')[0]}, labelled {label}"))
-        return found
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="field-body"):
-            title = Text("Import the column ", style="bold")
-            title.append(Text(self.header or "(no header)", style="bold reverse"))
-            title.append(" as:", style="bold")
-            yield Static(title, id="field-title")
-            yield Input(placeholder="Type to narrow the list", id="field-filter", compact=True)
-            yield OptionList(id="field-options")
-            yield Static(Text("Enter chooses · ↑↓ move · Esc keeps it as it is", style="dim"))
-
-    def on_mount(self) -> None:
-        self._fill("")
-        self.query_one("#field-filter", Input).focus()
-
-    def _fill(self, text: str) -> None:
-        wanted = text.strip().casefold()
-        options = self.query_one(OptionList)
-        options.clear_options()
-        for target, meaning in self.targets():
-            if wanted and wanted not in target and wanted not in meaning.casefold():
-                continue
-            prompt = Text(target, style="bold")
-            prompt.append(f"  {meaning}", style="dim")
-            options.add_option(Option(prompt, id=target))
-        if options.option_count:
-            try:
-                options.highlighted = options.get_option_index(self.current)
-            except OptionDoesNotExist:
-                options.highlighted = 0
-
-    @on(Input.Changed, "#field-filter")
-    def _narrow(self, event: Input.Changed) -> None:
-        self._fill(event.value)
-
-    def action_move(self, step: int) -> None:
-        options = self.query_one(OptionList)
-        if options.option_count:
-            at = options.highlighted if options.highlighted is not None else -step
-            options.highlighted = max(0, min(options.option_count - 1, at + step))
-
-    @on(Input.Submitted, "#field-filter")
-    def _submitted(self) -> None:
-        options = self.query_one(OptionList)
-        if options.highlighted is not None:
-            self.dismiss(options.get_option_at_index(options.highlighted).id)
-
-    @on(OptionList.OptionSelected)
-    def _chosen(self, event: OptionList.OptionSelected) -> None:
-        self.dismiss(event.option.id)
-
-
-class Confirm(ModalScreen[bool]):
-    """A yes/no question; returns True for yes."""
-
-    CSS_PATH = "import_wizard.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Yes", id="confirm.yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
-    ]
-
-    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
-        super().__init__()
-        self.question = question
-        self.yes = yes
-        self.no = no
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="confirm-body"):
-            yield Static(Text(self.question), id="confirm-question")
-            with Horizontal(id="confirm-buttons"):
-                yield Button(self.yes, id="confirm-yes", variant="error")
-                yield Button(self.no, id="confirm-no")
-
-    def on_mount(self) -> None:
-        self.query_one("#confirm-no", Button).focus()
-
-    def action_answer(self, yes: bool) -> None:
-        self.dismiss(yes)
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "confirm-yes")
-
-
-# --- the wizard ---------------------------------------------------------------------------------
-
-
-class ImportableFiles(DirectoryTree):
-    """Folders and the files coalition can import; hidden ones left out."""
-
-    def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
-        return [
-            p
-            for p in paths
-            if not p.name.startswith(".") and (p.suffix.lower() in IMPORTABLE or _is_dir(p))
-        ]
-
-
-def _is_dir(path: Path) -> bool:
-    try:
-        return path.is_dir()
-    except OSError:
-        return False
 
 
 STEPS = (
@@ -916,6 +647,7 @@ class ImportWizard(JobScreen):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             if isinstance(event.worker.error, Abandoned):
+                event.prevent_default()  # not reported (by JobScreen's handler, after this)
                 return
             if event.worker.group == "import-apply":
                 self.applying = False
@@ -924,158 +656,10 @@ class ImportWizard(JobScreen):
                 self._show_sheets(self.source)
             if self.step == "work":
                 self._show_step(self._return_to)
-        super().on_worker_state_changed(event)
 
     @property
     def busy(self) -> bool:
         return bool(self.workers_of("import-read", "import-plan", "import-apply"))
-
-
-# --- import batches -----------------------------------------------------------------------------
-
-
-class ImportBatchesScreen(ModalScreen[None]):
-    """Import batches, newest first; undo one after confirmation."""
-
-    CSS_PATH = "import_wizard.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss(None)", "Close", id="batches.close"),
-        Binding("u", "undo", "Undo batch", id="batches.undo", tooltip="Take the whole batch back"),
-        Binding("ctrl+r", "reload", "Reload", id="batches.reload", tooltip="Read the list again"),
-    ]
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.batches: list[BatchView] = []
-
-    @property
-    def coalition(self) -> CoalitionApp:
-        return cast("CoalitionApp", self.app)
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="batches-body"):
-            yield Static(Text("Import batches", style="bold"), id="batches-title")
-            yield DataTable(id="batches-table", cursor_type="row", zebra_stripes=True)
-            yield Static(id="batches-detail")
-            yield Static(
-                Text("u undoes the highlighted batch · Esc closes", style="dim"), id="batches-hint"
-            )
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("#", "When", "By", "File", "What it did")
-        table.focus()
-        self.action_reload()
-
-    def action_reload(self) -> None:
-        self.load_batches()
-
-    @work(thread=True, exclusive=True, group="batches", exit_on_error=False)
-    def load_batches(self) -> None:
-        from coalition.domain.imports import list_batches
-
-        with self.coalition.database().read_session() as session:
-            batches = list_batches(session)
-        self.app.call_from_thread(self._show_batches, batches)
-
-    def _show_batches(self, batches: list[BatchView]) -> None:
-        from coalition.tui.widgets.render import local_time
-
-        if not self.is_attached:
-            return
-        self.batches = batches
-        table = self.query_one(DataTable)
-        at = table.cursor_row
-        table.clear()
-        from coalition.domain.imports import count_summary  # loaded by now: batches came
-
-        for b in batches:
-            # In the words of the import's summary, only what it did; at 80 columns it is cut
-            # short, and the line under the table gives the highlighted one in full.
-            # An undone batch says so first, in the same cell: a column of its own, empty
-            # until a batch is undone, was not always widened for the word.
-            did = count_summary(b.counts, grouped=True) or "nothing"
-            table.add_row(
-                Text(str(b.id)),
-                Text(local_time(b.created_at)),
-                Text(b.coordinator),
-                Text(b.file_name),
-                Text(f"undone: {did}", style="dim") if b.undone_at else Text(did),
-                key=str(b.id),
-            )
-        if batches:
-            table.move_cursor(row=min(at, len(batches) - 1))
-        title = Text("Import batches", style="bold")
-        title.append(f"  {len(batches):,}" if batches else "  none yet", style="dim")
-        self.query_one("#batches-title", Static).update(title)
-
-    @on(DataTable.RowHighlighted, "#batches-table")
-    def _show_detail(self) -> None:
-        """The highlighted batch in full, under the table: its row is cut short at 80
-        columns."""
-        from coalition.domain.imports import count_summary  # loaded by now: batches came
-
-        batch = self.highlighted
-        text = Text()
-        if batch is not None:
-            text.append(f"#{batch.id} {batch.file_name}: ", style="bold")
-            text.append(count_summary(batch.counts, grouped=True) or "nothing")
-            text.append(".")
-            if batch.undone_at is not None:
-                from coalition.tui.widgets.render import local_time
-
-                text.append(f" Undone {local_time(batch.undone_at)}.", style="dim")
-        self.query_one("#batches-detail", Static).update(text)
-
-    @property
-    def highlighted(self) -> BatchView | None:
-        table = self.query_one(DataTable)
-        if not self.batches or not 0 <= table.cursor_row < len(self.batches):
-            return None
-        return self.batches[table.cursor_row]
-
-    def action_undo(self) -> None:
-        batch = self.highlighted
-        if batch is None:
-            return
-        if batch.undone_at is not None:
-            self.notify(
-                f"Import batch #{batch.id} was already undone.", severity="warning", markup=False
-            )
-            return
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.undo(batch.id)
-
-        self.app.push_screen(
-            Confirm(
-                f"Undo import batch #{batch.id} ({batch.file_name})? What it created is removed "
-                "and what it changed is restored.",
-                yes="Undo",
-                no="Keep",
-            ),
-            answered,
-        )
-
-    @work(thread=True, exclusive=True, group="batches-undo", exit_on_error=False)
-    def undo(self, batch_id: int) -> None:
-        from coalition.domain.audit import work as unit_of_work
-        from coalition.domain.imports import undo_batch
-
-        coalition = self.coalition
-        with unit_of_work(coalition.database(), coalition.coordinator) as w:
-            batch = undo_batch(w, batch_id)
-        self.app.call_from_thread(self._undone, batch)
-
-    def _undone(self, batch: BatchView) -> None:
-        self.notify(
-            f"Undid import batch #{batch.id} ({batch.file_name}).", title="Undone", markup=False
-        )
-        self.load_batches()
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        report_failure(self.app, event)
 
 
 # --- entry points for the app's bindings and command palette ------------------------------------
@@ -1084,8 +668,3 @@ class ImportBatchesScreen(ModalScreen[None]):
 def open_import_wizard(app: App[Any], path: str | os.PathLike[str] | None = None) -> None:
     """Show the import wizard (on ``path`` when given, else at the file browser)."""
     app.push_screen(ImportWizard(path))
-
-
-def open_import_batches(app: App[Any]) -> None:
-    """Show the import batches, to undo one."""
-    app.push_screen(ImportBatchesScreen())

@@ -27,14 +27,15 @@ from textual.screen import Screen
 from textual.suggester import Suggester
 from textual.widgets import Select
 
+from coalition.domain import values as checks
 from coalition.errors import CoalitionError
 from coalition.tui import clock
-from coalition.tui.screens.record_forms import (
-    ConfirmDelete,
+from coalition.tui.screens.confirm import ConfirmDialog
+from coalition.tui.screens.form_base import (
     Field,
     FormScreen,
     OrganisationSuggester,
-    checks,
+    day_hint,
     plain,
 )
 from coalition.tui.widgets.render import campaign_options
@@ -198,7 +199,7 @@ class LogDialog(FormScreen):
     def check(self, name: str, text: str) -> str | None:
         if name in ("date", "follow_up"):
             day = checks.parse_date(text, today=clock.today())
-            return _when(day) if day else None
+            return day_hint(day) if day else None
         if name in ("contact", "organisation"):
             self.check_party(name, text, self.ref(name))
         return None
@@ -267,21 +268,8 @@ class LogDialog(FormScreen):
         return result.interaction.id, result.sentence()
 
 
-def _when(day: dt.date) -> str:
-    days = (day - clock.today()).days
-    if days == 0:
-        ago = "today"
-    elif days == 1:
-        ago = "tomorrow"
-    elif days == -1:
-        ago = "yesterday"
-    else:
-        ago = f"in {days} days" if days > 0 else f"{-days} days ago"
-    return f"{day.strftime('%A')} {day.isoformat()}, {ago}"
-
-
 def open_log_dialog(app: Any) -> None:
     """Log an interaction, starting from what the current screen has selected."""
-    if isinstance(app.screen, FormScreen | ConfirmDelete):
+    if isinstance(app.screen, FormScreen | ConfirmDialog):
         return  # not over a form or a question that is open
     app.push_screen(LogDialog(prefill_from(app.screen)))

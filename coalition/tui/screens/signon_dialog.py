@@ -32,26 +32,24 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar, cast
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Label, Select, Static
-from textual.worker import Worker, get_current_worker
+from textual.worker import get_current_worker
 
 from coalition.errors import CoalitionError
-from coalition.tui.jobs import report_failure
+from coalition.tui.jobs import JobModal
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
     from coalition.domain.browse import OrganisationQuery
     from coalition.domain.campaigns import SignOnsSet
-    from coalition.tui.app import CoalitionApp
 
 NO_CAMPAIGN = "No campaign yet: press F5, then n to start one."
 ALL_CLOSED = (
@@ -175,7 +173,7 @@ def _by_status(counts: dict[str, int]) -> str:
     return ", ".join(f"{counts[s]:,} {s}" for s in PIPELINE if counts.get(s))
 
 
-class _CampaignDialog(ModalScreen[str | None]):
+class _CampaignDialog(JobModal[str | None]):
     """A campaign, a status, what that will do, and a button that does it."""
 
     CSS_PATH = "signon_dialog.tcss"
@@ -184,16 +182,12 @@ class _CampaignDialog(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="signon.cancel"),
         Binding("ctrl+s", "apply", "Apply", id="signon.apply", tooltip="Do what the button says"),
     ]
+    WRITE_GROUP = "signon-save"
 
     def __init__(self, campaigns: list[CampaignItem], campaign: str | None) -> None:
         super().__init__()
         self.campaigns = campaigns
         self.first_campaign = campaign
-        self.saving = False
-
-    @property
-    def coalition(self) -> CoalitionApp:
-        return cast("CoalitionApp", self.app)
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -312,13 +306,13 @@ class _CampaignDialog(ModalScreen[str | None]):
 
     @on(Button.Pressed, "#signon-apply")
     def action_apply(self) -> None:
-        if self.saving or not self.ready:
+        if self.writing or not self.ready:
             return
         campaign, status = self.campaign, self.status
         if campaign is None or status is None:
             self.show_error("Choose a campaign and a status first.")
             return
-        self.saving = True
+        self.writing = True
         self.show_error(None)
         self.show_state()
         self.apply(campaign, status, self.move_existing)
@@ -342,7 +336,7 @@ class _CampaignDialog(ModalScreen[str | None]):
         self.app.call_from_thread(self._done, sentence)
 
     def _refused(self, message: str) -> None:
-        self.saving = False
+        self.writing = False
         if self.is_attached:
             self.show_error(message)
             self.refused()
@@ -352,7 +346,7 @@ class _CampaignDialog(ModalScreen[str | None]):
         """After a refusal: read again what may have changed."""
 
     def _done(self, sentence: str) -> None:
-        self.saving = False
+        self.writing = False
         if self.is_attached:
             self.dismiss(sentence)
 
@@ -360,12 +354,8 @@ class _CampaignDialog(ModalScreen[str | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.group == "signon-save" and event.worker.is_finished and self.saving:
-            self.saving = False  # failed unexpectedly: reported below, the dialog stays
-            if self.is_attached:
-                self.show_state()
-        report_failure(self.app, event)
+    def write_ended(self) -> None:
+        self.show_state()  # failed unexpectedly (reported): the dialog stays
 
 
 class SignOnDialog(_CampaignDialog):

@@ -152,7 +152,6 @@ class StartScreen(JobScreen):
             if event.worker.group == "followup":
                 self._pending.clear()  # a bug, reported: show what the database holds
                 self.refresh_overview()
-        super().on_worker_state_changed(event)
 
     def on_start_screen_loaded(self, message: Loaded) -> None:
         from coalition.tui.widgets import render
