@@ -11,7 +11,7 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Checkbox, Input
 
-from coalition.domain import duplicates, people
+from coalition.domain import browse, duplicates, people
 from coalition.domain.audit import work
 from coalition.errors import NotFound
 from coalition.store.database import open_database
@@ -90,7 +90,7 @@ def field(screen: DuplicatesScreen) -> FieldRow:
 
 def contact_ids(path: Path) -> list[int]:
     with open_database(path) as db, db.read_session() as session:
-        return sorted(c.id for c in people.list_contacts(session))
+        return sorted(c.id for c in browse.list_contacts(session))
 
 
 async def merge_highlighted(pilot: Pilot[None], app: CoalitionApp) -> None:
@@ -162,7 +162,7 @@ async def test_m_merges_once_asked_and_the_pair_leaves_the_list(pairs_db: Path) 
         assert "Keep #1 Alpha Kids" in text
 
     with open_database(pairs_db) as db, db.read_session() as session:
-        [jan] = people.list_contacts(session)
+        [jan] = browse.list_contacts(session)
         assert (jan.id, jan.display_name, jan.role) == (1, "Jan Nowak", "Director")
         assert [p.e164 for p in people.get_contact(session, "#1").phones] == ["+3225550101"]
         assert "Merged from #2: role: Policy officer" in (
@@ -232,7 +232,7 @@ async def test_t_takes_the_highlighted_field_from_the_other_record(pairs_db: Pat
         assert listed(screen) == [ORGANISATIONS]
 
     with open_database(pairs_db) as db, db.read_session() as session:
-        [kept] = people.list_contacts(session)
+        [kept] = browse.list_contacts(session)
         assert (kept.id, kept.role) == (1, "Policy officer")
         assert "Before the merge with #2: role: Director" in (
             people.get_contact(session, "#1").notes or ""
@@ -258,7 +258,7 @@ async def test_n_marks_a_pair_not_a_duplicate_for_good(pairs_db: Path) -> None:
 
     with open_database(pairs_db) as db, db.read_session() as session:
         assert [key_of(p) for p in duplicates.scan_duplicates(session).pairs] == [CONTACTS]
-        assert len(people.list_organisations(session)) == 2  # both kept
+        assert len(browse.list_organisations(session)) == 2  # both kept
 
 
 @pytest.mark.asyncio
@@ -371,7 +371,7 @@ async def test_a_form_about_to_repeat_an_organisation_opens_it_instead(pairs_db:
         assert "Alpha Kids (AK)" in screen_text(app)  # the detail pane's heading
 
     with open_database(pairs_db) as db, db.read_session() as session:
-        assert len(people.list_organisations(session)) == 2  # nothing added
+        assert len(browse.list_organisations(session)) == 2  # nothing added
 
 
 @pytest.mark.asyncio

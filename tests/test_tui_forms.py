@@ -11,6 +11,7 @@ from textual.widgets import Button, Checkbox, Input, Select, Static
 
 from coalition.domain import people
 from coalition.domain.audit import history, work
+from coalition.domain.browse import list_contacts, list_organisations
 from coalition.errors import NotFound
 from coalition.store.database import open_database
 from coalition.tui.app import CoalitionApp, make_app
@@ -205,7 +206,7 @@ async def test_a_duplicate_name_is_named_and_can_be_added_anyway(db_path: Path) 
         assert screen.table.total == 2
 
     with open_database(db_path) as db, db.read_session() as session:
-        found = people.list_organisations(session, search_text="fondation")
+        found = list_organisations(session, search_text="fondation")
         assert sorted((o.name, o.city) for o in found) == [
             ("Fondation Exemple", None),
             ("fondation exemple", "Lyon"),
@@ -230,7 +231,7 @@ async def test_a_contact_sharing_an_address_is_named_and_can_be_added_anyway(
         assert "Same email as #1 Jan Nowak <jan@example.net>, Fondation Exemple." in said(app)
         assert "Add anyway: it is another person sharing the address" in said(app)
         with open_database(db_path) as db, db.read_session() as session:
-            assert people.list_contacts(session, search_text="Ewa") == []
+            assert list_contacts(session, search_text="Ewa") == []
 
         await pilot.click("#form-duplicate")
         await pilot.press("ctrl+s")
@@ -348,7 +349,7 @@ async def test_an_email_address_in_phones_is_refused_and_a_national_number_is_ke
         assert app.screen is form  # refused: still open, nothing written
         assert "Correct the marked fields first." in screen_text(app)
         with open_database(db_path) as db, db.read_session() as session:
-            assert people.list_contacts(session) == []
+            assert list_contacts(session) == []
 
         # A number written the national way, read in the contact's country.
         fill(app, phones="0470 55 01 01", country="BE")

@@ -56,12 +56,12 @@ def flat(app: Any) -> str:
 
 
 def contacts_in(db_path: Path) -> list[tuple[str, str | None]]:
-    from coalition.domain import people
+    from coalition.domain import browse
 
     db = open_database(db_path)
     try:
         with db.read_session() as session:
-            return sorted((c.display_name, c.notes) for c in people.list_contacts(session))
+            return sorted((c.display_name, c.notes) for c in browse.list_contacts(session))
     finally:
         db.close()
 

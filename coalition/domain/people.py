@@ -628,13 +628,6 @@ def _contact_counts(session: Session, ids: Sequence[int]) -> dict[int, int]:
     return {org_id: count for org_id, count in rows if org_id is not None}
 
 
-def list_organisations(session: Session, **filters: Any) -> list[OrganisationView]:
-    """Moving to ``browse.list_organisations`` (callers are being switched)."""
-    from coalition.domain import browse
-
-    return browse.list_organisations(session, **filters)
-
-
 # --- contacts ------------------------------------------------------------------------------
 
 
@@ -1064,13 +1057,6 @@ def load_contacts(session: Session, ids: Sequence[int]) -> list[Contact]:
         ):
             by_id[contact.id] = contact
     return [by_id[i] for i in ids if i in by_id]
-
-
-def list_contacts(session: Session, **filters: Any) -> list[ContactView]:
-    """Moving to ``browse.list_contacts`` (callers are being switched)."""
-    from coalition.domain import browse
-
-    return browse.list_contacts(session, **filters)
 
 
 def contacts_by_id(session: Session, ids: Sequence[int]) -> list[ContactView]:

@@ -87,11 +87,11 @@ class OrganisationSuggester(Suggester):
         return await asyncio.to_thread(self._find, value)
 
     def _find(self, value: str) -> str | None:
-        from coalition.domain import people
+        from coalition.domain import browse
 
         try:
             with self._app.database().read_session() as session:
-                found = people.list_organisations(session, search_text=value, limit=20)
+                found = browse.list_organisations(session, search_text=value, limit=20)
         except CoalitionError:
             return None
         typed = value.casefold()
