@@ -1,10 +1,25 @@
 """Applying a plan as one batch in one transaction: bulk inserts for what is new, the
-ORM for the few records it changes, each change kept so the batch can be undone."""
+ORM for the few records it changes, each change kept so the batch can be undone.
+
+``apply_plan`` runs one step per table, each a function below, all sharing one ``_Batch``
+(the batch's row and time, its tags, the audit entries waiting to be written):
+
+- organisations: ``_new_organisations`` (``_insert_organisations``,
+  ``_link_organisation_tags``, ``_organisation_documents``), then ``_changed_organisations``
+  through the ORM;
+- contacts, chunk by chunk: ``_insert_contacts``, ``_insert_emails``, ``_insert_phones``,
+  ``_link_contact_tags`` and ``_contact_documents`` (the search index), in ``_new_contacts``;
+  then ``_changed_contacts`` through the ORM, with ``_add_emails``, ``_add_phones`` and
+  ``_add_tags``;
+- sign-ons and their events: ``_signons``;
+- the search index of what changed: ``_reindex_changed``;
+- the batch's own row and the audit log: ``_Batch`` (opened first, closed last).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -95,71 +110,106 @@ _PHONE_COLUMNS = ("contact_id", "number", "e164", "label", "is_primary", "import
 """What an import writes to each table; the columns left out are empty (NULL)."""
 
 
-def _next_id(session: Session, table: Any) -> int:
-    return int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
-
-
-def _organisation_names(session: Session, ids: set[int]) -> dict[int, tuple[str, str | None]]:
-    """(name, acronym) of these organisations, as stored: what a contact's index entry holds."""
-    wanted = sorted(ids)
-    names: dict[int, tuple[str, str | None]] = {}
-    for start in range(0, len(wanted), 900):
-        for oid, name, acronym in session.execute(
-            select(Organisation.id, Organisation.name, Organisation.acronym).where(
-                Organisation.id.in_(wanted[start : start + 900])
-            )
-        ):
-            names[oid] = (name, acronym)
-    return names
-
-
-def _display_name(
-    r: ContactRecord, emails: Sequence[tuple[str, str, str | None, bool, str | None]]
-) -> tuple[str, bool]:
-    primary = next((e[0] for e in emails if e[3]), emails[0][0] if emails else None)
-    derived = people.display_name_from(r.given_name, r.family_name, primary)
-    if r.display_name:
-        return r.display_name, r.display_name != " ".join(
-            p for p in (r.given_name, r.family_name) if p
-        )
-    return derived, False
-
-
 @collector_paused()
 def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> BatchView:
     """Write the plan as one batch. Call inside one unit of work: all or nothing."""
-    session = work.session
-    options = plan.options
-    if change_marker(session) != plan.marker:
+    if change_marker(work.session) != plan.marker:
         # Another import or a coordinator changed the database since the plan was made:
         # match again, now under the write lock, so nothing is created twice.
-        match_rows(session, plan)
-    if plan.previous_batch is not None and not options.force:
+        match_rows(work.session, plan)
+    if plan.previous_batch is not None and not plan.options.force:
         raise CoalitionError(
-            f"{options.file_name} was already imported (batch #{plan.previous_batch}); "
+            f"{plan.options.file_name} was already imported (batch #{plan.previous_batch}); "
             "pass --force to import it again, or undo that batch first."
         )
-    now = utcnow()
-    batch = ImportBatch(
-        created_at=now,
-        coordinator=work.coordinator,
-        file_name=options.file_name,
-        sha256=options.sha256,
-        file_format=options.file_format,
-        mapping=options.mapping,
-        options={
-            "campaign": options.campaign,
-            "tags": list(options.tags),
-            "on_duplicate": options.on_duplicate,
-        },
-        counts={},
-    )
-    session.add(batch)
-    session.flush()
-    bid = batch.id
-    audit_rows: list[dict[str, Any]] = []
+    batch = _Batch(work, plan, progress)
+    _new_organisations(batch)
+    changed_organisations = _changed_organisations(batch)
+    _new_contacts(batch)
+    changed_contacts = _changed_contacts(batch)
+    counts = plan.counts()
+    counts["sign-ons"] = _signons(batch)
+    batch.write_audit(counts)
+    _reindex_changed(batch, changed_organisations, changed_contacts)
+    return batch.close(counts)
+
+
+# --- the batch: its row, its tags, its audit entries ------------------------------------------
+
+
+class _Tags:
+    """The batch's own tags (every new row carries them) and the tags rows name, each found
+    or created once."""
+
+    def __init__(self, session: Session, names: Sequence[str]) -> None:
+        self.session = session
+        self.batch = people.get_tags(session, names)
+        session.flush()
+        self.batch_ids = [t.id for t in self.batch]
+        self.names = {t.id: t.name for t in self.batch}
+        """Every tag's name by id, as far as the batch has met them."""
+        self._by_key: dict[str, Tag] = {t.key: t for t in self.batch}
+        self._ids: dict[tuple[str, ...], list[int]] = {}
+
+    def ids(self, names: Sequence[str]) -> list[int]:
+        """The ids of the tags ``names`` (created where missing) and the batch's, sorted."""
+        key = tuple(names)
+        ids = self._ids.get(key)
+        if ids is None:
+            ids = self._ids[key] = self._find(names)
+        return ids
+
+    def _find(self, names: Sequence[str]) -> list[int]:
+        wanted = [n for n in names if fold(n) not in self._by_key]
+        for tag in people.get_tags(self.session, wanted):
+            self._by_key[tag.key] = tag
+        if wanted:
+            self.session.flush()
+            self.names.update((t.id, t.name) for t in self._by_key.values())
+        ids = {self._by_key[fold(n)].id for n in names if fold(n) in self._by_key}
+        ids.update(self.batch_ids)
+        return sorted(ids)
+
+
+class _Batch:
+    """What every step of one batch shares. Opening it writes the batch's row (its id goes on
+    every row the batch creates); ``close`` fills in its counts."""
+
+    def __init__(self, work: Work, plan: Plan, progress: Progress | None) -> None:
+        self.work = work
+        self.session = session = work.session
+        self.plan = plan
+        self.progress = progress
+        self.now = now = utcnow()
+        options = plan.options
+        self.row = ImportBatch(
+            created_at=now,
+            coordinator=work.coordinator,
+            file_name=options.file_name,
+            sha256=options.sha256,
+            file_format=options.file_format,
+            mapping=options.mapping,
+            options={
+                "campaign": options.campaign,
+                "tags": list(options.tags),
+                "on_duplicate": options.on_duplicate,
+            },
+            counts={},
+        )
+        session.add(self.row)
+        session.flush()
+        self.id: int = self.row.id
+        self._audit_rows: list[dict[str, Any]] = []
+        self.tags = _Tags(session, options.tags)
+        self.stamp = stored(session, Organisation.__table__.c.created_at, now)
+        """``now`` as the driver takes it, for the rows written in bulk."""
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        if self.progress:
+            self.progress(stage, done, total)
 
     def audit(
+        self,
         action: str,
         entity: str,
         entity_id: int,
@@ -169,8 +219,11 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         org_id: int | None = None,
         contact_id: int | None = None,
     ) -> None:
-        audit_rows.append(
-            work.audit_row(
+        """An entry of the audit log for a row the batch changed, at the batch's time. Rows
+        a batch creates get none each: the batch's own entry stands for them
+        (``audit.history`` shows it per row)."""
+        self._audit_rows.append(
+            self.work.audit_row(
                 action,
                 entity,
                 entity_id,
@@ -179,86 +232,93 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
                 after,
                 organisation_id=org_id,
                 contact_id=contact_id,
-                at=now,
+                at=self.now,
             )
         )
-        if len(audit_rows) >= CHUNK * 5:  # written as they come, so memory stays flat
-            bulk_insert(session, AuditEntry.__table__, audit_rows)
-            audit_rows.clear()
+        if len(self._audit_rows) >= CHUNK * 5:  # written as they come, so memory stays flat
+            self._write_audit_rows()
 
-    batch_tags = people.get_tags(session, options.tags)
-    tag_cache: dict[str, Tag] = {t.key: t for t in batch_tags}
-    session.flush()
+    def _write_audit_rows(self) -> None:
+        bulk_insert(self.session, AuditEntry.__table__, self._audit_rows)
+        self._audit_rows.clear()
 
-    tag_id_cache: dict[tuple[str, ...], list[int]] = {}
-    tag_names = {t.id: t.name for t in batch_tags}
+    def write_audit(self, counts: dict[str, int]) -> None:
+        """The batch's own entry, then every entry still waiting."""
+        options = self.plan.options
+        self.audit(
+            "create",
+            "import_batch",
+            self.id,
+            options.file_name,
+            None,
+            {"file": options.file_name, "sha256": options.sha256, "counts": counts},
+        )
+        self._write_audit_rows()
 
-    def tag_ids(names: Sequence[str]) -> list[int]:
-        key = tuple(names)
-        if key not in tag_id_cache:
-            tag_id_cache[key] = _tag_ids(names)
-        return tag_id_cache[key]
+    def close(self, counts: dict[str, int]) -> BatchView:
+        self.row.counts = counts
+        self.row.last_audit_id = self.session.scalar(select(func.max(AuditEntry.id)))
+        self.session.flush()
+        return batch_view(self.row)
 
-    def _tag_ids(names: Sequence[str]) -> list[int]:
-        wanted = [n for n in names if fold(n) not in tag_cache]
-        for tag in people.get_tags(session, wanted):
-            tag_cache[tag.key] = tag
-        if wanted:
-            session.flush()
-            tag_names.update((t.id, t.name) for t in tag_cache.values())
-        ids = {tag_cache[fold(n)].id for n in names if fold(n) in tag_cache}
-        ids.update(t.id for t in batch_tags)
-        return sorted(ids)
 
-    # 1. New organisations. Rows a batch creates carry its id and get no audit entry each:
-    # the batch's own entry stands for them (``audit.history`` shows it per row).
-    stamp = stored(session, Organisation.__table__.c.created_at, now)
-    org_ids: dict[str, int] = {}
-    next_org = _next_id(session, Organisation.__table__)
-    search.forget_past(session, search.ORGANISATION_TABLE, next_org - 1)
-    org_rows: list[tuple[Any, ...]] = []
-    org_tag_rows: list[tuple[int, int]] = []
-    org_documents: list[tuple[Any, ...]] = []
-    used_keys = {r.org_key for r in plan.rows if r.speaks_for_organisation and r.org_key}
-    for key, org in plan.new_organisations.items():
-        if key not in used_keys:
-            continue
-        oid = next_org
-        next_org += 1
-        org_ids[key] = oid
-        org_rows.append(
+def _next_id(session: Session, table: Any) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
+
+
+def _raw_snapshot(obj: Any) -> dict[str, Any]:
+    """A row's values before the batch changes it (``import_changes``: what undo restores)."""
+    return {
+        c.key: jsonable(getattr(obj, c.key))
+        for c in obj.__table__.columns
+        if c.key not in ("id", "created_at")
+    }
+
+
+# --- organisations ----------------------------------------------------------------------------
+
+
+def _new_organisations(b: _Batch) -> None:
+    """The organisations the plan creates and a row speaking for it still names, with the
+    batch's tags and their index entries; each row naming one is given its id."""
+    session, plan = b.session, b.plan
+    first = _next_id(session, Organisation.__table__)
+    search.forget_past(session, search.ORGANISATION_TABLE, first - 1)
+    used = {r.org_key for r in plan.rows if r.speaks_for_organisation and r.org_key}
+    ids = {
+        key: oid for oid, key in enumerate((k for k in plan.new_organisations if k in used), first)
+    }
+    _insert_organisations(b, ids)
+    _link_organisation_tags(b, ids.values())
+    search.add_organisations(session, _organisation_documents(b, ids), new=True)
+    b.report("organisations", len(ids), len(ids))
+    for row in plan.rows:
+        if row.org_action == "create" and row.org_key in ids:
+            row.org_id = ids[row.org_key]
+
+
+def _insert_organisations(b: _Batch, ids: dict[str, int]) -> None:
+    """``ids``: the new organisations' keys in the plan, with the id each is given."""
+    stamp, bid, new = b.stamp, b.id, b.plan.new_organisations
+    rows: list[tuple[Any, ...]] = []
+    for key, oid in ids.items():
+        org = new[key]
+        rows.append(
             (
                 oid, org.name, fold(org.name), org.acronym, org.kind or "other", org.country,
                 org.city, org.website, org.email, org.phone, org.membership or "none", org.notes,
                 stamp, stamp, bid,
             )
         )  # fmt: skip
-        org_tag_rows.extend((oid, t.id) for t in batch_tags)
-        org_documents.append(
-            (
-                oid,
-                *search.organisation_document(
-                    org.name,
-                    org.acronym,
-                    (org.email, org.website, org.phone),
-                    (org.city, org.country),
-                    [t.name for t in batch_tags],
-                ),
-            )
-        )
-    insert_rows(session, Organisation.__table__, _ORGANISATION_COLUMNS, org_rows)
-    insert_rows(session, organisation_tags, ("organisation_id", "tag_id"), org_tag_rows)
-    search.add_organisations(session, org_documents, new=True)
-    if progress:
-        progress("organisations", len(org_rows), len(org_rows))
+    insert_rows(b.session, Organisation.__table__, _ORGANISATION_COLUMNS, rows)
 
-    for row in plan.rows:
-        if row.org_action == "create" and row.org_key in org_ids:
-            row.org_id = org_ids[row.org_key]
 
-    # Organisations named by id (an edited export): their changed fields.
-    updated_orgs = []
-    for row in plan.rows:
+def _changed_organisations(b: _Batch) -> list[int]:
+    """Organisations named by id (an edited export): their changed fields, through the ORM.
+    Returns the ids of those that changed."""
+    session, bid = b.session, b.id
+    changed = []
+    for row in b.plan.rows:
         if row.org_action != "update" or not row.speaks_for_organisation:
             continue
         org_row = session.get(Organisation, row.org_id)
@@ -280,11 +340,11 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         if not changed_after:
             row.org_note += "; nothing to change"
             continue
-        org_row.updated_at = now
+        org_row.updated_at = b.now
         session.add(
             ImportChange(batch_id=bid, entity="organisation", entity_id=org_row.id, before=saved)
         )
-        audit(
+        b.audit(
             "update",
             "organisation",
             org_row.id,
@@ -293,91 +353,101 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             changed_after,
             org_id=org_row.id,
         )
-        updated_orgs.append(org_row.id)
+        changed.append(org_row.id)
     session.flush()
+    return changed
 
-    # 2. New contacts, with their emails, phones, tags and index entries: tuples straight to
-    # executemany.
-    creates = [r for r in plan.rows if r.action == "create"]
-    org_names = _organisation_names(session, {r.org_id for r in creates if r.org_id})
-    used_uids: set[str] = set()
-    next_contact = _next_id(session, Contact.__table__)
-    search.forget_past(session, search.CONTACT_TABLE, next_contact - 1)
-    source = options.file_name[:300]
-    contact_rows: list[tuple[Any, ...]] = []
-    email_rows: list[tuple[Any, ...]] = []
-    phone_rows: list[tuple[Any, ...]] = []
-    link_rows: list[tuple[int, int]] = []
-    documents: list[tuple[Any, ...]] = []
-    default_tags = [t.id for t in batch_tags]
+
+def _organisation_names(session: Session, ids: set[int]) -> dict[int, tuple[str, str | None]]:
+    """(name, acronym) of these organisations, as stored: what a contact's index entry holds."""
+    wanted = sorted(ids)
+    names: dict[int, tuple[str, str | None]] = {}
+    for start in range(0, len(wanted), 900):
+        for oid, name, acronym in session.execute(
+            select(Organisation.id, Organisation.name, Organisation.acronym).where(
+                Organisation.id.in_(wanted[start : start + 900])
+            )
+        ):
+            names[oid] = (name, acronym)
+    return names
+
+
+# --- contacts ---------------------------------------------------------------------------------
+
+
+def _new_contacts(b: _Batch) -> None:
+    """The contacts the plan creates, with their addresses, numbers, tags and index entries:
+    tuples straight to executemany, chunk by chunk so memory does not grow with the file."""
+    session = b.session
+    creates = [r for r in b.plan.rows if r.action == "create"]
+    organisations = _organisation_names(session, {r.org_id for r in creates if r.org_id})
+    first = _next_id(session, Contact.__table__)
+    search.forget_past(session, search.CONTACT_TABLE, first - 1)
+    uids: set[str] = set()
     document = search.contact_documents()
-    contact_tables = (
-        Contact.__table__,
-        ContactEmail.__table__,
-        ContactPhone.__table__,
-        contact_tags,
-    )
+    tables = (Contact.__table__, ContactEmail.__table__, ContactPhone.__table__, contact_tags)
     with (
-        indexes_deferred(session, contact_tables, len(creates)),
+        indexes_deferred(session, tables, len(creates)),
         search.bulk_indexing(session, search.CONTACT_TABLE),
     ):
-        for i, row in enumerate(creates, 1):
-            r = row.record
-            cid = next_contact
-            next_contact += 1
-            row.contact_id = cid
-            name, custom = _display_name(r, row.emails)
-            uid = r.uid if r.uid and r.uid not in used_uids else new_uid()
-            used_uids.add(uid)
-            contact_rows.append(
-                (
-                    cid, uid, r.given_name, r.family_name, r.honorific, name, fold(name), custom,
-                    r.role, row.org_id, r.language, r.street, r.postal_code, r.city, r.region,
-                    r.country, r.notes, False, False, source, stamp, stamp, bid,
-                )
-            )  # fmt: skip
-            if row.emails:
-                primary = next((j for j, e in enumerate(row.emails) if e[3]), 0)
-                for j, (address, key, label, valid, reason) in enumerate(row.emails):
-                    email_rows.append((cid, address, key, label, j == primary, valid, reason, bid))
-            for j, (number, e164, label) in enumerate(row.phones):
-                phone_rows.append((cid, number, e164, label, j == 0, bid))
-            contact_tag_ids = tag_ids(r.tags) if r.tags else default_tags
-            for tid in contact_tag_ids:
-                link_rows.append((cid, tid))
-            documents.append(
-                (
-                    cid,
-                    *document(
-                        (name, r.given_name, r.family_name, r.honorific),
-                        [e[0] for e in row.emails],
-                        org_names.get(row.org_id, ()) if row.org_id else (),
-                        r.role,
-                        (r.city, r.country),
-                        [tag_names[t] for t in contact_tag_ids],
-                    ),
-                )
+        for start in range(0, len(creates), CHUNK):
+            chunk = creates[start : start + CHUNK]
+            for cid, row in enumerate(chunk, first + start):
+                row.contact_id = cid
+            names = _insert_contacts(b, chunk, uids)
+            _insert_emails(b, chunk)
+            _insert_phones(b, chunk)
+            tag_ids = _link_contact_tags(b, chunk)
+            search.add_contacts(
+                session,
+                _contact_documents(b, chunk, names, tag_ids, organisations, document),
+                new=True,
             )
-            if i % CHUNK == 0 or i == len(creates):
-                # Written chunk by chunk so memory does not grow with the file.
-                for table, names, pending in (
-                    (Contact.__table__, _CONTACT_COLUMNS, contact_rows),
-                    (ContactEmail.__table__, _EMAIL_COLUMNS, email_rows),
-                    (ContactPhone.__table__, _PHONE_COLUMNS, phone_rows),
-                    (contact_tags, ("contact_id", "tag_id"), link_rows),
-                ):
-                    insert_rows(session, table, names, pending)
-                    pending.clear()
-                search.add_contacts(session, documents, new=True)
-                documents.clear()
-                if progress:
-                    progress("contacts", i, len(creates))
-    if progress:
-        progress("contacts", len(creates), len(creates))
+            b.report("contacts", start + len(chunk), len(creates))
+    b.report("contacts", len(creates), len(creates))
 
-    # 3. Existing contacts to update or merge (usually few): through the ORM.
-    changed_contacts = []
-    for row in plan.rows:
+
+def _insert_contacts(b: _Batch, chunk: Sequence[PlannedRow], uids: set[str]) -> list[str]:
+    """The contacts of these rows (each given its id already). ``uids``: those the batch has
+    used, so a file repeating one gets a new one. Returns their display names."""
+    stamp, bid, source = b.stamp, b.id, b.plan.options.file_name[:300]
+    rows: list[tuple[Any, ...]] = []
+    names: list[str] = []
+    for row in chunk:
+        r = row.record
+        name, custom = _display_name(r, row.emails)
+        uid = r.uid if r.uid and r.uid not in uids else new_uid()
+        uids.add(uid)
+        rows.append(
+            (
+                row.contact_id, uid, r.given_name, r.family_name, r.honorific, name, fold(name),
+                custom, r.role, row.org_id, r.language, r.street, r.postal_code, r.city, r.region,
+                r.country, r.notes, False, False, source, stamp, stamp, bid,
+            )
+        )  # fmt: skip
+        names.append(name)
+    insert_rows(b.session, Contact.__table__, _CONTACT_COLUMNS, rows)
+    return names
+
+
+def _display_name(
+    r: ContactRecord, emails: Sequence[tuple[str, str, str | None, bool, str | None]]
+) -> tuple[str, bool]:
+    primary = next((e[0] for e in emails if e[3]), emails[0][0] if emails else None)
+    derived = people.display_name_from(r.given_name, r.family_name, primary)
+    if r.display_name:
+        return r.display_name, r.display_name != " ".join(
+            p for p in (r.given_name, r.family_name) if p
+        )
+    return derived, False
+
+
+def _changed_contacts(b: _Batch) -> list[int]:
+    """Existing contacts to update or merge (usually few), through the ORM. Returns the ids
+    of those that changed."""
+    session, bid = b.session, b.id
+    changed = []
+    for row in b.plan.rows:
         if row.action not in ("update", "merge") or row.contact_id is None:
             continue
         contact = session.get(Contact, row.contact_id)
@@ -386,16 +456,13 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         saved = _raw_snapshot(contact)
         saved["tags"] = [t.id for t in contact.tags]
         audit_before = people.contact_snapshot(contact)
-        _update_contact(contact, row, overwrite=row.action == "update", batch_id=bid)
-        if row.org_id and (row.action == "update" or contact.organisation_id is None):
+        overwrite = row.action == "update"
+        _update_contact_fields(contact, row.record, overwrite=overwrite)
+        _add_emails(contact, row, bid)
+        _add_phones(contact, row, bid)
+        if row.org_id and (overwrite or contact.organisation_id is None):
             contact.organisation_id = row.org_id
-        wanted_tags = tag_ids(row.record.tags)
-        have = {t.id for t in contact.tags}
-        for tid in wanted_tags:
-            if tid not in have:
-                tag = session.get(Tag, tid)
-                if tag is not None:
-                    contact.tags.append(tag)
+        _add_tags(b, contact, row.record.tags)
         if not contact.display_name_custom:
             contact.display_name = people.derive_display_name(contact)
         contact.display_name_key = fold(contact.display_name)
@@ -405,11 +472,11 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         if not after_values:
             row.reason += "; nothing to change"
             continue
-        contact.updated_at = now
+        contact.updated_at = b.now
         session.add(
             ImportChange(batch_id=bid, entity="contact", entity_id=contact.id, before=saved)
         )
-        audit(
+        b.audit(
             "update",
             "contact",
             contact.id,
@@ -419,125 +486,13 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
             org_id=contact.organisation_id,
             contact_id=contact.id,
         )
-        changed_contacts.append(contact.id)
-
-    # 4. Sign-ons.
-    signon_count = 0
-    if plan.campaign_id is not None:
-        existing = {
-            s.organisation_id: s
-            for s in session.scalars(select(SignOn).where(SignOn.campaign_id == plan.campaign_id))
-        }
-        # The history names each sign-on as the campaigns screen does: organisation / campaign.
-        signon_orgs = _organisation_names(
-            session, {r.org_id for r in plan.rows if r.signon and r.org_id}
-        )
-        campaign_code = session.get_one(Campaign, plan.campaign_id).code
-        for row in plan.rows:
-            if not row.signon or not row.org_id or not row.speaks_for_organisation:
-                continue
-            signon = existing.get(row.org_id)
-            display = clean(row.record.signon_display_name)
-            if signon is None:
-                signon = SignOn(
-                    organisation_id=row.org_id,
-                    campaign_id=plan.campaign_id,
-                    status=row.signon,
-                    display_name=display,
-                    public=True if row.record.signon_public is None else row.record.signon_public,
-                    signed_by_id=row.contact_id if row.signon == "signed" else None,
-                    import_batch_id=bid,
-                    created_at=now,
-                    updated_at=now,
-                )
-                session.add(signon)
-                session.flush()
-                existing[row.org_id] = signon
-                before: dict[str, Any] | None = None
-            else:
-                before = {
-                    "status": signon.status,
-                    "display_name": signon.display_name,
-                    "public": signon.public,
-                    "signed_by_id": signon.signed_by_id,
-                    "updated_at": jsonable(signon.updated_at),
-                }
-                session.add(
-                    ImportChange(batch_id=bid, entity="signon", entity_id=signon.id, before=before)
-                )
-                from_status = signon.status
-                signon.status = row.signon
-                if display:
-                    signon.display_name = display
-                if row.record.signon_public is not None:
-                    signon.public = row.record.signon_public
-                if row.signon == "signed" and row.contact_id and signon.signed_by_id is None:
-                    signon.signed_by_id = row.contact_id
-                signon.updated_at = now
-                row.reason += f"; sign-on {from_status} -> {row.signon}"
-            session.add(
-                SignOnEvent(
-                    signon_id=signon.id,
-                    from_status=before["status"] if before else None,
-                    to_status=row.signon,
-                    at=now,
-                    coordinator=work.coordinator,
-                    import_batch_id=bid,
-                )
-            )
-            audit(
-                "create" if before is None else "update",
-                "signon",
-                signon.id,
-                f"{signon_orgs.get(row.org_id, (f'organisation #{row.org_id}',))[0]}"
-                f" / {campaign_code}",
-                before,
-                {"status": row.signon, "import_batch": bid},
-                org_id=row.org_id,
-                contact_id=signon.signed_by_id,
-            )
-            signon_count += 1
-        session.flush()
-
-    # 5. Audit, search index, the batch's own record.
-    counts = plan.counts()
-    counts["sign-ons"] = signon_count
-    audit(
-        "create",
-        "import_batch",
-        bid,
-        options.file_name,
-        None,
-        {"file": options.file_name, "sha256": options.sha256, "counts": counts},
-    )
-    bulk_insert(session, AuditEntry.__table__, audit_rows)
-    if progress:
-        progress("indexing", 0, 1)
-    search.index_organisations(session, updated_orgs)
-    if updated_orgs:
-        search.index_contacts(
-            session,
-            session.scalars(select(Contact.id).where(Contact.organisation_id.in_(updated_orgs))),
-        )
-    search.index_contacts(session, changed_contacts)
-    if progress:
-        progress("indexing", 1, 1)
-    batch.counts = counts
-    batch.last_audit_id = session.scalar(select(func.max(AuditEntry.id)))
-    session.flush()
-    return batch_view(batch)
+        changed.append(contact.id)
+    return changed
 
 
-def _raw_snapshot(obj: Any) -> dict[str, Any]:
-    return {
-        c.key: jsonable(getattr(obj, c.key))
-        for c in obj.__table__.columns
-        if c.key not in ("id", "created_at")
-    }
-
-
-def _update_contact(contact: Contact, row: PlannedRow, *, overwrite: bool, batch_id: int) -> None:
-    r = row.record
+def _update_contact_fields(contact: Contact, r: ContactRecord, *, overwrite: bool) -> None:
+    """An update (``overwrite``) sets what the row holds and clears what it emptied; a merge
+    only fills what the contact lacks."""
     for name in UPDATED_FIELDS:
         value = getattr(r, name)
         if value and (overwrite or not getattr(contact, name)):
@@ -551,6 +506,28 @@ def _update_contact(contact: Contact, row: PlannedRow, *, overwrite: bool, batch
         if r.display_name != derived:  # a sheet repeats the derived name; that is not a choice
             contact.display_name = r.display_name
             contact.display_name_custom = True
+
+
+# --- emails -----------------------------------------------------------------------------------
+
+
+def _insert_emails(b: _Batch, chunk: Sequence[PlannedRow]) -> None:
+    """The addresses of new contacts, in the file's order; the first valid one is primary
+    (else the first)."""
+    bid = b.id
+    rows: list[tuple[Any, ...]] = []
+    for row in chunk:
+        if not row.emails:
+            continue
+        cid = row.contact_id
+        primary = next((j for j, e in enumerate(row.emails) if e[3]), 0)
+        for j, (address, key, label, valid, reason) in enumerate(row.emails):
+            rows.append((cid, address, key, label, j == primary, valid, reason, bid))
+    insert_rows(b.session, ContactEmail.__table__, _EMAIL_COLUMNS, rows)
+
+
+def _add_emails(contact: Contact, row: PlannedRow, batch_id: int) -> None:
+    """The addresses an existing contact does not have yet; primary only if it had none."""
     have = {e.address_key for e in contact.emails}
     for address, key, label, valid, reason in row.emails:
         if key not in have:
@@ -566,6 +543,25 @@ def _update_contact(contact: Contact, row: PlannedRow, *, overwrite: bool, batch
                 )
             )
             have.add(key)
+
+
+# --- phones -----------------------------------------------------------------------------------
+
+
+def _insert_phones(b: _Batch, chunk: Sequence[PlannedRow]) -> None:
+    """The numbers of new contacts, in the file's order; the first is primary."""
+    bid = b.id
+    rows: list[tuple[Any, ...]] = []
+    for row in chunk:
+        cid = row.contact_id
+        for j, (number, e164, label) in enumerate(row.phones):
+            rows.append((cid, number, e164, label, j == 0, bid))
+    insert_rows(b.session, ContactPhone.__table__, _PHONE_COLUMNS, rows)
+
+
+def _add_phones(contact: Contact, row: PlannedRow, batch_id: int) -> None:
+    """The numbers an existing contact does not have yet (the same E.164 form, or the same
+    text where there is none); primary only if it had none."""
     numbers = {p.e164 or p.number for p in contact.phones}
     for number, e164, label in row.phones:
         if (e164 or number) not in numbers:
@@ -581,4 +577,185 @@ def _update_contact(contact: Contact, row: PlannedRow, *, overwrite: bool, batch
             numbers.add(e164 or number)
 
 
-# --- listing and undo -------------------------------------------------------------------------
+# --- tags -------------------------------------------------------------------------------------
+
+
+def _link_contact_tags(b: _Batch, chunk: Sequence[PlannedRow]) -> list[list[int]]:
+    """New contacts' tags: those their row names with the batch's, or the batch's alone.
+    Returns each row's tag ids."""
+    tags, default = b.tags, b.tags.batch_ids
+    per_row = [tags.ids(row.record.tags) if row.record.tags else default for row in chunk]
+    links = [(row.contact_id, tid) for row, ids in zip(chunk, per_row, strict=True) for tid in ids]
+    insert_rows(b.session, contact_tags, ("contact_id", "tag_id"), links)
+    return per_row
+
+
+def _link_organisation_tags(b: _Batch, ids: Iterable[int]) -> None:
+    """New organisations' tags: the batch's."""
+    links = [(oid, tid) for oid in ids for tid in b.tags.batch_ids]
+    insert_rows(b.session, organisation_tags, ("organisation_id", "tag_id"), links)
+
+
+def _add_tags(b: _Batch, contact: Contact, names: Sequence[str]) -> None:
+    """An existing contact's tags: those its row names, and the batch's, that it lacks."""
+    have = {t.id for t in contact.tags}
+    for tid in b.tags.ids(names):
+        if tid not in have:
+            tag = b.session.get(Tag, tid)
+            if tag is not None:
+                contact.tags.append(tag)
+
+
+# --- sign-ons ---------------------------------------------------------------------------------
+
+
+def _signons(b: _Batch) -> int:
+    """The sign-on answers of the rows speaking for an organisation, each with its event and
+    audit entry. Returns how many."""
+    plan, session, bid, now = b.plan, b.session, b.id, b.now
+    if plan.campaign_id is None:
+        return 0
+    existing = {
+        s.organisation_id: s
+        for s in session.scalars(select(SignOn).where(SignOn.campaign_id == plan.campaign_id))
+    }
+    # The history names each sign-on as the campaigns screen does: organisation / campaign.
+    signon_orgs = _organisation_names(
+        session, {r.org_id for r in plan.rows if r.signon and r.org_id}
+    )
+    campaign_code = session.get_one(Campaign, plan.campaign_id).code
+    count = 0
+    for row in plan.rows:
+        if not row.signon or not row.org_id or not row.speaks_for_organisation:
+            continue
+        signon = existing.get(row.org_id)
+        display = clean(row.record.signon_display_name)
+        if signon is None:
+            signon = SignOn(
+                organisation_id=row.org_id,
+                campaign_id=plan.campaign_id,
+                status=row.signon,
+                display_name=display,
+                public=True if row.record.signon_public is None else row.record.signon_public,
+                signed_by_id=row.contact_id if row.signon == "signed" else None,
+                import_batch_id=bid,
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(signon)
+            session.flush()
+            existing[row.org_id] = signon
+            before: dict[str, Any] | None = None
+        else:
+            before = {
+                "status": signon.status,
+                "display_name": signon.display_name,
+                "public": signon.public,
+                "signed_by_id": signon.signed_by_id,
+                "updated_at": jsonable(signon.updated_at),
+            }
+            session.add(
+                ImportChange(batch_id=bid, entity="signon", entity_id=signon.id, before=before)
+            )
+            from_status = signon.status
+            signon.status = row.signon
+            if display:
+                signon.display_name = display
+            if row.record.signon_public is not None:
+                signon.public = row.record.signon_public
+            if row.signon == "signed" and row.contact_id and signon.signed_by_id is None:
+                signon.signed_by_id = row.contact_id
+            signon.updated_at = now
+            row.reason += f"; sign-on {from_status} -> {row.signon}"
+        session.add(
+            SignOnEvent(
+                signon_id=signon.id,
+                from_status=before["status"] if before else None,
+                to_status=row.signon,
+                at=now,
+                coordinator=b.work.coordinator,
+                import_batch_id=bid,
+            )
+        )
+        b.audit(
+            "create" if before is None else "update",
+            "signon",
+            signon.id,
+            f"{signon_orgs.get(row.org_id, (f'organisation #{row.org_id}',))[0]} / {campaign_code}",
+            before,
+            {"status": row.signon, "import_batch": bid},
+            org_id=row.org_id,
+            contact_id=signon.signed_by_id,
+        )
+        count += 1
+    session.flush()
+    return count
+
+
+# --- the search index -------------------------------------------------------------------------
+
+
+def _organisation_documents(b: _Batch, ids: dict[str, int]) -> list[tuple[Any, ...]]:
+    """New organisations' index entries: (id, *document)."""
+    new, tag_names = b.plan.new_organisations, [t.name for t in b.tags.batch]
+    documents: list[tuple[Any, ...]] = []
+    for key, oid in ids.items():
+        org = new[key]
+        documents.append(
+            (
+                oid,
+                *search.organisation_document(
+                    org.name,
+                    org.acronym,
+                    (org.email, org.website, org.phone),
+                    (org.city, org.country),
+                    tag_names,
+                ),
+            )
+        )
+    return documents
+
+
+def _contact_documents(
+    b: _Batch,
+    chunk: Sequence[PlannedRow],
+    names: Sequence[str],
+    tag_ids: Sequence[Sequence[int]],
+    organisations: dict[int, tuple[str, str | None]],
+    document: Callable[..., tuple[str, ...]],
+) -> list[tuple[Any, ...]]:
+    """New contacts' index entries: (id, *document), from their display names, tag ids and
+    the (name, acronym) of their organisations."""
+    tag_names = b.tags.names
+    documents: list[tuple[Any, ...]] = []
+    for row, name, ids in zip(chunk, names, tag_ids, strict=True):
+        r = row.record
+        documents.append(
+            (
+                row.contact_id,
+                *document(
+                    (name, r.given_name, r.family_name, r.honorific),
+                    [e[0] for e in row.emails],
+                    organisations.get(row.org_id, ()) if row.org_id else (),
+                    r.role,
+                    (r.city, r.country),
+                    [tag_names[t] for t in ids],
+                ),
+            )
+        )
+    return documents
+
+
+def _reindex_changed(b: _Batch, organisations: list[int], contacts: list[int]) -> None:
+    """The index entries of the organisations and contacts the batch changed, and of the
+    people of those organisations (an entry holds its organisation's name)."""
+    session = b.session
+    b.report("indexing", 0, 1)
+    search.index_organisations(session, organisations)
+    if organisations:
+        search.index_contacts(
+            session,
+            session.scalars(select(Contact.id).where(Contact.organisation_id.in_(organisations))),
+        )
+    search.index_contacts(session, contacts)
+    b.report("indexing", 1, 1)
