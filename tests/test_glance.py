@@ -88,9 +88,9 @@ def _unit(db: Database, coordinator: str) -> Any:
     return work(db, coordinator)
 
 
-def _domain(path: Path, **limits: int) -> browse.Overview:
+def _domain(path: Path, today: dt.date = TODAY, **limits: int) -> browse.Overview:
     with open_database(path) as db, db.read_session() as s:
-        return browse.overview(s, today=TODAY, **limits)
+        return browse.overview(s, today=today, **limits)
 
 
 @pytest.mark.parametrize("limits", [{}, {"followups": 2, "recent": 3}])
@@ -114,6 +114,30 @@ def test_the_first_look_is_what_the_domain_sees(storied: Path, limits: dict[str,
     if not limits:
         assert seen.followups[2].contact == "Zofia Nowak" and seen.followups[2].direction == "in"
     assert any(e.before and e.after for e in seen.recent)  # an edit, with what it changed
+
+
+@pytest.mark.parametrize(
+    ("today", "due"),
+    [
+        # 11-01 is overdue; 11-02 was due but is done; two are due on 11-20, one on 11-21.
+        (dt.date(2026, 11, 19), ["Invitation"]),
+        (dt.date(2026, 11, 20), ["Invitation", "Same day, logged earlier", None]),
+        (dt.date(2026, 11, 21), ["Invitation", "Same day, logged earlier", None, "Later"]),
+    ],
+)
+def test_a_follow_up_is_due_alike_on_both_paths(
+    storied: Path, today: dt.date, due: list[str | None]
+) -> None:
+    """Due today counts, due tomorrow does not yet, done never: at first look, in the
+    domain's overview and in the list of follow-ups due before tomorrow."""
+    look = first_look(storied, today=today)
+    assert look is not None
+    assert [f.subject for f in look.overview.followups] == due
+    assert look.overview.followups_total == len(due)
+    assert look.overview == _domain(storied, today=today)
+    with open_database(storied) as db, db.read_session() as s:
+        listed = outreach.list_followups(s, due_before=today + dt.timedelta(days=1))
+    assert listed == look.overview.followups
 
 
 def test_an_empty_database_is_empty_at_first_look(db_path: Path) -> None:

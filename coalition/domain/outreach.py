@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Date, bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.domain.audit import Work, jsonable
@@ -23,6 +23,7 @@ from coalition.domain.people import find_contact, find_organisation
 from coalition.domain.values import choice, clean, parse_date
 from coalition.domain.views import InteractionView
 from coalition.errors import InvalidValue, NotFound
+from coalition.store import glance
 from coalition.store.models import Interaction, utcnow
 from coalition.store.schema import CHANNELS, DIRECTIONS
 
@@ -130,8 +131,7 @@ def log_interaction(
             update(Interaction)
             .where(
                 party,
-                Interaction.done.is_(False),
-                Interaction.follow_up_on.is_not(None),
+                text(glance.FOLLOWUP_OPEN),
                 Interaction.occurred_at <= interaction.occurred_at,
             )
             .values(done=True)
@@ -167,16 +167,18 @@ def list_followups(
     due_before: str | dt.date | None = None,
     coordinator: str | None = None,
 ) -> list[InteractionView]:
-    """Open follow-ups, oldest due date first. ``due_before`` is exclusive."""
+    """Open follow-ups, oldest due date first. ``due_before`` is exclusive. The rule is the
+    one the start screen's first look reads with (``store.glance``), in the same words."""
     query = (
         select(Interaction)
-        .where(Interaction.done.is_(False), Interaction.follow_up_on.is_not(None))
+        .where(text(glance.FOLLOWUP_OPEN))
         .options(*_options())
-        .order_by(Interaction.follow_up_on, Interaction.occurred_at, Interaction.id)
+        .order_by(text(glance.FOLLOWUP_ORDER))
     )
     cutoff = parse_date(due_before)
     if cutoff is not None:
-        query = query.where(Interaction.follow_up_on < cutoff)
+        due = bindparam("due_before", cutoff, type_=Date)
+        query = query.where(text(glance.FOLLOWUP_DUE).bindparams(due))
     if coordinator:
         query = query.where(Interaction.coordinator == coordinator)
     return [interaction_view(i) for i in session.scalars(query)]
