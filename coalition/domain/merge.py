@@ -44,6 +44,7 @@ from coalition.domain.values import choice, fold
 from coalition.errors import CoalitionError, InvalidValue, NotFound
 from coalition.store import search
 from coalition.store.bulk import stored
+from coalition.store.glance import FOLLOWUP_OPEN
 from coalition.store.models import AuditEntry, Base, Merge, utcnow
 from coalition.store.schema import MERGE_KINDS
 
@@ -675,8 +676,7 @@ def _contact_plan(session: Session, kept_id: int, other_id: int, take: Iterable[
         ),
         "open follow-ups": _count(
             session,
-            "SELECT count(*) FROM interactions WHERE contact_id = :o "
-            "AND follow_up_on IS NOT NULL AND NOT done",
+            f"SELECT count(*) FROM interactions WHERE contact_id = :o AND {FOLLOWUP_OPEN}",
             o=other_id,
         ),
         "sign-ons signed": _count(
@@ -743,8 +743,7 @@ def _organisation_plan(session: Session, kept_id: int, other_id: int, take: Iter
         ),
         "open follow-ups": _count(
             session,
-            "SELECT count(*) FROM interactions WHERE organisation_id = :o "
-            "AND follow_up_on IS NOT NULL AND NOT done",
+            f"SELECT count(*) FROM interactions WHERE organisation_id = :o AND {FOLLOWUP_OPEN}",
             o=other_id,
         ),
         "sign-ons": sum(1 for p in pairs if p.kept is None),
