@@ -234,6 +234,11 @@ class LazyTable(ScrollView, can_focus=True):
         self._want_visible()
 
     @property
+    def shown_columns(self) -> list[tuple[Column, int]]:
+        """The columns shown at the table's width, each with its width in cells."""
+        return list(self._widths)
+
+    @property
     def held_rows(self) -> int:
         """How many rows the table holds (a page or a few, whatever the listing's size)."""
         return sum(len(page) for page in self._pages.values())
