@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.widgets import Select, SelectionList
 
-from coalition.domain import people
+from coalition.domain import browse, people
 from coalition.domain.audit import work
 from coalition.store.database import open_database
 from coalition.tui.app import make_app
@@ -39,7 +39,8 @@ def filters_template(template_db: Path, tmp_path_factory: pytest.TempPathFactory
     with work(db, "alice") as w:
         for i in range(10):  # person0 .. person9: one of each given name
             domain = "example.org" if i % 2 else "example.net"
-            people.edit_contact(w, f"person{i}@{domain}", {}, add_tags=["climate"])
+            changes = {"language": "fr"} if i < 3 else {}  # person0 .. person2 read French
+            people.edit_contact(w, f"person{i}@{domain}", changes, add_tags=["climate"])
         people.edit_organisation(w, "Fondation Test 0002", {"membership": "partner"})
     db.close()
     return path
@@ -161,6 +162,7 @@ async def test_organisations_without_a_sign_on_and_by_membership(filters_path: P
         assert screen.table.total == 51
         dialog = await open_dialog(pilot)
         assert dialog.query_one("#filter-kind", Select) is not None
+        assert not dialog.query("#filter-language")  # a person's, not an organisation's
         await apply(pilot, dialog, campaign="csam-2022", statuses=["none"])
         assert screen.table.total == 49
         assert "campaign csam-2022: no sign-on" in screen_text(app)
@@ -174,6 +176,28 @@ async def test_organisations_without_a_sign_on_and_by_membership(filters_path: P
         assert screen.filters == Filters(membership="partner")
         assert screen.table.total == 1
         assert screen.table.current_row.name == "Fondation Test 0002"
+
+
+@pytest.mark.asyncio
+async def test_a_language_narrows_contacts_as_the_command_line_does(filters_path: Path) -> None:
+    app = make_app(str(filters_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_table(pilot, "f3")
+        dialog = await open_dialog(pilot)
+        offered = select_options(dialog.query_one("#filter-language", Select))
+        assert [(str(label), value) for label, value in offered if value == "fr"] == [
+            ("fr French  3", "fr")
+        ]
+        await apply(pilot, dialog, language="fr")
+        assert screen.filters == Filters(language="fr")
+        assert screen.table.total == 3
+        assert "Filters language: fr" in screen_text(app)
+        shown = sorted(screen.table._row(i).id for i in range(3))
+    db = open_database(filters_path)
+    with db.read_session() as session:
+        listed = browse.list_contacts(session, language="French")
+    db.close()
+    assert sorted(c.id for c in listed) == shown
 
 
 @pytest.mark.asyncio

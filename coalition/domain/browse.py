@@ -51,7 +51,7 @@ from coalition.domain.filters import (
     organisation_conditions,
     total,
 )
-from coalition.domain.values import choice, country_name, fold
+from coalition.domain.values import choice, country_name, fold, language_name
 from coalition.domain.views import (
     OVERVIEW_FOLLOWUPS,
     OVERVIEW_RECENT,
@@ -477,6 +477,8 @@ class FilterChoices:
     memberships: list[Choice]
     kinds: list[Choice]
     """Kinds of organisation (empty for contacts)."""
+    languages: list[Choice]
+    """Preferred languages of contacts (empty for organisations)."""
     campaigns: list[CampaignChoice]
     """Newest first."""
     total: int
@@ -516,13 +518,16 @@ def organisation_tag_choices(session: Session) -> list[Choice]:
     return _tag_choices(session, organisation_tags)
 
 
-def _choices(counts: dict[Any, int], order: Sequence[str] | None = None) -> list[Choice]:
-    """Choices of an enumerated value in ``order``, or of countries, most records first."""
+def _choices(
+    counts: dict[Any, int], order: Sequence[str] | None = None, name: Any = country_name
+) -> list[Choice]:
+    """Choices of an enumerated value in ``order``, or of codes (countries, languages) under
+    their ``name``, most records first."""
     present = {k: int(n) for k, n in counts.items() if k and n}
     if order is not None:
         return [Choice(k, k.replace("_", " "), present[k]) for k in order if k in present]
     return [
-        Choice(k, country_name(k) or k, n)
+        Choice(k, name(k) or k, n)
         for k, n in sorted(present.items(), key=lambda kv: (-kv[1], kv[0]))
     ]
 
@@ -549,6 +554,11 @@ def contact_country_choices(session: Session) -> list[Choice]:
         if theirs is not None:
             counts[theirs] -= n
     return _choices(counts)
+
+
+def contact_language_choices(session: Session) -> list[Choice]:
+    """Preferred languages of contacts, most contacts first."""
+    return _choices(_grouped(session, Contact.language, None), name=language_name)
 
 
 def organisation_country_choices(session: Session) -> list[Choice]:
@@ -612,6 +622,7 @@ def contact_filter_choices(session: Session) -> FilterChoices:
         countries=contact_country_choices(session),
         memberships=contact_membership_choices(session),
         kinds=[],
+        languages=contact_language_choices(session),
         campaigns=contact_campaign_choices(session),
         total=total(session, Contact),
     )
@@ -624,6 +635,7 @@ def organisation_filter_choices(session: Session) -> FilterChoices:
         countries=organisation_country_choices(session),
         memberships=organisation_membership_choices(session),
         kinds=organisation_kind_choices(session),
+        languages=[],
         campaigns=organisation_campaign_choices(session),
         total=total(session, Organisation),
     )

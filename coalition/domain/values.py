@@ -558,6 +558,16 @@ def country_name(code: str | None) -> str | None:
     return str(country.name) if country else code
 
 
+def language_name(code: str | None) -> str | None:
+    """The English name of an ISO 639-1 code ("fr": "French"); the code when unknown."""
+    if not code:
+        return None
+    import pycountry
+
+    language = pycountry.languages.get(alpha_2=code)
+    return str(language.name) if language else code
+
+
 @lru_cache(maxsize=1024)
 def language_code(text: str | None) -> str | None:
     """ISO 639-1 code for a code or English name ("fr", "fra", "French"); None for blank."""

@@ -1,5 +1,6 @@
-"""Filters of the Contacts and Organisations tables: a tag, a country, a membership, a kind
-of organisation, and a campaign with some of its sign-on statuses.
+"""Filters of the Contacts and Organisations tables: a tag, a country, a preferred language
+(people), a membership, a kind of organisation, and a campaign with some of its sign-on
+statuses — the meanings of ``domain.filters``, as the command line's options have them.
 
 ``Filters`` is what a table is narrowed by; the browse screen turns it into the
 domain's query along with the search and the order, and shows ``summary()``
@@ -39,6 +40,8 @@ class Filters:
 
     tag: str | None = None
     country: str | None = None
+    language: str | None = None
+    """Contacts only."""
     membership: str | None = None
     kind: str | None = None
     """Organisations only."""
@@ -54,7 +57,7 @@ class Filters:
     def parts(self) -> list[str]:
         """Each filter as "name: value", in the dialog's order."""
         parts = []
-        for name in ("tag", "country", "membership", "kind"):
+        for name in ("tag", "country", "language", "membership", "kind"):
             value = getattr(self, name)
             if value:
                 parts.append(f"{name}: {value.replace('_', ' ') if name == 'kind' else value}")
@@ -67,8 +70,7 @@ class Filters:
         """The filters in one line: "tag: climate · country: BE · campaign x: invited"."""
         return " · ".join(self.parts())
 
-    def for_contacts(self) -> dict[str, Any]:
-        """The ``ContactQuery`` fields."""
+    def _shared(self) -> dict[str, Any]:
         return {
             "tag": self.tag,
             "country": self.country,
@@ -77,9 +79,13 @@ class Filters:
             "statuses": self.statuses if self.campaign else (),
         }
 
+    def for_contacts(self) -> dict[str, Any]:
+        """The ``ContactQuery`` fields."""
+        return {**self._shared(), "language": self.language}
+
     def for_organisations(self) -> dict[str, Any]:
         """The ``OrganisationQuery`` fields."""
-        return {**self.for_contacts(), "kind": self.kind}
+        return {**self._shared(), "kind": self.kind}
 
 
 def status_label(status: str) -> str:
@@ -167,7 +173,10 @@ class FilterDialog(JobModal[Filters | None]):
         plural = "contacts" if self.kind == "contact" else "organisations"
         with Vertical(id="filter-body"):
             yield Static(Text(f"Filter {plural}", style="bold"), id="filter-title")
-            rows = [("tag", "Tag"), ("country", "Country"), ("membership", "Membership")]
+            rows = [("tag", "Tag"), ("country", "Country")]
+            if self.kind == "contact":
+                rows.append(("language", "Language"))
+            rows.append(("membership", "Membership"))
             if self.kind == "organisation":
                 rows.append(("kind", "Kind"))
             rows.append(("campaign", "Campaign"))
@@ -206,6 +215,10 @@ class FilterDialog(JobModal[Filters | None]):
         current = self.current
         self._offer("tag", choices.tags, current.tag, "any tag", "No tags yet")
         self._offer("country", choices.countries, current.country, "any country", "No countries")
+        if self.kind == "contact":
+            self._offer(
+                "language", choices.languages, current.language, "any language", "No languages"
+            )
         self._offer("membership", choices.memberships, current.membership, "any membership", "")
         if self.kind == "organisation":
             self._offer("kind", choices.kinds, current.kind, "any kind", "")
@@ -228,7 +241,7 @@ class FilterDialog(JobModal[Filters | None]):
         select = self.query_one(f"#filter-{name}", Select)
         options: list[tuple[Text, str]] = []
         for c in choices:
-            detail = c.label if name == "country" and c.label != c.value else ""
+            detail = c.label if name in ("country", "language") and c.label != c.value else ""
             options.append((_label(c.value, c.count, detail), c.value))
         values = {v for _, v in options}
         if value and value not in values:
@@ -274,7 +287,7 @@ class FilterDialog(JobModal[Filters | None]):
     # --- the answer ------------------------------------------------------------------------
 
     def _value(self, name: str) -> str | None:
-        if self.kind != "organisation" and name == "kind":
+        if name == ("language" if self.kind == "organisation" else "kind"):
             return None
         value = self.query_one(f"#filter-{name}", Select).value
         return value if isinstance(value, str) else None
@@ -293,6 +306,7 @@ class FilterDialog(JobModal[Filters | None]):
         return Filters(
             tag=self._value("tag"),
             country=self._value("country"),
+            language=self._value("language"),
             membership=self._value("membership"),
             kind=self._value("kind"),
             campaign=campaign,
