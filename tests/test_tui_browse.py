@@ -118,7 +118,7 @@ async def test_the_detail_pane_follows_the_cursor(filled_path: Path) -> None:
         assert isinstance(screen, OrganisationsScreen)
         await pilot.press("slash", *"test 000")
         await settle(pilot)
-        assert [screen.table._row(i).name for i in range(3)] == [
+        assert [screen.table.row_at(i).name for i in range(3)] == [
             f"Fondation Test 000{i}" for i in range(3)
         ]
         await pilot.press("enter", "down", "down")
@@ -148,15 +148,15 @@ async def test_the_table_holds_only_the_rows_around_its_view(filled_path: Path) 
         await settle(pilot)
         assert table.cursor == 2000 and table.current_row == last
         assert table.held_rows <= 2 * PAGE
-        assert table._row(0) is None  # the top was let go
+        assert table.row_at(0) is None  # the top was let go
         table.scroll_to(y=990, animate=False)
         await settle(pilot)
-        assert table._row(1000) == middle
+        assert table.row_at(1000) == middle
         # The pages around the view, and the cursor's (still on the last row).
         assert table.held_rows <= 4 * PAGE
         await pilot.press("home", "pagedown", "pagedown")
         await settle(pilot)
-        assert table.cursor == 2 * table._data_height()
+        assert table.cursor == 2 * table.data_height()
         assert table.held_rows <= 3 * PAGE
 
 

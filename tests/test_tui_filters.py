@@ -135,7 +135,7 @@ async def test_country_and_campaign_statuses_narrow_and_sort(filters_path: Path)
         assert sorted(selected) == ["invited", "signed"]
         await apply(pilot, dialog, country="FR")
         assert screen.table.total == 40
-        assert {screen.table._row(i).organisation for i in range(40)} == {"Fondation Test 0002"}
+        assert {screen.table.row_at(i).organisation for i in range(40)} == {"Fondation Test 0002"}
         assert "40 contacts, 2 filters" in screen_text(app)
         # Sorting keeps the filters.
         await pilot.press("r")
@@ -192,7 +192,7 @@ async def test_a_language_narrows_contacts_as_the_command_line_does(filters_path
         assert screen.filters == Filters(language="fr")
         assert screen.table.total == 3
         assert "Filters language: fr" in screen_text(app)
-        shown = sorted(screen.table._row(i).id for i in range(3))
+        shown = sorted(screen.table.row_at(i).id for i in range(3))
     db = open_database(filters_path)
     with db.read_session() as session:
         listed = browse.list_contacts(session, language="French")

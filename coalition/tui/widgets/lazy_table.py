@@ -229,7 +229,7 @@ class LazyTable(ScrollView, can_focus=True):
         self._store(offset, rows)
         self._evict()
         self.refresh()
-        if self._row(self.cursor) is not None:
+        if self.row_at(self.cursor) is not None:
             self._announce()
         self._want_visible()
 
@@ -246,11 +246,7 @@ class LazyTable(ScrollView, can_focus=True):
     @property
     def current_row(self) -> Any | None:
         """The highlighted row, if it is held."""
-        return self._row(self.cursor)
-
-    def row_at(self, index: int) -> Any | None:
-        """The row at ``index`` of the listing, if it is held."""
-        return self._row(index)
+        return self.row_at(self.cursor)
 
     # --- pages -------------------------------------------------------------------------
 
@@ -258,7 +254,8 @@ class LazyTable(ScrollView, can_focus=True):
         for start in range(0, len(rows), PAGE):
             self._pages[(offset + start) // PAGE] = list(rows[start : start + PAGE])
 
-    def _row(self, index: int) -> Any | None:
+    def row_at(self, index: int) -> Any | None:
+        """The row at ``index`` of the listing, or None when its page is not held."""
         page = self._pages.get(index // PAGE)
         if page is None or not 0 <= index < self.total:
             return None
@@ -268,7 +265,7 @@ class LazyTable(ScrollView, can_focus=True):
     def _needed(self) -> list[int]:
         """The pages the view (with its margin) and the cursor need, in order."""
         top = int(self.scroll_y)
-        bottom = top + self._data_height()
+        bottom = top + self.data_height()
         last_row = max(self.total - 1, 0)
         first, last = max(top - MARGIN, 0) // PAGE, min(bottom + MARGIN, last_row) // PAGE
         pages = set(range(first, last + 1))
@@ -305,7 +302,8 @@ class LazyTable(ScrollView, can_focus=True):
 
     # --- drawing -------------------------------------------------------------------------
 
-    def _data_height(self) -> int:
+    def data_height(self) -> int:
+        """How many rows the table shows at once (its height less the header)."""
         return max(self.scrollable_content_region.height - 1, 1)
 
     def _layout(self, width: int) -> list[tuple[Column, int]]:
@@ -388,7 +386,7 @@ class LazyTable(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         if index >= self.total:
             return Strip.blank(width, base)
-        row = self._row(index)
+        row = self.row_at(index)
         style = base
         if index == self.cursor:
             style = base + self._style("lazy-table--cursor")
@@ -420,10 +418,10 @@ class LazyTable(ScrollView, can_focus=True):
         self._announce()
 
     def _announce(self) -> None:
-        self.post_message(self.Highlighted(self, self.cursor, self._row(self.cursor)))
+        self.post_message(self.Highlighted(self, self.cursor, self.row_at(self.cursor)))
 
     def _scroll_to_cursor(self) -> None:
-        height = self._data_height()
+        height = self.data_height()
         top = int(self.scroll_y)
         if self.cursor < top:
             self.scroll_to(y=self.cursor, animate=False)
@@ -441,10 +439,10 @@ class LazyTable(ScrollView, can_focus=True):
         self._move(self.cursor + 1)
 
     def action_page_up_rows(self) -> None:
-        self._move(self.cursor - self._data_height())
+        self._move(self.cursor - self.data_height())
 
     def action_page_down_rows(self) -> None:
-        self._move(self.cursor + self._data_height())
+        self._move(self.cursor + self.data_height())
 
     def action_first_row(self) -> None:
         self._move(0)
