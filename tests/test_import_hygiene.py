@@ -12,6 +12,7 @@ CORE = [
     "coalition.store.search",
     "coalition.store.bulk",
     "coalition.store.planner",
+    "coalition.domain.reports",
     "coalition.domain.values",
     "coalition.domain.audit",
     "coalition.domain.people",

@@ -71,6 +71,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "imports": ("imports:imports_group", "Import batches: list them, undo one."),
     "export": ("exports:export", "Files out: mail-merge lists and the signatory list."),
+    "report": (
+        "reports:report_cmd",
+        "CAMPAIGN's progress: sign-ons per status, response rate, days to answer, "
+        "signatures per week, who is quiet longest.",
+    ),
     "person": (
         "privacy:person",
         "Personal-data requests: export everything held on a person, or erase them.",
