@@ -160,7 +160,7 @@ def main() -> None:
             print(
                 f"campaign_report by {by or 'nothing':<11} best {min(times):.3f} s, "
                 f"worst {max(times):.3f} s  ({report.overall.total:,} sign-ons, "
-                f"{len(report.weeks)} weeks, {report.quiet_total:,} quiet)"
+                f"{len(report.weeks)} weeks, {report.quiet_total:,} without an answer)"
             )
         db.close()
         env = {**os.environ, "COALITION_DB": str(path)}

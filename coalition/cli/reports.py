@@ -106,16 +106,13 @@ def _print(report: CampaignReport) -> None:
         )
     if report.quiet:
         more = report.quiet_total - len(report.quiet)
-        click.echo(
-            "\nQuiet longest (invited, nothing logged since)"
+        _say(
+            "\nNo answer longest (invited or considering, nothing changed or logged since)"
             + (f": {len(report.quiet)} of {report.quiet_total}" if more else "")
         )
         print_table(
-            ["organisation", "status", "invited", "last outreach", "days"],
-            (
-                [q.organisation, q.status, q.invited_on, q.last_contact, q.days]
-                for q in report.quiet
-            ),
+            ["organisation", "status", "quiet since", "days"],
+            ([q.name, q.status, q.quiet_since.date(), q.days] for q in report.quiet),
         )
 
 

@@ -8,13 +8,15 @@ organisation or coordinator (the organisation's owner):
   many answered (signed, declined, or signed and withdrew);
 - the median days from an organisation's invitation to its answer;
 - signatures per week (an organisation counts once, in the week it first signed),
-  with the running total;
-- who has been quiet longest: invited or considering, nothing logged with them (or
-  their people) since they were invited.
+  with the running total, as the campaign screen draws them
+  (``pipeline.signons_over_time``);
+- who has been quiet longest: invited or considering with no status change and
+  nothing logged about the campaign since — the campaign screen's "no answer" and
+  ``signon list --quiet-for`` (``pipeline.no_answer``), one rule for the three.
 
-Everything is read in four set-based queries over the campaign's sign-ons, their
-events, their organisations and the campaign's outreach, then counted in Python:
-20,000 sign-ons take a fraction of a second (``benchmarks/report_bench.py``).
+The counts are read in two set-based queries over the campaign's sign-ons, their
+events and their organisations, then counted in Python: 20,000 sign-ons take a
+fraction of a second (``benchmarks/report_bench.py``).
 """
 
 from __future__ import annotations
@@ -27,21 +29,26 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Date, func, select, union_all
+from sqlalchemy import Date, func, select
 from sqlalchemy.orm import Session
 
 from coalition.domain.campaigns import campaign_view, find_campaign
+from coalition.domain.pipeline import (
+    QuietRow,
+    count_no_answer,
+    no_answer,
+    regroup,
+    signons_over_time,
+)
 from coalition.domain.values import choice, country_name
 from coalition.domain.views import CampaignView
-from coalition.store.models import Contact, Interaction, Organisation, SignOn, SignOnEvent
+from coalition.store.models import Organisation, SignOn, SignOnEvent
 from coalition.store.schema import SIGNON_STATUSES
 
 GROUPINGS = ("country", "kind", "coordinator")
 """What a report can be broken down by."""
 ANSWERED = ("signed", "declined", "withdrawn")
 """Statuses that are an answer (withdrawn: signed, then took it back)."""
-WAITING = ("invited", "considering")
-"""Statuses of organisations asked and not yet answered."""
 QUIET_SHOWN = 10
 """How many of the quietest organisations a report lists."""
 NOBODY = "(none)"
@@ -87,19 +94,6 @@ class Week:
 
 
 @dataclass(frozen=True)
-class Quiet:
-    organisation_id: int
-    organisation: str
-    status: str
-    invited_on: dt.date
-    last_contact: dt.date | None
-    """The day of the last outreach logged with them (or their people) after the day of
-    the invitation."""
-    days: int
-    """Days since the invitation or that last outreach, whichever is later."""
-
-
-@dataclass(frozen=True)
 class CampaignReport:
     campaign: CampaignView
     by: str | None
@@ -107,7 +101,8 @@ class CampaignReport:
     groups: list[Progress]
     """Per ``by`` value, most sign-ons first (empty without ``by``)."""
     weeks: list[Week]
-    quiet: list[Quiet]
+    """From the week of the first signature to this one, weeks without one included."""
+    quiet: list[QuietRow]
     """The quietest first, at most ``QUIET_SHOWN``."""
     quiet_total: int
     """How many organisations are quiet in all."""
@@ -145,33 +140,11 @@ def _group_of(by: str | None, country: str | None, kind: str, owner: str | None)
 _SIGNONS = SignOn.__table__.c
 _EVENTS = SignOnEvent.__table__.c
 _ORGANISATIONS = Organisation.__table__.c
-_CONTACTS = Contact.__table__.c
-_INTERACTIONS = Interaction.__table__.c
 
 
 def _day_of(column: Any) -> Any:
     """The day of a stored time, as a date (only days are reported)."""
     return func.date(column, type_=Date)
-
-
-def _last_outreach(session: Session, campaign_id: int) -> dict[int, dt.date]:
-    """The day of each organisation's last outreach for the campaign or with no campaign,
-    logged with the organisation or with one of its people."""
-    i, c = _INTERACTIONS, _CONTACTS
-    about = (i.campaign_id == campaign_id) | i.campaign_id.is_(None)
-    direct = select(i.organisation_id.label("org"), i.occurred_at).where(
-        about, i.organisation_id.is_not(None)
-    )
-    through = (
-        select(c.organisation_id.label("org"), i.occurred_at)
-        .join_from(Interaction.__table__, Contact.__table__, c.id == i.contact_id)
-        .where(about, i.organisation_id.is_(None), c.organisation_id.is_not(None))
-    )
-    both = union_all(direct, through).subquery()
-    rows = session.connection().execute(
-        select(both.c.org, _day_of(func.max(both.c.occurred_at))).group_by(both.c.org)
-    )
-    return {org: day for org, day in rows}
 
 
 def campaign_report(
@@ -180,6 +153,7 @@ def campaign_report(
     """The progress of ``campaign``, overall and (``by``) per country, kind or coordinator."""
     if by is not None:
         by = choice(by, GROUPINGS, "grouping")
+    day_given = today is not None
     today = today or dt.date.today()
     found = find_campaign(session, campaign)
     so, e, o = _SIGNONS, _EVENTS, _ORGANISATIONS
@@ -189,10 +163,9 @@ def campaign_report(
         .join_from(SignOn.__table__, Organisation.__table__, o.id == so.organisation_id)
         .where(so.campaign_id == found.id)
     ).all()
-    # The day of the first invitation, the first answer and the first signature of each.
+    # The day of the first invitation and of the first answer of each sign-on.
     invited: dict[int, dt.date] = {}
     answered: dict[int, dt.date] = {}
-    signed: dict[int, dt.date] = {}
     events = connection.execute(
         select(e.signon_id, e.to_status, _day_of(func.min(e.at)))
         .join_from(SignOnEvent.__table__, SignOn.__table__, so.id == e.signon_id)
@@ -205,8 +178,6 @@ def campaign_report(
         else:
             if signon_id not in answered or day < answered[signon_id]:
                 answered[signon_id] = day
-            if status == "signed":
-                signed[signon_id] = day
 
     statuses: dict[str, list[str]] = defaultdict(list)
     days: dict[str, list[int]] = defaultdict(list)
@@ -229,32 +200,23 @@ def campaign_report(
         else []
     )
 
-    per_week = Counter(day - dt.timedelta(days=day.weekday()) for day in signed.values())
     weeks: list[Week] = []
     running = 0
-    for monday in sorted(per_week):
-        running += per_week[monday]
-        weeks.append(Week(monday, per_week[monday], running))
+    per_day = signons_over_time(session, found.id, today=today)
+    for period in regroup(per_day, "week"):
+        running += period.signed
+        if running:  # from the week of the first signature
+            weeks.append(Week(period.start, period.signed, running))
 
-    last = _last_outreach(session, found.id)
-    quiet: list[Quiet] = []
-    for signon_id, status, org_id, name, *_ in signons:
-        if status not in WAITING or signon_id not in invited:
-            continue
-        since = invited[signon_id]
-        latest = last.get(org_id)
-        # Outreach on the day of the invitation is the invitation itself: not news.
-        contact = latest if latest is not None and latest > since else None
-        quiet.append(Quiet(org_id, name, status, since, contact, (today - (contact or since)).days))
-    quiet.sort(key=lambda q: (-q.days, q.organisation))
+    now = dt.datetime.combine(today, dt.time(23, 59, 59)) if day_given else None
     return CampaignReport(
         campaign=campaign_view(session, found),
         by=by,
         overall=overall,
         groups=groups,
         weeks=weeks,
-        quiet=quiet[:QUIET_SHOWN],
-        quiet_total=len(quiet),
+        quiet=no_answer(session, found.id, 0, limit=QUIET_SHOWN, now=now),
+        quiet_total=count_no_answer(session, found.id, 0, now=now),
         today=today,
     )
 
@@ -263,7 +225,6 @@ __all__ = [
     "GROUPINGS",
     "CampaignReport",
     "Progress",
-    "Quiet",
     "Week",
     "campaign_report",
 ]
