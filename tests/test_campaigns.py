@@ -345,3 +345,119 @@ def test_a_thousand_organisations_go_in_one_call_with_few_statements(
         view = campaigns.get_campaign(s, "csam-2022")
         assert view.counts["invited"] == 1000
         assert s.scalar(select(func.count()).select_from(SignOnEvent)) == 1001
+
+
+# --- a final status ends the chasing ---------------------------------------------------------
+
+
+def _open_followups(db: Any) -> list[tuple[str | None, str | None]]:
+    from coalition.domain import outreach
+
+    with db.read_session() as s:
+        return sorted((f.organisation, f.subject) for f in outreach.list_followups(s))
+
+
+@pytest.fixture
+def reminders(setup: None, unit: Any) -> None:
+    """Open follow-ups with MCE about csam-2022, about another campaign and about none, and
+    with Alpha about csam-2022; MCE and Alpha invited to csam-2022."""
+    from coalition.domain import outreach
+
+    with unit() as w:
+        people.add_organisation(w, name="Alpha")
+        campaigns.add_campaign(w, "climate-2026")
+        for org, subject, campaign in (
+            ("MCE", "Invitation to sign", "csam-2022"),
+            ("MCE", "Climate letter", "climate-2026"),
+            ("MCE", "Annual meeting", None),
+            ("Alpha", "Invitation to sign", "csam-2022"),
+        ):
+            outreach.log_interaction(
+                w,
+                organisation=org,
+                subject=subject,
+                campaign=campaign,
+                follow_up_on="2026-12-01",
+                close_followups=False,
+            )
+        campaigns.set_signons(w, _org_ids(w.session, "MCE", "Alpha"), "csam-2022", "invited")
+
+
+@pytest.mark.parametrize("path", [("signed",), ("declined",), ("considering", "declined")])
+def test_a_final_status_closes_the_campaigns_followups_with_that_organisation(
+    reminders: None, unit: Any, db: Any, path: tuple[str, ...]
+) -> None:
+    for status in path:
+        with unit() as w:
+            done = campaigns.change_signon(w, "MCE", "csam-2022", status)
+    assert [f.subject for f in done.closed_followups.followups] == ["Invitation to sign"]
+    closed = done.closed_followups.followups[0].id
+    assert done.sentence() == (
+        f"Minors Care Example is {path[-1]} for csam-2022. "
+        f"Closed follow-up #{closed} (Invitation to sign)."
+    )
+    assert _open_followups(db) == [
+        ("Alpha", "Invitation to sign"),
+        ("Minors Care Example", "Annual meeting"),
+        ("Minors Care Example", "Climate letter"),
+    ]
+
+
+def test_withdrawing_closes_the_followups_logged_since_signing(
+    reminders: None, unit: Any, db: Any
+) -> None:
+    from coalition.domain import outreach
+
+    with unit() as w:
+        campaigns.set_signon(w, "MCE", "csam-2022", "signed")
+        outreach.log_interaction(
+            w,
+            organisation="MCE",
+            subject="Ask about their withdrawal",
+            campaign="csam-2022",
+            follow_up_on="2026-12-05",
+        )
+        done = campaigns.change_signon(w, "MCE", "csam-2022", "withdrawn")
+    assert [f.subject for f in done.closed_followups.followups] == ["Ask about their withdrawal"]
+
+
+def test_a_status_that_is_not_final_leaves_the_followups_open(
+    reminders: None, unit: Any, db: Any
+) -> None:
+    before = _open_followups(db)
+    with unit() as w:
+        done = campaigns.change_signon(w, "MCE", "csam-2022", "considering")
+        again = campaigns.change_signon(w, "MCE", "csam-2022", "considering", notes="Board")
+    assert not done.closed_followups and not again.closed_followups
+    assert done.sentence() == "Minors Care Example is considering for csam-2022."
+    assert _open_followups(db) == before
+
+
+def test_many_signing_at_once_close_their_followups(reminders: None, unit: Any, db: Any) -> None:
+    with unit() as w:
+        ids = _org_ids(w.session, "MCE", "Alpha")
+        done = campaigns.set_signons(w, ids, "csam-2022", "signed", move_existing=True)
+    assert done.closed_followups == 2
+    assert done.sentence().endswith("Closed 2 follow-ups about csam-2022.")
+    assert _open_followups(db) == [
+        ("Minors Care Example", "Annual meeting"),
+        ("Minors Care Example", "Climate letter"),
+    ]
+
+
+def test_signon_set_says_which_followups_it_closed(run: Any) -> None:
+    import shlex
+
+    from tests.conftest import ok
+
+    def do(line: str) -> Any:
+        return ok(run(*shlex.split(line)))
+
+    do('org add "Minors Care Example" --acronym MCE')
+    do("campaign add csam-2022")
+    do("signon set MCE csam-2022 invited")
+    do('log --org MCE --subject "Invitation to sign" --campaign csam-2022 --follow-up +7d')
+    assert do("signon set MCE csam-2022 signed").stderr.strip() == (
+        "Minors Care Example is signed for csam-2022. Closed follow-up #1 (Invitation to sign)."
+    )
+    assert "No open follow-ups." in do("followups").stderr

@@ -197,9 +197,19 @@ def test_log_and_followups(filled: Any) -> None:
     due = json.loads(ok(filled("followups", "--format", "json")).stdout)
     assert [d["follow_up_on"] for d in due] == ["2026-11-30", "2026-12-01"]
     result = ok(
-        filled("log", "--contact", "Émilie Müller", "--channel", "call", "--subject", "Reply")
+        filled(
+            "log",
+            "--contact",
+            "Émilie Müller",
+            "--channel",
+            "call",
+            "--subject",
+            "Reply",
+            "--campaign",
+            "csam-2022",
+        )
     )
-    assert "Closed 1 earlier follow-up" in result.stderr
+    assert "Closed follow-up #1 (Invitation)." in result.stderr
     due = json.loads(ok(filled("followups", "--format", "json")).stdout)
     assert [d["contact"] for d in due] == ["Zoë Ångström-Łukasiewicz"]
     week_on = (dt.date.today() + dt.timedelta(days=7)).isoformat()

@@ -64,7 +64,9 @@ def test_logging_closes_earlier_open_followups_of_the_organisation(
         result = outreach.log_interaction(
             w, contact="Émilie Müller", channel="call", subject="Reply"
         )
-    assert result.closed_followups == 1
+    assert [(f.subject, f.organisation) for f in result.closed_followups.followups] == [
+        ("Invite", "Minors Care Example")
+    ]
     with db.read_session() as s:
         assert [f.organisation for f in outreach.list_followups(s)] == ["Fundacja Przykład"]
 
@@ -73,7 +75,7 @@ def test_followups_can_be_kept_open(setup: None, unit: Any, db: Any) -> None:
     with unit() as w:
         outreach.log_interaction(w, organisation="MCE", follow_up_on="2026-12-01")
         result = outreach.log_interaction(w, organisation="MCE", close_followups=False)
-    assert result.closed_followups == 0
+    assert not result.closed_followups
     with db.read_session() as s:
         assert len(outreach.list_followups(s)) == 1
 
@@ -86,7 +88,7 @@ def test_a_backdated_interaction_does_not_close_later_followups(
         result = outreach.log_interaction(
             w, organisation="MCE", occurred_at=dt.datetime(2020, 1, 1), subject="Old meeting"
         )
-    assert result.closed_followups == 0
+    assert not result.closed_followups
 
 
 def test_person_without_organisation_has_their_own_followups(
@@ -96,7 +98,7 @@ def test_person_without_organisation_has_their_own_followups(
         outreach.log_interaction(w, contact="solo@example.net", follow_up_on="2026-12-01")
         outreach.log_interaction(w, organisation="MCE", follow_up_on="2026-12-01")
         result = outreach.log_interaction(w, contact="solo@example.net")
-    assert result.closed_followups == 1
+    assert [f.contact for f in result.closed_followups.followups] == ["Solo Person"]
 
 
 def test_followups_oldest_first_and_due_before(setup: None, unit: Any, db: Any) -> None:
@@ -182,8 +184,10 @@ def test_timeline_newest_first(setup: None, unit: Any, db: Any) -> None:
 def test_what_was_logged_reads_as_one_sentence(setup: None, unit: Any) -> None:
     with unit() as w:
         people.add_organisation(w, name="Dětská Bezpečnost z.s.")
-        outreach.log_interaction(w, organisation="MCE", subject="Invite", follow_up_on="2026-12-01")
-        outreach.log_interaction(
+        invite = outreach.log_interaction(
+            w, organisation="MCE", subject="Invite", follow_up_on="2026-12-01"
+        )
+        again = outreach.log_interaction(
             w, organisation="MCE", subject="Again", follow_up_on="2026-12-02", close_followups=False
         )
         ended = outreach.log_interaction(
@@ -195,4 +199,116 @@ def test_what_was_logged_reads_as_one_sentence(setup: None, unit: Any) -> None:
     assert ended.sentence() == (
         f"Logged email #{ended.interaction.id} with Dětská Bezpečnost z.s. Follow up on 2026-12-04."
     )
-    assert closed.sentence().endswith("Closed 2 earlier follow-ups.")
+    invite, again = (f.interaction.id for f in (invite, again))
+    assert closed.sentence() == (
+        f"Logged call #{closed.interaction.id} with Émilie Müller / Minors Care Example. "
+        f"Closed follow-ups #{invite} (Invite) and #{again} (Again)."
+    )
+
+
+# --- which follow-ups a new interaction closes ------------------------------------------------
+
+
+def _open(db: Any) -> list[str]:
+    with db.read_session() as s:
+        return sorted(f.subject or "" for f in outreach.list_followups(s))
+
+
+def test_a_call_closes_only_the_followups_about_its_campaign_or_none(
+    setup: None, unit: Any, db: Any
+) -> None:
+    with unit() as w:
+        campaigns.add_campaign(w, "climate-2026")
+        for subject, campaign in (
+            ("Invitation to sign", "csam-2022"),
+            ("Climate letter", "climate-2026"),
+            ("Annual meeting", None),
+        ):
+            outreach.log_interaction(
+                w,
+                organisation="MCE",
+                subject=subject,
+                campaign=campaign,
+                follow_up_on="2026-12-01",
+                close_followups=False,
+            )
+    # An unrelated call (no campaign) ends only the reminder about no campaign.
+    with unit() as w:
+        unrelated = outreach.log_interaction(w, contact="Émilie Müller", subject="Hello")
+    assert [f.subject for f in unrelated.closed_followups.followups] == ["Annual meeting"]
+    assert _open(db) == ["Climate letter", "Invitation to sign"]
+    # A call about csam-2022 ends its reminder; the climate letter's stays.
+    with unit() as w:
+        about = outreach.log_interaction(
+            w, contact="Émilie Müller", subject="Reply", campaign="csam-2022"
+        )
+    assert [f.subject for f in about.closed_followups.followups] == ["Invitation to sign"]
+    assert _open(db) == ["Climate letter"]
+
+
+def test_a_call_about_a_campaign_also_closes_a_reminder_about_none(
+    setup: None, unit: Any, db: Any
+) -> None:
+    with unit() as w:
+        outreach.log_interaction(w, organisation="MCE", subject="Ring", follow_up_on="2026-12-01")
+        result = outreach.log_interaction(w, organisation="MCE", campaign="csam-2022")
+    assert [f.subject for f in result.closed_followups.followups] == ["Ring"]
+    assert _open(db) == []
+
+
+def test_closing_a_followup_is_in_the_change_log(setup: None, unit: Any, db: Any) -> None:
+    from coalition.domain import audit
+
+    with unit() as w:
+        invite = outreach.log_interaction(
+            w, organisation="MCE", subject="Invite", follow_up_on="2026-12-01"
+        ).interaction
+    with unit("bob") as w:
+        outreach.log_interaction(w, organisation="MCE", subject="Reply")
+    with db.read_session() as s:
+        org = people.get_organisation(s, "MCE")
+        closing = next(
+            e
+            for e in audit.history(s, organisation_id=org.id)
+            if e.action == "update" and e.entity_id == invite.id
+        )
+    assert (closing.entity, closing.coordinator) == ("interaction", "bob")
+    assert (closing.before, closing.after) == ({"done": False}, {"done": True})
+
+
+def test_the_sentence_names_five_closed_followups_and_counts_the_rest(
+    setup: None, unit: Any
+) -> None:
+    with unit() as w:
+        ids = [
+            outreach.log_interaction(
+                w,
+                organisation="MCE",
+                subject=f"Reminder {n}",
+                follow_up_on=f"2026-12-0{n}",
+                close_followups=False,
+            ).interaction.id
+            for n in range(1, 8)
+        ]
+        result = outreach.log_interaction(w, organisation="MCE", subject="Reply")
+    named = ", ".join(f"#{i} (Reminder {n})" for n, i in enumerate(ids[:5], 1))
+    assert result.sentence().endswith(f"Closed follow-ups {named} and 2 more.")
+
+
+def test_log_says_which_followups_it_closed(run: Any) -> None:
+    import shlex
+
+    from tests.conftest import ok
+
+    def do(line: str) -> Any:
+        return ok(run(*shlex.split(line)))
+
+    do('org add "Minors Care Example" --acronym MCE')
+    do("campaign add csam-2022")
+    do("campaign add climate-2026")
+    do('log --org MCE --subject "Invitation to sign" --campaign csam-2022 --follow-up +7d')
+    do('log --org MCE --subject "Climate letter" --campaign climate-2026 --follow-up +7d')
+    assert "Closed" not in do("log --org MCE --campaign csam-2022 --keep-followups").stderr
+    said = do("log --org MCE --channel call --campaign csam-2022").stderr
+    assert said.strip().endswith("Closed follow-up #1 (Invitation to sign).")
+    assert "#2" not in said

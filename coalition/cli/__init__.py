@@ -44,6 +44,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "outreach:log_cmd",
         "Log an interaction (email, call, meeting …) with an organisation or contact.",
     ),
+    "interaction": ("outreach:interaction", "Interactions already logged: list, edit, delete."),
     "followups": ("outreach:followups", "Open follow-ups, oldest first."),
     "followup-done": (
         "outreach:followup_done",

@@ -138,7 +138,8 @@ def signon_set(
     STATUS: prospect, invited, considering, signed, declined or withdrawn.
     Moves follow the pipeline prospect → invited → considering → signed or
     declined (stages may be skipped); signed → withdrawn; declined or
-    withdrawn → considering. Other moves are refused.
+    withdrawn → considering. Other moves are refused. Reaching signed, declined
+    or withdrawn closes the organisation's open follow-ups about CAMPAIGN.
     """
     extra: dict[str, Any] = {}
     if signed_by is not None:
@@ -148,10 +149,33 @@ def signon_set(
     if notes is not None:
         extra["notes"] = notes
     with state.work() as work:
-        view = campaigns.set_signon(
+        done = campaigns.change_signon(
             work, organisation, campaign_code, status, public=public, **extra
         )
-    say(f"{view.organisation} is {view.status} for {view.campaign}.")
+    say(done.sentence())
+
+
+@signon.command("delete")
+@click.argument("organisation")
+@click.argument("campaign_code", metavar="CAMPAIGN")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def signon_delete(state: State, organisation: str, campaign_code: str, yes: bool) -> None:
+    """Delete ORGANISATION's sign-on for CAMPAIGN and its history (one recorded by mistake)."""
+    if not yes:
+        with state.read() as session:
+            view = campaigns.get_signon(session, organisation, campaign_code)
+        changes = len(view.history)
+        click.confirm(
+            f"Delete the sign-on of {view.organisation} for {view.campaign} ({view.status}, "
+            f"{changes} status change{'' if changes == 1 else 's'})?",
+            abort=True,
+            err=True,
+        )
+        organisation = f"#{view.organisation_id}"
+    with state.work() as work:
+        view = campaigns.delete_signon(work, organisation, campaign_code)
+    say(f"Deleted the sign-on of {view.organisation} for {view.campaign} (it was {view.status}).")
 
 
 SIGNON_COLUMNS: list[tuple[str, Callable[[Any], Any]]] = [
@@ -171,12 +195,24 @@ SIGNON_COLUMNS: list[tuple[str, Callable[[Any], Any]]] = [
     "--status",
     "statuses",
     multiple=True,
-    help="Only these statuses (repeatable or comma-separated).",
+    help="Only these statuses; 'none' for the organisations not in it yet "
+    "(repeatable or comma-separated).",
+)
+@click.option(
+    "--quiet-for",
+    metavar="LENGTH",
+    help="Only invited or considering organisations with no status change and nothing "
+    "logged with them about CAMPAIGN for this long (14d, 2w, 1m): whom to chase.",
 )
 @format_option
 @pass_state
-def signon_list(state: State, campaign_code: str, statuses: tuple[str, ...], fmt: str) -> None:
+def signon_list(
+    state: State, campaign_code: str, statuses: tuple[str, ...], quiet_for: str | None, fmt: str
+) -> None:
     """List the sign-ons of CAMPAIGN, by organisation name."""
     with state.read() as session:
-        rows = campaigns.list_signons(session, campaign_code, statuses=split_values(statuses))
-    emit(fmt, rows, SIGNON_COLUMNS, empty="No sign-ons.")
+        rows = campaigns.list_signons(
+            session, campaign_code, statuses=split_values(statuses), quiet_for=quiet_for
+        )
+    quiet = f"No one in {campaign_code} has been quiet for {quiet_for}."
+    emit(fmt, rows, SIGNON_COLUMNS, empty=quiet if quiet_for else "No sign-ons.")

@@ -11,17 +11,23 @@ diagram says so, because a coordinator reporting "47 signed" must be able to
 trust that nobody quietly un-signed. A first sign-on may start at any stage
 but withdrawn. Every status change is kept as a ``SignOnEvent`` (when, who,
 from, to), which is what progress-over-time charts read.
+
+A sign-on that reaches a final status (``FINAL``: signed, declined, withdrawn)
+closes the organisation's open follow-ups about the campaign: there is nothing
+left to chase (``outreach.close_campaign_followups``). A sign-on recorded by
+mistake can be deleted with its history (``delete_signon``); the change log
+keeps what it was.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.domain.audit import Work, jsonable
@@ -33,7 +39,12 @@ from coalition.store.bulk import bulk_insert
 from coalition.store.models import AuditEntry, Campaign, Organisation, SignOn, SignOnEvent, utcnow
 from coalition.store.schema import CAMPAIGN_KINDS, CAMPAIGN_STATES, SIGNON_STATUSES
 
+if TYPE_CHECKING:
+    from coalition.domain.outreach import ClosedFollowups
+
 PIPELINE = ("prospect", "invited", "considering", "signed", "declined", "withdrawn")
+FINAL = ("signed", "declined", "withdrawn")
+"""The statuses that end the asking: reaching one closes the campaign's follow-ups."""
 _RANK = {"prospect": 0, "invited": 1, "considering": 2, "signed": 3, "declined": 3}
 _BACKWARD_ALLOWED = {
     ("signed", "withdrawn"),
@@ -86,6 +97,42 @@ class SignOnView:
     notes: str | None
     status_since: dt.datetime
     history: list[tuple[dt.datetime, str | None, str, str]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class NoSignOnView:
+    """An organisation with no sign-on for a campaign yet, as a line of the campaign's
+    sign-on list (``--status none``): a ``SignOnView`` with nothing held but who it is."""
+
+    id: None = None
+    organisation_id: int
+    organisation: str
+    country: str | None
+    campaign: str
+    status: str
+    """``filters.NO_SIGNON``."""
+    signed_by: None = None
+    signed_by_id: None = None
+    display_name: str
+    public: None = None
+    notes: None = None
+    status_since: None = None
+    history: list[tuple[dt.datetime, str | None, str, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SignOnChange:
+    """What ``change_signon`` did: the sign-on as it is now, and the follow-ups it closed."""
+
+    signon: SignOnView
+    closed_followups: ClosedFollowups
+
+    def sentence(self) -> str:
+        """For the coordinator: "MCE is signed for csam-2022. Closed follow-up #3 (…)."."""
+        s = self.signon
+        said = f"{s.organisation} is {s.status} for {s.campaign}."
+        closed = self.closed_followups.sentence()
+        return f"{said} {closed}" if closed else said
 
 
 def _counts(session: Session, campaign_id: int) -> dict[str, int]:
@@ -252,7 +299,27 @@ def _signon_snapshot(s: SignOn) -> dict[str, Any]:
 _UNSET: Any = object()
 
 
+def _close_on_final(
+    work: Work, organisation_ids: Sequence[int], campaign_id: int, status: str | None
+) -> ClosedFollowups:
+    """Close the campaign's open follow-ups with organisations whose sign-on has just
+    reached ``status``, when it is final; none otherwise (``status`` None: none reached)."""
+    # outreach reads this module (find_campaign): imported here, when a sign-on is set.
+    from coalition.domain.outreach import ClosedFollowups, close_campaign_followups
+
+    if status not in FINAL or not organisation_ids:
+        return ClosedFollowups()
+    return close_campaign_followups(work, organisation_ids, campaign_id)
+
+
 def set_signon(
+    work: Work, organisation: str | int, campaign: str, status: str | None = None, **fields: Any
+) -> SignOnView:
+    """``change_signon`` (the same arguments), for a caller that shows the sign-on alone."""
+    return change_signon(work, organisation, campaign, status, **fields).signon
+
+
+def change_signon(
     work: Work,
     organisation: str | int,
     campaign: str,
@@ -262,14 +329,16 @@ def set_signon(
     display_name: str | None = _UNSET,
     public: bool | None = None,
     notes: str | None = _UNSET,
-) -> SignOnView:
+) -> SignOnChange:
     """Record or move an organisation's sign-on to a campaign.
 
     Moving to the status it already has changes nothing but the other fields
     given. ``signed_by`` names a contact (id, email or name); the signing
-    contact defaults to nobody.
+    contact defaults to nobody. Reaching a final status closes the organisation's
+    open follow-ups about the campaign.
     """
     session = work.session
+    reached: str | None = None
     org = find_organisation(session, str(organisation))
     camp = find_campaign(session, campaign)
     new_status = choice(status, SIGNON_STATUSES, "sign-on status") if status else None
@@ -295,6 +364,7 @@ def set_signon(
                 from_status=None, to_status=new_status, at=utcnow(), coordinator=work.coordinator
             )
         )
+        reached = new_status
     else:
         before = _signon_snapshot(signon)
         if new_status is not None and new_status != signon.status:
@@ -319,6 +389,7 @@ def set_signon(
             )
             signon.status = new_status
             signon.updated_at = utcnow()
+            reached = new_status
     if signed_by is not _UNSET:
         if signed_by:
             contact = find_contact(session, signed_by)
@@ -345,29 +416,138 @@ def set_signon(
         organisation_id=org.id,
         contact_id=signon.signed_by_id,
     )
-    return signon_view(signon)
+    closed = _close_on_final(work, [org.id], camp.id, reached)
+    return SignOnChange(signon_view(signon), closed)
+
+
+def quiet_days(length: str | int, *, today: dt.date | None = None) -> int:
+    """How many days a length of time is: 14, 14d, 2w or 1m (a month back from ``today``
+    is as long as the one ahead, as ``parse_date`` reads +1m)."""
+    if isinstance(length, int):
+        if length < 0:
+            raise InvalidValue("Say how long: 0 days or more.")
+        return length
+    base = today or dt.date.today()
+    typed = length.strip().removeprefix("+")
+    try:
+        day = parse_date(f"+{typed}", today=base) if typed else None
+    except InvalidValue:
+        day = None
+    if day is None:
+        raise InvalidValue(f"'{length}' is not a length of time; write it as 14d, 2w or 1m.")
+    return (day - base).days
 
 
 def list_signons(
-    session: Session, campaign: str, *, statuses: Iterable[str] = ()
-) -> list[SignOnView]:
+    session: Session,
+    campaign: str,
+    *,
+    statuses: Iterable[str] = (),
+    quiet_for: str | int | None = None,
+    now: dt.datetime | None = None,
+) -> list[SignOnView | NoSignOnView]:
+    """A campaign's sign-ons, by organisation name.
+
+    ``statuses``: only those at these statuses; ``filters.NO_SIGNON`` ("none") lists the
+    organisations with no sign-on for it yet, as ``NoSignOnView`` — the organisations an
+    ``OrganisationFilter`` selects for the same words. ``quiet_for`` (14d, 2w, 1m or a
+    number of days): only the organisations waiting for an answer (invited or
+    considering; ``statuses`` may narrow that) with no status change and nothing logged
+    with them about the campaign, or about none, for that long — the chase list, by the
+    rule of the campaign screen's "no answer" (``pipeline.no_answer``).
+    """
+    # filters and pipeline read this module (find_campaign, …): imported when used.
+    from coalition.domain import filters, pipeline
+
     camp = find_campaign(session, campaign)
-    wanted = [choice(s, SIGNON_STATUSES, "sign-on status") for s in statuses]
-    query = (
-        select(SignOn)
-        .join(Organisation)
-        .where(SignOn.campaign_id == camp.id)
-        .options(
-            selectinload(SignOn.events),
-            selectinload(SignOn.organisation),
-            selectinload(SignOn.signed_by),
-            selectinload(SignOn.campaign),
-        )
-        .order_by(Organisation.name_key)
+    wanted = tuple(statuses)
+    quiet: set[int] | None = None
+    if quiet_for is not None:
+        moment = now or utcnow()
+        days = quiet_days(quiet_for, today=moment.date())
+        chosen = {choice(s, filters.STATUS_FILTERS, "sign-on status") or "" for s in wanted}
+        others = sorted(chosen - set(pipeline.WAITING))
+        if others:
+            named = ("not in it yet" if s == filters.NO_SIGNON else s for s in others)
+            raise InvalidValue(
+                "Only invited or considering organisations wait for an answer; those "
+                f"{' or '.join(named)} cannot be quiet."
+            )
+        wanted = tuple(sorted(chosen)) or pipeline.WAITING
+        count = pipeline.count_no_answer(session, camp.id, days, now=moment)
+        rows = pipeline.no_answer(session, camp.id, days, limit=count, now=moment) if count else []
+        quiet = {row.signon_id for row in rows}
+    conditions = filters.organisation_conditions(
+        session, filters.OrganisationFilter(campaign=camp.code, statuses=wanted)
     )
-    if wanted:
-        query = query.where(SignOn.status.in_(wanted))
-    return [signon_view(s) for s in session.scalars(query)]
+    if conditions is None:
+        return []
+    query = (
+        select(Organisation, SignOn)
+        .outerjoin(
+            SignOn, and_(SignOn.organisation_id == Organisation.id, SignOn.campaign_id == camp.id)
+        )
+        .where(*conditions)
+        .options(selectinload(SignOn.events), selectinload(SignOn.signed_by))
+        .order_by(Organisation.name_key, Organisation.id)
+    )
+    listed: list[SignOnView | NoSignOnView] = []
+    for org, signon in session.execute(query):
+        if signon is None:
+            listed.append(
+                NoSignOnView(
+                    organisation_id=org.id,
+                    organisation=org.name,
+                    country=org.country,
+                    campaign=camp.code,
+                    status=filters.NO_SIGNON,
+                    display_name=org.name,
+                )
+            )
+        elif quiet is None or signon.id in quiet:
+            listed.append(signon_view(signon))
+    return listed
+
+
+def _find_signon(session: Session, organisation: str | int, campaign: str) -> SignOn:
+    org = find_organisation(session, str(organisation))
+    camp = find_campaign(session, campaign)
+    signon = session.scalar(
+        select(SignOn).where(SignOn.organisation_id == org.id, SignOn.campaign_id == camp.id)
+    )
+    if signon is None:
+        raise NotFound(f"{org.name} has no sign-on for {camp.code}.")
+    return signon
+
+
+def get_signon(session: Session, organisation: str | int, campaign: str) -> SignOnView:
+    """An organisation's sign-on for a campaign; refused when it has none."""
+    return signon_view(_find_signon(session, organisation, campaign))
+
+
+def delete_signon(work: Work, organisation: str | int, campaign: str) -> SignOnView:
+    """Delete an organisation's sign-on for a campaign and its history of status changes,
+    as if it had never been recorded (a mistake); the change log keeps what it was."""
+    signon = _find_signon(work.session, organisation, campaign)
+    view = signon_view(signon)
+    before = _signon_snapshot(signon)
+    before["history"] = [
+        [jsonable(at), from_status, to_status, coordinator]
+        for at, from_status, to_status, coordinator in view.history
+    ]
+    work.audit(
+        "delete",
+        "signon",
+        signon.id,
+        f"{view.organisation} / {view.campaign}",
+        before,
+        None,
+        organisation_id=view.organisation_id,
+        contact_id=view.signed_by_id,
+    )
+    work.session.delete(signon)
+    work.session.flush()
+    return view
 
 
 def signons_of(session: Session, organisation_id: int) -> list[SignOnView]:
@@ -404,6 +584,9 @@ class SignOnsSet:
     left: dict[str, int]
     """Sign-ons left as they were, by their status (already at ``status``, not asked to
     move, or a move the pipeline does not allow)."""
+    closed_followups: int = 0
+    """Open follow-ups about the campaign closed because their sign-on reached a final
+    status."""
 
     @property
     def total(self) -> int:
@@ -422,6 +605,9 @@ class SignOnsSet:
         if left:
             was = "it was" if left == 1 else "they were"
             text += f" Left {_organisations(left)} as {was} ({_by_status(self.left)})."
+        if self.closed_followups:
+            n = self.closed_followups
+            text += f" Closed {n:,} follow-up{'' if n == 1 else 's'} about {self.campaign}."
         return text
 
 
@@ -474,11 +660,11 @@ def _unique(organisation_ids: Iterable[int]) -> list[int]:
     return list(dict.fromkeys(int(i) for i in organisation_ids))
 
 
-def _outcome(code: str, status: str, sorted_out: _Sorted) -> SignOnsSet:
+def _outcome(code: str, status: str, sorted_out: _Sorted, *, closed: int = 0) -> SignOnsSet:
     moved: dict[str, int] = {}
     for _, _, current in sorted_out.moves:
         moved[current] = moved.get(current, 0) + 1
-    return SignOnsSet(code, status, len(sorted_out.new), moved, dict(sorted_out.left))
+    return SignOnsSet(code, status, len(sorted_out.new), moved, dict(sorted_out.left), closed)
 
 
 def _bulk_status(status: str | None) -> str:
@@ -643,7 +829,9 @@ def set_signons(
         )
     bulk_insert(session, SignOnEvent.__table__, events)
     bulk_insert(session, AuditEntry.__table__, audit)
-    return _outcome(camp.code, new_status, sorted_out)
+    reached = [*sorted_out.new, *(org_id for org_id, _, _ in sorted_out.moves)]
+    closed = _close_on_final(work, reached, camp.id, new_status)
+    return _outcome(camp.code, new_status, sorted_out, closed=len(closed))
 
 
 def _event_row(
