@@ -588,7 +588,7 @@ def _plain_mail_merge(
 
     from sqlalchemy import func, select
 
-    from coalition.store.models import Campaign, Contact, SignOn, SignOnEvent
+    from coalition.store.models import Campaign, Contact, Organisation, SignOn, SignOnEvent
 
     signons: dict[int, Any] = {}
     invited: dict[int, dt.date] = {}
@@ -669,6 +669,39 @@ def _plain_mail_merge(
                 org.id if org else None,
             )
         )
+    # Then each organisation none of whose people was written, by name: at its own
+    # address, unless it has none or someone there asked not to be contacted.
+    reached = {r.organisation_id for r in found}
+    for org in sorted(s.scalars(select(Organisation)), key=lambda o: (o.name_key, o.id)):
+        if org.id in reached:
+            continue
+        if not org.email:
+            left["organisation(s) with no one to write to"] += 1
+        elif any(c.do_not_contact for c in org.contacts):
+            left["organisation(s) where someone asked not to be contacted"] += 1
+        elif org.email.casefold() in seen:
+            left["duplicate address"] += 1
+        else:
+            seen.add(org.email.casefold())
+            signon = signons.get(org.id)
+            found.append(
+                exports.Recipient(
+                    org.email,
+                    "Dear colleagues",
+                    None,
+                    None,
+                    org.name,
+                    org.name,
+                    None,
+                    org.country,
+                    None,
+                    signon.status if signon else None,
+                    invited.get(signon.id) if signon else None,
+                    (signon and signon.display_name) or org.name,
+                    None,
+                    org.id,
+                )
+            )
     return found, dict(left)
 
 
@@ -687,9 +720,17 @@ def crowd(unit: Any) -> None:
                 {"name": "Alpha", "country": "BE"},
                 {"name": "alpha", "country": "FR", "allow_duplicate": True},  # same name key
                 {"name": "Beta"},
-                {"name": "Émile Fondation", "country": "DE"},
+                {"name": "Émile Fondation", "country": "DE", "email": "info@example.net"},
             )
         ]
+        # Nobody works at these: one is written to at its own address (once: the other's
+        # is the same mailbox), one has no one to write to.
+        for fields in (
+            {"name": "Gamma Network", "email": "Office@example.net"},
+            {"name": "Delta Forum", "email": "office@example.net"},
+            {"name": "Epsilon"},
+        ):
+            people.add_organisation(w, **fields)
         campaigns.add_campaign(w, "c1", name="Statement")
         pool = [f"p{i}@example.org" for i in range(40)]
         for i in range(70):
@@ -750,6 +791,8 @@ def test_the_mail_merge_matches_a_plain_reading(
         )
     assert len(expected) > 10
     assert {"do not contact", "bounced", "no valid email", "duplicate address"} <= set(left_out)
+    assert "organisation(s) with no one to write to" in left_out
+    assert [r.email for r in expected if r.contact_id is None] == ["office@example.net"]
     assert found.recipients == expected
     assert dict(found.left_out) == left_out
 

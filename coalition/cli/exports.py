@@ -42,7 +42,8 @@ def recipient_filter(one_per_org: bool = False, **options: Any) -> exports.Recip
 @click.option(
     "--one-per-org",
     is_flag=True,
-    help="One recipient per organisation: who signed, else the first with a valid address.",
+    help="One recipient per organisation: who signed, else the first with a valid address, "
+    "else its own address.",
 )
 @click.option("--excel", is_flag=True, help="CSV: add a byte-order mark so Excel reads UTF-8.")
 @click.option(
@@ -56,7 +57,8 @@ def recipient_filter(one_per_org: bool = False, **options: Any) -> exports.Recip
     "log_subject",
     metavar="SUBJECT",
     help="Also log an email with this subject to every recipient "
-    "(and, with --campaign, move prospects to invited).",
+    "(and, with --campaign, move prospects and organisations not in it yet to invited; "
+    "the file shows them invited).",
 )
 @pass_state
 def export_mailmerge(
@@ -71,7 +73,10 @@ def export_mailmerge(
     """Write OUT (.csv or .xlsx) with one row per recipient for a mail merge.
 
     Left out, and counted: do-not-contact, bounced, no valid email; an address
-    that appears twice is written once.
+    that appears twice is written once. An organisation the filters select that
+    none of its people reach gets a row at its own address ("Dear colleagues"),
+    unless someone there asked not to be contacted; without one it is counted
+    as having no one to write to.
     """
     written = exporter.mail_merge(
         state.db,

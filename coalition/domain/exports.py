@@ -4,7 +4,10 @@ Recipients for a mail merge are chosen by SQL (a 100,000-contact export must
 not build ORM objects), with the same filters as the listings plus the
 campaign pipeline. People who must not or cannot be mailed are left out and
 counted: do-not-contact, bounced, no valid address; an address that appears
-twice is mailed once.
+twice is mailed once. An organisation the filters select that none of its
+people reach is written to at its own address (info@…), greeted "Dear
+colleagues", unless someone there asked not to be contacted; without such an
+address it is counted as having no one to write to.
 
 Salutations follow the person's language where it is known; the honorific
 decides the grammatical form ("Chère Madame", "Sehr geehrter Herr"), and a
@@ -26,7 +29,12 @@ from sqlalchemy.orm import Session
 
 from coalition.domain.audit import Work
 from coalition.domain.campaigns import find_campaign, is_allowed
-from coalition.domain.filters import ContactFilter, contact_conditions
+from coalition.domain.filters import (
+    ContactFilter,
+    OrganisationFilter,
+    contact_conditions,
+    organisation_conditions,
+)
 from coalition.domain.people import ContactView, EmailView, PhoneView
 from coalition.domain.values import country_name, fold
 from coalition.errors import InvalidValue
@@ -189,10 +197,29 @@ class RecipientFilter:
             statuses=self.statuses,
         )
 
+    @property
+    def organisations(self) -> OrganisationFilter | None:
+        """The organisations the same words select, as ``org list`` reads them: those a
+        mail merge writes to at their own address when none of their people is written.
+        None under a language filter: a language is a person's, not an organisation's."""
+        if self.language:
+            return None
+        return OrganisationFilter(
+            search_text=self.search_text or "",
+            tag=self.tag,
+            country=self.country,
+            membership=self.membership,
+            campaign=self.campaign if self.statuses else None,
+            statuses=self.statuses,
+        )
+
 
 class Recipient(NamedTuple):
     """One row of a mail merge. The first twelve fields are the mail-merge columns, in
-    order (a tuple: a 100,000-row export builds one per row, and a tuple is built fast)."""
+    order (a tuple: a 100,000-row export builds one per row, and a tuple is built fast).
+
+    A row at an organisation's own address has no contact: no names, its organisation's
+    name as the full name, and the language's "Dear colleagues"."""
 
     email: str
     salutation: str
@@ -207,7 +234,8 @@ class Recipient(NamedTuple):
     invited_on: dt.date | None
     display_name: str | None
     """The organisation's name as it signs the campaign (its display name)."""
-    contact_id: int
+    contact_id: int | None
+    """None for an organisation's own address."""
     organisation_id: int | None
 
 
@@ -222,13 +250,16 @@ class RecipientList:
 class RecipientStream:
     """The recipients of a mail merge, read from the database as they are iterated.
 
-    Iterate once, inside the session that made it; ``left_out`` is complete once the
-    iteration has ended (the do-not-contact and bounced counts are known from the start).
+    Iterate once, inside the session that made it; ``left_out`` and ``organisations``
+    are complete once the iteration has ended (the do-not-contact and bounced counts are
+    known from the start).
     """
 
     rows: Iterator[Recipient]
     left_out: Counter[str]
     campaign_id: int | None
+    organisations: int = 0
+    """Rows written at an organisation's own address (no person of it to write to)."""
 
     def __iter__(self) -> Iterator[Recipient]:
         return self.rows
@@ -246,7 +277,9 @@ def recipient_stream(session: Session, wanted: RecipientFilter) -> RecipientStre
     Left out, and counted: do-not-contact, then bounced (both by one counting query),
     then no valid address; an address seen before (case ignored) is mailed once; with
     ``one_per_org``, the organisation's signer for the campaign if they can be mailed,
-    else its first contact who can.
+    else its first contact who can. After the people, by name, each organisation the
+    filters select that none of its people reached: at its own address, unless someone
+    there asked not to be contacted (``_stand_ins``).
     """
     campaign = find_campaign(session, wanted.campaign) if wanted.campaign else None
     conditions = contact_conditions(session, wanted.contacts)
@@ -284,6 +317,8 @@ def recipient_stream(session: Session, wanted: RecipientFilter) -> RecipientStre
     )
     if conditions is None:  # a search without a match
         return RecipientStream(iter(()), left_out, campaign_id)
+    selected = wanted.organisations
+    org_conditions = None if selected is None else organisation_conditions(session, selected)
     do_not_contact, bounced, eligible = connection.execute(counted).one()
     if do_not_contact:
         left_out["do not contact"] = do_not_contact
@@ -350,19 +385,31 @@ def recipient_stream(session: Session, wanted: RecipientFilter) -> RecipientStre
     # Tables, not ORM entities, throughout: a mail merge then never builds the ORM's
     # mapper configuration (~0.03 s at the first ORM query of a process).
     result = connection.execute(query)
-    return RecipientStream(
-        _recipients(
-            _driver_rows(result),
-            wanted.one_per_org,
-            preferred,
-            organisations,
-            signon_of,
-            left_out,
-            eligible,
-        ),
+    reached: set[int | None] = set()
+    seen_addresses: set[str] = set()
+    stream = RecipientStream(iter(()), left_out, campaign_id)
+    people = _recipients(
+        _driver_rows(result),
+        wanted.one_per_org,
+        preferred,
+        organisations,
+        signon_of,
         left_out,
-        campaign_id,
+        eligible,
+        reached,
+        seen_addresses,
     )
+    if org_conditions is None:
+        stream.rows = people
+    else:
+        stand_ins = select(o.id, o.email).where(*org_conditions).order_by(o.name_key, o.id)
+        stream.rows = chain(
+            people,
+            _stand_ins(
+                connection, stand_ins, reached, seen_addresses, organisations, signon_of, stream
+            ),
+        )
+    return stream
 
 
 def _driver_rows(result: CursorResult[Any], size: int = 2000) -> Iterator[Sequence[Any]]:
@@ -409,18 +456,23 @@ def _recipients(
     signon_of: dict[int, tuple[str, str | None, dt.date | None]],
     left_out: Counter[str],
     eligible: int,
+    reached: set[int | None],
+    seen_addresses: set[str],
 ) -> Iterator[Recipient]:
     """The walk over the ordered rows that decides, row by row, who is mailed.
 
     Runs once per contact of a 100,000-contact export, so it is written for speed:
     no per-row function calls beyond the greeting's cached forms and one format.
+    Fills ``reached`` with the organisations of the people written and
+    ``seen_addresses`` with their addresses (folded), for the organisations' own
+    addresses that follow.
     """
-    seen_addresses: set[str] = set()
     seen_orgs: set[int] = set()
+    reach = reached.add
     forms = _greeting_forms
     new = tuple.__new__  # Recipient(...) would run namedtuple's __new__, a Python call
     status = shown = invited = None
-    last = None
+    last = last_reached = None
     contacts = 0
     for (
         contact_id, org_id, address, given, family, honorific, display, role, language,
@@ -455,6 +507,9 @@ def _recipients(
         org_name, org_country = organisations.get(org_id, _NO_ORGANISATION)
         if signon_of:
             status, shown, invited = signon_of.get(org_id, _NO_SIGNON)
+        if org_id != last_reached:  # rows come by organisation: one add for each
+            reach(org_id)
+            last_reached = org_id
         yield new(
             Recipient,
             (
@@ -480,6 +535,63 @@ def _recipients(
 
 _NO_ORGANISATION: tuple[None, None] = (None, None)
 _NO_SIGNON: tuple[None, None, None] = (None, None, None)
+
+NO_ONE_TO_WRITE_TO = "organisation(s) with no one to write to"
+"""Left out: an organisation none of whose people was written, with no address of its own."""
+SOMEONE_ASKED_NOT = "organisation(s) where someone asked not to be contacted"
+"""Left out: an organisation none of whose people was written, whose own address is not
+used because one of its people asked not to be contacted."""
+
+
+def _stand_ins(
+    connection: Connection,
+    selected: Any,
+    reached: set[int | None],
+    seen_addresses: set[str],
+    organisations: dict[int, tuple[str, str | None]],
+    signon_of: dict[int, tuple[str, str | None, dt.date | None]],
+    stream: RecipientStream,
+) -> Iterator[Recipient]:
+    """The organisations ``selected`` (their id and own email, by name) that no person
+    of theirs reached: one row each at their own address, greeted "Dear colleagues"
+    under their name; or counted, when they have no address of their own or someone
+    there asked not to be contacted (their generic address is theirs too)."""
+    missing = [
+        (org_id, email) for org_id, email in connection.execute(selected) if org_id not in reached
+    ]
+    if not missing:
+        return
+    c = _CONTACTS.c
+    quiet: set[int] = set()
+    if any(email for _, email in missing):
+        quiet = set(
+            connection.execute(
+                select(c.organisation_id)
+                .where(c.do_not_contact.is_(True), c.organisation_id.is_not(None))
+                .distinct()
+            ).scalars()
+        )
+    greeting = _greeting_forms(None, None)[2]
+    left_out = stream.left_out
+    for org_id, email in missing:
+        if not email:
+            left_out[NO_ONE_TO_WRITE_TO] += 1
+            continue
+        if org_id in quiet:
+            left_out[SOMEONE_ASKED_NOT] += 1
+            continue
+        key = email.casefold()
+        if key in seen_addresses:
+            left_out["duplicate address"] += 1
+            continue
+        seen_addresses.add(key)
+        name, country = organisations[org_id]
+        status, shown, invited = signon_of.get(org_id, _NO_SIGNON)
+        stream.organisations += 1
+        yield Recipient(
+            email, greeting, None, None, name, name, None, country, None, status, invited,
+            shown or name, None, org_id,
+        )  # fmt: skip
 
 
 def matching_contact_ids(session: Session, wanted: RecipientFilter) -> list[int]:
@@ -632,88 +744,125 @@ class OutreachLog:
     invited: int
 
 
-def log_outreach(
-    work: Work, recipients: Iterable[Recipient], subject: str, campaign_id: int | None
-) -> OutreachLog:
-    """Record an email to every recipient and, with a campaign, move prospects to invited.
+class OutreachLogging:
+    """The email of a mail merge, logged with each recipient as the recipients pass.
 
-    One interaction row per recipient and one audit entry per sign-on moved,
-    all in the caller's unit of work: every recipient logged, or none.
+    ``passing`` hands on every recipient as it will be after the log, which a file
+    written from it shows: with a campaign, one whose organisation is a prospect or
+    not in it yet comes out *invited*, invited today (the day the sign-on event
+    carries), as an export run after the log reads it. Interactions are inserted a
+    batch at a time as the recipients pass, so memory stays flat; ``finish`` moves the
+    sign-ons and writes the audit. All in the caller's unit of work: every recipient
+    logged, or none.
     """
-    from coalition.store.bulk import bulk_insert
-    from coalition.store.models import AuditEntry
 
-    session = work.session
-    now = utcnow()
-    rows = []
-    orgs: set[int] = set()
-    for r in recipients:
-        rows.append(
-            {
-                "occurred_at": now, "channel": "email", "direction": "out", "subject": subject,
-                "notes": None, "outcome": None, "contact_id": r.contact_id,
-                "organisation_id": r.organisation_id, "campaign_id": campaign_id,
-                "follow_up_on": None, "done": False, "coordinator": work.coordinator,
-                "created_at": now,
-            }
-        )  # fmt: skip
-        if r.organisation_id is not None:
-            orgs.add(r.organisation_id)
-    bulk_insert(session, Interaction.__table__, rows)
-    invited = 0
-    if campaign_id is not None and orgs:
-        existing = {
-            s.organisation_id: s
-            for s in session.scalars(select(SignOn).where(SignOn.campaign_id == campaign_id))
-        }
-        audit_rows = []
-        for org_id in sorted(orgs):
-            signon = existing.get(org_id)
-            if signon is None:
-                signon = SignOn(
-                    organisation_id=org_id, campaign_id=campaign_id, status="invited",
-                    public=True, created_at=now, updated_at=now,
-                )  # fmt: skip
-                session.add(signon)
-                session.flush()
-                before = None
-            elif signon.status == "prospect" and is_allowed("prospect", "invited"):
-                before = {"status": "prospect"}
-                signon.status = "invited"
-                signon.updated_at = now
-            else:
-                continue
-            session.add(
-                SignOnEvent(
-                    signon_id=signon.id, from_status=before["status"] if before else None,
-                    to_status="invited", at=now, coordinator=work.coordinator,
-                )
+    BATCH = 2000
+
+    def __init__(self, work: Work, subject: str, campaign_id: int | None) -> None:
+        self.work = work
+        self.subject = subject
+        self.campaign_id = campaign_id
+        self.now = utcnow()
+        self.logged = 0
+        self.to_invite: set[int] = set()
+        """Organisations whose sign-on ``finish`` creates or moves to invited."""
+        self._moving: set[str | None] = {None}
+        if is_allowed("prospect", "invited"):
+            self._moving.add("prospect")
+
+    def passing(self, recipients: Iterable[Recipient]) -> Iterator[Recipient]:
+        """Each recipient, logged, with its campaign columns as the log leaves them."""
+        from coalition.store import bulk  # looked up at each call: tests stop it there
+
+        session, campaign_id, moving = self.work.session, self.campaign_id, self._moving
+        now, subject, coordinator = self.now, self.subject, self.work.coordinator
+        today = now.date()
+        batch: list[dict[str, Any]] = []
+        for r in recipients:
+            batch.append(
+                {
+                    "occurred_at": now, "channel": "email", "direction": "out",
+                    "subject": subject, "notes": None, "outcome": None,
+                    "contact_id": r.contact_id, "organisation_id": r.organisation_id,
+                    "campaign_id": campaign_id, "follow_up_on": None, "done": False,
+                    "coordinator": coordinator, "created_at": now,
+                }
             )  # fmt: skip
-            audit_rows.append(
-                work.audit_row(
-                    "create" if before is None else "update",
-                    "signon",
-                    signon.id,
-                    subject,
-                    before,
-                    {"status": "invited"},
-                    organisation_id=org_id,
-                    at=now,
+            if len(batch) >= self.BATCH:
+                bulk.bulk_insert(session, Interaction.__table__, batch)
+                self.logged += len(batch)
+                batch = []
+            org_id = r.organisation_id
+            if campaign_id is not None and org_id is not None and r.campaign_status in moving:
+                self.to_invite.add(org_id)
+                r = r._replace(campaign_status="invited", invited_on=r.invited_on or today)
+            yield r
+        bulk.bulk_insert(session, Interaction.__table__, batch)
+        self.logged += len(batch)
+
+    def finish(self) -> OutreachLog:
+        """Create or move the sign-ons to invited, one event and audit entry each, and
+        record the mail merge in the audit. Call once every recipient has passed."""
+        from coalition.store import bulk
+        from coalition.store.models import AuditEntry
+
+        work, session, now = self.work, self.work.session, self.now
+        invited = 0
+        if self.campaign_id is not None and self.to_invite:
+            existing = {
+                s.organisation_id: s
+                for s in session.scalars(
+                    select(SignOn).where(SignOn.campaign_id == self.campaign_id)
                 )
-            )
-            invited += 1
-        session.flush()
-        bulk_insert(session, AuditEntry.__table__, audit_rows)
-    last_id = session.scalar(select(func.max(Interaction.id))) or 0
-    work.audit(
-        "create",
-        "interaction",
-        int(last_id),
-        subject,
-        None,
-        {"mail merge": subject, "recipients": len(rows), "invited": invited},
-    )
-    return OutreachLog(len(rows), invited)
+            }
+            audit_rows = []
+            for org_id in sorted(self.to_invite):
+                signon = existing.get(org_id)
+                if signon is None:
+                    signon = SignOn(
+                        organisation_id=org_id, campaign_id=self.campaign_id, status="invited",
+                        public=True, created_at=now, updated_at=now,
+                    )  # fmt: skip
+                    session.add(signon)
+                    session.flush()
+                    before = None
+                elif signon.status in self._moving:
+                    before = {"status": signon.status}
+                    signon.status = "invited"
+                    signon.updated_at = now
+                else:
+                    continue
+                session.add(
+                    SignOnEvent(
+                        signon_id=signon.id, from_status=before["status"] if before else None,
+                        to_status="invited", at=now, coordinator=work.coordinator,
+                    )
+                )  # fmt: skip
+                audit_rows.append(
+                    work.audit_row(
+                        "create" if before is None else "update",
+                        "signon",
+                        signon.id,
+                        self.subject,
+                        before,
+                        {"status": "invited"},
+                        organisation_id=org_id,
+                        at=now,
+                    )
+                )
+                invited += 1
+            session.flush()
+            bulk.bulk_insert(session, AuditEntry.__table__, audit_rows)
+        last_id = session.scalar(select(func.max(Interaction.id))) or 0
+        work.audit(
+            "create",
+            "interaction",
+            int(last_id),
+            self.subject,
+            None,
+            {"mail merge": self.subject, "recipients": self.logged, "invited": invited},
+        )
+        return OutreachLog(self.logged, invited)
 
 
 # --- the signatory list ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import html
+import html.entities
 import math
 import os
 import re
@@ -29,10 +30,10 @@ from typing import IO, Any
 from coalition.domain.audit import work
 from coalition.domain.exports import (
     OutreachLog,
+    OutreachLogging,
     Recipient,
     RecipientFilter,
     SignatoryList,
-    log_outreach,
     recipient_stream,
 )
 from coalition.errors import FileProblem
@@ -99,11 +100,17 @@ class MailMergeWritten:
     left_out: dict[str, int]
     logged: OutreachLog | None = None
     log_subject: str | None = None
+    organisations: int = 0
+    """Rows, among ``count``, at an organisation's own address."""
 
     def summary(self) -> str:
         """ "Wrote 12 recipients to invitations.csv. Left out: 2 bounced. Logged …" """
         skipped = ", ".join(f"{n} {why}" for why, n in self.left_out.items())
         text = f"Wrote {self.count} recipients to {self.target}."
+        if self.organisations == 1:
+            text += " Of these, 1 is an organisation's own address."
+        elif self.organisations:
+            text += f" Of these, {self.organisations} are organisations' own addresses."
         if skipped:
             text += f" Left out: {skipped}."
         if self.logged is not None:
@@ -126,12 +133,15 @@ def mail_merge(
 ) -> MailMergeWritten:
     """The mail merge a coordinator sends: the recipients ``wanted`` written to ``target``
     (.csv or .xlsx) and, with ``log_subject``, the email logged with each of them (moving
-    a campaign's prospects to invited). The command line and the app both come here.
+    a campaign's prospects, and organisations not in it yet, to invited). The command
+    line and the app both come here.
 
-    Without a log the list is streamed: each recipient is written as it is read. With
-    one, the file is complete on disk under a temporary name before the log is written,
-    and takes its place only once every recipient is logged: a file on disk always has
-    its log, and a failed log leaves no file."""
+    The list is streamed: each recipient is written as it is read. With a log, it is
+    read, logged and written inside one unit of work, each recipient logged as it
+    passes and written as the log leaves it (*invited*, invited today); the file is
+    complete under a temporary name before the unit of work commits, and takes its
+    place only once it has: a file on disk always has its log, a failed log or file
+    leaves neither, and the file shows what an export run after it would show."""
     if target.suffix.lower() not in TABLE_FORMATS:
         raise FileProblem(f"{target.name}: write a .csv or .xlsx file.")
     if len(delimiter) != 1:
@@ -140,27 +150,25 @@ def mail_merge(
         with db.read_session() as session:
             found = recipient_stream(session, wanted)
             count = write_mailmerge(target, found, excel=excel, delimiter=delimiter)
-        return MailMergeWritten(target, count, dict(sorted(found.left_out.items())))
+        left_out = dict(sorted(found.left_out.items()))
+        return MailMergeWritten(target, count, left_out, organisations=found.organisations)
     partial = target.with_name(f".{target.name}.pending{target.suffix}")
-    mailed: list[Recipient] = []
-
-    def kept(items: Iterable[Recipient]) -> Iterator[Recipient]:
-        for item in items:
-            mailed.append(item)
-            yield item
-
-    with db.read_session() as session:
-        found = recipient_stream(session, wanted)
-        count = write_mailmerge(partial, kept(found), excel=excel, delimiter=delimiter)
     try:
         with work(db, coordinator) as unit:
-            logged = log_outreach(unit, mailed, log_subject, found.campaign_id)
+            found = recipient_stream(unit.session, wanted)
+            outreach = OutreachLogging(unit, log_subject, found.campaign_id)
+            count = write_mailmerge(
+                partial, outreach.passing(found), excel=excel, delimiter=delimiter
+            )
+            logged = outreach.finish()
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
     partial.replace(target)
     left_out = dict(sorted(found.left_out.items()))
-    return MailMergeWritten(target, count, left_out, logged, log_subject)
+    return MailMergeWritten(
+        target, count, left_out, logged, log_subject, organisations=found.organisations
+    )
 
 
 def recipient_text(r: Recipient) -> tuple[str, ...]:
@@ -607,19 +615,95 @@ def _html(listing: SignatoryList, today: dt.date) -> str:
     return "\n".join(parts)
 
 
-def _md_escape(text: str) -> str:
-    return "".join("\\" + ch if ch in "\\`*_{}[]<>()#+-.!|" else ch for ch in text)
+def _md_escape(text: str, *, block: bool = False, heading: bool = False) -> str:
+    """``text`` as Markdown that renders as ``text``: on one line, with a backslash only
+    before what CommonMark, GitHub's Markdown (strikethrough, autolinks, task lists,
+    footnotes) or a math extension would read as markup where it stands, so that
+    "e-Enfance" stays "e-Enfance" and "[EU] *Test*" shows its brackets and stars.
+
+    ``block``: the text starts a block (a list item's text), where "# ", "- ", "1. ",
+    ">" or "---" would start a heading, a list, a quote or a rule. ``heading``: the text
+    is an ATX heading's, which a closing run of "#" would lose.
+    """
+    text = _MD_BLANKS.sub(" ", text).strip()  # a line break would end the list item
+    marked = {i for i, ch in enumerate(text) if _md_marks(text, i, ch)}
+    if block:
+        opening = _MD_BLOCK_START.match(text)
+        if opening:
+            marked.add(opening.start(opening.lastgroup or 0))
+    if heading:
+        closing = _MD_HEADING_CLOSE.search(text)
+        if closing:
+            marked.add(closing.start(1))
+    return "".join("\\" + ch if i in marked else ch for i, ch in enumerate(text))
+
+
+def _md_marks(text: str, i: int, ch: str) -> bool:
+    """Whether the character at ``i`` would be read as markup (or start some)."""
+    if ch not in _MD_SPECIAL:
+        return False
+    after = text[i + 1] if i + 1 < len(text) else " "
+    if ch in "`[$":  # code, a link, footnote or task box, math
+        return True
+    if ch == "\\":  # an escape of what follows, or a hard line break at the end
+        return after in _ASCII_PUNCTUATION or i + 1 == len(text)
+    if ch == "<":  # a tag, an autolink, a comment
+        return after.isascii() and (after.isalpha() or after in "/!?")
+    if ch == "&":  # an entity: &amp; &#38; &#x26;
+        return _is_entity(text, i)
+    if ch == "/":  # an autolink: http://…, //…
+        return after == "/"
+    if ch == "@":  # an email autolink or a mention
+        return after.isascii() and after.isalnum()
+    if ch == ".":  # www. starts an autolink on GitHub
+        return text[max(i - 3, 0) : i].lower() == "www" and (i == 3 or not text[i - 4].isalnum())
+    # * _ ~ make emphasis and strikethrough; a run between spaces never does, nor "_"
+    # within a word (snake_case).
+    run_start, run_end = i, i
+    while run_start and text[run_start - 1] == ch:
+        run_start -= 1
+    while run_end + 1 < len(text) and text[run_end + 1] == ch:
+        run_end += 1
+    before = text[run_start - 1] if run_start else " "
+    after = text[run_end + 1] if run_end + 1 < len(text) else " "
+    if before == " " and after == " ":
+        return False
+    return not (ch == "_" and before.isalnum() and after.isalnum())
+
+
+def _is_entity(text: str, i: int) -> bool:
+    """Whether "&…;" at ``i`` is one Markdown turns into a character."""
+    found = _MD_ENTITY.match(text, i)
+    if found is None:
+        return False
+    name = found.group(1)
+    return name.startswith("#") or f"{name};" in html.entities.html5
+
+
+_MD_BLANKS = re.compile("[ \t\r\n\f\v]+")
+_MD_SPECIAL = frozenset("\\`[$<&/@.*_~")
+_ASCII_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
+_MD_ENTITY = re.compile(r"&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{0,31});")
+# What starts a block at the start of a list item's text: a heading, a list item, a
+# quote, a rule ("--" too: after the item's "- " it makes "- --"), a fence. The named
+# group is the character to escape.
+_MD_BLOCK_START = re.compile(
+    r"(?P<h>#{1,6})(?: |$)|(?P<b>[-+*])(?: |$)|(?P<q>>)|[0-9]{1,9}(?P<o>[.)])(?: |$)"
+    r"|(?P<r>[-*_])(?: *(?P=r))+ *$|(?P<f>~)~~"
+)
+_MD_HEADING_CLOSE = re.compile(r"(?:^| )(#+)$")
 
 
 def _markdown(listing: SignatoryList, today: dt.date) -> str:
-    lines = [f"# {_md_escape(listing.campaign_name)}", ""]
+    lines = [f"# {_md_escape(listing.campaign_name, heading=True)}", ""]
     if listing.link:
         lines += [f"<{listing.link}>", ""]
     lines += [f"{_count(listing.total)}, as of {today.isoformat()}.", ""]
     for group in listing.groups:
         if group.label:
-            lines += [f"## {_md_escape(group.label)} ({len(group.signatories)})", ""]
-        lines += [f"- {_md_escape(s.name)}" for s in group.signatories]
+            title = f"{group.label} ({len(group.signatories)})"
+            lines += [f"## {_md_escape(title, heading=True)}", ""]
+        lines += [f"- {_md_escape(s.name, block=True)}" for s in group.signatories]
         lines.append("")
     return "\n".join(lines)
 
