@@ -5,7 +5,8 @@ the example.org / example.net / example.com domains reserved for examples.
 
 - coalition-members.xlsx: a coalition's member spreadsheet as coordinators keep
   it in Excel: a title row, a blank row, then the header; phone numbers stored
-  as numbers; one organisation listed twice with different spelling.
+  as numbers; one organisation listed twice with different spelling; each
+  person's language as a two-letter code in capitals.
 - signon-form.csv: responses exported from an online sign-on form (Google Forms
   style headers, UTF-8, comma-separated), answers in several languages.
 - address-book.vcf: an address book with cards in the styles of Apple Contacts
@@ -156,6 +157,22 @@ MEMBERS = [
     ),
 ]
 
+LANGUAGES = {
+    "emilie.muller@example.org": "FR",
+    "lena.schneider@example.net": "DE",
+    "jose.nunez@example.net": "ES",
+    "zofia.kowalska@example.net": "PL",
+    "giulia.rossi@example.net": "IT",
+    "daan.devries@example.net": "NL",
+    "noemie.lefevre@example.net": "FR",
+    "eleni.papadopoulou@example.net": "EL",
+    "asa.johansson@example.net": "SV",
+    "siobhan.murphy@example.net": "EN",
+    "juergen.fischer@example.net": "DE",
+}
+"""The language each member's contact person is written to in (the last column, after
+"Member since", so the columns before it keep their places)."""
+
 FORM = [
     (
         "2026/10/01 09:14:22",
@@ -250,6 +267,7 @@ def write_members() -> None:
             "Phone",
             "Membership",
             "Member since",
+            "Language",
         ]
     )
     for org, acronym, country, city, person, role, email, phone, membership in MEMBERS:
@@ -265,6 +283,7 @@ def write_members() -> None:
                 phone,
                 membership,
                 dt.date(2024, 3, 1),
+                LANGUAGES.get(email, ""),
             ]
         )
     wb.save(HERE / "coalition-members.xlsx")

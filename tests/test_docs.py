@@ -110,3 +110,38 @@ def test_the_readme_tour_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
         assert result.exit_code == 0, (args, result.output)
     assert (tmp_path / "outcome.csv").exists()
     assert (tmp_path / "signatories.html").exists()
+    # The invitations go to the members not asked yet (not to those who signed or
+    # answered the form; a member without a person at its own address), and the French
+    # list to the French speakers among them.
+    invited = mail_merge_rows(tmp_path / "invitations.xlsx")
+    assert sorted(r["FullName"] for r in invited) == [
+        "Daan de Vries",
+        "Digital Rights for Children Network",
+        "Giulia Rossi",
+        "José Núñez",
+        "Jürgen Fischer",
+        "Lena Schneider",
+        "Noémie Lefèvre",
+        "Siobhán Murphy",
+        "Åsa Johansson",
+        "Ελένη Παπαδοπούλου",
+    ]
+    french = mail_merge_rows(tmp_path / "invitations.csv")
+    assert [(r["FullName"], r["Salutation"], r["CampaignStatus"]) for r in french] == [
+        ("Noémie Lefèvre", "Bonjour Noémie Lefèvre", "invited")
+    ]
+
+
+def mail_merge_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of a mail-merge file the tour wrote, by column title."""
+    if path.suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path, read_only=True).active
+        assert sheet is not None
+        header, *rows = [[str(c or "") for c in row] for row in sheet.iter_rows(values_only=True)]
+        return [dict(zip(header, row, strict=True)) for row in rows]
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle, delimiter=";"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import stat
 from pathlib import Path
@@ -51,6 +52,38 @@ def test_subject_access_export_holds_everything(person: None, run: Any, tmp_path
     assert [i["subject"] for i in data["interactions"]] == ["Call with Zuzanna"]
     assert data["signed_on_behalf_of"][0]["status"] == "signed"
     assert {e["action"] for e in data["change_log"]} >= {"create", "update"}
+
+
+def test_subject_access_export_writes_times_as_every_json_output_does(
+    person: None, run: Any, tmp_path: Path
+) -> None:
+    """UTC with a Z, as `contact show`, `history` and every --format json write them."""
+    out = tmp_path / "zuzanna.json"
+    ok(run("person", "export", SECRET, str(out)))
+    data = json.loads(out.read_text(encoding="utf-8"))
+    shown = json.loads(ok(run("contact", "show", SECRET, "--format", "json")).stdout)
+    logged = json.loads(ok(run("history", "--contact", SECRET, "--format", "json")).stdout)
+    assert data["contact"]["created_at"] == shown["created_at"]
+    assert data["contact"]["updated_at"] == shown["updated_at"]
+    assert shown["updated_at"].endswith("Z")
+    assert [i["occurred_at"] for i in data["interactions"]] == [
+        i["occurred_at"] for i in shown["interactions"]
+    ]
+    assert sorted(e["at"] for e in data["change_log"]) == sorted(e["at"] for e in logged)
+    sheet = tmp_path / "people.csv"
+    sheet.write_text("Name,Email\nIda Imported,ida@example.net\n", encoding="utf-8")
+    ok(run("import", str(sheet)))
+    ok(run("person", "export", "ida@example.net", str(out)))
+    imported = json.loads(out.read_text(encoding="utf-8"))["source"]["imported_at"]
+    batch = json.loads(ok(run("imports", "list", "--format", "json")).stdout)[0]
+    assert imported == batch["created_at"]
+    times = [
+        data["contact"]["created_at"],
+        *(i["occurred_at"] for i in data["interactions"]),
+        *(e["at"] for e in data["change_log"]),
+        imported,
+    ]
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", t) for t in times), times
 
 
 def test_erasure_leaves_no_trace_in_the_file_or_its_wal(

@@ -15,11 +15,12 @@ terminal app's start do not wait for.
 from __future__ import annotations
 
 import importlib
+import sys
 
 import click
 
 from coalition import __version__, settings
-from coalition.cli.state import CoalitionGroup, State
+from coalition.cli.state import CoalitionGroup, State, stop_quietly
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (its module under coalition.cli and attribute, the summary `coalition --help` shows)
@@ -146,4 +147,12 @@ def cli(ctx: click.Context, db: str | None, as_: str | None) -> None:
 
 
 def main() -> None:
-    cli(prog_name="coalition")
+    try:
+        cli(prog_name="coalition")
+    finally:
+        # What a command printed last may still wait in the buffer: a reader that left
+        # (`| head`) makes this flush fail, and that too ends quietly.
+        try:
+            sys.stdout.flush()
+        except BrokenPipeError:
+            stop_quietly()

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from coalition.cli.output import say
+from coalition.cli.output import say, to_data
 from coalition.cli.state import CoalitionGroup, State, pass_state
 from coalition.domain import people, privacy
 from coalition.interchange.exporter import atomic_path
@@ -27,7 +27,7 @@ def person_export(state: State, contact_ref: str, out: Path) -> None:
     with state.read() as session:
         record = privacy.person_record(session, contact_ref)
     with atomic_path(out) as handle:
-        json.dump(record, handle, ensure_ascii=False, indent=2)
+        json.dump(to_data(record), handle, ensure_ascii=False, indent=2)
         handle.write("\n")
     say(f"Wrote everything held on {record['contact']['display_name']} to {out}.")
 

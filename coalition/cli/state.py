@@ -1,12 +1,15 @@
 """What every command shares: the database, the coordinator, and how errors leave.
 
 Errors the user can cause arrive as ``CoalitionError`` and leave as one sentence
-on stderr with exit status 1 (usage errors are click's, status 2).
+on stderr with exit status 1 (usage errors are click's, status 2). Output whose
+reader stops reading (``| head``) ends without a word, with status 141.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import os
+import sys
+from typing import Any, NoReturn
 
 import click
 
@@ -22,11 +25,39 @@ class CoalitionGroup(click.Group):
             return super().invoke(ctx)
         except CoalitionError as exc:
             raise click.ClickException(str(exc)) from None
+        except BrokenPipeError:
+            stop_quietly()
         except OSError as exc:
             # A file the user named cannot be written or read (no such folder, no permission,
             # disk full): say which and why, without a traceback.
             where = f"{exc.filename}: " if exc.filename else ""
             raise click.ClickException(f"{where}{exc.strerror or exc}.") from None
+
+
+SIGPIPE_STATUS = 141
+"""The status a shell reports for a program ended by SIGPIPE (128 + 13), as ``seq 1 99999 |
+head -1`` leaves it."""
+
+
+def stop_quietly() -> NoReturn:
+    """The reader of the output went away (``coalition contact list | head -1``): stop
+    without a word, as any filter would.
+
+    As the Python documentation advises, a stream whose pipe is broken is pointed at
+    /dev/null so that flushing it at exit does not fail again (and print a traceback).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, stream.fileno())
+            except (OSError, ValueError):
+                pass  # not a real file (a test's captured output): nothing left to fail
+            finally:
+                os.close(devnull)
+    raise SystemExit(SIGPIPE_STATUS)
 
 
 class State:

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from coalition.domain.audit import Work, jsonable, work
+from coalition.domain.audit import Work, work
 from coalition.domain.merge import erase_from_merges
 from coalition.domain.people import contact_view, find_contact
 from coalition.store import search
@@ -36,18 +36,20 @@ ERASED = "[erased]"
 
 
 def person_record(session: Session, ref: str) -> dict[str, Any]:
-    """Everything held on one person, from every table, as plain JSON-ready values."""
+    """Everything held on one person, from every table, as plain values: dicts, lists,
+    text, numbers, and dates and times (UTC) that the caller writes as it writes all
+    others (the command line: ``cli.output.to_data``)."""
     contact = find_contact(session, ref)
     view = contact_view(contact)
     record: dict[str, Any] = {
-        "contact": {k: jsonable(v) for k, v in vars(view).items() if k not in ("emails", "phones")},
+        "contact": {k: v for k, v in vars(view).items() if k not in ("emails", "phones")},
         "emails": [vars(e) for e in view.emails],
         "phones": [vars(p) for p in view.phones],
     }
     record["interactions"] = [
         {
             "id": i.id,
-            "occurred_at": jsonable(i.occurred_at),
+            "occurred_at": i.occurred_at,
             "channel": i.channel,
             "direction": i.direction,
             "subject": i.subject,
@@ -55,7 +57,7 @@ def person_record(session: Session, ref: str) -> dict[str, Any]:
             "outcome": i.outcome,
             "organisation_id": i.organisation_id,
             "campaign_id": i.campaign_id,
-            "follow_up_on": jsonable(i.follow_up_on),
+            "follow_up_on": i.follow_up_on,
             "done": i.done,
             "coordinator": i.coordinator,
         }
@@ -74,7 +76,7 @@ def person_record(session: Session, ref: str) -> dict[str, Any]:
     ]
     record["change_log"] = [
         {
-            "at": jsonable(e.at),
+            "at": e.at,
             "coordinator": e.coordinator,
             "action": e.action,
             "entity": e.entity,
@@ -92,7 +94,7 @@ def person_record(session: Session, ref: str) -> dict[str, Any]:
             record["source"] = {
                 "import_batch": batch.id,
                 "file": batch.file_name,
-                "imported_at": jsonable(batch.created_at),
+                "imported_at": batch.created_at,
                 "by": batch.coordinator,
             }
     return record
