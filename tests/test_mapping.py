@@ -89,7 +89,7 @@ def test_thunderbird() -> None:
 
 def test_signon_form() -> None:
     assert [targets(FORM)[h] for h in FORM] == [
-        "ignore",
+        "answered_at",
         "email",
         "full_name",
         "organisation",

@@ -133,6 +133,9 @@ def import_cmd(
             read = ", ".join(source.notes)
             words = imports.count_summary(counts)
             say(f"{source.path.name} ({read}): {imports.records_phrase(len(plan.rows))} — {words}.")
+            dating = plan.dating()
+            if dating:
+                say(f"  {dating}.")
             if plan.previous_batch is not None and not force:
                 say(
                     f"  Already imported as batch #{plan.previous_batch}; --force imports it again."
@@ -204,11 +207,28 @@ def imports_list(state: State, fmt: str) -> None:
 @imports_group.command("undo")
 @click.argument("batch_id", type=int)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option(
+    "--with-later",
+    is_flag=True,
+    help="Take back the later work that depends on the batch too (outreach logged with its "
+    "people, sign-ons moved since): all of it with the batch, or nothing.",
+)
 @pass_state
-def imports_undo(state: State, batch_id: int, yes: bool) -> None:
-    """Undo import batch BATCH_ID: remove what it created, restore what it changed."""
+def imports_undo(state: State, batch_id: int, yes: bool, with_later: bool) -> None:
+    """Undo import batch BATCH_ID: remove what it created, restore what it changed.
+
+    Refused while later work depends on the batch, which the refusal lists;
+    --with-later takes that work back with it, in one step.
+    """
     if not yes:
-        click.confirm(f"Undo import batch #{batch_id}?", abort=True, err=True)
+        with state.read() as session:
+            later = imports.undo_preview(session, batch_id, with_later=with_later)
+        also = f" and take back {later.phrases()}" if later.groups else ""
+        click.confirm(f"Undo import batch #{batch_id}{also}?", abort=True, err=True)
     with state.work() as work:
-        batch = imports.undo_batch(work, batch_id)
-    say(f"Undid import batch #{batch.id} ({batch.file_name}).")
+        undone = imports.undo_import(work, batch_id, with_later=with_later)
+    batch = undone.batch
+    said = f"Undid import batch #{batch.id} ({batch.file_name})"
+    if undone.taken_back:
+        said += ", and took back " + "; ".join(undone.taken_back)
+    say(said + ".")

@@ -595,6 +595,32 @@ def language_code(text: str | None) -> str | None:
     return str(code)
 
 
+_COUNTRY_LANGUAGE = {
+    "FR": "fr", "MC": "fr",
+    "DE": "de", "AT": "de", "LI": "de",
+    "IT": "it", "SM": "it", "VA": "it",
+    "ES": "es", "AD": "ca", "PT": "pt", "NL": "nl", "GB": "en", "IE": "en",
+    "PL": "pl", "CZ": "cs", "SK": "sk", "HU": "hu", "RO": "ro", "MD": "ro", "BG": "bg",
+    "HR": "hr", "SI": "sl", "RS": "sr", "MK": "mk", "AL": "sq", "GR": "el",
+    "DK": "da", "SE": "sv", "NO": "no", "IS": "is",
+    "EE": "et", "LV": "lv", "LT": "lt", "UA": "uk", "TR": "tr", "GE": "ka", "AM": "hy",
+    "US": "en", "AU": "en", "NZ": "en",
+    "MX": "es", "AR": "es", "CL": "es", "CO": "es", "PE": "es", "VE": "es", "EC": "es",
+    "UY": "es", "CR": "es", "PA": "es", "DO": "es", "CU": "es", "GT": "es", "HN": "es",
+    "SV": "es", "NI": "es", "BR": "pt",
+}  # fmt: skip
+"""Countries with one clear language a coordinator would write in. Those with several
+national languages (BE, CH, LU, CA, FI, MT, CY, BA …) are left out on purpose: there the
+country says nothing about the person's language."""
+
+
+def language_of_country(country: str | None) -> str | None:
+    """The language a person in ``country`` (an ISO 3166 alpha-2 code) is written to when
+    nothing else is known: "fr" for FR, "de" for AT; None for a country of several national
+    languages (BE, CH, LU, CA …), an unknown one, or none."""
+    return _COUNTRY_LANGUAGE.get(country.upper()) if country else None
+
+
 # --- dates ---------------------------------------------------------------------------------
 
 _RELATIVE = re.compile(r"^(\+)?(\d{1,4})\s*([dwm]?)$", re.IGNORECASE)

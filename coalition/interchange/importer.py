@@ -34,6 +34,7 @@ from coalition.interchange.mapping import (
     guess_from_values,
     load_mapping_file,
     positional,
+    says_utc,
     valid_target,
 )
 from coalition.interchange.safety import safe_text
@@ -212,7 +213,7 @@ _ORG_FIELDS = {
 _PLACES = ("country", "city", "address_country", "address_city")
 _SPECIAL = (
     "tags", "email_label", "phone_label", "id", "org_id", "signon_status",
-    "signon_display_name", "public",
+    "signon_display_name", "public", "answered_at",
 )  # fmt: skip
 
 
@@ -258,6 +259,9 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
     organisation_clearable = [
         (index, name) for index, name in org_columns if name in CLEARABLE_ORGANISATION_FIELDS
     ] + [(index, name) for index, name in place_columns if not name.startswith("address_")]
+
+    # A time in a column headed "(UTC)" is UTC, whatever the computer's own zone.
+    zones = {index: " UTC" for index, header in enumerate(mapping.headers) if says_utc(header)}
 
     # Organisation names, countries, roles, tags and notes repeat down a sheet: each distinct
     # value is kept once (a 100,000-row file held ~40 MB of copies). Emails and phones are
@@ -331,6 +335,8 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
                 record.signon_display_name = record.signon_display_name or value
             elif base == "public":
                 record.signon_public = _bool(value)
+            elif base == "answered_at":
+                record.answered_at = record.answered_at or value + zones.get(index, "")
         if record.id is not None:
             record.cleared = _empty(values, contact_clearable)
         if email_labels:
@@ -483,6 +489,7 @@ REPORT_COLUMNS = [
     "organisation",
     "organisation_outcome",
     "sign_on",
+    "answered_at",
     "warnings",
 ]
 
@@ -501,10 +508,11 @@ def report_rows(plan: Plan, problems: list[tuple[str, str]] = ()) -> Iterator[li
             r.organisation.name if r.organisation else "",
             row.org_note,
             row.signon or "",
+            row.answered_at.isoformat(sep=" ") if row.answered_at else "",
             "; ".join(row.warnings),
         ]
     for source, message in problems:
-        yield [source, "error", message, "", "", "", "", "", "", ""]
+        yield [source, "error", message, "", "", "", "", "", "", "", ""]
 
 
 def write_report(path: str | os.PathLike[str], plan: Plan, problems: list[tuple[str, str]]) -> None:

@@ -61,6 +61,7 @@ FIELDS: dict[str, str] = {
     "signon_status": "sign-on answer (yes/oui/ja/sí/tak/x, declined …); needs --campaign",
     "signon_display_name": "the name to publish in the signatory list",
     "public": "whether the organisation may be listed publicly",
+    "answered_at": "when the row was answered (a form's Timestamp): dates its sign-on",
     "ignore": "not imported",
 }
 REPEATABLE = {"email", "phone"}
@@ -237,9 +238,14 @@ EXACT = _table(
             "public|publish|may we list your organisation publicly|"
             "may we list your organization publicly|list publicly|publicly listed"
         ),
+        "answered_at": (
+            "timestamp|horodateur|horodatage|zeitstempel|marca temporal|"
+            "informazioni cronologiche|tijdstempel|sygnatura czasowa|carimbo de data hora|"
+            "completion time|start time|submitted at|submitted|submit date|submit date utc|"
+            "submission date|date submitted|date|datum|fecha|date de reponse|response date"
+        ),
         "ignore": (
-            "timestamp|horodateur|zeitstempel|marca temporal|informazioni cronologiche|"
-            "tijdstempel|sygnatura czasowa|start time|completion time|birthday|anniversary|"
+            "start date utc|birthday|anniversary|"
             "photo|file as|gender|priority|sensitivity|initials|yomi name|"
             "phonetic first name|phonetic last name|photo 1 value|"
             "organization 1 type|organization 1 yomi name|organization 1 symbol|"
@@ -362,6 +368,7 @@ class Mapping:
 def detect(headers: Sequence[str]) -> Mapping:
     targets = [detect_target(h) for h in headers]
     _one_name_column(targets)
+    _one_answer_time_column(headers, targets)
     # Outlook writes "Title" for Mr/Ms beside "Job Title".
     if targets.count("role") > 1:
         for i, h in enumerate(headers):
@@ -376,6 +383,33 @@ def _one_name_column(targets: list[str | None]) -> None:
         for i, t in enumerate(targets):
             if t == "full_name":
                 targets[i] = "display_name"
+
+
+_PLAIN_DATES = {"date", "datum", "fecha"}
+
+
+def _one_answer_time_column(headers: Sequence[str], targets: list[str | None]) -> None:
+    """Microsoft Forms writes "Start time" and "Completion time", Typeform a start and a
+    submit date: the answer is given when the form is sent, so that column dates it. A
+    form's replies number themselves in an "ID" column (Microsoft Forms): that is not the
+    id of a contact in coalition."""
+    columns = [i for i, t in enumerate(targets) if t == "answered_at"]
+    if any(fold_header(headers[i]) not in _PLAIN_DATES for i in columns):
+        for i, target in enumerate(targets):
+            if target == "id":
+                targets[i] = "ignore"
+    if len(columns) < 2:
+        return
+    starts = [i for i in columns if "start" in fold_header(headers[i]).split()]
+    keep = next((i for i in columns if i not in starts), columns[0])
+    for i in columns:
+        if i != keep:
+            targets[i] = "ignore"
+
+
+def says_utc(header: str) -> bool:
+    """Whether a column's header says its times are UTC ("Submit Date (UTC)")."""
+    return bool({"utc", "gmt"} & set(fold_header(header).split()))
 
 
 def positional(width: int) -> Mapping:

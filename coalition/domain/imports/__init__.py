@@ -18,8 +18,9 @@ in ``import_changes``. A crash or a kill at any point leaves no trace of the
 batch, because nothing is committed until the end.
 
 *Undo* removes what the batch created and restores what it changed, and
-refuses when later work depends on it (a contact edited since, an
-organisation that gained a sign-on) rather than silently losing that work.
+refuses when later work depends on it (a contact edited since, outreach logged
+with a person it created, a sign-on moved since) rather than silently losing
+that work, naming it; asked to, it takes that work back too when it can.
 """
 
 from coalition.domain.imports.apply import BatchView, apply_plan, batch_view
@@ -39,7 +40,15 @@ from coalition.domain.imports.records import (
     records_phrase,
     signon_status_from,
 )
-from coalition.domain.imports.undo import list_batches, undo_batch
+from coalition.domain.imports.undo import (
+    LaterGroup,
+    LaterWork,
+    Undone,
+    list_batches,
+    undo_batch,
+    undo_import,
+    undo_preview,
+)
 
 __all__ = [
     "CHUNK",
@@ -51,10 +60,13 @@ __all__ = [
     "BatchView",
     "ContactRecord",
     "ImportOptions",
+    "LaterGroup",
+    "LaterWork",
     "OrganisationRecord",
     "Plan",
     "PlannedRow",
     "Progress",
+    "Undone",
     "apply_plan",
     "batch_view",
     "change_marker",
@@ -64,4 +76,6 @@ __all__ = [
     "records_phrase",
     "signon_status_from",
     "undo_batch",
+    "undo_import",
+    "undo_preview",
 ]

@@ -421,7 +421,8 @@ def _insert_contacts(b: _Batch, chunk: Sequence[PlannedRow], uids: set[str]) -> 
         rows.append(
             (
                 row.contact_id, uid, r.given_name, r.family_name, r.honorific, name, fold(name),
-                custom, r.role, row.org_id, r.language, r.street, r.postal_code, r.city, r.region,
+                custom, r.role, row.org_id, r.language or row.language_from_country, r.street,
+                r.postal_code, r.city, r.region,
                 r.country, r.notes, False, False, source, stamp, stamp, bid,
             )
         )  # fmt: skip
@@ -458,6 +459,8 @@ def _changed_contacts(b: _Batch) -> list[int]:
         audit_before = people.contact_snapshot(contact)
         overwrite = row.action == "update"
         _update_contact_fields(contact, row.record, overwrite=overwrite)
+        if row.language_from_country and not contact.language:
+            contact.language = row.language_from_country
         _add_emails(contact, row, bid)
         _add_phones(contact, row, bid)
         if row.org_id and (overwrite or contact.organisation_id is None):
@@ -672,7 +675,7 @@ def _signons(b: _Batch) -> int:
                 signon_id=signon.id,
                 from_status=before["status"] if before else None,
                 to_status=row.signon,
-                at=now,
+                at=row.answered_at or now,
                 coordinator=b.work.coordinator,
                 import_batch_id=bid,
             )
@@ -683,7 +686,8 @@ def _signons(b: _Batch) -> int:
             signon.id,
             f"{signon_orgs.get(row.org_id, (f'organisation #{row.org_id}',))[0]} / {campaign_code}",
             before,
-            {"status": row.signon, "import_batch": bid},
+            {"status": row.signon, "import_batch": bid}
+            | ({"answered_at": jsonable(row.answered_at)} if row.answered_at else {}),
             org_id=row.org_id,
             contact_id=signon.signed_by_id,
         )

@@ -3,9 +3,11 @@ file, then matched against the database (again under the write lock when it chan
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select
@@ -23,6 +25,7 @@ from coalition.domain.imports.records import (
     ImportOptions,
     OrganisationRecord,
     Progress,
+    read_answer_times,
     signon_status_from,
 )
 from coalition.domain.values import (
@@ -33,6 +36,7 @@ from coalition.domain.values import (
     country_code,
     fold,
     language_code,
+    language_of_country,
     normalise_website,
     split_full_name,
 )
@@ -45,6 +49,7 @@ from coalition.store.models import (
     ImportBatch,
     Organisation,
     SignOn,
+    utcnow,
 )
 from coalition.store.schema import MEMBERSHIPS, ORGANISATION_KINDS
 
@@ -75,6 +80,13 @@ class PlannedRow:
     checked_warnings: int = 0
     """How many of ``warnings`` come from checking the row itself; the rest come from
     matching, which can run again."""
+    answered_at: dt.datetime | None = None
+    """When the row was answered (naive UTC), from the file's timestamp column: the date of
+    the sign-on it sets. None: dated when the batch is applied."""
+    language_from_country: str | None = None
+    """The language the person is given because the row names none and their country has
+    one clear language (``values.language_of_country``): set on a new contact, or on one
+    that has no language yet."""
 
     @property
     def writes(self) -> bool:
@@ -109,6 +121,8 @@ class Plan:
     previous_batch: int | None = None
     marker: tuple[int, ...] = ()
     """The database's ``change_marker`` when the rows were matched."""
+    answer_reading: str | None = None
+    """How the file's answer times were read when day and month could be either way."""
 
     def matches(self) -> list[str]:
         """Each distinct match the plan made and the rule that made it, for the dry run:
@@ -137,7 +151,29 @@ class Plan:
         )
         counter["warnings"] = sum(len(r.warnings) for r in self.rows)
         counter["sign-ons"] = sum(1 for r in self.rows if r.speaks_for_organisation and r.signon)
+        counter["language from country"] = sum(
+            1 for r in self.rows if r.writes and r.language_from_country
+        )
         return dict(counter)
+
+    def dating(self) -> str | None:
+        """How the sign-ons the plan sets are dated, when the file says when each row was
+        answered: "Sign-ons dated by when each row was answered: 2026-10-01 to 2026-10-06
+        (read day first …)". None when no sign-on takes its date from the file."""
+        setting = [r for r in self.rows if r.signon and r.speaks_for_organisation]
+        dated = sorted(r.answered_at for r in setting if r.answered_at)
+        if not dated:
+            return None
+        first, last = dated[0].date(), dated[-1].date()
+        span = first.isoformat() + ("" if first == last else f" to {last.isoformat()}")
+        text = f"Sign-ons dated by when each row was answered: {span} (UTC)"
+        if self.answer_reading:
+            text += f", {self.answer_reading}"
+        undated = len(setting) - len(dated)
+        if undated:
+            are = "is" if undated == 1 else "are"
+            text += f"; {undated} without an answer time {are} dated now"
+        return text
 
 
 def _keep_invalid(row: PlannedRow, label: str, value: str, reason: str) -> None:
@@ -323,11 +359,27 @@ def plan_import(
     if progress:
         progress("checking", total, total)
     _fold_in_file(rows)
+    reading = _date_answers(rows) if options.campaign else None
     for row in rows:
         row.checked_warnings = len(row.warnings)
-    plan = Plan(rows, {}, options, None)
+    plan = Plan(rows, {}, options, None, answer_reading=reading)
     match_rows(session, plan)
     return plan
+
+
+def _date_answers(rows: list[PlannedRow]) -> str | None:
+    """Each row's answer time from its timestamp cell, read the way the whole file writes
+    them (``read_answer_times``); one that cannot be used is a warning on its row. Returns
+    how day and month were read, when some value could be either."""
+    speaking = [r for r in rows if r.record.answered_at and r.kind in ("person", "organisation")]
+    if not speaking:
+        return None
+    read = read_answer_times([(r.source, r.record.answered_at) for r in speaking], now=utcnow())
+    for row, when, problem in zip(speaking, read.times, read.problems, strict=True):
+        row.answered_at = when
+        if problem:
+            row.warnings.append(problem)
+    return read.reading
 
 
 def _fold_in_file(rows: list[PlannedRow]) -> None:
@@ -406,7 +458,7 @@ def match_rows(session: Session, plan: Plan) -> None:
         if row.kind == "person":
             row.action, row.reason = "create", ""
         row.contact_id = row.org_id = None
-        row.org_key = row.org_action = row.signon = None
+        row.org_key = row.org_action = row.signon = row.language_from_country = None
         row.org_note = ""
         del row.warnings[row.checked_warnings :]
     people_rows = [r for r in rows if r.kind == "person"]
@@ -560,6 +612,7 @@ def match_rows(session: Session, plan: Plan) -> None:
             continue
         if row.contact_id is None:
             row.action, row.reason = "create", "new contact"
+            _language_from_country(row, None, _org_country(plan, index, row.org_id, row))
         elif row.record.id is not None:
             row.action = "merge" if options.on_duplicate == "merge" else "update"
         elif options.on_duplicate == "skip":
@@ -578,6 +631,12 @@ def match_rows(session: Session, plan: Plan) -> None:
         by_id = {c.id: c for c in people.load_contacts(session, ids)}
         for row in some:
             contact = by_id.get(row.contact_id or 0)
+            if contact is not None and not contact.language:
+                moves = row.action == "update" and (row.org_id or row.org_action == "create")
+                org_id = (
+                    contact.organisation_id if contact.organisation_id and not moves else row.org_id
+                )
+                _language_from_country(row, contact.country, _org_country(plan, index, org_id, row))
             if contact is not None and not _would_change(contact, row, batch_tag_keys):
                 row.action = "unchanged"
                 row.reason += "; nothing to change"
@@ -620,10 +679,53 @@ def match_rows(session: Session, plan: Plan) -> None:
         rows[0].warnings.append("sign-on answers ignored: give --campaign CODE to record them")
 
 
+def _org_country(
+    plan: Plan, index: OrganisationIndex, org_id: int | None, row: PlannedRow
+) -> str | None:
+    """The country of the organisation a person row leaves its person at (``org_id``, None
+    for the new one the row creates, if any): as it is stored, else as the file names it —
+    the file's first when it updates that organisation by its id."""
+    if org_id is None:
+        new = plan.new_organisations.get(row.org_key or "") if row.org_action == "create" else None
+        return new.country if new is not None else None
+    stored = index.facts.get(org_id)
+    stored_country = stored.country if stored is not None else None
+    named = row.record.organisation.country if row.record.organisation else None
+    if org_id != row.org_id:
+        return stored_country
+    if row.org_action == "update":
+        return named or stored_country
+    return stored_country or named
+
+
+def _language_from_country(
+    row: PlannedRow, stored_country: str | None, org_country: str | None
+) -> None:
+    """A person row naming no language gets their country's, when it has one clear language:
+    their own country (in the row, else as stored), else their organisation's."""
+    r = row.record
+    if r.language or "language" in r.cleared:
+        return
+    country = r.country or stored_country or org_country
+    language = language_of_country(country)
+    if language and country:
+        row.language_from_country = language
+        row.reason = _with_language(row.reason, language, country)
+
+
+@lru_cache(maxsize=1024)
+def _with_language(reason: str, language: str, country: str) -> str:
+    """One string for the many rows saying the same ("new contact; language fr from country
+    FR"), not a copy each."""
+    return f"{reason}; language {language} from country {country}"
+
+
 def _would_change(contact: Contact, row: PlannedRow, batch_tag_keys: set[str]) -> bool:
     """Whether applying ``row`` to ``contact`` changes anything (as ``_update_contact`` and
     the update step of ``apply_plan`` would)."""
     r = row.record
+    if row.language_from_country and not contact.language:
+        return True
     overwrite = row.action == "update"
     after: dict[str, Any] = {}
     for name in UPDATED_FIELDS:

@@ -1,9 +1,12 @@
-"""What an import reads: records of people and organisations, the options, and how
-its counts and sign-on answers are said."""
+"""What an import reads: records of people and organisations, the options, how its
+counts and sign-on answers are said, and when each row was answered."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+import itertools
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -74,6 +77,9 @@ class ContactRecord:
     signon_status: str | None = None
     signon_display_name: str | None = None
     signon_public: bool | None = None
+    answered_at: str | None = None
+    """When the row was answered, as the file writes it (a form's "Timestamp"): it dates
+    the sign-on the row sets (``read_answer_times`` reads it)."""
     cleared: tuple[str, ...] = ()
     """Fields an edited sheet left empty for this id: an update clears them (see
     ``CLEARABLE_CONTACT_FIELDS``); a row without an id never clears anything."""
@@ -116,6 +122,7 @@ COUNT_LABELS = {
     "organisations created": "new organisations",
     "organisations updated": "organisations updated",
     "sign-ons": "sign-ons set",
+    "language from country": "languages set from country",
     "invalid emails": "invalid emails kept (flagged)",
     "warnings": "warnings",
 }
@@ -131,6 +138,7 @@ _ONE = {
     "new organisations": "new organisation",
     "organisations updated": "organisation updated",
     "sign-ons set": "sign-on set",
+    "languages set from country": "language set from country",
     "invalid emails kept (flagged)": "invalid email kept (flagged)",
     "warnings": "warning",
 }
@@ -243,3 +251,179 @@ UPDATED_FIELDS = (
     "given_name", "family_name", "honorific", "role", "language", "street", "postal_code",
     "city", "region", "country", "notes",
 )  # fmt: skip
+
+# --- when a row was answered -------------------------------------------------------------
+
+# When each row of a form's replies was answered: its "Timestamp" column, read as the
+# programs write it, so the sign-on it sets is dated by the answer and not by the import.
+#
+# Formats read: ISO ("2026-11-05 14:03:22", "2026-11-05T14:03:22+01:00", "…Z", and the
+# "2026-11-05 14:03" a spreadsheet's date cell becomes), Google Forms' "2026/11/05 14:03:22
+# GMT+1" (with or without AM/PM), day first "05/11/2026 14:03:22" or "05.11.2026", and month
+# first "11/5/2026 2:03:22 PM" as US spreadsheets write it. A value without a zone is the
+# computer's local time; times are returned as naive UTC, as they are stored.
+#
+# Whether "05/11/2026" is the 5th of November or the 11th of May is decided once for the
+# whole file, as a coordinator reading it would: by a row that can only be one ("13/10/2026"),
+# else the reading that puts no answer in the future, else the one that keeps the rows in
+# time order (forms list replies as they came), else a 12-hour clock (AM/PM, as US dates go),
+# else day first.
+
+_WHEN = re.compile(
+    r"""^\s*(?:
+        (?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})
+      | (?P<a>\d{1,2})(?P<sep>[-/.])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4}|\d{2})
+    )
+    (?:(?:T|\s+|,\s*)
+        (?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d{1,6})\d*)?)?
+        \s*(?P<ampm>[ap]\.?m\.?)?
+    )?
+    (?:\s*(?P<utc>z|utc|gmt))?
+    (?:\s*(?P<sign>[+-])(?P<zh>\d{1,2})(?::?(?P<zm>\d{2}))?)?
+    (?:\s*(?:utc|gmt))?
+    \s*$""",
+    re.VERBOSE | re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _Parts:
+    """A value cut into its numbers; ``first``/``second`` are both set when it is written
+    day and month without the year first, and which is which is for the file to say."""
+
+    year: int
+    first: int
+    second: int
+    year_first: bool
+    dotted: bool
+    clock: tuple[int, int, int, int]
+    twelve_hour: bool
+    offset: int | None
+    """Minutes east of UTC; None for the computer's local time."""
+
+
+def _parts(text: str) -> _Parts | None:
+    found = _WHEN.match(text)
+    if found is None:
+        return None
+    g = found.groupdict()
+    hour, minute = int(g["H"] or 0), int(g["M"] or 0)
+    second = int(g["S"] or 0)
+    micro = int((g["f"] or "0").ljust(6, "0"))
+    ampm = (g["ampm"] or "").replace(".", "").lower()
+    if ampm:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if ampm == "pm" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    offset = None
+    if g["sign"]:
+        offset = int(g["zh"]) * 60 + int(g["zm"] or 0)
+        if offset > 14 * 60:
+            return None
+        offset = -offset if g["sign"] == "-" else offset
+    elif g["utc"]:
+        offset = 0
+    clock = (hour, minute, second, micro)
+    if g["y"]:
+        return _Parts(int(g["y"]), int(g["m"]), int(g["d"]), True, False, clock, bool(ampm), offset)
+    year = int(g["year"])
+    year = year + 2000 if year < 100 else year
+    return _Parts(year, int(g["a"]), int(g["b"]), False, g["sep"] == ".", clock, bool(ampm), offset)
+
+
+def _utc(parts: _Parts, day_first: bool) -> dt.datetime | None:
+    """The moment, as naive UTC; None when there is no such day."""
+    if parts.year_first:
+        month, day = parts.first, parts.second
+    elif parts.dotted or day_first:
+        day, month = parts.first, parts.second
+    else:
+        month, day = parts.first, parts.second
+    try:
+        if parts.offset is None:
+            local = dt.datetime(parts.year, month, day, *parts.clock)
+            return local.astimezone(dt.UTC).replace(tzinfo=None)
+        zone = dt.timezone(dt.timedelta(minutes=parts.offset))
+        aware = dt.datetime(parts.year, month, day, *parts.clock, tzinfo=zone)
+        return aware.astimezone(dt.UTC).replace(tzinfo=None)
+    except (ValueError, OverflowError):
+        return None
+
+
+@dataclass(frozen=True)
+class AnswerTimes:
+    """Each row's answer time (naive UTC) or, for one that cannot be used, why."""
+
+    times: list[dt.datetime | None]
+    problems: list[str | None]
+    """Per row: None, or what to tell the coordinator ("not understood", "in the future")."""
+    reading: str | None
+    """How day and month were read, when some value could be either ("day first, as
+    13/10/2026 in row 9 shows"); None when no value was ambiguous."""
+
+
+def read_answer_times(values: Sequence[tuple[str, str | None]], *, now: dt.datetime) -> AnswerTimes:
+    """``values``: (source, text) per row, text None where the row has none. ``now`` (naive
+    UTC): an answer after it is refused."""
+    parts = [_parts(text) if text else None for _source, text in values]
+    day_first, reading = _day_first(values, parts, now)
+    times: list[dt.datetime | None] = []
+    problems: list[str | None] = []
+    for (_source, text), cut in zip(values, parts, strict=True):
+        when = _utc(cut, day_first) if cut is not None else None
+        problem = None
+        if text and when is None:
+            how = "" if cut is None or not _ambiguous(cut) else f" ({reading})"
+            problem = f"answer time '{text}' not understood{how}; the sign-on is dated now"
+        elif when is not None and when > now:
+            problem = f"answer time '{text}' is in the future; the sign-on is dated now"
+            when = None
+        times.append(when)
+        problems.append(problem)
+    return AnswerTimes(times, problems, reading)
+
+
+def _ambiguous(parts: _Parts) -> bool:
+    return not parts.year_first and not parts.dotted
+
+
+def _day_first(
+    values: Sequence[tuple[str, str | None]], parts: Sequence[_Parts | None], now: dt.datetime
+) -> tuple[bool, str | None]:
+    """Whether the file writes the day first, and why (None when nothing was ambiguous)."""
+    cut = [(v, p) for v, p in zip(values, parts, strict=True) if p is not None and _ambiguous(p)]
+    if not cut:
+        return True, None
+    days = [(v, p) for v, p in cut if p.first > 12 >= p.second]
+    months = [(v, p) for v, p in cut if p.second > 12 >= p.first]
+    if len(days) != len(months):
+        (source, text), _p = (days if len(days) > len(months) else months)[0]
+        first = len(days) > len(months)
+        return first, f"{_order(first)}, as {text} in {source} shows"
+    readings = {
+        first: [_utc(p, first) for _v, p in cut]
+        for first in (True, False)
+    }  # fmt: skip
+    future = {first: sum(1 for t in ts if t is None or t > now) for first, ts in readings.items()}
+    if future[True] != future[False]:
+        first = future[True] < future[False]
+        return first, f"{_order(first)}: the other way, some would be impossible or yet to come"
+    disorder = {first: _out_of_order(ts) for first, ts in readings.items()}
+    if disorder[True] != disorder[False]:
+        first = disorder[True] < disorder[False]
+        return first, f"{_order(first)}: so the replies are in the order they came"
+    if any(p.twelve_hour for _v, p in cut):
+        return False, f"{_order(False)}, as US dates with AM/PM are written"
+    return True, f"{_order(True)}: no row says otherwise"
+
+
+def _order(day_first: bool) -> str:
+    return "read day first (DD/MM/YYYY)" if day_first else "read month first (MM/DD/YYYY)"
+
+
+def _out_of_order(times: Sequence[dt.datetime | None]) -> int:
+    """How many times the next reply is earlier than the one before."""
+    known = [t for t in times if t is not None]
+    return sum(1 for a, b in itertools.pairwise(known) if b < a)
