@@ -11,7 +11,8 @@ import click
 from coalition.cli.options import F, format_option, given, with_options
 from coalition.cli.output import emit, emit_fields, say
 from coalition.cli.state import CoalitionGroup, State, pass_state
-from coalition.domain import campaigns
+from coalition.domain import browse, campaigns
+from coalition.domain.filters import OrganisationFilter
 from coalition.text import split_values
 
 
@@ -115,32 +116,71 @@ def signon() -> None:
 
 
 @signon.command("set")
-@click.argument("organisation")
-@click.argument("campaign_code", metavar="CAMPAIGN")
-@click.argument("status", required=False)
+@click.argument("arguments", nargs=-1, required=True, metavar="[ORGANISATION] CAMPAIGN [STATUS]")
 @click.option("--by", "signed_by", metavar="CONTACT", help="Contact who signed or answered.")
 @click.option("--display-name", help="Name to publish in the signatory list.")
 @click.option("--public/--private", default=None, help="May be listed publicly (default public).")
 @click.option("--notes")
+@click.option(
+    "--org",
+    "organisations",
+    multiple=True,
+    metavar="ORG",
+    help="Many at once: this organisation (repeatable; id, name, acronym or email).",
+)
+@click.option("--tag", help="Many at once: the organisations with this tag.")
+@click.option("--country", help="Many at once: the organisations in this country.")
+@click.option("--membership", help="Many at once: the organisations with this membership.")
+@click.option("--kind", help="Many at once: the organisations of this kind.")
+@click.option(
+    "--move-existing",
+    is_flag=True,
+    help="Many at once: also move those already in the campaign, where the pipeline allows.",
+)
+@click.option("--yes", is_flag=True, help="Many at once: do not ask first.")
 @pass_state
 def signon_set(
     state: State,
-    organisation: str,
-    campaign_code: str,
-    status: str | None,
+    arguments: tuple[str, ...],
     signed_by: str | None,
     display_name: str | None,
     public: bool | None,
     notes: str | None,
+    organisations: tuple[str, ...],
+    move_existing: bool,
+    yes: bool,
+    **selection: str | None,
 ) -> None:
-    """Set ORGANISATION's STATUS for CAMPAIGN.
+    """Set ORGANISATION's STATUS for CAMPAIGN, or many organisations' at once.
 
     STATUS: prospect, invited, considering, signed, declined or withdrawn.
     Moves follow the pipeline prospect → invited → considering → signed or
     declined (stages may be skipped); signed → withdrawn; declined or
     withdrawn → considering. Other moves are refused. Reaching signed, declined
     or withdrawn closes the organisation's open follow-ups about CAMPAIGN.
+
+    Many at once: `coalition signon set --tag members CAMPAIGN invited` (or --org
+    ORG … , --country, --membership, --kind; together they narrow): those not in
+    CAMPAIGN yet get STATUS; those already in it stay as they are unless
+    --move-existing. It says what it will do and asks first unless --yes.
     """
+    if organisations or any(selection.values()):
+        if len(arguments) != 2:
+            raise click.UsageError(
+                "Many at once takes CAMPAIGN STATUS (the --org options name them)."
+            )
+        if signed_by or display_name or public is not None or notes:
+            raise click.UsageError(
+                "--by, --display-name, --public and --notes are for one organisation."
+            )
+        _set_many(state, organisations, selection, *arguments, move_existing, yes)
+        return
+    if len(arguments) not in (2, 3):
+        raise click.UsageError(
+            "Give ORGANISATION CAMPAIGN [STATUS], or --tag/--org … CAMPAIGN STATUS."
+        )
+    organisation, campaign_code = arguments[:2]
+    status = arguments[2] if len(arguments) == 3 else None
     extra: dict[str, Any] = {}
     if signed_by is not None:
         extra["signed_by"] = signed_by
@@ -151,6 +191,41 @@ def signon_set(
     with state.work() as work:
         done = campaigns.change_signon(
             work, organisation, campaign_code, status, public=public, **extra
+        )
+    say(done.sentence())
+
+
+def _set_many(
+    state: State,
+    organisations: tuple[str, ...],
+    selection: dict[str, str | None],
+    campaign_code: str,
+    status: str,
+    move_existing: bool,
+    yes: bool,
+) -> None:
+    """``signon set`` for every organisation the options select."""
+
+    wanted = OrganisationFilter(
+        tag=selection["tag"],
+        country=selection["country"],
+        membership=selection["membership"],
+        kind=selection["kind"],
+    )
+
+    def selected(session: Any) -> list[int]:
+        return browse.chosen_organisations(session, organisations, wanted)
+
+    if not yes:
+        with state.read() as session:
+            plan = campaigns.plan_signons(
+                session, selected(session), campaign_code, status, move_existing=move_existing
+            )
+        click.echo(plan.sentence(planned=True), err=True)
+        click.confirm("Go ahead?", abort=True, err=True)
+    with state.work() as work:
+        done = campaigns.set_signons(
+            work, selected(work.session), campaign_code, status, move_existing=move_existing
         )
     say(done.sentence())
 

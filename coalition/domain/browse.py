@@ -58,6 +58,7 @@ from coalition.domain.views import (
     InteractionView,
     Overview,
 )
+from coalition.errors import InvalidValue
 from coalition.store import search
 from coalition.store.models import (
     Campaign,
@@ -736,3 +737,18 @@ def organisation_ids(session: Session, query: OrganisationQuery) -> list[int]:
         select(Organisation.id).where(*conditions).order_by(Organisation.name_key, Organisation.id)
     )
     return list(session.scalars(statement))
+
+
+def chosen_organisations(
+    session: Session, refs: Sequence[str], wanted: OrganisationFilter
+) -> list[int]:
+    """The ids of the organisations a bulk action names (``refs``: ids, names, acronyms,
+    emails) and the filter selects: the named ones that pass it, or with no names every
+    one that does. Nothing chosen is a mistake, said in one sentence."""
+    selected = organisation_ids(session, OrganisationQuery(**vars(wanted)))
+    if refs:
+        named = {people.find_organisation(session, ref).id for ref in refs}
+        selected = [i for i in selected if i in named]
+    if not selected:
+        raise InvalidValue("No organisation is chosen: check the names and filters given.")
+    return selected

@@ -592,22 +592,33 @@ class SignOnsSet:
     def total(self) -> int:
         return self.added + sum(self.moved.values()) + sum(self.left.values())
 
-    def sentence(self) -> str:
-        """What was done, for the coordinator."""
+    def sentence(self, *, planned: bool = False) -> str:
+        """What was done (or, ``planned``, what will be), for the coordinator."""
+        add, move, leave, close = (
+            ("Will add", "will move", "will leave", "will close")
+            if planned
+            else ("Added", "Moved", "Left", "Closed")
+        )
         if self.added:
-            text = f"Added {_organisations(self.added)} to {self.campaign} as {self.status}."
+            text = f"{add} {_organisations(self.added)} to {self.campaign} as {self.status}."
         else:
-            text = f"Added no organisation to {self.campaign}."
+            text = f"{add} no organisation to {self.campaign}."
         moved = sum(self.moved.values())
         if moved:
-            text += f" Moved {_organisations(moved)} to {self.status} ({_by_status(self.moved)})."
+            text += f" {move.capitalize()} {_organisations(moved)} to {self.status} "
+            text += f"({_by_status(self.moved)})."
         left = sum(self.left.values())
         if left:
             was = "it was" if left == 1 else "they were"
-            text += f" Left {_organisations(left)} as {was} ({_by_status(self.left)})."
+            if planned:
+                was = "it is" if left == 1 else "they are"
+            text += (
+                f" {leave.capitalize()} {_organisations(left)} as {was} ({_by_status(self.left)})."
+            )
         if self.closed_followups:
             n = self.closed_followups
-            text += f" Closed {n:,} follow-up{'' if n == 1 else 's'} about {self.campaign}."
+            followups = f"{n:,} follow-up{'' if n == 1 else 's'}"
+            text += f" {close.capitalize()} {followups} about {self.campaign}."
         return text
 
 
