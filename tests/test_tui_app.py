@@ -19,10 +19,12 @@ from coalition.tui.screens.import_batches import ImportBatchesScreen
 from coalition.tui.screens.import_wizard import ImportWizard
 from coalition.tui.screens.signon_dialog import AddAllDialog
 from coalition.tui.screens.start import FollowUpList, StartScreen
+from coalition.tui.widgets.buttons import ButtonRow
 from coalition.tui.widgets.lazy_table import LazyTable
 from tests.tui_helpers import (
     LARGE,
     SMALL,
+    footer_keys,
     make_filled_template,
     notes,
     palette_offers,
@@ -196,6 +198,7 @@ async def test_help_lists_every_binding_and_closes(db_path: Path) -> None:
         for cls in (
             CoalitionApp, BrowseScreen, LazyTable, HelpScreen, ImportWizard,
             ImportBatchesScreen, ExportDialog, OrganisationsScreen, AddAllDialog, FollowUpList,
+            ButtonRow,
         ):  # fmt: skip
             for binding in cls.BINDINGS:
                 assert binding.description in listed, binding  # type: ignore[union-attr]
@@ -342,3 +345,103 @@ async def test_import_export_and_batches_open_from_anywhere_with_one_key(db_path
         await pilot.press("escape")
         await pilot.press("f6")
         assert isinstance(app.screen, ImportWizard)
+
+
+@pytest.mark.asyncio
+async def test_the_follow_up_keys_show_only_with_a_follow_up_to_act_on(
+    filled_path: Path, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from coalition.domain import glance
+
+    released = threading.Event()
+    first_look = glance.first_look
+
+    def slow_first_look(*args: Any, **kwargs: Any) -> Any:
+        released.wait(20)
+        return first_look(*args, **kwargs)
+
+    monkeypatch.setattr(glance, "first_look", slow_first_look)
+
+    def footer() -> str:
+        return screen_text(app).splitlines()[-1]
+
+    # While the start screen is being read there is no follow-up to act on yet.
+    app = make_app(str(filled_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await until(pilot, lambda: "f1 Help" in footer(), "the footer")
+        assert "Loading…" in screen_text(app)
+        assert not {"Open", "Done", "In a week"} & set(footer().split())
+        released.set()
+        await settle(pilot)
+        await until(pilot, lambda: "d Done" in footer(), "the follow-up keys")
+        assert "⏎ Open" in footer() and "p In a week" in footer()
+        # Marked done, the last ones: the keys go with them.
+        await pilot.press("d", "d")
+        await settle(pilot)
+        await until(pilot, lambda: "d Done" not in footer(), "the keys to go")
+        assert "Open" not in footer().split()
+    # A database with nothing due never offers them.
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await until(pilot, lambda: "f1 Help" in footer(), "the footer")
+        assert "Done" not in footer().split()
+
+
+@pytest.mark.asyncio
+async def test_the_footer_leaves_out_whole_keys_where_it_is_narrow(filled_path: Path) -> None:
+    app = make_app(str(filled_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        for key in ("f2", "f3", "f4", "f5"):
+            await pilot.press(key)
+            await settle(pilot)
+            await until(pilot, lambda: len(footer_keys(app)) > 2, "the footer's keys")
+            *shown, (palette, palette_at) = footer_keys(app)
+            assert palette == "^p palette"
+            for label, at in shown:  # each whole, left of the palette's key
+                assert at.right <= palette_at.x, f"{label} is cut on {key}'s screen"
+                assert label in screen_text(app).splitlines()[-1]
+            labels = [label for label, _ in shown]
+            assert "f1 Help" in labels or len(labels) > 4, "the screen's keys first"
+            if key == "f2":
+                # The start screen's own key goes first: F3 is more use there than F2.
+                assert "f3 Contacts" in labels and "f2 Start" not in labels
+                assert labels[:3] == ["⏎ Open", "d Done", "p In a week"]
+    app = make_app(str(filled_path), "tester")
+    async with app.run_test(size=LARGE) as pilot:
+        await settle(pilot)
+        await until(pilot, lambda: len(footer_keys(app)) > 8, "the footer's keys")
+        labels = [label for label, _ in footer_keys(app)]
+        assert "f7 Export" in labels and "f2 Start" in labels  # room for every key
+
+
+@pytest.mark.asyncio
+async def test_at_200_columns_the_start_screen_gives_the_campaigns_the_width(
+    db_path: Path,
+) -> None:
+    from coalition.domain import campaigns, people
+    from coalition.domain.audit import work
+    from coalition.store.database import open_database
+
+    name = "Joint statement on the protection of children online across the European Union"
+    db = open_database(db_path)
+    with work(db, "alice") as w:
+        campaigns.add_campaign(w, "csam-2022", name=name, target=10, state="open")
+        for i, status in enumerate(
+            ["prospect", "invited", "considering", "signed", "declined", "signed"]
+        ):
+            people.add_organisation(w, name=f"Verein {i}", country="DE")
+            campaigns.set_signon(w, f"Verein {i}", "csam-2022", status)
+        campaigns.set_signon(w, "Verein 5", "csam-2022", "withdrawn")
+    db.close()
+    _, text = await start_screen(str(db_path), LARGE)
+    line = next(line for line in text.splitlines() if "csam-2022" in line)
+    summary = "1 prospect, 1 invited, 1 considering, 1 declined, 1 withdrawn"
+    assert f"csam-2022  {name}  {summary}" in line, line
+    assert "1 / 10" in line
+    # At 80 columns each column keeps a share, cut where it must be.
+    _, text = await start_screen(str(db_path), SMALL)
+    line = next(line for line in text.splitlines() if "1 / 10" in line)
+    assert line.split()[0] == "csam-2022" and "Joint statement" in line

@@ -26,6 +26,7 @@ from coalition.tui.screens.campaign import (
     new_campaign,
 )
 from coalition.tui.screens.campaign_form import CampaignForm
+from coalition.tui.screens.confirm import ConfirmDialog
 from coalition.tui.screens.help import HelpScreen
 from tests.tui_helpers import LARGE, SMALL, notes, palette_offers, screen_text, settle, until
 
@@ -634,3 +635,26 @@ async def test_new_campaign_from_elsewhere_opens_the_form_and_the_picker_waits(
         await settle(pilot)
         assert isinstance(again.screen, CampaignScreen), "the new campaign is the answer"
         assert "Campaign third-letter" in screen_text(again)
+
+
+@pytest.mark.asyncio
+async def test_escape_asks_before_a_campaign_typed_in_is_thrown_away(db_path: Path) -> None:
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = app.screen
+        await open_form(pilot, "n")
+        await pilot.press("escape")  # nothing typed: closed at once
+        await settle(pilot)
+        assert app.screen is screen
+        form = await open_form(pilot, "n")
+        await type_into(pilot, form, "code", "letter-2026")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Discard your changes?" in screen_text(app)
+        await pilot.press("left", "enter")  # Discard
+        await settle(pilot)
+        assert app.screen is screen
+    assert codes(db_path) == []

@@ -119,7 +119,8 @@ async def test_the_pairs_are_listed_best_first_and_shown_side_by_side(pairs_db: 
         assert re.search(r"phones +\+32 2 555 01 01 +\+32 2 555 01 01", text)
         assert "Moves to #1: phones 1, change-log entries 1." in text
         footer = text.splitlines()[-1]
-        for key in ("m Merge", "x Swap", "t Take", "s Skip", "n Not dup", "k Kind", "^r Reload"):
+        # At 80 columns Ctrl+R (Reload) gives way to the way out (F1 lists every key).
+        for key in ("m Merge", "x Swap", "t Take", "s Skip", "n Not dup", "k Kind", "esc Close"):
             assert key in footer
         # s: the next pair, side by side in its turn.
         await pilot.press("s")

@@ -39,7 +39,8 @@ def filters_template(template_db: Path, tmp_path_factory: pytest.TempPathFactory
     with work(db, "alice") as w:
         for i in range(10):  # person0 .. person9: one of each given name
             domain = "example.org" if i % 2 else "example.net"
-            changes = {"language": "fr"} if i < 3 else {}  # person0 .. person2 read French
+            # person0 .. person2 read Portuguese (no country of the sample's speaks it)
+            changes = {"language": "pt"} if i < 3 else {}
             people.edit_contact(w, f"person{i}@{domain}", changes, add_tags=["climate"])
         people.edit_organisation(w, "Fondation Test 0002", {"membership": "partner"})
     db.close()
@@ -108,7 +109,7 @@ async def test_a_tag_narrows_the_table_combines_with_search_and_clears(filters_p
         await settle(pilot)
         assert screen.table.total == 1
         assert screen.table.current_row.name == f"{GIVEN[0]} Müller"
-        assert "1 contact match anna, 1 filter" in screen_text(app)
+        assert "1 contact matches anna, 1 filter" in screen_text(app)  # one matches, two match
         # F clears (from the table; in the search box it is a letter).
         await pilot.press("escape", "F")
         await settle(pilot)
@@ -185,17 +186,17 @@ async def test_a_language_narrows_contacts_as_the_command_line_does(filters_path
         screen = await open_table(pilot, "f3")
         dialog = await open_dialog(pilot)
         offered = select_options(dialog.query_one("#filter-language", Select))
-        assert [(str(label), value) for label, value in offered if value == "fr"] == [
-            ("fr French  3", "fr")
+        assert [(str(label), value) for label, value in offered if value == "pt"] == [
+            ("pt Portuguese  3", "pt")
         ]
-        await apply(pilot, dialog, language="fr")
-        assert screen.filters == Filters(language="fr")
+        await apply(pilot, dialog, language="pt")
+        assert screen.filters == Filters(language="pt")
         assert screen.table.total == 3
-        assert "Filters language: fr" in screen_text(app)
+        assert "Filters language: pt" in screen_text(app)
         shown = sorted(screen.table.row_at(i).id for i in range(3))
     db = open_database(filters_path)
     with db.read_session() as session:
-        listed = browse.list_contacts(session, language="French")
+        listed = browse.list_contacts(session, language="Portuguese")
     db.close()
     assert sorted(c.id for c in listed) == shown
 
@@ -226,3 +227,29 @@ async def test_the_filter_bar_is_readable_and_shows_names_literally(filters_path
         assert "BE Belgium  321" in countries  # 8 Belgian organisations of 40, and Eve
         await pilot.press("escape")
         await settle(pilot)
+
+
+@pytest.mark.asyncio
+async def test_the_arrows_move_between_the_dialogs_buttons(filters_path: Path) -> None:
+    app = make_app(str(filters_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await open_table(pilot, "f4")
+        dialog = await open_dialog(pilot)
+        dialog.query_one("#filter-apply").focus()
+        seen = []
+        for key in ("right", "right", "right", "left"):
+            await pilot.press(key)
+            seen.append(dialog.focused.id if dialog.focused else None)
+        assert seen == ["filter-clear", "filter-cancel", "filter-apply", "filter-cancel"]
+        await pilot.press("escape")
+        await settle(pilot)
+        # The export dialog's too (F7).
+        await pilot.press("f7")
+        await settle(pilot)
+        export = app.screen
+        assert type(export).__name__ == "ExportDialog"
+        export.query_one("#export-write").focus()
+        await pilot.press("right")
+        assert export.focused is export.query_one("#export-cancel")
+        await pilot.press("left")
+        assert export.focused is export.query_one("#export-write")

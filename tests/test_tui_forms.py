@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from textual.widgets import Button, Checkbox, Input, Select, Static
@@ -16,8 +16,11 @@ from coalition.errors import NotFound
 from coalition.store.database import open_database
 from coalition.tui.app import CoalitionApp, make_app
 from coalition.tui.screens.browse import BrowseScreen
+from coalition.tui.screens.confirm import ConfirmDialog
 from coalition.tui.screens.record_forms import ConfirmDelete, ContactForm, OrganisationForm
-from tests.tui_helpers import LARGE, SMALL, screen_text, settle, until
+from tests.tui_helpers import LARGE, SMALL, notes, screen_text, settle, toasts, until
+
+Opened = TypeVar("Opened")
 
 
 def fill(app: CoalitionApp, **typed: str) -> None:
@@ -31,21 +34,27 @@ def message(app: CoalitionApp, name: str) -> str:
     return str(shown.render()) if shown.display else ""
 
 
-async def browse(pilot: Any, app: CoalitionApp, key: str) -> BrowseScreen:
+async def opened_by(pilot: Any, app: CoalitionApp, key: str, kind: type[Opened]) -> Opened:
+    """Press ``key`` and return the screen it opens, a ``kind``."""
     await pilot.press(key)
     await settle(pilot)
     screen = app.screen
-    assert isinstance(screen, BrowseScreen)
+    assert isinstance(screen, kind)
     return screen
+
+
+async def browse(pilot: Any, app: CoalitionApp, key: str) -> BrowseScreen:
+    return await opened_by(pilot, app, key, BrowseScreen)
+
+
+async def organisation_form(pilot: Any, app: CoalitionApp, key: str) -> OrganisationForm:
+    """Press ``key`` (n or e) and return the organisation form it opens."""
+    return await opened_by(pilot, app, key, OrganisationForm)
 
 
 async def contact_form(pilot: Any, app: CoalitionApp, key: str) -> ContactForm:
     """Press ``key`` (n, e or a) and return the contact form it opens."""
-    await pilot.press(key)
-    await settle(pilot)
-    form = app.screen
-    assert isinstance(form, ContactForm)
-    return form
+    return await opened_by(pilot, app, key, ContactForm)
 
 
 def import_contact(path: Path, record: Any, sha256: str) -> None:
@@ -543,3 +552,112 @@ async def test_a_contact_imported_with_an_invalid_address_can_still_be_edited(
         piet = people.get_contact(session, "Piet Voorbeeld")
         assert piet.role == "Volunteer"
         assert [(e.address, e.valid) for e in piet.emails] == [("piet@", False)]
+
+
+@pytest.mark.asyncio
+async def test_escape_asks_before_throwing_away_what_was_typed(db_path: Path) -> None:
+    seed(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await browse(pilot, app, "f3")
+        # Nothing typed, or a record left as it was read: Esc closes the form at once.
+        await contact_form(pilot, app, "n")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        form = await contact_form(pilot, app, "e")
+        await settle(pilot)
+        assert form.value("given_name") == "Jan"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        # Typed into: Esc asks first, "Keep editing" focused; Enter keeps the form as typed.
+        form = await contact_form(pilot, app, "n")
+        await pilot.press(*"Anna")
+        await pilot.press("escape")
+        await pilot.pause()
+        question = app.screen
+        assert isinstance(question, ConfirmDialog)
+        assert "Discard your changes?" in screen_text(app)
+        assert question.focused is question.query_one("#confirm-cancel", Button)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is form and form.value("given_name") == "Anna"
+        # Typed back to what it was: nothing to lose, so no question.
+        await pilot.press(*["backspace"] * 4)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        # Editing: a field changed, then Discard: the form closes, nothing is saved.
+        form = await contact_form(pilot, app, "e")
+        await settle(pilot)
+        fill(app, role="Chair")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("left", "enter")  # to Discard, and press it
+        await settle(pilot)
+        assert app.screen is screen
+        # The organisation form asks the same, from its Cancel button too.
+        screen = await browse(pilot, app, "f4")
+        form = await organisation_form(pilot, app, "n")
+        fill(app, name="Réseau Exemple")
+        await pilot.click("#form-cancel")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("escape")  # Esc keeps editing: pressed twice, nothing is lost
+        await pilot.pause()
+        assert app.screen is form and form.value("name") == "Réseau Exemple"
+    with open_database(db_path) as db, db.read_session() as session:
+        assert people.get_contact(session, "Jan Nowak").role is None
+        assert [c.display_name for c in list_contacts(session)] == ["Jan Nowak"]
+        assert [o.name for o in list_organisations(session)] == ["Fondation Exemple"]
+
+
+@pytest.mark.asyncio
+async def test_the_arrows_move_between_a_forms_buttons(db_path: Path) -> None:
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await browse(pilot, app, "f4")
+        form = await organisation_form(pilot, app, "n")
+        form.query_one("#form-save").focus()
+        await pilot.press("right")
+        assert form.focused is form.query_one("#form-cancel")
+        await pilot.press("right")  # round the row; the hidden "Open" is passed by
+        assert form.focused is form.query_one("#form-save")
+        await pilot.press("left")
+        assert form.focused is form.query_one("#form-cancel")
+        # In a field the arrows move the cursor, as ever.
+        name = form.query_one("#field-name", Input)
+        name.focus()
+        await pilot.press(*"abc", "left", "left")
+        assert form.focused is name and name.cursor_position == 1
+
+
+@pytest.mark.asyncio
+async def test_a_notification_does_not_cover_the_forms_buttons(db_path: Path) -> None:
+    seed(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL, notifications=True) as pilot:
+        screen = await browse(pilot, app, "f3")
+        form = await contact_form(pilot, app, "n")
+        fill(app, given_name="Anna", family_name="Example")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is screen
+        # The next one at once, while "Saved" still shows: it is clear of the form's buttons.
+        form = await contact_form(pilot, app, "n")
+        await pilot.pause()
+        shown = toasts(app)
+        assert shown, "the notification of the save still shows"
+        buttons = form.query_one(".form-buttons").region
+        assert not any(toast.overlaps(buttons) for toast in shown)
+        await pilot.press("escape")
+        await settle(pilot)
+        # A form that fails to read its record says so in itself, not in a notification.
+        before = len(notes(app))
+        form = ContactForm(record_id=999)
+        await app.push_screen(form)
+        await until(pilot, lambda: "There is no contact #999." in screen_text(app), "the error")
+        assert len(notes(app)) == before
+        assert app.screen is form

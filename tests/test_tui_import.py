@@ -50,6 +50,23 @@ async def until(pilot: Pilot[None], condition: Callable[[], Any], what: str) -> 
     raise AssertionError(f"waited in vain for {what}; screen:\n{screen_text(pilot.app)}")
 
 
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    """A folder for the file browser, holding signon-form.csv."""
+    folder = tmp_path / "files"
+    folder.mkdir()
+    sample("signon-form.csv", folder)
+    return folder
+
+
+async def browsing(pilot: Pilot[None], folder: Path) -> ImportWizard:
+    """The import wizard, its file browser showing ``folder`` (which holds signon-form.csv)."""
+    wizard = ImportWizard(folder=folder)
+    await pilot.app.push_screen(wizard)
+    await until(pilot, lambda: "signon-form.csv" in screen_text(pilot.app), "the browser")
+    return wizard
+
+
 def flat(app: Any) -> str:
     """The screen's words with line breaks and padding as single spaces (text wraps at 80)."""
     return " ".join(screen_text(app).split())
@@ -313,19 +330,13 @@ async def test_a_csv_file_offers_no_sheet(db_path: Path, tmp_path: Path) -> None
 
 
 @pytest.mark.asyncio
-async def test_the_app_settles_while_the_file_browser_is_shown(
-    db_path: Path, tmp_path: Path
-) -> None:
+async def test_the_app_settles_while_the_file_browser_is_shown(db_path: Path, files: Path) -> None:
     import asyncio
 
-    folder = tmp_path / "files"
-    folder.mkdir()
-    path = sample("signon-form.csv", folder)
+    path = files / "signon-form.csv"
     app = make_app(str(db_path), "alice")
     async with app.run_test(size=SMALL) as pilot:
-        wizard = ImportWizard(folder=folder)
-        await app.push_screen(wizard)
-        await until(pilot, lambda: "signon-form.csv" in screen_text(app), "the browser")
+        wizard = await browsing(pilot, files)
         assert any(not w.is_finished for w in app.workers)  # the browser's loader, waiting
         assert not app.busy
         await asyncio.wait_for(app.settle(), timeout=30)  # it does not wait on the loader
@@ -335,3 +346,36 @@ async def test_the_app_settles_while_the_file_browser_is_shown(
         assert wizard.step == "map" and "signon-form.csv" in flat(app)
         await pilot.press("ctrl+b")  # back to the browser, which was kept
         assert wizard.step == "choose" and "signon-form.csv" in screen_text(app)
+
+
+@pytest.mark.asyncio
+async def test_typing_in_the_file_list_types_the_path(db_path: Path, files: Path) -> None:
+    path = files / "signon-form.csv"
+    app = make_app(str(db_path), "alice")
+    async with app.run_test(size=SMALL) as pilot:
+        wizard = await browsing(pilot, files)
+        tree = wizard.query_one("#wizard-tree", DirectoryTree)
+        box = wizard.query_one("#wizard-path", Input)
+        assert wizard.focused is tree
+        # "or type its path": the first character takes the focus to the path box.
+        await pilot.press(*str(path))
+        assert wizard.focused is box and box.value == str(path)
+        await pilot.press("enter")
+        await until(pilot, lambda: wizard.step == "map", "the mapping")
+        # Chosen in the list, the path is the list's: typing there starts another.
+        await pilot.press("ctrl+b")
+        assert wizard.step == "choose"
+        tree.focus()
+        await pilot.press("down", "enter")
+        await until(pilot, lambda: wizard.step == "map", "the mapping again")
+        await pilot.press("ctrl+b")
+        tree.focus()
+        await pilot.press("~")
+        assert wizard.focused is box and box.value == "~"
+        # Space still opens and closes folders in the list, and ? is still help.
+        tree.focus()
+        await pilot.press("space")
+        assert wizard.focused is tree and box.value == "~"
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert type(app.screen).__name__ == "HelpScreen"

@@ -15,6 +15,7 @@ from coalition.tui import clock
 from coalition.tui.app import make_app
 from coalition.tui.screens.browse import ContactsScreen, OrganisationsScreen
 from coalition.tui.screens.campaign import CampaignPicker, CampaignScreen
+from coalition.tui.screens.confirm import ConfirmDialog
 from coalition.tui.screens.log_dialog import LogDialog
 from tests.tui_helpers import SMALL, notes, screen_text, settle
 
@@ -262,3 +263,39 @@ async def test_the_campaign_of_the_selected_party_is_chosen_when_there_is_only_o
         dialog = app.screen
         assert isinstance(dialog, LogDialog)
         assert dialog.query_one("#field-campaign", Select).is_blank()
+
+
+@pytest.mark.asyncio
+async def test_escape_leaves_at_once_unless_something_was_typed(db_path: Path) -> None:
+    seed_signons(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f3")
+        await settle(pilot)
+        screen = app.screen
+        # Filled in for the coordinator (the contact, today, the campaign): nothing to lose.
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        assert app.screen.query_one("#field-campaign", Select).value == "first-letter"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
+        # A summary typed: asked first; kept on Enter ("Keep editing"), gone on Discard.
+        await pilot.press("ctrl+l")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, LogDialog)
+        await pilot.press(*"Called about the letter", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        assert "Discard your changes?" in screen_text(app)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog and dialog.value("subject") == "Called about the letter"
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("left", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+    with open_database(db_path) as db, db.read_session() as session:
+        assert outreach.interactions_of(session, organisation_id=1) == []

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import App
+from textual.geometry import Region
 from textual.pilot import Pilot
 
 from tests.browse_data import add_story, copy, fill
@@ -67,3 +68,21 @@ def select_options(select: Any) -> list[tuple[Any, Any]]:
     """A Select's (label, value) pairs, the blank one first where it has one (Textual's
     private list, read here alone)."""
     return list(select._options)
+
+
+def toasts(app: App[Any]) -> list[Region]:
+    """Where the notifications shown on the current screen are (a test runs the app with
+    ``notifications=True`` to have them drawn)."""
+    return [toast.region for toast in app.screen.query("Toast")]
+
+
+def footer_keys(app: App[Any]) -> list[tuple[str, Region]]:
+    """The keys the current screen's footer shows, as "key description", with where each
+    is; the command palette's key last. (Textual's footer keys, read here alone.)"""
+    from textual.widgets._footer import FooterKey
+
+    return [
+        (f"{key.key_display} {key.description}".strip(), key.region)
+        for key in app.screen.query(FooterKey)
+        if key.display
+    ]

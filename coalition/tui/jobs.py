@@ -6,7 +6,9 @@ through ``Worker.StateChanged``, which does not bubble, so each screen that
 runs jobs (``JobScreen``, and ``JobModal`` for the dialogs and forms over it)
 and the app forward it to ``report_failure``.
 A ``CoalitionError`` is a sentence for the user; anything else is a bug,
-logged with its traceback and reported as one.
+logged with its traceback and reported as one. A form says it in its own
+error line rather than in a notification (``JobModal.report_failure``), which
+at 80x24 would cover its buttons.
 
 Textual calls a message's handler on every class of a screen's MRO, base
 classes included, so a screen's own ``on_worker_state_changed`` does only its
@@ -29,23 +31,32 @@ if TYPE_CHECKING:
 ResultType = TypeVar("ResultType")
 
 
-def report_failure(app: Any, event: Worker.StateChanged) -> None:
-    """Turn a failed worker into a notification (markup off: messages quote user data)."""
+def failure(app: Any, event: Worker.StateChanged) -> tuple[str, bool] | None:
+    """What to say of a failed worker, and whether it is a bug (then logged); None when
+    the worker did not fail."""
     if event.state is not WorkerState.ERROR:
-        return
+        return None
     error = event.worker.error
     if isinstance(error, CoalitionError):
-        app.notify(str(error), title="Could not do that", severity="error", markup=False)
-        return
+        return str(error), False
     app.log.error(f"worker {event.worker.name!r} failed: {error!r}")
-    app.notify(
+    return (
         f"Something went wrong ({type(error).__name__}: {error}). This is a bug; "
         "please report it with what you were doing.",
-        title="Unexpected error",
-        severity="error",
-        timeout=15,
-        markup=False,
+        True,
     )
+
+
+def report_failure(app: Any, event: Worker.StateChanged) -> None:
+    """Turn a failed worker into a notification (markup off: messages quote user data)."""
+    found = failure(app, event)
+    if found is None:
+        return
+    sentence, bug = found
+    if bug:
+        app.notify(sentence, title="Unexpected error", severity="error", timeout=15, markup=False)
+    else:
+        app.notify(sentence, title="Could not do that", severity="error", markup=False)
 
 
 class JobScreen(Screen[None]):
@@ -87,10 +98,15 @@ class JobModal(ModalScreen[ResultType]):
         """The writing job ended without its result (it failed): show the screen ready to
         try again, what was typed kept."""
 
+    def report_failure(self, event: Worker.StateChanged) -> None:
+        """Say that one of the dialog's jobs failed: a notification, unless the dialog
+        says it itself (a form, in its own error line)."""
+        report_failure(self.app, event)
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         worker = event.worker
         if self.writing and worker.is_finished and worker.group == self.WRITE_GROUP:
             self.writing = False
             if self.is_attached:
                 self.write_ended()
-        report_failure(self.app, event)
+        self.report_failure(event)

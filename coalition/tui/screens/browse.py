@@ -240,7 +240,8 @@ class BrowseScreen(JobScreen):
         text = self.search_input.value.strip()
         noun = self.KIND if total == 1 else self.PLURAL
         if text:
-            title.append(f"  {total:,} {noun} match ", style="dim")
+            verb = "matches" if total == 1 else "match"
+            title.append(f"  {total:,} {noun} {verb} ", style="dim")
             title.append(Text(text))
         else:
             title.append(f"  {total:,} {noun}", style="dim")

@@ -1,12 +1,14 @@
 """The question before an action: a title, what the action does, and two buttons.
 
 ``ConfirmDialog`` returns True when the action is confirmed, False when not (the
-cancelling button, or Esc); ← and → move between the buttons. A destructive action
-(a delete, a merge, an undo) is asked in red with the cancelling button focused, so
-Enter alone never does it; any other is asked with the confirming button focused.
+cancelling button, or Esc); ← and → move between the buttons (a ``ButtonRow``). A
+destructive action (a delete, a merge, an undo, throwing a form's changes away) is asked
+in red with the cancelling button focused, so Enter alone never does it; any other is
+asked with the confirming button focused.
 
 The questions of the app are its subclasses: ``record_forms.ConfirmDelete`` (which
-deletes once confirmed), ``duplicates.ConfirmMerge`` and ``import_batches.ConfirmUndo``.
+deletes once confirmed), ``duplicates.ConfirmMerge`` and ``import_batches.ConfirmUndo``;
+``form_base`` asks "Discard your changes?" with it as it is.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Vertical
 from textual.widgets import Button, Static
 
 from coalition.tui.jobs import JobModal
+from coalition.tui.widgets.buttons import ButtonRow
 
 
 class ConfirmDialog(JobModal[bool]):
@@ -29,7 +32,6 @@ class ConfirmDialog(JobModal[bool]):
     CSS_PATH = "confirm.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="confirm.cancel"),
-        Binding("left,right", "switch_button", "Switch", show=False),
     ]
 
     def __init__(
@@ -56,7 +58,7 @@ class ConfirmDialog(JobModal[bool]):
             yield Static(self.heading, id="confirm-title")
             yield Static(self.body, id="confirm-text")
             yield Static(id="confirm-error")
-            with Horizontal(id="confirm-buttons"):
+            with ButtonRow(id="confirm-buttons"):
                 yield Button(
                     self.confirm_label,
                     id="confirm-ok",
@@ -78,11 +80,6 @@ class ConfirmDialog(JobModal[bool]):
         error = self.query_one("#confirm-error", Static)
         error.update(Text(message or ""))
         error.display = bool(message)
-
-    def action_switch_button(self) -> None:
-        confirm = self.query_one("#confirm-ok", Button)
-        cancel = self.query_one("#confirm-cancel", Button)
-        (cancel if confirm.has_focus else confirm).focus()
 
     @on(Button.Pressed, "#confirm-ok")
     def action_confirm(self) -> None:

@@ -33,6 +33,7 @@ from coalition.errors import CoalitionError, FileProblem
 from coalition.text import split_values
 from coalition.tui import clock
 from coalition.tui.jobs import JobModal
+from coalition.tui.widgets.buttons import ButtonRow
 from coalition.tui.widgets.render import campaign_options
 
 if TYPE_CHECKING:
@@ -316,7 +317,7 @@ class ExportDialog(JobModal[Path | None]):
                     ("vcard",),
                 )
             yield Static(id="export-where")
-            with Horizontal(id="export-buttons"):
+            with ButtonRow(id="export-buttons"):
                 yield Button("Write", id="export-write", variant="primary", compact=True)
                 yield Button("Cancel", id="export-cancel", compact=True)
 

@@ -26,6 +26,7 @@ from textual.widgets import Button, Label, Select, SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from coalition.tui.jobs import JobModal
+from coalition.tui.widgets.buttons import ButtonRow
 
 if TYPE_CHECKING:
     from coalition.domain.browse import CampaignChoice, Choice, FilterChoices
@@ -187,7 +188,7 @@ class FilterDialog(JobModal[Filters | None]):
             with Horizontal(classes="filter-row", id="row-statuses"):
                 yield Label("Statuses", classes="filter-label")
                 yield SelectionList[str](id="filter-statuses", compact=True)
-            with Horizontal(id="filter-buttons"):
+            with ButtonRow(id="filter-buttons"):
                 yield Button("Apply", id="filter-apply", variant="primary", compact=True)
                 yield Button("Clear all", id="filter-clear", compact=True)
                 yield Button("Cancel", id="filter-cancel", compact=True)

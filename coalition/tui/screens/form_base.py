@@ -16,6 +16,12 @@ name, and the coordinator is the one who knows. Ticked, the next save passes
 answered another question. Beside it, "Open #12 …" (``Ctrl+O``) closes the form,
 dropping what was typed, and shows that record in its screen: the coordinator who meant
 the one already there goes to it.
+
+Esc (or Cancel) closes a form at once while it shows what it opened with; once a field
+has been changed it first asks "Discard your changes?" (a ``ConfirmDialog``, "Keep
+editing" focused). What the form opened with (``baseline``) is taken once it is filled:
+at its mount, after the record is read (``show_record``), and for a choice filled in
+later (the log dialog's campaign) with ``mark_unchanged``.
 """
 
 from __future__ import annotations
@@ -38,10 +44,14 @@ from coalition.domain import values as checks
 from coalition.errors import CoalitionError, InvalidValue
 from coalition.text import split_values
 from coalition.tui import clock
-from coalition.tui.jobs import JobModal
+from coalition.tui.jobs import JobModal, failure
+from coalition.tui.screens.confirm import ConfirmDialog
+from coalition.tui.widgets.buttons import ButtonRow
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+
+    from textual.worker import Worker
 
     from coalition.domain.people import Duplicate
     from coalition.tui.app import CoalitionApp
@@ -143,6 +153,9 @@ class FormScreen(JobModal[int | None]):
         """The form's message asks to correct the marked fields (gone once they are)."""
         self.existing: tuple[str, int, str] | None = None
         """The record this one would repeat, (kind, id, name), while "Open" offers it."""
+        self.baseline: dict[str, str] | None = None
+        """The values the form opened with (None while the record is being read): Esc
+        asks before throwing away anything else."""
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -165,7 +178,7 @@ class FormScreen(JobModal[int | None]):
                     yield Static(classes="form-message", id=f"msg-{spec.name}")
             yield Static(classes="form-error", id="form-error")
             yield Checkbox(id="form-duplicate", compact=True)
-            with Horizontal(classes="form-buttons"):
+            with ButtonRow(classes="form-buttons"):
                 yield Button("Open", id="form-open", compact=True)
                 yield Button(self.SAVE_LABEL, id="form-save", variant="primary", compact=True)
                 yield Button("Cancel", id="form-cancel", compact=True)
@@ -207,7 +220,10 @@ class FormScreen(JobModal[int | None]):
         return None
 
     def on_mount(self) -> None:
+        # Textual runs this after a subclass's own on_mount: the fields it filled are in.
         self._show_state()  # the first field has the focus (AUTO_FOCUS)
+        if self.ready:
+            self.mark_unchanged()
 
     # --- values ---------------------------------------------------------------------------
 
@@ -251,7 +267,22 @@ class FormScreen(JobModal[int | None]):
         self.original = {name: text or "" for name, text in shown.items()}
         self.query_one("#form-title", Static).update(plain(title, "bold"))
         self.ready = True
+        self.mark_unchanged()
         self._show_state()
+
+    def mark_unchanged(self, *names: str) -> None:
+        """Take the values shown now as those the form opened with: all of them, or the
+        fields ``names`` (a choice filled in once read, the rest as it was)."""
+        now = self.values()
+        if not names or self.baseline is None:
+            self.baseline = now
+        else:
+            self.baseline.update({name: now[name] for name in names})
+
+    @property
+    def changed(self) -> bool:
+        """Something was typed or chosen since the form opened."""
+        return self.baseline is not None and self.values() != self.baseline
 
     # --- checking as you type ---------------------------------------------------------------
 
@@ -446,10 +477,32 @@ class FormScreen(JobModal[int | None]):
 
     @on(Button.Pressed, "#form-cancel")
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        """Close the form; once something was changed in it, after asking."""
+        if not self.changed:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard and self.is_attached:
+                self.dismiss(None)
+
+        question = ConfirmDialog(
+            "Discard your changes?",
+            "The form closes and what you typed in it is not saved.",
+            confirm="Discard",
+            cancel="Keep editing",
+        )
+        self.app.push_screen(question, answered)
 
     def write_ended(self) -> None:
         self._show_state()  # failed unexpectedly (reported): the form stays
+
+    def report_failure(self, event: Worker.StateChanged) -> None:
+        """A job of the form failed (reading the record, say): said in the form, where a
+        notification would cover its buttons."""
+        found = failure(self.app, event)
+        if found is not None and self.is_attached:
+            self.show_error(found[0])
 
 
 # --- the domain's checks, with what they found --------------------------------------------------

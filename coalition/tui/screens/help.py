@@ -31,6 +31,7 @@ from coalition.tui.screens.log_dialog import LogDialog
 from coalition.tui.screens.record_forms import ConfirmDelete
 from coalition.tui.screens.signon_dialog import AddAllDialog
 from coalition.tui.screens.start import FollowUpList
+from coalition.tui.widgets.buttons import ButtonRow
 from coalition.tui.widgets.lazy_table import LazyTable
 
 
@@ -98,7 +99,13 @@ class HelpScreen(ModalScreen[None]):
             ("In a table", rows(_own_bindings(LazyTable))),
             ("Campaign pipeline", rows(_own_bindings(CampaignScreen))),
             ("Likely duplicates", rows(_own_bindings(DuplicatesScreen))),
-            ("Import wizard", rows(_own_bindings(ImportWizard))),
+            (
+                "Import wizard",
+                [
+                    *rows(_own_bindings(ImportWizard)),
+                    ("typing", "In the list of files: goes to the path box, to type a path"),
+                ],
+            ),
             ("Import batches", rows(_own_bindings(ImportBatchesScreen))),
             ("Export dialog", rows(_own_bindings(ExportDialog))),
             ("Forms (organisations, contacts, campaigns)", rows(_own_bindings(FormScreen))),
@@ -107,6 +114,7 @@ class HelpScreen(ModalScreen[None]):
             ("Sign-on dialogs", rows(_own_bindings(AddAllDialog))),
             ("Before a delete", rows(_own_bindings(ConfirmDelete))),
             ("Before a merge", rows(_own_bindings(ConfirmMerge))),
+            ("The buttons of a form or a dialog", rows(_own_bindings(ButtonRow))),
             ("This screen", rows(_own_bindings(HelpScreen))),
         ]
 

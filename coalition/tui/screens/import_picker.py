@@ -1,7 +1,8 @@
 """What the import wizard chooses with: the file browser and the field picker.
 
 The file browser (``ImportableFiles``) lists folders and the files coalition can
-import, starting in ``imports/`` when the current folder has one. The field picker
+import, starting in ``imports/`` when the current folder has one; what is typed in it
+goes to the path box above it (``ImportableFiles.Typed``). The field picker
 (``FieldPicker``) chooses what a column fills, from ``mapping.FIELDS`` and the
 labelled variants of emails and phones.
 """
@@ -12,10 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
+from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import DirectoryTree, Input, OptionList, Static
 from textual.widgets.option_list import Option, OptionDoesNotExist
@@ -50,7 +52,28 @@ def start_folder(cwd: Path | None = None) -> Path:
 
 
 class ImportableFiles(DirectoryTree):
-    """Folders and the files coalition can import; hidden ones left out."""
+    """Folders and the files coalition can import; hidden ones left out.
+
+    A printable character typed here is the start of a path: it is posted as ``Typed``
+    for the screen to put in its path box. Space (open or close a folder) and ``?``
+    (help) keep their meaning."""
+
+    KEPT: ClassVar[str] = " ?"
+    """The printable keys that keep their meaning in the list."""
+
+    class Typed(Message):
+        """A character typed in the file list, for the path box."""
+
+        def __init__(self, character: str) -> None:
+            super().__init__()
+            self.character = character
+
+    def on_key(self, event: events.Key) -> None:
+        character = event.character
+        if event.is_printable and character and character not in self.KEPT:
+            event.stop()
+            event.prevent_default()
+            self.post_message(self.Typed(character))
 
     def filter_paths(self, paths: Iterable[Path]) -> Iterable[Path]:
         return [

@@ -2,12 +2,12 @@
 
 One screen walks through the steps of ``coalition import``: choose a file (a
 file browser that starts in ``imports/`` when the current folder has one, or a
-typed path), check and change the column mapping, preview the plan, apply it,
-read the outcome. The same interchange and domain functions do the work as on
-the command line (``importer.open_source`` / ``options_for``,
-``imports.plan_import`` / ``apply_plan``), each in a thread worker so the
-screen never freezes; their progress callback drives a ProgressBar through
-``call_from_thread``.
+typed path: typing in the browser goes to the path box), check and change the
+column mapping, preview the plan, apply it, read the outcome. The same
+interchange and domain functions do the work as on the command line
+(``importer.open_source`` / ``options_for``, ``imports.plan_import`` /
+``apply_plan``), each in a thread worker so the screen never freezes; their
+progress callback drives a ProgressBar through ``call_from_thread``.
 
 Reading and planning change nothing, so Esc abandons them: the worker is
 cancelled, its progress callback raises at its next report, and anything it
@@ -54,6 +54,7 @@ from coalition.tui.jobs import JobScreen
 from coalition.tui.screens.import_batches import ImportBatchesScreen
 from coalition.tui.screens.import_picker import FieldPicker, ImportableFiles, start_folder
 from coalition.tui.screens.import_preview import ATTENTION_STYLES, Preview, PreviewRow, preview
+from coalition.tui.widgets.buttons import ButtonRow
 from coalition.tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
@@ -155,6 +156,8 @@ class ImportWizard(JobScreen):
         """The column the mapping table's cursor is on after the file is read again."""
         self._return_to = "choose"
         """The step to go back to when the job running now is abandoned or fails."""
+        self._chosen_path: str | None = None
+        """The path the file list put in the path box (typing in the list replaces it)."""
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -170,8 +173,11 @@ class ImportWizard(JobScreen):
                     ),
                     classes="wizard-hint",
                 )
-                yield Input(
-                    placeholder="Path of the file to import", id="wizard-path", compact=True
+                yield Input(  # not selected on focus: what the list passes on is kept
+                    placeholder="Path of the file to import",
+                    id="wizard-path",
+                    compact=True,
+                    select_on_focus=False,
                 )
                 yield ImportableFiles(self.folder, id="wizard-tree")
             with Vertical(id="wizard-map"):
@@ -205,7 +211,7 @@ class ImportWizard(JobScreen):
                         id="wizard-duplicate",
                     )
                     yield Checkbox("Import again if imported before", id="wizard-force")
-                with Horizontal(classes="wizard-buttons"):
+                with ButtonRow(classes="wizard-buttons"):
                     yield Button(
                         "Preview the plan", id="wizard-preview", variant="primary", compact=True
                     )
@@ -214,7 +220,7 @@ class ImportWizard(JobScreen):
                 yield Static(id="wizard-summary")
                 yield DataTable(id="wizard-rows", cursor_type="row")
                 yield Static(id="wizard-row-note")
-                with Horizontal(classes="wizard-buttons"):
+                with ButtonRow(classes="wizard-buttons"):
                     yield Button("Import", id="wizard-apply", variant="success", compact=True)
                     yield Button("Back", id="wizard-back-plan", compact=True)
             with Vertical(id="wizard-work"):
@@ -223,7 +229,7 @@ class ImportWizard(JobScreen):
                 yield Static(id="wizard-work-note")
             with Vertical(id="wizard-done"):
                 yield Static(id="wizard-outcome")
-                with Horizontal(classes="wizard-buttons"):
+                with ButtonRow(classes="wizard-buttons"):
                     yield Button("Close", id="wizard-close", variant="primary", compact=True)
                     yield Button("Import batches", id="wizard-open-batches", compact=True)
         yield Footer()
@@ -283,11 +289,23 @@ class ImportWizard(JobScreen):
     @on(DirectoryTree.FileSelected)
     def _file_chosen(self, event: DirectoryTree.FileSelected) -> None:
         event.stop()
-        self.query_one("#wizard-path", Input).value = str(event.path)
+        self._chosen_path = str(event.path)
+        self.query_one("#wizard-path", Input).value = self._chosen_path
         self.overrides = {}
         self.sheet = None
         self._column = 0
         self.open_file(event.path)
+
+    @on(ImportableFiles.Typed)
+    def _typed_in_the_list(self, event: ImportableFiles.Typed) -> None:
+        """Typing in the file list starts a path: in the box, a new one in place of the path
+        of a file chosen in the list, else after what was typed there."""
+        box = self.query_one("#wizard-path", Input)
+        if box.value == self._chosen_path:
+            box.value = ""
+        box.focus()
+        box.cursor_position = len(box.value)
+        box.insert_text_at_cursor(event.character)
 
     @on(Input.Submitted, "#wizard-path")
     def _path_typed(self, event: Input.Submitted) -> None:

@@ -185,6 +185,7 @@ class LogDialog(FormScreen):
         select.set_options(options)
         if chosen in {code for code, _, _ in campaigns}:
             select.value = chosen
+        self.mark_unchanged("campaign")  # chosen for the coordinator: not a change to ask about
 
     # --- checking as you type ---------------------------------------------------------------
 

@@ -2,8 +2,19 @@
 
 ``c`` opens ``SignOnDialog`` for the highlighted organisation: the campaign, and the
 status it goes to among those the pipeline allows from where it stands
-(``campaigns.allowed_moves``), set through ``campaigns.set_signon`` — its rules, its
-history and its audit entry, as ``coalition signon set`` does.
+(``campaigns.allowed_moves``, with where it stands first, "as it is"), set through
+``campaigns.set_signon`` — its rules, its history and its audit entry, as ``coalition
+signon set`` does. When the status is signed, the dialog also records what the signatory
+list needs: who signed (one of the organisation's people, or nobody named), the name to
+publish (the organisation's own unless another was given) and whether it may be named
+publicly (the domain's default: yes); and, whatever the status, notes. Only what was
+changed is passed on, so that a name left as the organisation's follows it if it is
+renamed. With the status left as it is, the button saves those alone.
+
+Nothing drops down over the dialog's text: the statuses are a list in the dialog, the
+campaign and the person choices open in place, pushing what is under them down. The
+fields are taken top to bottom by Tab, then the button, then Cancel; the focus starts on
+the statuses, where Enter does what the button says.
 
 ``C`` opens ``AddAllDialog`` for every organisation the table lists (its search and
 filters, read again as ids through ``browse.organisation_ids``): the question names how
@@ -31,22 +42,25 @@ nothing is chosen for it, so Enter never withdraws a signature by accident.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Checkbox, Label, Select, Static
+from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from coalition.errors import CoalitionError
-from coalition.tui.jobs import JobModal
+from coalition.tui.jobs import JobModal, failure
+from coalition.tui.widgets.buttons import ButtonRow
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
+    from textual.worker import Worker
 
     from coalition.domain.browse import OrganisationQuery
     from coalition.domain.campaigns import SignOnsSet
@@ -71,11 +85,34 @@ class CampaignItem:
 
 
 @dataclass(frozen=True)
+class Details:
+    """What a sign-on records besides its status (the first three once signed)."""
+
+    signed_by: int | None = None
+    """The contact who signed, by id."""
+    display_name: str = ""
+    """The name to publish: the organisation's own when none was given."""
+    public: bool = True
+    notes: str = ""
+
+
+@dataclass(frozen=True)
 class Standing:
     """Where an organisation stands in one campaign."""
 
     status: str
     since: dt.datetime
+    details: Details = field(default_factory=Details)
+    signed_by_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Person:
+    """One of the organisation's people, who may have signed for it."""
+
+    id: int
+    name: str
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +127,8 @@ class OneStart:
     """By campaign code: the campaigns it is in already."""
     campaign: str | None
     """The campaign chosen first (see the module's notes)."""
+    people: list[Person] = field(default_factory=list)
+    """The organisation's people, by name."""
 
 
 @dataclass(frozen=True)
@@ -132,17 +171,25 @@ def default_campaign(
 
 
 def read_one(session: Session, organisation_id: int, name: str, remembered: str | None) -> OneStart:
-    """The campaigns and where the organisation stands in each (in a worker thread)."""
+    """The campaigns, where the organisation stands in each and its people (in a worker
+    thread)."""
     from coalition.domain.campaigns import signons_of
-    from coalition.domain.people import get_organisation
+    from coalition.domain.people import contacts_of, get_organisation
 
     campaigns = _campaigns(session)
     get_organisation(session, organisation_id)  # NotFound when deleted meanwhile
     standing = {
-        s.campaign: Standing(s.status, s.status_since) for s in signons_of(session, organisation_id)
+        s.campaign: Standing(
+            s.status,
+            s.status_since,
+            Details(s.signed_by_id, s.display_name, s.public, s.notes or ""),
+            s.signed_by,
+        )
+        for s in signons_of(session, organisation_id)
     }
+    people = [Person(c.id, c.display_name, c.role) for c in contacts_of(session, organisation_id)]
     chosen = default_campaign(campaigns, remembered, tuple(standing))
-    return OneStart(organisation_id, name, campaigns, standing, chosen)
+    return OneStart(organisation_id, name, campaigns, standing, chosen, people)
 
 
 def read_all(session: Session, query: OrganisationQuery, remembered: str | None) -> AllStart:
@@ -171,6 +218,46 @@ def _by_status(counts: dict[str, int]) -> str:
     from coalition.domain.campaigns import PIPELINE
 
     return ", ".join(f"{counts[s]:,} {s}" for s in PIPELINE if counts.get(s))
+
+
+class StatusList(OptionList):
+    """The statuses to choose from, in the dialog (nothing drops down over its text): the
+    one highlighted is the one chosen, marked ●; Enter does what the dialog's button says."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "screen.apply", "Apply", show=False),
+    ]
+
+    def __init__(self, *, id: str) -> None:
+        super().__init__(id=id)
+        self._notes: dict[str, str] = {}
+
+    @property
+    def chosen(self) -> str | None:
+        option = self.highlighted_option
+        return option.id if option is not None else None
+
+    def offer(self, statuses: list[tuple[str, str]], chosen: str | None) -> None:
+        """Offer ``statuses`` ((status, what to say beside it)), ``chosen`` chosen."""
+        self._notes = dict(statuses)
+        self.set_options(Option(self._prompt(s, s == chosen), id=s) for s, _ in statuses)
+        codes = [s for s, _ in statuses]
+        self.highlighted = codes.index(chosen) if chosen in codes else None
+
+    def _prompt(self, status: str, chosen: bool) -> Text:
+        prompt = Text("● " if chosen else "○ ")
+        prompt.append(status)
+        if self._notes.get(status):
+            prompt.append(f"  {self._notes[status]}", style="dim")
+        return prompt
+
+    def watch_highlighted(self, highlighted: int | None) -> None:
+        super().watch_highlighted(highlighted)
+        for index, option in enumerate(self.options):
+            if option.id is not None:
+                self.replace_option_prompt_at_index(
+                    index, self._prompt(option.id, index == highlighted)
+                )
 
 
 class _CampaignDialog(JobModal[str | None]):
@@ -208,11 +295,11 @@ class _CampaignDialog(JobModal[str | None]):
                 )
             with Horizontal(classes="signon-row"):
                 yield Label("Status", classes="signon-label")
-                yield Select[str]([], prompt="Choose a status", compact=True, id="signon-status")
+                yield StatusList(id="signon-status")
             yield from self.more_fields()
             yield Static(id="signon-said")
             yield Static(id="signon-error")
-            with Horizontal(id="signon-buttons"):
+            with ButtonRow(id="signon-buttons"):
                 yield Button("Set", id="signon-apply", variant="primary", compact=True)
                 yield Button("Cancel", id="signon-cancel", compact=True)
 
@@ -225,13 +312,11 @@ class _CampaignDialog(JobModal[str | None]):
         self.call_after_refresh(self._first_focus)
 
     def _first_focus(self) -> None:
-        """With both chosen, Enter does it; otherwise the focus is on what is missing."""
+        """On the statuses, where Enter does it; on the campaign while there is none."""
         if self.campaign is None:
             self.query_one("#signon-campaign").focus()
-        elif self.status is None:
-            self.query_one("#signon-status").focus()
         else:
-            self.query_one("#signon-apply").focus()
+            self.query_one("#signon-status").focus()
 
     # --- the choices ----------------------------------------------------------------------
 
@@ -242,39 +327,38 @@ class _CampaignDialog(JobModal[str | None]):
 
     @property
     def status(self) -> str | None:
-        value = self.query_one("#signon-status", Select).value
-        return value if isinstance(value, str) else None
+        return self.query_one("#signon-status", StatusList).chosen
 
-    def statuses(self, campaign: str) -> tuple[list[str], str | None]:
-        """The statuses to offer for ``campaign`` and the one chosen first."""
+    def statuses(self, campaign: str) -> tuple[list[tuple[str, str]], str | None]:
+        """The statuses to offer for ``campaign``, each with what to say beside it, and the
+        one chosen first."""
         raise NotImplementedError
 
     def offer_statuses(self) -> None:
-        select = self.query_one("#signon-status", Select)
+        listed = self.query_one("#signon-status", StatusList)
         campaign = self.campaign
         if campaign is None:
-            select.set_options([])
+            listed.offer([], None)
             return
-        moves, first = self.statuses(campaign)
+        offered, first = self.statuses(campaign)
         kept = self.status
-        select.set_options([(self.status_label(s, first), s) for s in moves])
-        chosen = kept if self.keep_status and kept in moves else first
-        if chosen in moves:
-            select.value = chosen
+        chosen = kept if self.keep_status and kept in dict(offered) else first
+        listed.offer(offered, chosen)
 
     keep_status: ClassVar[bool] = False
     """Keep the status chosen when the campaign changes (when the same ones are offered)."""
 
-    def status_label(self, status: str, first: str | None) -> Text:
-        return Text(status)
-
     @on(Select.Changed, "#signon-campaign")
     def _campaign_changed(self) -> None:
         self.show_error(None)
+        self.campaign_changed()
         self.offer_statuses()
         self.show_state()
 
-    @on(Select.Changed, "#signon-status")
+    def campaign_changed(self) -> None:
+        """Another campaign was chosen (before its statuses are offered)."""
+
+    @on(OptionList.OptionHighlighted, "#signon-status")
     def _status_changed(self) -> None:
         self.show_error(None)
         self.show_state()
@@ -305,6 +389,7 @@ class _CampaignDialog(JobModal[str | None]):
     # --- doing it -------------------------------------------------------------------------
 
     @on(Button.Pressed, "#signon-apply")
+    @on(Input.Submitted)
     def action_apply(self) -> None:
         if self.writing or not self.ready:
             return
@@ -312,24 +397,30 @@ class _CampaignDialog(JobModal[str | None]):
         if campaign is None or status is None:
             self.show_error("Choose a campaign and a status first.")
             return
+        details = self.details(status)  # read here: the job runs in another thread
         self.writing = True
         self.show_error(None)
         self.show_state()
-        self.apply(campaign, status, self.move_existing)
+        self.apply(campaign, status, self.move_existing, details)
 
     @property
     def move_existing(self) -> bool:
         """Move organisations already in the campaign too (for many at once)."""
         return False
 
-    def save(self, campaign: str, status: str, move: bool) -> str:
+    def details(self, status: str) -> dict[str, Any]:
+        """What to record besides the status: the fields changed, as ``set_signon`` takes
+        them (for one organisation)."""
+        return {}
+
+    def save(self, campaign: str, status: str, move: bool, details: dict[str, Any]) -> str:
         """Write it (in a worker thread); the sentence saying what was done."""
         raise NotImplementedError
 
     @work(thread=True, exclusive=True, group="signon-save", exit_on_error=False)
-    def apply(self, campaign: str, status: str, move: bool) -> None:
+    def apply(self, campaign: str, status: str, move: bool, details: dict[str, Any]) -> None:
         try:
-            sentence = self.save(campaign, status, move)
+            sentence = self.save(campaign, status, move, details)
         except CoalitionError as error:
             self.app.call_from_thread(self._refused, str(error))
             return
@@ -357,41 +448,147 @@ class _CampaignDialog(JobModal[str | None]):
     def write_ended(self) -> None:
         self.show_state()  # failed unexpectedly (reported): the dialog stays
 
+    def report_failure(self, event: Worker.StateChanged) -> None:
+        """A job failed: said in the dialog, where a notification would cover its buttons."""
+        found = failure(self.app, event)
+        if found is not None and self.is_attached:
+            self.show_error(found[0])
+
 
 class SignOnDialog(_CampaignDialog):
-    """Put one organisation in a campaign, or move it on; returns what was done."""
+    """Put one organisation in a campaign, or move it on, and record who signed; returns
+    what was done."""
 
     def __init__(self, start: OneStart) -> None:
         super().__init__(start.campaigns, start.campaign)
         self.start = start
+        self.shown = Details(display_name=start.name)
+        """The details as the dialog filled them in for the campaign chosen: what is saved
+        is what differs from them."""
 
-    def statuses(self, campaign: str) -> tuple[list[str], str | None]:
+    def more_fields(self) -> ComposeResult:
+        with Vertical(id="signon-signed"):
+            with Horizontal(classes="signon-row"):
+                yield Label("Signed by", classes="signon-label")
+                yield Select[int](
+                    self._people(None), prompt="nobody named", compact=True, id="signon-by"
+                )
+            with Horizontal(classes="signon-row"):
+                yield Label("Listed as", classes="signon-label")
+                yield Input(
+                    placeholder="the name the signatory list gives",
+                    compact=True,
+                    id="signon-display",
+                )
+            with Horizontal(classes="signon-row"):
+                yield Label("Public", classes="signon-label")
+                yield Checkbox(
+                    "may be named in the published list",
+                    value=True,
+                    compact=True,
+                    id="signon-public",
+                )
+        with Horizontal(classes="signon-row"):
+            yield Label("Notes", classes="signon-label")
+            yield Input(placeholder="about this sign-on", compact=True, id="signon-notes")
+
+    def _people(self, standing: Standing | None) -> list[tuple[Text, int]]:
+        """The organisation's people to choose who signed from; one who signed and has
+        left it since is offered too, so that saving does not take them off silently."""
+        options = []
+        for person in self.start.people:
+            label = Text(person.name)
+            if person.role:
+                label.append(f"  {person.role}", style="dim")
+            options.append((label, person.id))
+        if standing is not None and standing.details.signed_by is not None:
+            signer = standing.details.signed_by
+            if signer not in {p.id for p in self.start.people}:
+                label = Text(standing.signed_by_name or f"#{signer}")
+                label.append("  not at this organisation now", style="dim")
+                options.append((label, signer))
+        return options
+
+    def on_mount(self) -> None:
+        self.show_details()
+
+    def campaign_changed(self) -> None:
+        self.show_details()
+
+    def show_details(self) -> None:
+        """Fill the details in as the sign-on to the campaign chosen has them (a new one:
+        nobody named, the organisation's name, public, no notes)."""
+        campaign = self.campaign
+        standing = self.start.standing.get(campaign) if campaign else None
+        shown = standing.details if standing else Details()
+        self.shown = Details(
+            shown.signed_by, shown.display_name or self.start.name, shown.public, shown.notes
+        )
+        by = self.query_one("#signon-by", Select)
+        by.set_options(self._people(standing))
+        if self.shown.signed_by is None:
+            by.clear()
+        else:
+            by.value = self.shown.signed_by
+        self.query_one("#signon-display", Input).value = self.shown.display_name
+        self.query_one("#signon-public", Checkbox).value = self.shown.public
+        self.query_one("#signon-notes", Input).value = self.shown.notes
+
+    def typed(self) -> Details:
+        """The details as the dialog shows them now."""
+        by = self.query_one("#signon-by", Select).value
+        return Details(
+            by if isinstance(by, int) else None,
+            self.query_one("#signon-display", Input).value,
+            self.query_one("#signon-public", Checkbox).value,
+            self.query_one("#signon-notes", Input).value,
+        )
+
+    def details(self, status: str) -> dict[str, Any]:
+        now, before = self.typed(), self.shown
+        changed: dict[str, Any] = {}
+        if status == "signed":
+            if now.signed_by != before.signed_by:
+                changed["signed_by"] = None if now.signed_by is None else f"#{now.signed_by}"
+            if now.display_name.strip() != before.display_name.strip():
+                changed["display_name"] = now.display_name
+            if now.public != before.public:
+                changed["public"] = now.public
+        if now.notes.strip() != before.notes.strip():
+            changed["notes"] = now.notes
+        return changed
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(Select.Changed, "#signon-by")
+    def _detail_changed(self) -> None:
+        self.show_error(None)
+        self.show_state()
+
+    def statuses(self, campaign: str) -> tuple[list[tuple[str, str]], str | None]:
         from coalition.domain.campaigns import allowed_moves, next_status
 
         standing = self.start.standing.get(campaign)
         current = standing.status if standing else None
         moves = allowed_moves(current)
         usual = next_status(current)
-        return moves, usual if usual in moves else None
-
-    def status_label(self, status: str, first: str | None) -> Text:
-        label = Text(status)
-        if status == first and self.campaign in self.start.standing:
-            label.append("  the next step", style="dim")
-        return label
+        offered = [(current, "as it is")] if current else []
+        offered += [(s, "the next step" if s == usual and current else "") for s in moves]
+        return offered, usual if usual in moves else current
 
     def show_state(self) -> None:
         title = Text("Sign-on of ", style="bold")
         title.append(Text(self.start.name, style="bold"))
         self.query_one("#signon-title", Static).update(title)
         campaign, status = self.campaign, self.status
+        self.query_one("#signon-signed").display = status == "signed"
         said = Text()
+        standing = self.start.standing.get(campaign) if campaign else None
         if campaign is not None:
-            standing = self.start.standing.get(campaign)
             if standing is None:
                 said.append(f"Not in {campaign} yet.")
             else:
-                moves, _ = self.statuses(campaign)
+                moves = [s for s, _ in self.statuses(campaign)[0] if s != standing.status]
                 since = standing.since.date().isoformat()
                 said.append(f"{standing.status.capitalize()} in {campaign} since {since}; ")
                 said.append(f"it can move to {_either(moves)}." if moves else "final.")
@@ -400,19 +597,29 @@ class SignOnDialog(_CampaignDialog):
         said_widget.display = bool(said)
         if campaign is None or status is None:
             self.set_button("Set", False)
-        elif campaign in self.start.standing:
+        elif standing is None:
+            self.set_button(f"Add as {status}", True)
+        elif status != standing.status:
             self.set_button(f"Move to {status}", True)
         else:
-            self.set_button(f"Add as {status}", True)
+            self.set_button("Save", bool(self.details(status)))
 
-    def save(self, campaign: str, status: str, move: bool) -> str:
+    def save(self, campaign: str, status: str, move: bool, details: dict[str, Any]) -> str:
         from coalition.domain.audit import work as unit_of_work
         from coalition.domain.campaigns import set_signon
 
         coalition = self.coalition
         with unit_of_work(coalition.database(), coalition.coordinator) as w:
-            view = set_signon(w, f"#{self.start.organisation_id}", campaign, status)
-        return f"{view.organisation} is {view.status} for {view.campaign}."
+            view = set_signon(w, f"#{self.start.organisation_id}", campaign, status, **details)
+        sentence = f"{view.organisation} is {view.status} for {view.campaign}"
+        if view.status == "signed":
+            if view.signed_by:
+                sentence += f", signed by {view.signed_by}"
+            if view.display_name != view.organisation:
+                sentence += f", listed as {view.display_name}"
+            if not view.public:
+                sentence += ", not named publicly"
+        return sentence + "."
 
 
 class AddAllDialog(_CampaignDialog):
@@ -440,10 +647,10 @@ class AddAllDialog(_CampaignDialog):
     def move_existing(self) -> bool:
         return self.query_one("#signon-move", Checkbox).value
 
-    def statuses(self, campaign: str) -> tuple[list[str], str | None]:
+    def statuses(self, campaign: str) -> tuple[list[tuple[str, str]], str | None]:
         from coalition.domain.campaigns import allowed_moves
 
-        return allowed_moves(None), "prospect"
+        return [(s, "") for s in allowed_moves(None)], "prospect"
 
     @on(Checkbox.Changed, "#signon-move")
     def _move_changed(self) -> None:
@@ -537,7 +744,7 @@ class AddAllDialog(_CampaignDialog):
         self.plan, self._plan_for = plan, wanted
         self.show_state()
 
-    def save(self, campaign: str, status: str, move: bool) -> str:
+    def save(self, campaign: str, status: str, move: bool, details: dict[str, Any]) -> str:
         from coalition.domain.audit import work as unit_of_work
         from coalition.domain.campaigns import set_signons
 

@@ -45,7 +45,10 @@ def shown_path(path: Path) -> str:
 
 
 class FollowUpList(OptionList):
-    """The follow-ups due, one per line, to mark done, move on or open."""
+    """The follow-ups due, one per line, to mark done, move on or open.
+
+    Its keys (and the screen's d and p) are offered, in the footer too, only while it
+    lists one: not while the screen is being read, nor when nothing is due."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("d", "screen.followup_done", "Done", id="start.done", tooltip="Mark it done"),
@@ -54,6 +57,11 @@ class FollowUpList(OptionList):
         ),
         Binding("enter", "select", "Open", id="start.open", tooltip="Open the person or org"),
     ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "select":
+            return self.option_count > 0
+        return True
 
 
 class StartScreen(JobScreen):
@@ -146,6 +154,11 @@ class StartScreen(JobScreen):
             self.Loaded(result, shown_path(db.path) if db.path else shown_url(db.url))
         )
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("followup_done", "postpone"):
+            return self.highlighted_followup is not None
+        return True
+
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             self._loading = False
@@ -199,6 +212,7 @@ class StartScreen(JobScreen):
         if items:
             # Where the cursor was (the next one, after marking one done), else the first.
             listed.highlighted = min(kept or 0, len(items) - 1)
+        self.refresh_bindings()  # d, p and Enter: offered while there is one to act on
 
     def action_followup_done(self) -> None:
         self._change(None)
@@ -218,6 +232,7 @@ class StartScreen(JobScreen):
         listed.remove_option(str(item.id))
         if listed.option_count:
             listed.highlighted = min(at, listed.option_count - 1)
+        self.refresh_bindings()
         self.change_followup(item, until)
 
     @work(thread=True, group="followup", exit_on_error=False)

@@ -9,10 +9,10 @@ organisation's name as a style and "[/]" as an error. A plain ``str`` in a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 
@@ -51,14 +51,35 @@ def heading(title: str, note: str = "") -> Text:
     return text
 
 
-def _table(*columns: str, ratios: Sequence[int | None] = ()) -> Table:
+def _table(
+    *columns: str, ratios: Sequence[int | None] = (), widest: Sequence[int | None] = ()
+) -> Table:
+    """A table filling the width; ``ratios`` share what the columns without one leave,
+    ``widest`` caps a column sized by its content."""
     table = Table(
         box=None, show_edge=False, pad_edge=False, expand=True, header_style=MUTED, highlight=False
     )
     for i, title in enumerate(columns):
         ratio = ratios[i] if i < len(ratios) else None
-        table.add_column(Text(title), ratio=ratio, no_wrap=True, overflow="ellipsis")
+        cap = widest[i] if i < len(widest) else None
+        table.add_column(Text(title), ratio=ratio, max_width=cap, no_wrap=True, overflow="ellipsis")
     return table
+
+
+WIDE = 120
+"""From this width on (in columns) a list on the start screen sizes its short columns (a
+campaign's code, a coordinator's name) by what they hold, and gives the rest to the long
+ones; below it each column keeps a share, so that none is cut to nothing at 80."""
+
+
+class ByWidth:
+    """A renderable laid out for the width it is drawn at (the start screen's lists)."""
+
+    def __init__(self, build: Callable[[int], RenderableType]) -> None:
+        self.build = build
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        yield self.build(options.max_width)
 
 
 def bar(done: int, target: int, width: int = 16) -> Text:
@@ -121,7 +142,18 @@ def campaigns(items: Sequence[CampaignView], drafts: Sequence[CampaignView] = ()
         none.append("n", style="bold")
         none.append(" starts one.")
         return Group(heading(title), none, Text(""))
-    table = _table("Code", "Name", "Signed", "", "Deadline", ratios=(1, 3, None, None, None))
+    return Group(heading(title), ByWidth(lambda width: _campaign_table(width, items, drafts)))
+
+
+def _campaign_table(
+    width: int, items: Sequence[CampaignView], drafts: Sequence[CampaignView]
+) -> RenderableType:
+    """The campaigns' table: at ``WIDE`` and more, the code as wide as it is and the rest
+    to the name and where the sign-ons stand."""
+    if width >= WIDE:
+        table = _table("Code", "Name", "Signed", "", "Deadline", ratios=(None, 1), widest=(24,))
+    else:
+        table = _table("Code", "Name", "Signed", "", "Deadline", ratios=(1, 3, None, None, None))
     for c in [*items, *drafts]:
         signed = Text(f"{c.signed}" + (f" / {c.target}" if c.target else ""))
         counts = ", ".join(
@@ -136,20 +168,28 @@ def campaigns(items: Sequence[CampaignView], drafts: Sequence[CampaignView] = ()
             bar(c.signed, c.target or 0) if c.target else Text(""),
             _t(c.deadline),
         )
-    return Group(heading(title), table, Text(""))
+    return Group(table, Text(""))
 
 
 def activity(entries: Iterable[AuditView]) -> RenderableType:
-    table = _table("When", "Who", "What", ratios=(None, 1, 4))
-    shown = False
+    rows = []
     for e in entries:
-        shown = True
         what = Text(f"{e.action} {e.entity.replace('_', ' ')} ")
         what.append_text(_t(e.label))
-        table.add_row(_t(e.at), _t(e.coordinator), what)
-    if not shown:
+        rows.append((_t(e.at), _t(e.coordinator), what))
+    if not rows:
         return Group(heading("Recent activity"), Text("Nothing yet.", style=MUTED))
-    return Group(heading("Recent activity"), table)
+
+    def laid_out(width: int) -> Table:
+        if width >= WIDE:
+            table = _table("When", "Who", "What", ratios=(None, None, 1), widest=(None, 20))
+        else:
+            table = _table("When", "Who", "What", ratios=(None, 1, 4))
+        for row in rows:
+            table.add_row(*row)
+        return table
+
+    return Group(heading("Recent activity"), ByWidth(laid_out))
 
 
 def welcome() -> RenderableType:
