@@ -876,6 +876,9 @@ class Signatory:
     country_name: str | None
     kind: str
     signed_on: dt.date | None
+    """The day it (last) signed."""
+    website: str | None = None
+    """The organisation's website, when it is a web address (http or https) to link."""
 
 
 @dataclass(frozen=True)
@@ -892,6 +895,17 @@ class SignatoryList:
     total: int
     groups: list[SignatoryGroup]
     """One group ("") when not grouped."""
+
+
+def _linkable(website: str | None) -> str | None:
+    """A website a published page may link to: an http(s) address, nothing else (never a
+    ``javascript:`` or ``data:`` link, whatever was typed)."""
+    if not website:
+        return None
+    address = website.strip()
+    if address.lower().startswith(("http://", "https://")) and " " not in address:
+        return address
+    return None
 
 
 def sort_key(text: str) -> str:
@@ -918,6 +932,7 @@ def signatories(session: Session, campaign: str, group_by: str | None = None) ->
             Organisation.country,
             Organisation.kind,
             signed_at.c.at,
+            Organisation.website,
         )
         .join(Organisation, SignOn.organisation_id == Organisation.id)
         .outerjoin(signed_at, signed_at.c.signon_id == SignOn.id)
@@ -931,8 +946,9 @@ def signatories(session: Session, campaign: str, group_by: str | None = None) ->
             country_name=country_name(country),
             kind=kind,
             signed_on=at.date() if isinstance(at, dt.datetime) else at,
+            website=_linkable(website),
         )
-        for display, name, org_id, country, kind, at in rows
+        for display, name, org_id, country, kind, at, website in rows
     ]
     people.sort(key=lambda s: (sort_key(s.name), s.organisation_id))
     if group_by is None:

@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import html
 import html.entities
+import json
 import math
 import os
 import re
@@ -33,6 +34,7 @@ from coalition.domain.exports import (
     OutreachLogging,
     Recipient,
     RecipientFilter,
+    Signatory,
     SignatoryList,
     recipient_stream,
 )
@@ -55,7 +57,7 @@ MAILMERGE_COLUMNS = [
     "DisplayName",
 ]
 TABLE_FORMATS = (".csv", ".xlsx")
-SIGNATORY_FORMATS = (".html", ".htm", ".md", ".csv", ".xlsx", ".txt")
+SIGNATORY_FORMATS = (".html", ".htm", ".md", ".csv", ".xlsx", ".txt", ".json")
 
 
 @contextmanager
@@ -569,18 +571,21 @@ def write_signatories(path: str | os.PathLike[str], listing: SignatoryList, toda
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix not in SIGNATORY_FORMATS:
-        raise FileProblem(f"{target.name}: write .html, .md, .csv, .xlsx or .txt.")
+        raise FileProblem(f"{target.name}: write .html, .md, .csv, .xlsx, .txt or .json.")
     if suffix in (".csv", ".xlsx"):
         grouped = any(g.label for g in listing.groups)
-        headers = ["Group", "Signatory", "Country"] if grouped else ["Signatory", "Country"]
-        rows = [
-            ([g.label] if grouped else []) + [s.name, s.country_name or ""]
+        headers = ["Group"] if grouped else []
+        headers += ["Signatory", "Country", "Signed on", "Website"]
+        rows: list[list[Any]] = [
+            ([g.label] if grouped else [])
+            + [s.name, s.country_name or "", s.signed_on, s.website or ""]
             for g in listing.groups
             for s in g.signatories
         ]
         write_table(target, headers, rows, sheet_title="Signatories")
         return
-    text = {".html": _html, ".htm": _html, ".md": _markdown, ".txt": _plain}[suffix](listing, today)
+    writer = {".html": _html, ".htm": _html, ".md": _markdown, ".txt": _plain, ".json": _json}
+    text = writer[suffix](listing, today)
     with atomic_path(target) as handle:
         handle.write(text)
 
@@ -609,10 +614,48 @@ def _html(listing: SignatoryList, today: dt.date) -> str:
         if group.label:
             parts.append(f"<h2>{e(group.label)} ({len(group.signatories)})</h2>")
         parts.append("<ul>")
-        parts.extend(f"<li>{e(s.name)}</li>" for s in group.signatories)
+        parts.extend(f"<li>{_html_signatory(s)}</li>" for s in group.signatories)
         parts.append("</ul>")
     parts.append("</body></html>\n")
     return "\n".join(parts)
+
+
+def _html_signatory(signatory: Signatory) -> str:
+    """A signatory's name, linked to its website when it has one (http or https only)."""
+    name = html.escape(signatory.name)
+    if not signatory.website:
+        return name
+    href = html.escape(signatory.website, quote=True)
+    return f'<a href="{href}" rel="nofollow noopener">{name}</a>'
+
+
+def _json(listing: SignatoryList, today: dt.date) -> str:
+    """The list for a web page to draw: the campaign, then each group's signatories."""
+    data = {
+        "campaign": listing.campaign_code,
+        "name": listing.campaign_name,
+        "link": listing.link,
+        "as_of": today.isoformat(),
+        "total": listing.total,
+        "groups": [
+            {
+                "label": group.label or None,
+                "signatories": [
+                    {
+                        "name": s.name,
+                        "country": s.country,
+                        "country_name": s.country_name,
+                        "kind": s.kind,
+                        "signed_on": s.signed_on.isoformat() if s.signed_on else None,
+                        "website": s.website,
+                    }
+                    for s in group.signatories
+                ],
+            }
+            for group in listing.groups
+        ],
+    }
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
 def _md_escape(text: str, *, block: bool = False, heading: bool = False) -> str:
