@@ -80,6 +80,29 @@ def test_a_coordinators_week(tmp_path: Path) -> None:
     assert statuses(db) == {"invited": MEMBERS}
     assert len(data(db, "interaction", "list", "--campaign", "kids-2027")) == MEMBERS
 
+    # Tuesday: the mail tool's sheet says what became of the invitation (YAMM's "Merge
+    # status" column on the sheet it sent from): three bounced, one unsubscribed.
+    fates = {50: "BOUNCED", 51: "BOUNCED", 52: "BOUNCED", 53: "UNSUBSCRIBED"}
+    yamm = write_csv(
+        tmp_path / "merge-status.csv",
+        [["Email Address", "First Name", "Last Name", "Organisation", "Merge status"]]
+        + [
+            [f"alex.member{i:02d}@example.org", "Alex", f"Member{i:02d}",
+             f"Kinderschutz Beispiel {i:02d}",
+             fates.get(i, "EMAIL_OPENED" if i % 2 else "EMAIL_SENT")]
+            for i in range(MEMBERS)
+        ],
+    )  # fmt: skip
+    coalition(db, "import", str(yamm), "--campaign", "kids-2027")
+    people = data(db, "contact", "list", "--tag", "members")
+    assert sum(p["bounced"] for p in people) == 3
+    assert sum(p["do_not_contact"] for p in people) == 1
+    assert statuses(db) == {"invited": MEMBERS}  # they were invited already
+    again = tmp_path / "again.csv"
+    coalition(db, "export", "mailmerge", str(again), "--campaign", "kids-2027", "--tag", "members")
+    with again.open(encoding="utf-8-sig", newline="") as handle:
+        assert len(list(csv.DictReader(handle))) == MEMBERS - len(fates)
+
     # Wednesday: the form's replies, dated when each was answered.
     answers = [answer for answer, n in ANSWERS.items() for _ in range(n)]
     replies = write_csv(
@@ -134,7 +157,9 @@ def test_a_coordinators_week(tmp_path: Path) -> None:
     coalition(db, "imports", "undo", str(wrong_batch), "--with-later", "--yes")
     assert len(data(db, "org", "list")) == MEMBERS
     assert data(db, "interaction", "list", "--contact", "alex.member00@example.org")
-    assert len(data(db, "interaction", "list")) == MEMBERS  # the call went with the batch
+    # The invitations stay; the call went with the batch.
+    subjects = [i["subject"] for i in data(db, "interaction", "list")]
+    assert subjects.count("Invitation") == MEMBERS and "Who are you?" not in subjects
 
     # The report to the partners.
     report = data(db, "report", "kids-2027", "--by", "country")

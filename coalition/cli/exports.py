@@ -60,6 +60,12 @@ def recipient_filter(one_per_org: bool = False, **options: Any) -> exports.Recip
     "(and, with --campaign, move prospects and organisations not in it yet to invited; "
     "the file shows them invited).",
 )
+@click.option(
+    "--preset",
+    type=click.Choice(sorted(exporter.MAILMERGE_PRESETS)),
+    help="Name the columns as this mail tool expects them: mailchimp and yamm (Email Address, "
+    "First Name, Last Name …), thunderbird ({{Email}}, {{GivenName}} … variables).",
+)
 @pass_state
 def export_mailmerge(
     state: State,
@@ -68,6 +74,7 @@ def export_mailmerge(
     excel: bool,
     delimiter: str,
     log_subject: str | None,
+    preset: str | None,
     **filters: Any,
 ) -> None:
     """Write OUT (.csv or .xlsx) with one row per recipient for a mail merge.
@@ -76,7 +83,8 @@ def export_mailmerge(
     that appears twice is written once. An organisation the filters select that
     none of its people reach gets a row at its own address ("Dear colleagues"),
     unless someone there asked not to be contacted; without one it is counted
-    as having no one to write to.
+    as having no one to write to. --preset names the columns for Mailchimp's
+    import, YAMM or Thunderbird Mail Merge.
     """
     written = exporter.mail_merge(
         state.db,
@@ -86,6 +94,7 @@ def export_mailmerge(
         excel=excel,
         delimiter=delimiter,
         log_subject=log_subject,
+        preset=preset,
     )
     say(written.summary())
 

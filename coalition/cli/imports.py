@@ -57,7 +57,8 @@ class _ProgressBar:
 )
 @click.option(
     "--campaign",
-    help="Record sign-on answers (and new organisations as prospects) for this campaign.",
+    help="Record sign-on answers (and new organisations as prospects) for this campaign; "
+    "from a mail tool's status file, invite the organisations its emails reached.",
 )
 @click.option("--tag", "tags", multiple=True, help="Tag everything imported (repeatable).")
 @click.option(
@@ -73,7 +74,8 @@ class _ProgressBar:
     "--mapping",
     "mapping_file",
     type=click.Path(dir_okay=False),
-    help="TOML file of header = field (see --show-mapping).",
+    help="TOML file of header = field (see --show-mapping); the file is then read as "
+    "people, even one a mail tool wrote.",
 )
 @click.option(
     "--show-mapping", is_flag=True, help="Print the detected column mapping as TOML and stop."
@@ -99,25 +101,40 @@ def import_cmd(
     duplicate (skipped) or an error, with the reason. Then, unless --dry-run,
     the plan is applied as one batch — all of it or nothing — that
     `coalition imports undo ID` can take back.
+
+    A status file of YAMM (its sheet with the "Merge status" column), Thunderbird
+    Mail Merge (its log) or Mailchimp (the exports of cleaned and unsubscribed
+    members) logs the emails with the people they went to, with what each did
+    (opened, clicked, responded), and marks who bounced or unsubscribed; with
+    --campaign, the organisations it reached are invited. It never adds anyone:
+    addresses no contact has are listed and left alone.
     """
-    sources = [
-        importer.open_source(
-            f, sheet=sheet, mapping_file=mapping_file, require_people=not show_mapping
-        )
-        for f in files
-    ]
+    sources = [_open(f, sheet, mapping_file, show_mapping) for f in files]
     if show_mapping:
         for source in sources:
-            if source.mapping is None:
+            if isinstance(source, importer.StatusSource):
+                read = ", ".join(f"{role} {header!r}" for role, header in source.columns.items())
+                say(
+                    f"{source.path.name}: read as a {source.tool.name} ({read}); no mapping needed."
+                )
+            elif source.mapping is None:
                 say(f"{source.path.name}: vCards need no mapping.")
-                continue
-            click.echo(f"# {source.path.name}")
-            click.echo(source.mapping.to_toml())
+            else:
+                click.echo(f"# {source.path.name}")
+                click.echo(source.mapping.to_toml())
         return
     with _ProgressBar() as progress:
-        plans = []
+        plans: list[imports.Plan | imports.StatusPlan] = []
         with state.read() as session:
             for source in sources:
+                if isinstance(source, importer.StatusSource):
+                    options = importer.status_options(source, campaign=campaign, force=force)
+                    plans.append(
+                        imports.plan_statuses(
+                            session, source.records, options, tool=source.tool.name
+                        )
+                    )
+                    continue
                 options = importer.options_for(
                     source,
                     campaign=campaign,
@@ -127,54 +144,111 @@ def import_cmd(
                 )
                 plans.append(imports.plan_import(session, source.records, options, progress))
         for source, plan in zip(sources, plans, strict=True):
-            counts = plan.counts()
-            if source.problems:
-                counts["error"] = counts.get("error", 0) + len(source.problems)
-            read = ", ".join(source.notes)
-            words = imports.count_summary(counts)
-            say(f"{source.path.name} ({read}): {imports.records_phrase(len(plan.rows))} — {words}.")
-            dating = plan.dating()
-            if dating:
-                say(f"  {dating}.")
-            if plan.previous_batch is not None and not force:
-                say(
-                    f"  Already imported as batch #{plan.previous_batch}; --force imports it again."
+            if isinstance(source, importer.StatusSource):
+                assert isinstance(plan, imports.StatusPlan)
+                _show_status_plan(
+                    source, plan, force=force, ignored=bool(tags) or on_duplicate != "skip"
                 )
-            matches = plan.matches()
-            for line in matches[:10]:
-                say(f"  {line}")
-            if len(matches) > 10:
-                say(f"  … and {len(matches) - 10} more matches (see --report).")
-            shown = 0
-            for row in plan.rows:
-                notes = ([row.reason] if row.action == "error" else []) + row.warnings
-                for note in notes:
-                    if shown < 10:
-                        say(f"  {row.source}: {note}")
-                    shown += 1
-            for where, message in source.problems:
-                if shown < 10:
-                    say(f"  {where}: {message}")
-                shown += 1
-            if shown > 10:
-                say(f"  … and {shown - 10} more (see --report).")
+            else:
+                assert isinstance(plan, imports.Plan)
+                _show_plan(source, plan, force=force)
             if report_path:
                 target = report_path
                 if len(sources) > 1:
                     base = Path(report_path)
                     target = str(base.with_name(f"{base.stem}-{source.path.stem}{base.suffix}"))
-                importer.write_report(target, plan, source.problems)
+                if isinstance(plan, imports.StatusPlan):
+                    importer.write_status_report(target, plan)
+                else:
+                    assert isinstance(source, importer.Source)
+                    importer.write_report(target, plan, source.problems)
                 say(f"  Report written to {target}.")
         if dry_run:
             say("Dry run: nothing was changed.")
             return
         with state.work() as work:  # all files or none: a refusal of one rolls back all
-            batches = [imports.apply_plan(work, plan, progress) for plan in plans]
+            batches = [
+                imports.apply_statuses(work, plan)
+                if isinstance(plan, imports.StatusPlan)
+                else imports.apply_plan(work, plan, progress)
+                for plan in plans
+            ]
     for batch in batches:
         say(
             f"Imported {batch.file_name} as batch #{batch.id}; "
             f"`coalition imports undo {batch.id}` takes it back."
         )
+
+
+def _open(
+    path: str, sheet: str | None, mapping_file: str | None, show_mapping: bool
+) -> importer.Source | importer.StatusSource:
+    """A mail tool's status file, else a file of people (always that with --mapping)."""
+    if mapping_file is None:
+        statuses = importer.open_status_file(path, sheet=sheet)
+        if statuses is not None:
+            return statuses
+    return importer.open_source(
+        path, sheet=sheet, mapping_file=mapping_file, require_people=not show_mapping
+    )
+
+
+def _show_plan(source: importer.Source, plan: imports.Plan, *, force: bool) -> None:
+    counts = plan.counts()
+    if source.problems:
+        counts["error"] = counts.get("error", 0) + len(source.problems)
+    read = ", ".join(source.notes)
+    words = imports.count_summary(counts)
+    say(f"{source.path.name} ({read}): {imports.records_phrase(len(plan.rows))} — {words}.")
+    dating = plan.dating()
+    if dating:
+        say(f"  {dating}.")
+    _show_repeat(plan.previous_batch, force)
+    _show_lines(plan.matches(), "matches")
+    notes = [
+        f"{row.source}: {note}"
+        for row in plan.rows
+        for note in ([row.reason] if row.action == "error" else []) + row.warnings
+    ]
+    _show_lines(notes + [f"{where}: {message}" for where, message in source.problems])
+
+
+def _show_status_plan(
+    source: importer.StatusSource, plan: imports.StatusPlan, *, force: bool, ignored: bool
+) -> None:
+    read = ", ".join([source.tool.name, *source.notes])
+    rows = f"{len(plan.rows):,} row{'' if len(plan.rows) == 1 else 's'}"
+    say(f"{source.path.name} ({read}): {rows} — {plan.summary()}.")
+    if any(r.logs for r in plan.rows):
+        say(f"  {plan.dating()}")
+    _show_repeat(plan.previous_batch, force)
+    unknown = plan.unknown_addresses()
+    if unknown:
+        shown = ", ".join(unknown[:10]) + (
+            f" and {len(unknown) - 10} more" if len(unknown) > 10 else ""
+        )
+        say(f"  Not known, left alone: {shown}.")
+    if ignored:
+        say("  --tag and --on-duplicate do not apply to a mail tool's status file.")
+    notes = [
+        f"{row.record.source}: {note}"
+        for row in plan.rows
+        for note in ([row.reason] if row.action == "not understood" else []) + row.warnings
+    ]
+    _show_lines(notes)
+
+
+def _show_repeat(previous_batch: int | None, force: bool) -> None:
+    if previous_batch is not None and not force:
+        say(f"  Already imported as batch #{previous_batch}; --force imports it again.")
+
+
+def _show_lines(lines: list[str], what: str = "") -> None:
+    """The first ten lines, indented, and how many more the report holds."""
+    for line in lines[:10]:
+        say(f"  {line}")
+    if len(lines) > 10:
+        say(f"  … and {len(lines) - 10} more{' ' + what if what else ''} (see --report).")
 
 
 @click.group("imports", cls=CoalitionGroup)

@@ -744,6 +744,12 @@ class OutreachLog:
     invited: int
 
 
+def invitation_moves() -> frozenset[str | None]:
+    """The sign-on statuses a logged invitation moves to invited (None: not in the campaign
+    yet), for the mail merge's ``--log-outreach`` and an imported mail tool's statuses."""
+    return frozenset({None, "prospect"} if is_allowed("prospect", "invited") else {None})
+
+
 class OutreachLogging:
     """The email of a mail merge, logged with each recipient as the recipients pass.
 
@@ -766,9 +772,7 @@ class OutreachLogging:
         self.logged = 0
         self.to_invite: set[int] = set()
         """Organisations whose sign-on ``finish`` creates or moves to invited."""
-        self._moving: set[str | None] = {None}
-        if is_allowed("prospect", "invited"):
-            self._moving.add("prospect")
+        self._moving = invitation_moves()
 
     def passing(self, recipients: Iterable[Recipient]) -> Iterator[Recipient]:
         """Each recipient, logged, with its campaign columns as the log leaves them."""

@@ -38,7 +38,7 @@ from coalition.domain.exports import (
     SignatoryList,
     recipient_stream,
 )
-from coalition.errors import FileProblem
+from coalition.errors import FileProblem, InvalidValue
 from coalition.interchange.safety import cell_starts, safe_text
 from coalition.store.database import Database
 
@@ -56,6 +56,35 @@ MAILMERGE_COLUMNS = [
     "InvitedOn",
     "DisplayName",
 ]
+# The same columns under the names a mail tool expects (the cells do not change, nor their
+# order). Mailchimp's import matches each column to an audience field by its header: "Email
+# Address", "First Name" and "Last Name" are a new audience's own fields, the other headers
+# become text merge fields, and the columns may come in any order (Mailchimp help, "Format
+# Guidelines for Your Import File"). YAMM's merge markers are the sheet's first row, whatever
+# it says, and "Email Address" is the column it sends to unless told otherwise (YAMM's
+# template sheet; YAMM help). Thunderbird Mail Merge reads a CSV's headers as the {{Name}}
+# variables of the draft, {{Email}} in its To field: the default columns, without spaces
+# (the add-on's description on addons.thunderbird.net).
+_SPACED = [
+    "Email Address",
+    "Salutation",
+    "First Name",
+    "Last Name",
+    "Full Name",
+    "Organisation",
+    "Role",
+    "Country",
+    "Language",
+    "Campaign Status",
+    "Invited On",
+    "Display Name",
+]
+MAILMERGE_PRESETS: dict[str, list[str]] = {
+    "mailchimp": _SPACED,
+    "yamm": _SPACED,
+    "thunderbird": MAILMERGE_COLUMNS,
+}
+"""A mail tool's name and the headers of its mail merge (``MAILMERGE_COLUMNS`` renamed)."""
 TABLE_FORMATS = (".csv", ".xlsx")
 SIGNATORY_FORMATS = (".html", ".htm", ".md", ".csv", ".xlsx", ".txt", ".json")
 
@@ -84,13 +113,26 @@ def write_mailmerge(
     *,
     excel: bool = False,
     delimiter: str = ",",
+    headers: Sequence[str] = MAILMERGE_COLUMNS,
 ) -> int:
-    """The mail-merge list in .csv or .xlsx; returns the number of recipients written."""
+    """The mail-merge list in .csv or .xlsx; returns the number of recipients written.
+    ``headers``: the columns' names (a ``MAILMERGE_PRESETS`` entry)."""
     if Path(path).suffix.lower() == ".csv":
         rows: Iterable[Sequence[Any]] = map(recipient_text, recipients)
     else:
         rows = map(recipient_row, recipients)
-    return write_table(path, MAILMERGE_COLUMNS, rows, excel=excel, delimiter=delimiter)
+    return write_table(path, headers, rows, excel=excel, delimiter=delimiter)
+
+
+def preset_headers(preset: str | None) -> list[str]:
+    """The mail merge's headers for a mail tool (None: coalition's own)."""
+    if preset is None:
+        return MAILMERGE_COLUMNS
+    if preset not in MAILMERGE_PRESETS:
+        raise InvalidValue(
+            f"There is no preset '{preset}'; use one of: {', '.join(MAILMERGE_PRESETS)}."
+        )
+    return MAILMERGE_PRESETS[preset]
 
 
 @dataclass(frozen=True)
@@ -132,6 +174,7 @@ def mail_merge(
     excel: bool = False,
     delimiter: str = ",",
     log_subject: str | None = None,
+    preset: str | None = None,
 ) -> MailMergeWritten:
     """The mail merge a coordinator sends: the recipients ``wanted`` written to ``target``
     (.csv or .xlsx) and, with ``log_subject``, the email logged with each of them (moving
@@ -143,7 +186,9 @@ def mail_merge(
     passes and written as the log leaves it (*invited*, invited today); the file is
     complete under a temporary name before the unit of work commits, and takes its
     place only once it has: a file on disk always has its log, a failed log or file
-    leaves neither, and the file shows what an export run after it would show."""
+    leaves neither, and the file shows what an export run after it would show. ``preset``
+    names the columns as a mail tool expects them (``MAILMERGE_PRESETS``)."""
+    headers = preset_headers(preset)
     if target.suffix.lower() not in TABLE_FORMATS:
         raise FileProblem(f"{target.name}: write a .csv or .xlsx file.")
     if len(delimiter) != 1:
@@ -151,7 +196,9 @@ def mail_merge(
     if log_subject is None:
         with db.read_session() as session:
             found = recipient_stream(session, wanted)
-            count = write_mailmerge(target, found, excel=excel, delimiter=delimiter)
+            count = write_mailmerge(
+                target, found, excel=excel, delimiter=delimiter, headers=headers
+            )
         left_out = dict(sorted(found.left_out.items()))
         return MailMergeWritten(target, count, left_out, organisations=found.organisations)
     partial = target.with_name(f".{target.name}.pending{target.suffix}")
@@ -160,7 +207,7 @@ def mail_merge(
             found = recipient_stream(unit.session, wanted)
             outreach = OutreachLogging(unit, log_subject, found.campaign_id)
             count = write_mailmerge(
-                partial, outreach.passing(found), excel=excel, delimiter=delimiter
+                partial, outreach.passing(found), excel=excel, delimiter=delimiter, headers=headers
             )
             logged = outreach.finish()
     except BaseException:

@@ -2,8 +2,10 @@
 
 This is where file formats end: rows and cards become ``ContactRecord``s
 (through the detected or given column mapping), and the domain plans and
-applies them. The report is written here too, as CSV, one line per row or
-card with its outcome.
+applies them. A mail tool's status file (YAMM, Thunderbird Mail Merge,
+Mailchimp: ``mailtools``) becomes ``StatusRecord``s instead
+(``open_status_file``). The report is written here too, as CSV, one line per
+row or card with its outcome.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import csv
 import hashlib
 import itertools
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from coalition.domain.imports import (
     CLEARABLE_CONTACT_FIELDS,
@@ -23,9 +26,13 @@ from coalition.domain.imports import (
     ImportOptions,
     OrganisationRecord,
     Plan,
+    StatusPlan,
+    StatusRecord,
 )
 from coalition.domain.values import parse_pasted_addresses
 from coalition.errors import FileProblem
+from coalition.interchange import mailtools
+from coalition.interchange.mailtools import MailTool, read_statuses, recognise
 from coalition.interchange.mapping import (
     FIELDS,
     Mapping,
@@ -39,6 +46,9 @@ from coalition.interchange.mapping import (
 )
 from coalition.interchange.safety import safe_text
 from coalition.memory import collector_paused
+
+if TYPE_CHECKING:
+    from coalition.interchange.tabular import Table
 
 SPREADSHEETS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods")
 VCARDS = (".vcf", ".vcard")
@@ -98,6 +108,15 @@ def open_source(
     """Open a file for import. ``require_people=False`` (for --show-mapping) accepts a
     spreadsheet in which no column was recognised yet. ``overrides`` (column index ->
     field, None to ignore) are applied after the mapping file: the terminal app's choices."""
+    file, kind = _checked(path)
+    sha = file_sha256(file)
+    if kind == "vcf":
+        return _open_vcards(file, sha)
+    return _open_table(file, kind, sha, sheet, mapping_file, require_people, overrides)
+
+
+def _checked(path: str | os.PathLike[str]) -> tuple[Path, str]:
+    """A file that exists, is not empty and is of a kind coalition imports, with its kind."""
     file = Path(path)
     if not file.exists():
         raise FileProblem(f"{file} does not exist.")
@@ -106,10 +125,61 @@ def open_source(
     kind = file_kind(file)
     if file.stat().st_size == 0:
         raise FileProblem(f"{file.name} is empty; there is nothing to import.")
-    sha = file_sha256(file)
+    return file, kind
+
+
+@dataclass
+class StatusSource:
+    """A mail tool's status file opened for import: what became of each email it lists."""
+
+    path: Path
+    kind: str
+    sha256: str
+    tool: MailTool
+    records: list[StatusRecord]
+    columns: dict[str, str]
+    """Each value's column: recipient, status, subject, time, notes."""
+    notes: list[str]
+    """How the file was read (encoding, delimiter, sheet)."""
+
+
+def open_status_file(
+    path: str | os.PathLike[str], *, sheet: str | None = None
+) -> StatusSource | None:
+    """Open a file for import as a mail tool's status file (``mailtools.TOOLS``); None when
+    no known tool wrote it (it is then a file of people: ``open_source``)."""
+    file, kind = _checked(path)
     if kind == "vcf":
-        return _open_vcards(file, sha)
-    return _open_table(file, kind, sha, sheet, mapping_file, require_people, overrides)
+        return None
+    from coalition.interchange.tabular import open_table
+
+    table = open_table(file, sheet=sheet)
+    tool = recognise(table.headers) if table.headers is not None else None
+    if tool is None or table.headers is None:
+        return None
+    where = mailtools.columns(tool, table.headers, file.name)
+    with collector_paused():
+        records = read_statuses(tool, where, ((r.number, r.values) for r in table.rows()))
+    return StatusSource(
+        file,
+        kind,
+        file_sha256(file),
+        tool,
+        records,
+        where.named(table.headers),
+        _table_notes(table),
+    )
+
+
+def status_options(source: StatusSource, *, campaign: str | None, force: bool) -> ImportOptions:
+    return ImportOptions(
+        file_name=source.path.name,
+        sha256=source.sha256,
+        file_format=source.kind,
+        mapping={"tool": source.tool.key, "columns": source.columns},
+        campaign=campaign,
+        force=force,
+    )
 
 
 def _open_table(
@@ -124,13 +194,7 @@ def _open_table(
     from coalition.interchange.tabular import open_table
 
     table = open_table(file, sheet=sheet)
-    notes = []
-    if table.encoding:
-        notes.append(f"encoding {table.encoding}")
-    if table.delimiter:
-        notes.append(f"delimiter {table.delimiter!r}")
-    if table.sheet:
-        notes.append(f"sheet {table.sheet!r}")
+    notes = _table_notes(table)
     rows = table.rows()
     sample = list(itertools.islice(rows, 200))
     rows = itertools.chain(sample, rows)
@@ -164,6 +228,18 @@ def _open_table(
     with collector_paused():
         records = [read(r.values, f"row {r.number}") for r in rows]
     return Source(file, kind, sha, mapping, records, notes, [], table.sheet, list(table.sheets))
+
+
+def _table_notes(table: Table) -> list[str]:
+    """How a table was read, for the plan."""
+    notes = []
+    if table.encoding:
+        notes.append(f"encoding {table.encoding}")
+    if table.delimiter:
+        notes.append(f"delimiter {table.delimiter!r}")
+    if table.sheet:
+        notes.append(f"sheet {table.sheet!r}")
+    return notes
 
 
 def _some_headers(headers: list[str]) -> str:
@@ -517,6 +593,48 @@ def report_rows(plan: Plan, problems: list[tuple[str, str]] = ()) -> Iterator[li
 
 def write_report(path: str | os.PathLike[str], plan: Plan, problems: list[tuple[str, str]]) -> None:
     """Every row's outcome as CSV, written to a temporary name and renamed when complete."""
+    _write_report(path, REPORT_COLUMNS, report_rows(plan, problems))
+
+
+STATUS_REPORT_COLUMNS = [
+    "source",
+    "email",
+    "status",
+    "action",
+    "reason",
+    "contact_id",
+    "outcome",
+    "subject",
+    "occurred_at",
+    "warnings",
+]
+
+
+def status_report_rows(plan: StatusPlan) -> Iterator[list[str]]:
+    for row in plan.rows:
+        r = row.record
+        yield [
+            r.source,
+            row.address or r.address,
+            r.status,
+            row.action,
+            row.reason,
+            str(row.contact_id or ""),
+            (r.meaning.outcome or "") if r.meaning and row.logs else "",
+            r.subject or "",
+            row.at.isoformat(sep=" ") if row.at else "",
+            "; ".join(row.warnings),
+        ]
+
+
+def write_status_report(path: str | os.PathLike[str], plan: StatusPlan) -> None:
+    """Every row of a status file with its outcome, as CSV (as ``write_report``)."""
+    _write_report(path, STATUS_REPORT_COLUMNS, status_report_rows(plan))
+
+
+def _write_report(
+    path: str | os.PathLike[str], columns: list[str], lines: Iterable[list[str]]
+) -> None:
     target = Path(path)
     if not target.parent.is_dir():
         raise FileProblem(
@@ -525,7 +643,7 @@ def write_report(path: str | os.PathLike[str], plan: Plan, problems: list[tuple[
     partial = target.with_name(target.name + ".partial")
     with partial.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(REPORT_COLUMNS)
-        for line in report_rows(plan, problems):
+        writer.writerow(columns)
+        for line in lines:
             writer.writerow([safe_text(v) for v in line])
     partial.replace(target)

@@ -1,7 +1,9 @@
 """Importing many people and organisations at once: plan, apply, undo.
 
 A package of four steps: ``records`` (what is read), ``plan`` (normalise, fold the
-file, match), ``apply`` (one batch, one transaction) and ``undo``.
+file, match), ``apply`` (one batch, one transaction) and ``undo``; and ``statuses``, the
+answers coming back from mail tools (sent, opened, bounced …), planned and applied as a
+batch of their own that undoes the same way.
 
 The file formats end in ``interchange/``; this module sees ``ContactRecord``s,
 one per row or card, with the organisation they name.
@@ -40,6 +42,13 @@ from coalition.domain.imports.records import (
     records_phrase,
     signon_status_from,
 )
+from coalition.domain.imports.statuses import (
+    StatusMeaning,
+    StatusPlan,
+    StatusRecord,
+    apply_statuses,
+    plan_statuses,
+)
 from coalition.domain.imports.undo import (
     LaterGroup,
     LaterWork,
@@ -66,13 +75,18 @@ __all__ = [
     "Plan",
     "PlannedRow",
     "Progress",
+    "StatusMeaning",
+    "StatusPlan",
+    "StatusRecord",
     "Undone",
     "apply_plan",
+    "apply_statuses",
     "batch_view",
     "change_marker",
     "count_summary",
     "list_batches",
     "plan_import",
+    "plan_statuses",
     "records_phrase",
     "signon_status_from",
     "undo_batch",

@@ -13,7 +13,8 @@ ORM for the few records it changes, each change kept so the batch can be undone.
   ``_add_tags``;
 - sign-ons and their events: ``_signons``;
 - the search index of what changed: ``_reindex_changed``;
-- the batch's own row and the audit log: ``_Batch`` (opened first, closed last).
+- the batch's own row and the audit log: ``BatchRecord``, which ``_Batch`` extends (opened
+  first, closed last; imports of other kinds, such as a mail tool's statuses, open one too).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from coalition.domain.imports.records import (
     ORGANISATION_RECORD_FIELDS,
     UPDATED_FIELDS,
     ContactRecord,
+    ImportOptions,
     Progress,
 )
 from coalition.domain.values import (
@@ -117,11 +119,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         # Another import or a coordinator changed the database since the plan was made:
         # match again, now under the write lock, so nothing is created twice.
         match_rows(work.session, plan)
-    if plan.previous_batch is not None and not plan.options.force:
-        raise CoalitionError(
-            f"{plan.options.file_name} was already imported (batch #{plan.previous_batch}); "
-            "pass --force to import it again, or undo that batch first."
-        )
+    refuse_repeat(plan.options, plan.previous_batch)
     batch = _Batch(work, plan, progress)
     _new_organisations(batch)
     changed_organisations = _changed_organisations(batch)
@@ -171,17 +169,28 @@ class _Tags:
         return sorted(ids)
 
 
-class _Batch:
-    """What every step of one batch shares. Opening it writes the batch's row (its id goes on
-    every row the batch creates); ``close`` fills in its counts."""
+def refuse_repeat(options: ImportOptions, previous_batch: int | None) -> None:
+    """A file imported before (and not undone) is refused unless ``force``."""
+    if previous_batch is not None and not options.force:
+        raise CoalitionError(
+            f"{options.file_name} was already imported (batch #{previous_batch}); "
+            "pass --force to import it again, or undo that batch first."
+        )
 
-    def __init__(self, work: Work, plan: Plan, progress: Progress | None) -> None:
+
+class BatchRecord:
+    """An import batch's own row and its audit entries, whatever the batch imports. Opening
+    it writes the row (its id goes on every row the batch creates); ``write_audit`` writes the
+    batch's entry and those waiting; ``close`` fills in its counts."""
+
+    def __init__(
+        self, work: Work, options: ImportOptions, *, read_as: dict[str, Any] | None = None
+    ) -> None:
+        """``read_as``: how the file was read, kept with the batch's options (a mail tool)."""
         self.work = work
         self.session = session = work.session
-        self.plan = plan
-        self.progress = progress
+        self.options = options
         self.now = now = utcnow()
-        options = plan.options
         self.row = ImportBatch(
             created_at=now,
             coordinator=work.coordinator,
@@ -193,20 +202,14 @@ class _Batch:
                 "campaign": options.campaign,
                 "tags": list(options.tags),
                 "on_duplicate": options.on_duplicate,
-            },
+            }
+            | (read_as or {}),
             counts={},
         )
         session.add(self.row)
         session.flush()
         self.id: int = self.row.id
         self._audit_rows: list[dict[str, Any]] = []
-        self.tags = _Tags(session, options.tags)
-        self.stamp = stored(session, Organisation.__table__.c.created_at, now)
-        """``now`` as the driver takes it, for the rows written in bulk."""
-
-    def report(self, stage: str, done: int, total: int) -> None:
-        if self.progress:
-            self.progress(stage, done, total)
 
     def audit(
         self,
@@ -244,7 +247,7 @@ class _Batch:
 
     def write_audit(self, counts: dict[str, int]) -> None:
         """The batch's own entry, then every entry still waiting."""
-        options = self.plan.options
+        options = self.options
         self.audit(
             "create",
             "import_batch",
@@ -262,11 +265,28 @@ class _Batch:
         return batch_view(self.row)
 
 
-def _next_id(session: Session, table: Any) -> int:
+class _Batch(BatchRecord):
+    """What every step of one batch of people and organisations shares: the plan, the
+    batch's tags and its time as the driver takes it."""
+
+    def __init__(self, work: Work, plan: Plan, progress: Progress | None) -> None:
+        super().__init__(work, plan.options)
+        self.plan = plan
+        self.progress = progress
+        self.tags = _Tags(self.session, plan.options.tags)
+        self.stamp = stored(self.session, Organisation.__table__.c.created_at, self.now)
+        """``now`` as the driver takes it, for the rows written in bulk."""
+
+    def report(self, stage: str, done: int, total: int) -> None:
+        if self.progress:
+            self.progress(stage, done, total)
+
+
+def next_id(session: Session, table: Any) -> int:
     return int(session.scalar(select(func.coalesce(func.max(table.c.id), 0))) or 0) + 1
 
 
-def _raw_snapshot(obj: Any) -> dict[str, Any]:
+def raw_snapshot(obj: Any) -> dict[str, Any]:
     """A row's values before the batch changes it (``import_changes``: what undo restores)."""
     return {
         c.key: jsonable(getattr(obj, c.key))
@@ -282,7 +302,7 @@ def _new_organisations(b: _Batch) -> None:
     """The organisations the plan creates and a row speaking for it still names, with the
     batch's tags and their index entries; each row naming one is given its id."""
     session, plan = b.session, b.plan
-    first = _next_id(session, Organisation.__table__)
+    first = next_id(session, Organisation.__table__)
     search.forget_past(session, search.ORGANISATION_TABLE, first - 1)
     used = {r.org_key for r in plan.rows if r.speaks_for_organisation and r.org_key}
     ids = {
@@ -326,7 +346,7 @@ def _changed_organisations(b: _Batch) -> list[int]:
         if org_row is None or record is None:
             continue
         before_values = people.organisation_snapshot(org_row)
-        saved = _raw_snapshot(org_row)
+        saved = raw_snapshot(org_row)
         for name in ORGANISATION_RECORD_FIELDS:
             value = getattr(record, name)
             if value:
@@ -381,7 +401,7 @@ def _new_contacts(b: _Batch) -> None:
     session = b.session
     creates = [r for r in b.plan.rows if r.action == "create"]
     organisations = _organisation_names(session, {r.org_id for r in creates if r.org_id})
-    first = _next_id(session, Contact.__table__)
+    first = next_id(session, Contact.__table__)
     search.forget_past(session, search.CONTACT_TABLE, first - 1)
     uids: set[str] = set()
     document = search.contact_documents()
@@ -454,7 +474,7 @@ def _changed_contacts(b: _Batch) -> list[int]:
         contact = session.get(Contact, row.contact_id)
         if contact is None:
             continue
-        saved = _raw_snapshot(contact)
+        saved = raw_snapshot(contact)
         saved["tags"] = [t.id for t in contact.tags]
         audit_before = people.contact_snapshot(contact)
         overwrite = row.action == "update"

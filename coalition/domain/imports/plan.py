@@ -25,6 +25,7 @@ from coalition.domain.imports.records import (
     ImportOptions,
     OrganisationRecord,
     Progress,
+    days_phrase,
     read_answer_times,
     signon_status_from,
 )
@@ -161,12 +162,10 @@ class Plan:
         answered: "Sign-ons dated by when each row was answered: 2026-10-01 to 2026-10-06
         (read day first …)". None when no sign-on takes its date from the file."""
         setting = [r for r in self.rows if r.signon and r.speaks_for_organisation]
-        dated = sorted(r.answered_at for r in setting if r.answered_at)
+        dated = [r.answered_at for r in setting if r.answered_at]
         if not dated:
             return None
-        first, last = dated[0].date(), dated[-1].date()
-        span = first.isoformat() + ("" if first == last else f" to {last.isoformat()}")
-        text = f"Sign-ons dated by when each row was answered: {span} (UTC)"
+        text = f"Sign-ons dated by when each row was answered: {days_phrase(dated)} (UTC)"
         if self.answer_reading:
             text += f", {self.answer_reading}"
         undated = len(setting) - len(dated)
@@ -424,6 +423,15 @@ def change_marker(session: Session) -> tuple[int, ...]:
     return tuple(int(v) for v in marker)
 
 
+def previous_batch(session: Session, sha256: str) -> int | None:
+    """The latest batch, not undone, that imported a file with these contents."""
+    return session.scalar(
+        select(ImportBatch.id)
+        .where(ImportBatch.sha256 == sha256, ImportBatch.undone_at.is_(None))
+        .order_by(ImportBatch.id.desc())
+    )
+
+
 def _in_chunks(
     session: Session, query: Callable[[list[Any]], Any], keys: Iterable[Any]
 ) -> list[Any]:
@@ -448,11 +456,7 @@ def match_rows(session: Session, plan: Plan) -> None:
     options = plan.options
     plan.marker = change_marker(session)
     plan.campaign_id = find_campaign(session, options.campaign).id if options.campaign else None
-    plan.previous_batch = session.scalar(
-        select(ImportBatch.id)
-        .where(ImportBatch.sha256 == options.sha256, ImportBatch.undone_at.is_(None))
-        .order_by(ImportBatch.id.desc())
-    )
+    plan.previous_batch = previous_batch(session, options.sha256)
     plan.new_organisations = {}
     for row in rows:
         if row.kind == "person":

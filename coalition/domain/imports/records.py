@@ -364,9 +364,16 @@ class AnswerTimes:
     13/10/2026 in row 9 shows"); None when no value was ambiguous."""
 
 
-def read_answer_times(values: Sequence[tuple[str, str | None]], *, now: dt.datetime) -> AnswerTimes:
+def read_answer_times(
+    values: Sequence[tuple[str, str | None]],
+    *,
+    now: dt.datetime,
+    what: str = "answer time",
+    otherwise: str = "the sign-on is dated now",
+) -> AnswerTimes:
     """``values``: (source, text) per row, text None where the row has none. ``now`` (naive
-    UTC): an answer after it is refused."""
+    UTC): an answer after it is refused. A problem names the value as ``what`` and says
+    ``otherwise`` happens instead."""
     parts = [_parts(text) if text else None for _source, text in values]
     day_first, reading = _day_first(values, parts, now)
     times: list[dt.datetime | None] = []
@@ -376,13 +383,20 @@ def read_answer_times(values: Sequence[tuple[str, str | None]], *, now: dt.datet
         problem = None
         if text and when is None:
             how = "" if cut is None or not _ambiguous(cut) else f" ({reading})"
-            problem = f"answer time '{text}' not understood{how}; the sign-on is dated now"
+            problem = f"{what} '{text}' not understood{how}; {otherwise}"
         elif when is not None and when > now:
-            problem = f"answer time '{text}' is in the future; the sign-on is dated now"
+            problem = f"{what} '{text}' is in the future; {otherwise}"
             when = None
         times.append(when)
         problems.append(problem)
     return AnswerTimes(times, problems, reading)
+
+
+def days_phrase(times: Sequence[dt.datetime]) -> str:
+    """The days some times fall on: "2026-10-01 to 2026-10-06", "2026-10-01" (``times``:
+    not empty)."""
+    first, last = min(times).date(), max(times).date()
+    return first.isoformat() + ("" if first == last else f" to {last.isoformat()}")
 
 
 def _ambiguous(parts: _Parts) -> bool:

@@ -71,7 +71,8 @@ def list_batches(session: Session) -> list[BatchView]:
 
 @dataclass
 class _Scope:
-    """The rows a batch created and those it changed (their earlier values in ``changes``)."""
+    """The rows a batch created and those it changed (their earlier values in ``changes``;
+    an interaction there is one the batch logged, with no earlier values)."""
 
     batch: ImportBatch
     contacts: list[int]
@@ -476,6 +477,14 @@ def undo_import(work: Work, batch_id: int, *, with_later: bool = False) -> Undon
             signon = session.get(SignOn, change.entity_id)
             if signon is not None:
                 _restore(signon, change.before)
+        elif change.entity == "contact_email":
+            email = session.get(ContactEmail, change.entity_id)
+            if email is not None:
+                _restore(email, change.before)
+    # Interactions the batch logged (a mail tool's statuses) go with it.
+    logged = scope.changed("interaction")
+    for chunk in _chunks(logged):
+        session.execute(delete(Interaction).where(Interaction.id.in_(chunk)))
     session.execute(delete(SignOnEvent).where(SignOnEvent.import_batch_id == batch_id))
     session.execute(delete(SignOn).where(SignOn.import_batch_id == batch_id))
     session.execute(delete(ContactEmail).where(ContactEmail.import_batch_id == batch_id))
@@ -502,6 +511,7 @@ def undo_import(work: Work, batch_id: int, *, with_later: bool = False) -> Undon
             "removed_organisations": len(created_orgs),
             "restored_contacts": len(changed_contacts),
         }
+        | ({"removed_interactions": len(logged)} if logged else {})
         | ({"taken_back": taken_back} if taken_back else {}),
     )
     search.index_contacts(session, created_contacts + changed_contacts)
