@@ -418,3 +418,38 @@ def test_with_a_mapping_the_sheet_is_read_as_people(
     assert "10 duplicates skipped" in result.stderr
     assert "h.virtanen@example.net" in contacts(run)
     assert interactions(run) == {}
+
+
+def test_after_a_logged_mail_merge_the_sheet_completes_its_emails_rather_than_repeat_them(
+    pipeline: None, run: Any, tmp_path: Path
+) -> None:
+    """Invite with --log-outreach, send with YAMM, import its sheet: each person still has
+    one invitation email, now with what became of it; undo takes the outcomes back."""
+    sent = tmp_path / "sent.csv"
+    ok(run("export", "mailmerge", str(sent), "--campaign", "kids-2027",
+           "--log-outreach", INVITATION))  # fmt: skip
+    before = {name: len(emails) for name, emails in interactions(run).items()}
+    assert set(before.values()) == {1}
+    sheet = yamm_sheet_from_export(
+        run, tmp_path / "status.csv",
+        {"alpha@example.org": "EMAIL_OPENED", "beta@example.org": "EMAIL_CLICKED",
+         "epsilon@example.org": "BOUNCED"},
+    )  # fmt: skip
+    result = ok(run("import", str(sheet), "--campaign", "kids-2027"))
+    assert "6 rows — 1 opened, 1 clicked, 1 bounced; 3 rows already recorded." in result.stderr
+    logged = interactions(run)
+    assert {name: len(emails) for name, emails in logged.items()} == before
+    outcomes = {name: emails[0]["outcome"] for name, emails in logged.items()}
+    assert outcomes["Alpha Example"] == "opened"
+    assert outcomes["Beta Example"] == "clicked"
+    assert outcomes["Epsilon Example"] == "bounced"
+    assert outcomes["Gamma Example"] is None  # "sent": the email says so already
+    assert all(e[0]["subject"] == INVITATION for e in logged.values())
+    assert contacts(run)["epsilon@example.org"]["bounced"] is True
+
+    batch = as_json(run, "imports", "list")[0]["id"]
+    ok(run("imports", "undo", str(batch), "--yes"))
+    after = interactions(run)
+    assert {name: len(emails) for name, emails in after.items()} == before
+    assert {e[0]["outcome"] for e in after.values()} == {None}
+    assert contacts(run)["epsilon@example.org"]["bounced"] is False

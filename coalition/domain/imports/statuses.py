@@ -133,6 +133,9 @@ class StatusRow:
     """When it happened (naive UTC), from the file; None: dated when applied."""
     logs: bool = False
     """An interaction is logged for it."""
+    completes: int | None = None
+    """The email already logged for this sending (the mail merge's ``--log-outreach``) that
+    the row gives its outcome, rather than logging a second one."""
     flags: tuple[str, ...] = ()
     """The flags it sets (those the contact lacks, each set by the first row that says so)."""
     invalidates: bool = False
@@ -290,11 +293,76 @@ def _match(session: Session, plan: StatusPlan) -> None:
         )
     }
     logged = _logged(session, plan, by_key)
+    earlier = _earlier_emails(session, plan, {cid for cid, _email in by_key.values()})
+    completed: set[int] = set()
     flagged = {(cid, "bounced") for cid, (_org, bounced, _quiet) in contacts.items() if bounced}
     flagged |= {(cid, "do_not_contact") for cid, (_org, _b, quiet) in contacts.items() if quiet}
+    now = utcnow()
     for row in plan.rows:
         _decide(row, by_key, contacts, invalid, logged, flagged)
+        _same_sending(row, earlier, completed, now)
     plan.to_invite = _to_invite(session, plan)
+
+
+SAME_SENDING = dt.timedelta(days=14)
+"""An email logged this close before a row's time (or the import's, for a file without
+times) is the one the row reports on: the mail merge logged it when it wrote the file."""
+
+
+def _earlier_emails(
+    session: Session, plan: StatusPlan, contact_ids: set[int]
+) -> dict[int, tuple[int, dt.datetime, str | None]]:
+    """Each contact's latest email out — about the plan's campaign when it has one — as
+    (interaction id, when, outcome)."""
+    latest: dict[int, tuple[int, dt.datetime, str | None]] = {}
+
+    def statement(chunk: list[Any]) -> Any:
+        query = select(
+            Interaction.contact_id, Interaction.id, Interaction.occurred_at, Interaction.outcome
+        ).where(
+            Interaction.contact_id.in_(chunk),
+            Interaction.channel == "email",
+            Interaction.direction == "out",
+        )
+        if plan.campaign_id is not None:
+            query = query.where(Interaction.campaign_id == plan.campaign_id)
+        return query
+
+    for contact_id, iid, at, outcome in _in_chunks(session, statement, contact_ids):
+        known = latest.get(contact_id)
+        if known is None or (at, iid) > (known[1], known[0]):
+            latest[contact_id] = (iid, at, outcome)
+    return latest
+
+
+def _same_sending(
+    row: StatusRow,
+    earlier: dict[int, tuple[int, dt.datetime, str | None]],
+    completed: set[int],
+    now: dt.datetime,
+) -> None:
+    """A row about an email already logged for the same sending gives that email its outcome
+    (opened, clicked …) once, or is already recorded; it logs no second email."""
+    meaning = row.record.meaning
+    if not row.logs or meaning is None or row.contact_id is None:
+        return
+    prior = earlier.get(row.contact_id)
+    if prior is None:
+        return
+    iid, at, outcome = prior
+    when = row.at or now
+    if not (at - dt.timedelta(days=1) <= when <= at + SAME_SENDING):
+        return
+    row.logs = False
+    said = f"the email logged on {at.date().isoformat()}"
+    if meaning.outcome and outcome is None and iid not in completed:
+        row.completes = iid
+        completed.add(iid)
+    elif not (row.flags or row.invalidates):
+        row.action = "recorded"
+        row.reason = f"contact #{row.contact_id}: {said} already says it"
+        return
+    row.reason = f"contact #{row.contact_id}: " + ", ".join(_what(row, said))
 
 
 def _logged(
@@ -379,11 +447,13 @@ def _decide(
 _FLAG_WORDS = {"bounced": "marked bounced", "do_not_contact": "marked do not contact"}
 
 
-def _what(row: StatusRow) -> list[str]:
+def _what(row: StatusRow, earlier: str = "the email logged earlier") -> list[str]:
     meaning = row.record.meaning
     what = []
     if row.logs and meaning is not None:
         what.append("email logged" + (f" ({meaning.outcome})" if meaning.outcome else ""))
+    if row.completes is not None and meaning is not None:
+        what.append(f"{meaning.outcome} noted on {earlier}")
     what.extend(_FLAG_WORDS[f] for f in row.flags)
     if row.invalidates:
         what.append("address marked invalid")
@@ -398,7 +468,7 @@ def _to_invite(session: Session, plan: StatusPlan) -> list[int]:
     reached = {
         r.organisation_id
         for r in plan.rows
-        if r.action == "apply" and r.logs and r.organisation_id and _reached(r)
+        if r.action == "apply" and (r.logs or r.completes) and r.organisation_id and _reached(r)
     }
     current = dict(
         session.execute(
@@ -433,11 +503,14 @@ def apply_statuses(work: Work, plan: StatusPlan) -> BatchView:
     refuse_repeat(plan.options, plan.previous_batch)
     batch = BatchRecord(work, plan.options, read_as={"tool": plan.tool})
     logged = _log(batch, plan)
+    completed = _complete(batch, plan)
     flagged = _flag(batch, plan)
     invited = _invite(batch, plan, logged)
     counts = plan.counts()
     counts.pop("organisations invited", None)
     counts |= {"interactions logged": logged, "contacts flagged": flagged}
+    if completed:
+        counts["outcomes noted"] = completed
     if invited:
         counts["organisations invited"] = invited
     batch.write_audit(counts)
@@ -475,6 +548,29 @@ def _log(batch: BatchRecord, plan: StatusPlan) -> int:
         ],
     )
     return len(interactions)
+
+
+def _complete(batch: BatchRecord, plan: StatusPlan) -> int:
+    """The outcomes rows give emails logged before (each email's earlier outcome, None, kept
+    for undo as an ``interaction_outcome`` change). Returns how many."""
+    rows = [r for r in plan.rows if r.completes is not None and r.record.meaning is not None]
+    for row in rows:
+        assert row.completes is not None and row.record.meaning is not None
+        batch.session.execute(
+            update(Interaction)
+            .where(Interaction.id == row.completes, Interaction.outcome.is_(None))
+            .values(outcome=row.record.meaning.outcome)
+        )
+        batch.session.add(
+            ImportChange(
+                batch_id=batch.id,
+                entity="interaction_outcome",
+                entity_id=row.completes,
+                before={"outcome": None},
+            )
+        )
+    batch.session.flush()
+    return len(rows)
 
 
 def _flag(batch: BatchRecord, plan: StatusPlan) -> int:

@@ -481,6 +481,12 @@ def undo_import(work: Work, batch_id: int, *, with_later: bool = False) -> Undon
             email = session.get(ContactEmail, change.entity_id)
             if email is not None:
                 _restore(email, change.before)
+        elif change.entity == "interaction_outcome":
+            # An email logged before the batch, to which it gave the outcome a mail tool
+            # reported: the email stays, its outcome goes back.
+            interaction = session.get(Interaction, change.entity_id)
+            if interaction is not None:
+                _restore(interaction, change.before)
     # Interactions the batch logged (a mail tool's statuses) go with it.
     logged = scope.changed("interaction")
     for chunk in _chunks(logged):
