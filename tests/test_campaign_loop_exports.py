@@ -89,7 +89,7 @@ def test_a_logged_mail_merge_shows_everyone_invited_as_the_log_left_them(
         "gamma@example.org": ("invited", today),  # not in the campaign yet, invited now
         "eva@example.net": ("", ""),  # no organisation, no sign-on
     }
-    assert "2 organisation(s) moved to invited" in result.stderr
+    assert "2 organisations moved to invited" in result.stderr
 
     again = tmp_path / "again.csv"
     ok(run("export", "mailmerge", str(again), "--campaign", "kids-2027"))
@@ -259,7 +259,7 @@ def test_logging_an_invitation_to_an_organisations_own_address(
     assert [(r["Email"], r["CampaignStatus"]) for r in read_csv(path)] == [
         ("info@example.org", "invited")
     ]
-    assert "Logged 'Invitation' for 1 recipients; 1 organisation(s) moved to invited." in (
+    assert "Logged 'Invitation' for 1 recipient; 1 organisation moved to invited." in (
         result.stderr
     )
     shown = json.loads(ok(run("org", "show", "Digital Rights Network", "--format", "json")).stdout)

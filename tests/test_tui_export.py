@@ -84,7 +84,7 @@ async def test_a_mail_merge_with_filters_and_logged_outreach(
     ]
     [message] = [m for m in notes(app) if m.startswith("Wrote")]
     assert message.startswith(f"Wrote 3 recipients to {target}.")
-    assert "Logged 'Invitation to sign' for 3 recipients; 1 organisation(s) moved to invited." in (
+    assert "Logged 'Invitation to sign' for 3 recipients; 1 organisation moved to invited." in (
         message
     )
     invited = ok(run("signon", "list", "csam-2022", "--status", "invited", "--format", "csv"))

@@ -150,7 +150,7 @@ class MailMergeWritten:
     def summary(self) -> str:
         """ "Wrote 12 recipients to invitations.csv. Left out: 2 bounced. Logged …" """
         skipped = ", ".join(f"{n} {why}" for why, n in self.left_out.items())
-        text = f"Wrote {self.count} recipients to {self.target}."
+        text = f"Wrote {_plural(self.count, 'recipient')} to {self.target}."
         if self.organisations == 1:
             text += " Of these, 1 is an organisation's own address."
         elif self.organisations:
@@ -159,10 +159,14 @@ class MailMergeWritten:
             text += f" Left out: {skipped}."
         if self.logged is not None:
             text += (
-                f" Logged '{self.log_subject}' for {self.logged.logged} recipients; "
-                f"{self.logged.invited} organisation(s) moved to invited."
+                f" Logged '{self.log_subject}' for {_plural(self.logged.logged, 'recipient')}; "
+                f"{_plural(self.logged.invited, 'organisation')} moved to invited."
             )
         return text
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def mail_merge(
