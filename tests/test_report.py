@@ -15,6 +15,7 @@ from coalition.domain import campaigns, outreach, people, reports
 from tests.conftest import fails, ok
 
 TODAY = dt.date(2026, 12, 7)
+NOW = dt.datetime(2026, 12, 7, 12, 0)
 
 # organisation: (country, kind, owner, [(status, day of that move)])
 HISTORY: dict[str, tuple[str, str, str | None, list[tuple[str, str]]]] = {
@@ -68,7 +69,7 @@ def campaign_history(unit: Any, db: Any) -> None:
 
 def test_the_report_counts_rates_weeks_and_the_quiet(campaign_history: None, db: Any) -> None:
     with db.read_session() as s:
-        report = reports.campaign_report(s, "kids-2027", today=TODAY)
+        report = reports.campaign_report(s, "kids-2027", today=TODAY, now=NOW)
     overall = report.overall
     assert overall.counts == {"prospect": 1, "invited": 1, "considering": 1, "signed": 2,
                               "declined": 1, "withdrawn": 0}  # fmt: skip
@@ -104,7 +105,7 @@ def test_the_report_by_country_kind_and_coordinator(
     campaign_history: None, db: Any, by: str, expected: list[tuple[str, int, int]]
 ) -> None:
     with db.read_session() as s:
-        report = reports.campaign_report(s, "kids-2027", by=by, today=TODAY)
+        report = reports.campaign_report(s, "kids-2027", by=by, today=TODAY, now=NOW)
     assert [(g.group, g.total, g.counts["signed"]) for g in report.groups] == expected
     assert sum(g.total for g in report.groups) == report.overall.total
 

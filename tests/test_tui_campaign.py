@@ -12,10 +12,12 @@ from sqlalchemy import update
 from textual.widgets import Button, Select, Static
 
 from coalition import settings
-from coalition.domain import campaigns, people
+from coalition.domain import campaigns, people, reports
 from coalition.domain.audit import work
+from coalition.errors import CoalitionError
 from coalition.store.database import open_database
 from coalition.store.models import SignOn, SignOnEvent, utcnow
+from coalition.tui import clock
 from coalition.tui.app import make_app
 from coalition.tui.screens.campaign import (
     STAGES,
@@ -26,9 +28,19 @@ from coalition.tui.screens.campaign import (
     new_campaign,
 )
 from coalition.tui.screens.campaign_form import CampaignForm
+from coalition.tui.screens.campaign_report import CampaignReportView
 from coalition.tui.screens.confirm import ConfirmDialog
 from coalition.tui.screens.help import HelpScreen
-from tests.tui_helpers import LARGE, SMALL, notes, palette_offers, screen_text, settle, until
+from tests.tui_helpers import (
+    LARGE,
+    SMALL,
+    footer_keys,
+    notes,
+    palette_offers,
+    screen_text,
+    settle,
+    until,
+)
 
 CODE = "open-letter"
 
@@ -62,6 +74,14 @@ def status_of(path: Path, name: str, code: str = CODE) -> str:
             return next(v.status for v in campaigns.list_signons(s, code) if v.organisation == name)
     finally:
         db.close()
+
+
+def set_elsewhere(path: Path, name: str, status: str) -> None:
+    """A colleague moves an organisation on, on the command line, while the app runs."""
+    db = open_database(path)
+    with work(db, "bob") as w:
+        campaigns.set_signon(w, name, CODE, status)
+    db.close()
 
 
 def counts(screen: CampaignScreen) -> dict[str, int]:
@@ -202,10 +222,7 @@ async def test_a_move_made_elsewhere_meanwhile_is_not_overtaken(db_path: Path) -
         await pilot.press("f5")
         await settle(pilot)
         await pilot.press("right")
-        db = open_database(db_path)  # a colleague, on the command line
-        with work(db, "bob") as w:
-            campaigns.set_signon(w, "Fundacja Gamma", CODE, "signed")
-        db.close()
+        set_elsewhere(db_path, "Fundacja Gamma", "signed")
         await pilot.press("m")
         await settle(pilot)
         messages = notes(app)
@@ -373,6 +390,186 @@ async def test_help_lists_the_campaign_keys_and_the_palette_opens_it(db_path: Pa
         await settle(pilot)
         assert app.current_mode == "campaign"
         assert isinstance(app.screen.focused, StageList)
+
+
+# --- the report (R) -----------------------------------------------------------------------
+
+REPORT_TODAY = dt.date(2026, 12, 7)
+REPORT_NOW = dt.datetime(2026, 12, 7, 9, 30)
+
+# organisation: [(status, the day it came to it)]
+HISTORY: dict[str, list[tuple[str, str]]] = {
+    "Alpha Kids": [("invited", "2026-11-02"), ("signed", "2026-11-05")],
+    "Beta Jeunesse": [("invited", "2026-11-02"), ("declined", "2026-11-12")],
+    "Gamma Enfance": [("invited", "2026-11-03"), ("considering", "2026-11-04")],
+    "Delta Jugend": [("invited", "2026-11-09")],
+    "Epsilon Jeunes": [("prospect", "2026-11-01")],
+    "Zeta Famille": [("signed", "2026-11-16")],
+    "Eta Network": [("invited", "2026-11-02"), ("signed", "2026-11-23"),
+                    ("withdrawn", "2026-11-30")],
+}  # fmt: skip
+
+
+def make_history(path: Path) -> None:
+    """A campaign whose sign-ons moved on known days: each event dated as it happened."""
+    db = open_database(path)
+    with work(db, "alice") as w:
+        campaigns.add_campaign(w, CODE, name="Kids 2027", target=10, state="open")
+        for name, moves in HISTORY.items():
+            people.add_organisation(w, name=name, email=None)
+            for status, _ in moves:
+                campaigns.set_signon(w, name, CODE, status)
+    with db.session() as s:
+        for name, moves in HISTORY.items():
+            ids = [x.id for x in people.find_organisation(s, name).signons]
+            for status, day in moves:
+                at = dt.datetime.fromisoformat(f"{day} 09:00")
+                s.execute(
+                    update(SignOnEvent)
+                    .where(SignOnEvent.signon_id.in_(ids), SignOnEvent.to_status == status)
+                    .values(at=at)
+                )
+    db.close()
+
+
+def the_report(path: Path) -> reports.CampaignReport:
+    db = open_database(path)
+    try:
+        with db.read_session() as s:
+            return reports.campaign_report(s, CODE, today=REPORT_TODAY, now=REPORT_NOW)
+    finally:
+        db.close()
+
+
+def line_of(text: str, start: str) -> list[str]:
+    """The words of the screen's line that starts with ``start``."""
+    return next(line.split() for line in text.splitlines() if line.strip().startswith(start))
+
+
+@pytest.fixture
+def report_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clock, "today", lambda: REPORT_TODAY)
+    monkeypatch.setattr(clock, "now", lambda: REPORT_NOW)
+
+
+async def open_report(pilot: Any) -> CampaignScreen:
+    """The campaign screen (F5), then its report (R), once read."""
+    await pilot.press("f5")
+    await settle(pilot)
+    await pilot.press("R")
+    await settle(pilot)
+    screen = pilot.app.screen
+    assert isinstance(screen, CampaignScreen) and screen.report_shown
+    return screen
+
+
+@pytest.mark.asyncio
+async def test_the_report_shows_campaign_reports_numbers(db_path: Path, report_clock: None) -> None:
+    make_history(db_path)
+    expected = the_report(db_path)
+    overall = expected.overall
+    # Known numbers, so that a report that counted wrong is not matched by its drawing.
+    assert overall.counts == {"prospect": 1, "invited": 1, "considering": 1, "signed": 2,
+                              "declined": 1, "withdrawn": 1}  # fmt: skip
+    assert (overall.asked, overall.answered, overall.median_days_to_answer) == (6, 4, 10)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=LARGE) as pilot:
+        screen = await open_report(pilot)
+        assert isinstance(screen.focused, CampaignReportView)
+        text = screen_text(app)
+    assert "Sign-ons by status  7 organisations on 2026-12-07 · target 10 signed" in text
+    for status in expected.statuses:
+        words = line_of(text, status.capitalize())
+        assert words[1] == str(overall.counts[status]), words
+        assert (len(words) > 2) == bool(overall.counts[status])  # a bar, or none for 0
+    assert "Answered 67% (4 of 6 asked) · median 10 days from invitation to answer" in text
+    weeks = expected.weeks
+    assert [w.signatures for w in weeks] == [1, 0, 1, 1, 0, 0]
+    assert line_of(text, "signed ")[1:] == [str(w.signatures) for w in weeks]
+    assert line_of(text, "in all ")[2:] == [str(w.total) for w in weeks]
+    assert "3 in all since the week of 2026-11-02" in text
+    assert line_of(text, "week of")[2:] == [
+        "2", "Nov", "9", "Nov", "16", "Nov", "23", "Nov", "30", "Nov", "7", "Dec"
+    ]  # fmt: skip
+    assert "No answer longest  2 organisations, invited or considering" in text
+    assert [q.name for q in expected.quiet] == ["Gamma Enfance", "Delta Jugend"]
+    for q in expected.quiet:
+        words = line_of(text, q.name)
+        assert words[-4:] == [q.status, q.quiet_since.date().isoformat(), str(q.days), "never"]
+    assert "coalition report open-letter" in text
+
+
+@pytest.mark.asyncio
+async def test_the_report_at_80x24_and_back_to_the_pipeline(
+    db_path: Path, report_clock: None
+) -> None:
+    make_history(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await open_report(pilot)
+        text = screen_text(app)
+        lines = text.splitlines()
+        assert all(len(line.rstrip()) <= 80 for line in lines)
+        assert lines[1].startswith(" Sign-ons by status")
+        assert line_of(text, "Signed")[1] == "2" and line_of(text, "Withdrawn")[1] == "1"
+        assert "Answered 67% (4 of 6 asked)" in text
+        assert line_of(text, "in all ")[2:] == ["1", "1", "2", "3", "3", "3"]
+        assert "Signed 2 / 10" not in text  # the pipeline's head, board and card give way
+        keys = [k for k, _ in footer_keys(app)]
+        assert keys[0] == "esc Pipeline" and "R Report" in keys
+        assert not any(k.startswith(("m ", "q ")) for k in keys)
+        await pilot.press("m", "q")  # the pipeline's keys do nothing over the report
+        await settle(pilot)
+        assert screen.report_shown and not screen.quiet_shown
+        assert status_of(db_path, "Epsilon Jeunes") == "prospect"
+        await pilot.press("escape")
+        assert not screen.report_shown
+        assert isinstance(screen.focused, StageList)
+        text = screen_text(app)
+        assert "Sign-ons by status" not in text and "Signed 2 / 10" in text
+        await pilot.press("R")
+        await settle(pilot)
+        await pilot.press("R")  # the same key goes back too
+        assert not screen.report_shown
+        assert "Prospect" in screen_text(app)
+
+
+@pytest.mark.asyncio
+async def test_the_report_is_read_again_with_the_pipeline(
+    db_path: Path, report_clock: None
+) -> None:
+    make_history(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await open_report(pilot)
+        assert line_of(screen_text(app), "Signed")[1] == "2"
+        set_elsewhere(db_path, "Delta Jugend", "signed")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        text = screen_text(app)
+    assert line_of(text, "Signed")[1] == "3" and line_of(text, "Invited")[1] == "0"
+    assert "Answered 83% (5 of 6 asked)" in text
+
+
+@pytest.mark.asyncio
+async def test_a_report_that_cannot_be_read_is_said_so(
+    db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    make_campaign(db_path)
+
+    def fails(*args: object, **kwargs: object) -> reports.CampaignReport:
+        raise CoalitionError("The database is locked.")
+
+    monkeypatch.setattr(reports, "campaign_report", fails)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("R")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "The database is locked." in notes(app)
+    assert "The report could not be read; Ctrl+R tries again." in text
 
 
 # --- starting and changing a campaign (n, e) ----------------------------------------------

@@ -293,6 +293,18 @@ def test_campaign_screen_in_the_light_theme(snap_compare: Compare, story_db: Pat
     assert snap_compare(app, terminal_size=SMALL, run_before=steady(_campaign))
 
 
+async def _campaign_report(pilot: Pilot[None]) -> None:
+    await _campaign(pilot)
+    await pilot.press("R")
+    await pilot.app.settle()  # type: ignore[attr-defined]
+    assert "Sign-ons by status" in screen_text(pilot.app)
+
+
+def test_campaign_report(snap_compare: Compare, story_db: Path) -> None:
+    app = app_on(story_db)
+    assert snap_compare(app, terminal_size=SMALL, run_before=steady(_campaign_report))
+
+
 def _browse(key: str) -> Callable[[Pilot[None]], Awaitable[None]]:
     async def browse(pilot: Pilot[None]) -> None:
         await pilot.press(key)

@@ -148,13 +148,20 @@ def _day_of(column: Any) -> Any:
 
 
 def campaign_report(
-    session: Session, campaign: str, *, by: str | None = None, today: dt.date | None = None
+    session: Session,
+    campaign: str,
+    *,
+    by: str | None = None,
+    today: dt.date | None = None,
+    now: dt.datetime | None = None,
 ) -> CampaignReport:
-    """The progress of ``campaign``, overall and (``by``) per country, kind or coordinator."""
+    """The progress of ``campaign``, overall and (``by``) per country, kind or coordinator.
+
+    ``today`` (the coordinator's day: the last week drawn) and ``now`` (naive UTC: how long
+    the quiet have been quiet) default to this moment; tests and the app's clock set them."""
     if by is not None:
         by = choice(by, GROUPINGS, "grouping")
-    day_given = today is not None
-    today = today or dt.date.today()
+    today = today or (now.date() if now is not None else dt.date.today())
     found = find_campaign(session, campaign)
     so, e, o = _SIGNONS, _EVENTS, _ORGANISATIONS
     connection = session.connection()
@@ -208,7 +215,6 @@ def campaign_report(
         if running:  # from the week of the first signature
             weeks.append(Week(period.start, period.signed, running))
 
-    now = dt.datetime.combine(today, dt.time(23, 59, 59)) if day_given else None
     return CampaignReport(
         campaign=campaign_view(session, found),
         by=by,

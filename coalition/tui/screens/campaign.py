@@ -5,7 +5,10 @@ column: it holds the first page of its organisations and reads more as it
 scrolls, so a stage of 10,000 sign-ons costs a page of rows, not 10,000
 widgets. Above them, a progress bar toward the campaign's target and a
 sparkline of sign-ons per day (per week or month when the days do not fit);
-below, on ``q``, who has been quiet: no answer for N days.
+below, on ``q``, who has been quiet: no answer for N days. ``R`` shows the campaign's
+report instead (``campaign_report.CampaignReportView``: what ``coalition report``
+prints, read through ``domain.reports.campaign_report``); ``Esc`` or ``R`` again goes
+back to the pipeline.
 
 ``m`` moves the highlighted organisation to its usual next status and
 ``Enter`` to any status the pipeline allows; both go through
@@ -43,12 +46,14 @@ from textual.worker import Worker, WorkerState
 from coalition import settings
 from coalition.tui import clock
 from coalition.tui.jobs import JobScreen
+from coalition.tui.screens.campaign_report import CampaignReportView
 from coalition.tui.widgets.footer import Footer
 from coalition.tui.widgets.lazy_table import Column, LazyTable
 
 if TYPE_CHECKING:
     from coalition.domain.campaigns import SignOnView
     from coalition.domain.pipeline import Card, Pipeline, QuietRow
+    from coalition.domain.reports import CampaignReport
     from coalition.domain.views import CampaignView
 
 STAGES = ("prospect", "invited", "considering", "signed", "declined", "withdrawn")
@@ -56,6 +61,15 @@ STAGES = ("prospect", "invited", "considering", "signed", "declined", "withdrawn
 
 DEFAULT_QUIET_DAYS = 14
 QUIET_STEP = 7
+PIPELINE_ACTIONS = (
+    "advance",
+    "choose_status",
+    "open_organisation",
+    "column",
+    "toggle_quiet",
+    "quiet_days",
+)
+"""The keys of the pipeline's columns and quiet list: not over the report."""
 
 
 def _date(value: dt.datetime) -> str:
@@ -201,6 +215,14 @@ class CampaignScreen(JobScreen):
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]  # noqa: RUF012 (Screen declares it)
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        # First: in the footer over the report, the way back comes first.
+        Binding(
+            "escape",
+            "close_report",
+            "Pipeline",
+            id="campaign.report-close",
+            tooltip="From the report back to the pipeline's columns",
+        ),
         Binding(
             "m",
             "advance",
@@ -247,6 +269,15 @@ class CampaignScreen(JobScreen):
             id="campaign.edit",
             tooltip="Change the campaign shown: its state (draft, open, closed), title, target …",
         ),
+        # After e: at 80 columns the pipeline's footer keeps the keys above (F1 lists R).
+        Binding(
+            "R",
+            "toggle_report",
+            "Report",
+            id="campaign.report",
+            tooltip="The campaign's report, as coalition report prints it: a bar per status, "
+            "the response rate, signatures per week, who is quiet longest (R again goes back)",
+        ),
         Binding(
             "o",
             "open_organisation",
@@ -280,6 +311,12 @@ class CampaignScreen(JobScreen):
             self.offset = offset
             self.rows = rows
 
+    class ReportLoaded(Message):
+        def __init__(self, asked: int, report: CampaignReport) -> None:
+            super().__init__()
+            self.asked = asked
+            self.report = report
+
     class Moved(Message):
         def __init__(self, moving: _Moving, view: SignOnView) -> None:
             super().__init__()
@@ -303,6 +340,9 @@ class CampaignScreen(JobScreen):
         """A campaign just saved in the form (its id): shown, and kept, once it is read."""
         self._ask_pending = False
         """The campaign picker waits for the screen to be uncovered."""
+        self._report_asked = 0
+        """The report last asked for (one read meanwhile is not shown)."""
+        self._report_loading = False
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -337,6 +377,7 @@ class CampaignScreen(JobScreen):
                 empty_text="Nobody has been quiet that long.",
                 id="campaign-quiet-table",
             )
+        yield CampaignReportView(id="campaign-report")
         yield Static(id="campaign-card")
         yield Footer()
 
@@ -358,6 +399,14 @@ class CampaignScreen(JobScreen):
     @property
     def quiet_shown(self) -> bool:
         return self.has_class("-quiet")
+
+    @property
+    def report_view(self) -> CampaignReportView:
+        return self.query_one(CampaignReportView)
+
+    @property
+    def report_shown(self) -> bool:
+        return self.has_class("-report")
 
     def on_mount(self) -> None:
         self._show_parts(None)
@@ -420,11 +469,15 @@ class CampaignScreen(JobScreen):
         if data is not None and data.campaign.id == self._pick:
             self._pick = None
             self._remember(data.campaign.code)
+        if data is None and self.report_shown:
+            self.remove_class("-report")  # no campaign, no report
         self._show_parts(data)
         self.refresh_bindings()  # the footer's keys depend on what there is
         if data is None:
             self._show_empty()
             return
+        if self.report_shown:
+            self.refresh_report()  # what the pipeline shows, the report shows
         self._show_head(data)
         self.call_after_refresh(self._show_chart)  # the sparkline's width, now it is shown
         if shown != data.campaign.id:
@@ -452,9 +505,11 @@ class CampaignScreen(JobScreen):
 
     def _show_parts(self, data: Pipeline | None) -> None:
         shown = data is not None
+        pipeline = shown and not self.report_shown
         for part in ("#campaign-head", "#campaign-board", "#campaign-card"):
-            self.query_one(part).display = shown
-        self.query_one("#campaign-quiet").display = shown and self.quiet_shown
+            self.query_one(part).display = pipeline
+        self.query_one("#campaign-quiet").display = pipeline and self.quiet_shown
+        self.report_view.display = shown and self.report_shown
         self.query_one("#campaign-empty").display = not shown and not self._loading
 
     def _show_empty(self) -> None:
@@ -558,6 +613,54 @@ class CampaignScreen(JobScreen):
         title.append(f"  {quiet.total:,} {noun}", style="dim")
         title.append("  ·  + − days  ·  q hides", style="dim")
         self.query_one("#campaign-quiet-title", Static).update(title)
+
+    # --- the report (R) --------------------------------------------------------------------
+
+    def refresh_report(self) -> None:
+        """Read the report of the campaign shown afresh (the one drawn stays meanwhile,
+        unless it is another campaign's)."""
+        data = self.data
+        if data is None:
+            return
+        shown = self.report_view.report
+        if shown is not None and shown.campaign.id != data.campaign.id:
+            self.report_view.show(None)
+        self._report_asked += 1
+        self._report_loading = True
+        self.load_report(self._report_asked, data.campaign.code)
+
+    @work(thread=True, exclusive=True, group="report", exit_on_error=False)
+    def load_report(self, asked: int, code: str) -> None:
+        from coalition.domain.reports import campaign_report
+
+        with self.coalition.database().read_session() as session:
+            report = campaign_report(session, code, today=clock.today(), now=clock.now())
+        self.post_message(self.ReportLoaded(asked, report))
+
+    def on_campaign_screen_report_loaded(self, message: ReportLoaded) -> None:
+        if message.asked != self._report_asked:
+            return
+        self._report_loading = False
+        self.report_view.show(message.report)
+
+    def action_toggle_report(self) -> None:
+        if self.report_shown:
+            self.action_close_report()
+            return
+        self.add_class("-report")
+        self._show_parts(self.data)
+        self.report_view.focus()
+        self.refresh_report()
+        self.refresh_bindings()
+
+    def action_close_report(self) -> None:
+        self.remove_class("-report")
+        self._show_parts(self.data)
+        if self.quiet_shown:
+            self.quiet_table.focus()
+        else:
+            self.stage_list(self._last_stage).focus()
+        self.refresh_bindings()
 
     # --- more rows as a column scrolls -----------------------------------------------------
 
@@ -833,18 +936,15 @@ class CampaignScreen(JobScreen):
         self.refresh_pipeline()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "close_report":
+            return self.report_shown
+        if action in PIPELINE_ACTIONS and self.report_shown:
+            return False
         if action == "quiet_days":
             return self.quiet_shown
         if action == "choose_campaign":
             return bool(self.choices)
-        if action in (
-            "advance",
-            "choose_status",
-            "open_organisation",
-            "column",
-            "toggle_quiet",
-            "edit_campaign",
-        ):
+        if action in (*PIPELINE_ACTIONS, "edit_campaign", "toggle_report"):
             return self.data is not None
         return True
 
@@ -855,6 +955,7 @@ class CampaignScreen(JobScreen):
         return bool(
             self._loading
             or self._moving
+            or self._report_loading
             or (self.is_mounted and any(t._requested is not None for t in self.tables))
         )
 
@@ -864,6 +965,10 @@ class CampaignScreen(JobScreen):
             if group == "pipeline":
                 self._loading = False
                 self._show_parts(self.data)
+            elif group == "report":
+                self._report_loading = False
+                if self.report_view.report is None:
+                    self.report_view.show(None, failed=True)
             elif group == "move":
                 self._moving = False
                 self.refresh_pipeline()  # what changed meanwhile is shown
