@@ -379,3 +379,31 @@ async def test_typing_in_the_file_list_types_the_path(db_path: Path, files: Path
         await pilot.press("question_mark")
         await pilot.pause()
         assert type(app.screen).__name__ == "HelpScreen"
+
+
+@pytest.mark.asyncio
+async def test_a_mail_tools_status_file_is_not_read_as_people(
+    db_path: Path, tmp_path: Path, run: Callable[..., Any]
+) -> None:
+    """A YAMM sheet in the app: it says what the file is and where it is read, and adds or
+    changes nobody."""
+    ok(run("import", str(sample("coalition-members.xlsx", tmp_path))))
+    before = ok(run("contact", "list", "--format", "json")).stdout
+    status = sample("yamm-merge-status.csv", tmp_path)
+    app = make_app(str(db_path), "alice")
+    async with app.run_test(size=SMALL) as pilot:
+        wizard = ImportWizard(folder=tmp_path)
+        await app.push_screen(wizard)
+        await until(pilot, lambda: "yamm-merge-status.csv" in screen_text(app), "the browser")
+        path_input = wizard.query_one("#wizard-path", Input)
+        path_input.value = str(status)
+        path_input.focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: wizard.step == "choose" and notes(app), "the refusal")
+        messages = notes(app)
+    assert any(
+        m.startswith("yamm-merge-status.csv is a YAMM merge status sheet: what became of a mail")
+        and m.endswith(f"coalition import {status}")
+        for m in messages
+    ), messages
+    assert ok(run("contact", "list", "--format", "json")).stdout == before
