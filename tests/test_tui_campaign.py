@@ -855,3 +855,23 @@ async def test_escape_asks_before_a_campaign_typed_in_is_thrown_away(db_path: Pa
         await settle(pilot)
         assert app.screen is screen
     assert codes(db_path) == []
+
+
+@pytest.mark.asyncio
+async def test_the_palette_opens_the_report_from_anywhere(
+    db_path: Path, report_clock: None
+) -> None:
+    make_history(db_path)
+    expected = the_report(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p", *"report")
+        await palette_offers(pilot, "a bar per status")
+        await pilot.press("enter")
+        await until(pilot, lambda: app.current_mode == "campaign", "the campaign screen")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CampaignScreen) and screen.report_shown
+        answered = expected.overall
+        assert f"Answered 67% ({answered.answered} of {answered.asked} asked)" in screen_text(app)

@@ -164,6 +164,14 @@ class CoalitionApp(App[None]):
         else:
             self.switch_mode("campaign")
 
+    async def action_show_campaign_report(self) -> None:
+        """The campaign screen's report (``R`` there), from the palette."""
+        if self.current_mode != "campaign":
+            await self.switch_mode("campaign")
+        screen = self.screen
+        if isinstance(screen, _campaign().CampaignScreen):
+            screen.show_report()
+
     async def action_new_campaign(self) -> None:
         await _campaign().new_campaign(self)
 

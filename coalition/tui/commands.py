@@ -25,6 +25,11 @@ ACTIONS = [
     ("Contacts", "show_contacts", "Every person, with live search"),
     ("Organisations", "show_organisations", "Every organisation, with live search"),
     ("Campaign pipeline", "show_campaign", "Sign-ons by status, progress, who has not answered"),
+    (
+        "Campaign report",
+        "show_campaign_report",
+        "The campaign's progress: a bar per status, response rate, signatures per week (R)",
+    ),
     ("New campaign", "new_campaign", "Start a campaign: code, title, state, target, deadline"),
     (
         "Sign-on of an organisation",

@@ -343,6 +343,8 @@ class CampaignScreen(JobScreen):
         self._report_asked = 0
         """The report last asked for (one read meanwhile is not shown)."""
         self._report_loading = False
+        self.report_wanted = False
+        """The report was asked for (from the palette) before the pipeline was read."""
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -471,6 +473,9 @@ class CampaignScreen(JobScreen):
             self._remember(data.campaign.code)
         if data is None and self.report_shown:
             self.remove_class("-report")  # no campaign, no report
+        if data is not None and self.report_wanted:
+            self.report_wanted = False
+            self.add_class("-report")  # asked for before the pipeline was read
         self._show_parts(data)
         self.refresh_bindings()  # the footer's keys depend on what there is
         if data is None:
@@ -642,6 +647,13 @@ class CampaignScreen(JobScreen):
             return
         self._report_loading = False
         self.report_view.show(message.report)
+
+    def show_report(self) -> None:
+        """The report, now or (the pipeline being read) as soon as there is a campaign."""
+        if self.data is None:
+            self.report_wanted = True
+        elif not self.report_shown:
+            self.action_toggle_report()
 
     def action_toggle_report(self) -> None:
         if self.report_shown:
