@@ -241,6 +241,27 @@ class BatchRecord:
         if len(self._audit_rows) >= CHUNK * 5:  # written as they come, so memory stays flat
             self._write_audit_rows()
 
+    def changed(
+        self,
+        entity: str,
+        row: Any,
+        saved: dict[str, Any],
+        label: str,
+        was: dict[str, Any],
+        now: dict[str, Any],
+        *,
+        org_id: int | None = None,
+        contact_id: int | None = None,
+    ) -> None:
+        """A row (organisation, contact) the batch changed: stamped with the batch's time,
+        its earlier values ``saved`` kept for undo, and an entry in the change log of the
+        fields that changed (``was`` to ``now``)."""
+        row.updated_at = self.now
+        self.session.add(
+            ImportChange(batch_id=self.id, entity=entity, entity_id=row.id, before=saved)
+        )
+        self.audit("update", entity, row.id, label, was, now, org_id, contact_id)
+
     def _write_audit_rows(self) -> None:
         bulk_insert(self.session, AuditEntry.__table__, self._audit_rows)
         self._audit_rows.clear()
@@ -295,6 +316,11 @@ def raw_snapshot(obj: Any) -> dict[str, Any]:
     }
 
 
+def contact_saved(contact: Contact) -> dict[str, Any]:
+    """A contact's values and tags before the batch changes it, as undo restores them."""
+    return raw_snapshot(contact) | {"tags": [t.id for t in contact.tags]}
+
+
 # --- organisations ----------------------------------------------------------------------------
 
 
@@ -336,7 +362,7 @@ def _insert_organisations(b: _Batch, ids: dict[str, int]) -> None:
 def _changed_organisations(b: _Batch) -> list[int]:
     """Organisations named by id (an edited export): their changed fields, through the ORM.
     Returns the ids of those that changed."""
-    session, bid = b.session, b.id
+    session = b.session
     changed = []
     for row in b.plan.rows:
         if row.org_action != "update" or not row.speaks_for_organisation:
@@ -360,19 +386,10 @@ def _changed_organisations(b: _Batch) -> list[int]:
         if not changed_after:
             row.org_note += "; nothing to change"
             continue
-        org_row.updated_at = b.now
-        session.add(
-            ImportChange(batch_id=bid, entity="organisation", entity_id=org_row.id, before=saved)
-        )
-        b.audit(
-            "update",
-            "organisation",
-            org_row.id,
-            org_row.name,
-            changed_before,
-            changed_after,
+        b.changed(
+            "organisation", org_row, saved, org_row.name, changed_before, changed_after,
             org_id=org_row.id,
-        )
+        )  # fmt: skip
         changed.append(org_row.id)
     session.flush()
     return changed
@@ -474,8 +491,7 @@ def _changed_contacts(b: _Batch) -> list[int]:
         contact = session.get(Contact, row.contact_id)
         if contact is None:
             continue
-        saved = raw_snapshot(contact)
-        saved["tags"] = [t.id for t in contact.tags]
+        saved = contact_saved(contact)
         audit_before = people.contact_snapshot(contact)
         overwrite = row.action == "update"
         _update_contact_fields(contact, row.record, overwrite=overwrite)
@@ -495,20 +511,10 @@ def _changed_contacts(b: _Batch) -> list[int]:
         if not after_values:
             row.reason += "; nothing to change"
             continue
-        contact.updated_at = b.now
-        session.add(
-            ImportChange(batch_id=bid, entity="contact", entity_id=contact.id, before=saved)
-        )
-        b.audit(
-            "update",
-            "contact",
-            contact.id,
-            contact.display_name,
-            before_values,
-            after_values,
-            org_id=contact.organisation_id,
-            contact_id=contact.id,
-        )
+        b.changed(
+            "contact", contact, saved, contact.display_name, before_values, after_values,
+            org_id=contact.organisation_id, contact_id=contact.id,
+        )  # fmt: skip
         changed.append(contact.id)
     return changed
 

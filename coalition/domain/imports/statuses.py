@@ -44,8 +44,8 @@ from coalition.domain.exports import OutreachLogging, invitation_moves
 from coalition.domain.imports.apply import (
     BatchRecord,
     BatchView,
+    contact_saved,
     next_id,
-    raw_snapshot,
     refuse_repeat,
 )
 from coalition.domain.imports.plan import _in_chunks, change_marker, previous_batch
@@ -586,8 +586,7 @@ def _flag(batch: BatchRecord, plan: StatusPlan) -> int:
                 invalid.setdefault(row.contact_id, set()).add(row.email_id)
     reason = f"bounced ({plan.tool}, {plan.options.file_name})"[:300]
     for contact in people.load_contacts(session, sorted(flags)):
-        saved = raw_snapshot(contact)
-        saved["tags"] = [t.id for t in contact.tags]
+        saved = contact_saved(contact)
         before = _flag_snapshot(contact)
         for flag in flags[contact.id]:
             setattr(contact, flag, True)
@@ -602,21 +601,11 @@ def _flag(batch: BatchRecord, plan: StatusPlan) -> int:
                     )
                 )
                 email.valid, email.invalid_reason = False, reason
-        contact.updated_at = batch.now
-        session.add(
-            ImportChange(batch_id=batch.id, entity="contact", entity_id=contact.id, before=saved)
-        )
         was, now = changes(before, _flag_snapshot(contact))
-        batch.audit(
-            "update",
-            "contact",
-            contact.id,
-            contact.display_name,
-            was,
-            now,
-            org_id=contact.organisation_id,
-            contact_id=contact.id,
-        )
+        batch.changed(
+            "contact", contact, saved, contact.display_name, was, now,
+            org_id=contact.organisation_id, contact_id=contact.id,
+        )  # fmt: skip
     session.flush()
     return len(flags)
 
