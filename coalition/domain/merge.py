@@ -513,6 +513,35 @@ def _scalar_fields(
         plan_fields.append(FieldMerge(name, show(k), show(o), show(result), winner, to_notes))
 
 
+def _contact_list(
+    session: Session,
+    table: str,
+    name: str,
+    shown: str,
+    key: Any,
+    kept_id: int,
+    other_id: int,
+    fields: list[FieldMerge],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Both contacts' addresses (or numbers) in ``table``, and those of the other that are
+    new to the kept one (by ``key``, the move's own rule); the field the preview shows, with
+    ``shown`` as each row's text, goes into ``fields`` when either has one."""
+    kept = _rows(session, table, "contact_id", [kept_id])
+    other = _rows(session, table, "contact_id", [other_id])
+    have = {key(row) for row in kept}
+    new = [row for row in other if key(row) not in have]
+    if kept or other:
+        fields.append(
+            _list_field(
+                name,
+                [row[shown] for row in kept],
+                [row[shown] for row in other],
+                [row[shown] for row in kept + new],
+            )
+        )
+    return kept, other, new
+
+
 def _list_field(name: str, kept: list[str], other: list[str], result: list[str]) -> FieldMerge:
     winner = "same" if kept == other else ("kept" if result == kept else "both")
     return FieldMerge(
@@ -633,32 +662,12 @@ def _contact_plan(session: Session, kept_id: int, other_id: int, take: Iterable[
         if o and not k:
             updates[flag] = _stored(session, "contacts", flag, True)
 
-    kept_emails = _rows(session, "contact_emails", "contact_id", [kept_id])
-    other_emails = _rows(session, "contact_emails", "contact_id", [other_id])
-    have = {_email_key(e) for e in kept_emails}
-    new_emails = [e for e in other_emails if _email_key(e) not in have]
-    if kept_emails or other_emails:
-        fields.append(
-            _list_field(
-                "emails",
-                [e["address"] for e in kept_emails],
-                [e["address"] for e in other_emails],
-                [e["address"] for e in kept_emails + new_emails],
-            )
-        )
-    kept_phones = _rows(session, "contact_phones", "contact_id", [kept_id])
-    other_phones = _rows(session, "contact_phones", "contact_id", [other_id])
-    numbers = {_phone_key(p) for p in kept_phones}
-    new_phones = [p for p in other_phones if _phone_key(p) not in numbers]
-    if kept_phones or other_phones:
-        fields.append(
-            _list_field(
-                "phones",
-                [p["number"] for p in kept_phones],
-                [p["number"] for p in other_phones],
-                [p["number"] for p in kept_phones + new_phones],
-            )
-        )
+    kept_emails, other_emails, new_emails = _contact_list(
+        session, "contact_emails", "emails", "address", _email_key, kept_id, other_id, fields
+    )
+    kept_phones, other_phones, new_phones = _contact_list(
+        session, "contact_phones", "phones", "number", _phone_key, kept_id, other_id, fields
+    )
     kept_tags, other_tags, tag_row, tags_added = _tag_plan(
         session, "contact_tags", "contact_id", kept_id, other_id
     )
