@@ -462,7 +462,8 @@ def _what(row: StatusRow, earlier: str = "the email logged earlier") -> list[str
 
 def _to_invite(session: Session, plan: StatusPlan) -> list[int]:
     """The organisations whose sign-on a reached email moves to invited, by the mail merge's
-    rule (see ``_moves``)."""
+    rule (``exports.invitation_moves``), which ``_invite`` lets do the moving as
+    ``--log-outreach`` does."""
     if plan.campaign_id is None:
         return []
     reached = {
@@ -477,19 +478,12 @@ def _to_invite(session: Session, plan: StatusPlan) -> list[int]:
             )
         ).all()
     )
-    moving = _moves(session, plan.campaign_id)
+    moving = invitation_moves()  # the mail merge's own rule
     return sorted(org for org in reached if org is not None and current.get(org) in moving)
 
 
 def _reached(row: StatusRow) -> bool:
     return row.record.meaning is not None and row.record.meaning.reached
-
-
-def _moves(session: Session, campaign_id: int) -> frozenset[str | None]:
-    """The sign-on statuses an email that reached its recipient moves to invited (None: not
-    in the campaign yet): the mail merge's own rule (``exports.invitation_moves``), which
-    ``_invite`` lets do the moving as ``--log-outreach`` does."""
-    return invitation_moves()
 
 
 # --- apply ------------------------------------------------------------------------------------
