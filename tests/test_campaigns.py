@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from coalition.domain import audit, campaigns, people
+from coalition.domain import audit, campaigns, people, pipeline
 from coalition.errors import CoalitionError, InvalidTransition, InvalidValue, NotFound
 from coalition.store.models import AuditEntry, Organisation, SignOnEvent
 
@@ -81,7 +81,7 @@ def test_refused_moves_say_why_and_change_nothing(
     ):
         walk(unit, bad)
     with db.read_session() as s:
-        assert campaigns.list_signons(s, "csam-2022")[0].status == path[-1]
+        assert pipeline.list_signons(s, "csam-2022")[0].status == path[-1]
 
 
 def test_a_first_signon_cannot_be_withdrawn(setup: None, unit: Any) -> None:
@@ -107,7 +107,7 @@ def test_every_status_change_is_kept_with_date_and_coordinator(
         campaigns.set_signon(w, "MCE", "csam-2022", "signed", notes="confirmed by email")
     with db.read_session() as s:
         events = list(s.scalars(select(SignOnEvent).order_by(SignOnEvent.id)))
-        view = campaigns.list_signons(s, "csam-2022")[0]
+        view = pipeline.list_signons(s, "csam-2022")[0]
     assert [(e.from_status, e.to_status, e.coordinator) for e in events] == [
         (None, "invited", "alice"),
         ("invited", "signed", "bob"),
@@ -135,7 +135,7 @@ def test_campaign_counts_per_status(setup: None, unit: Any, db: Any) -> None:
         assert view.counts["signed"] == 2 and view.counts["invited"] == 1
         assert view.counts["withdrawn"] == 0
         assert [
-            x.organisation for x in campaigns.list_signons(s, "csam-2022", statuses=["signed"])
+            x.organisation for x in pipeline.list_signons(s, "csam-2022", statuses=["signed"])
         ] == ["Alpha", "Beta"]
 
 
@@ -172,7 +172,7 @@ def _org_ids(session: Any, *names: str) -> list[int]:
 
 def _statuses(db: Any, code: str = "csam-2022") -> dict[str, str]:
     with db.read_session() as s:
-        return {v.organisation: v.status for v in campaigns.list_signons(s, code)}
+        return {v.organisation: v.status for v in pipeline.list_signons(s, code)}
 
 
 @pytest.fixture
@@ -208,7 +208,7 @@ def test_set_signons_adds_the_new_and_leaves_those_already_in(
         "Left 3 organisations as they were (1 prospect, 1 invited, 1 signed)."
     )
     with db.read_session() as s:
-        gamma = next(v for v in campaigns.list_signons(s, "csam-2022") if v.organisation == "Gamma")
+        gamma = next(v for v in pipeline.list_signons(s, "csam-2022") if v.organisation == "Gamma")
     assert gamma.history == [(gamma.history[0][0], None, "invited", "bob")]
     assert gamma.public and gamma.display_name == "Gamma"
 

@@ -17,6 +17,7 @@ CORE = [
     "coalition.domain.audit",
     "coalition.domain.people",
     "coalition.domain.campaigns",
+    "coalition.domain.lookup",
     "coalition.domain.outreach",
     "coalition.domain.dedupe",
     "coalition.domain.duplicates",

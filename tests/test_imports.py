@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select, text
 
-from coalition.domain import audit, browse, campaigns, imports, people
+from coalition.domain import audit, browse, campaigns, imports, people, pipeline
 from coalition.domain.imports import ContactRecord, ImportOptions, OrganisationRecord
 from coalition.errors import CoalitionError
 from coalition.store import bulk as imports_bulk
@@ -176,7 +176,7 @@ def test_signon_answers_with_a_campaign(unit: Any, db: Any) -> None:
     assert any("not understood" in w for w in plan.rows[4].warnings)
     run_import(unit, db, records, campaign="csam-2022")
     with db.read_session() as s:
-        signons = {x.organisation: x for x in campaigns.list_signons(s, "csam-2022")}
+        signons = {x.organisation: x for x in pipeline.list_signons(s, "csam-2022")}
     assert signons["Alpha"].status == "signed"
     assert signons["Alpha"].display_name == "Alpha (FR)"
     assert signons["Alpha"].signed_by == "A One"
@@ -233,7 +233,7 @@ def test_undo_removes_created_and_restores_updated(unit: Any, db: Any) -> None:
         anna = people.get_contact(s, 1)
         assert anna.role == "Director" and anna.tags == ["old"]
         assert [e.address for e in anna.emails] == ["anna@example.org"]
-        assert campaigns.list_signons(s, "csam-2022") == []
+        assert pipeline.list_signons(s, "csam-2022") == []
         assert people.search_all(s, "bert") == []
     assert count(db, Contact) == 1
     assert count(db, Organisation) == before_orgs
@@ -316,7 +316,7 @@ def test_a_known_persons_answer_still_counts_for_their_organisation(unit: Any, d
     assert [r.action for r in plan.rows] == ["duplicate", "in-file duplicate"]
     run_import(unit, db, records, campaign="csam-2022")
     with db.read_session() as s:
-        (signon,) = campaigns.list_signons(s, "csam-2022")
+        (signon,) = pipeline.list_signons(s, "csam-2022")
     assert (signon.organisation, signon.status, signon.signed_by) == ("Alpha", "signed", "Anna")
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from coalition.domain import audit, campaigns, imports, merge, outreach, people, privacy
+from coalition.domain import audit, campaigns, imports, merge, outreach, people, pipeline, privacy
 from coalition.domain.imports import ContactRecord, ImportOptions
 from coalition.errors import CoalitionError, NotFound
 from coalition.store import search
@@ -193,7 +193,7 @@ def test_contact_merge_moves_everything_to_the_kept_contact(
         timeline = outreach.interactions_of(s, contact_id=kept)
         assert sorted(i.subject or "" for i in timeline) == ["Call", "Hello", "Invitation"]
         assert [f.contact_id for f in outreach.list_followups(s)] == [kept]
-        (signon,) = campaigns.list_signons(s, "csam-2022")
+        (signon,) = pipeline.list_signons(s, "csam-2022")
         assert signon.signed_by_id == kept
         with pytest.raises(NotFound):
             people.get_contact(s, other)

@@ -33,7 +33,7 @@ def campaign(unit: Any) -> int:
 
 def status_of(db: Database, name: str) -> str:
     with db.read_session() as s:
-        return next(v.status for v in campaigns.list_signons(s, CODE) if v.organisation == name)
+        return next(v.status for v in pipeline.list_signons(s, CODE) if v.organisation == name)
 
 
 def test_stages_count_every_status_and_hold_only_the_first_cards(
@@ -241,7 +241,7 @@ def test_a_sign_on_counts_once_in_the_chart_after_a_withdrawal_or_a_merge(
     with db.read_session() as s:
         assert sum(p.signed for p in pipeline.signons_over_time(s, campaign)) == before - 1
         merged = next(
-            v for v in campaigns.list_signons(s, CODE) if v.organisation == "Verein Beispiel 31"
+            v for v in pipeline.list_signons(s, CODE) if v.organisation == "Verein Beispiel 31"
         )
     assert merged.status == "signed"
     assert [h[0] for h in merged.history] == sorted(h[0] for h in merged.history)

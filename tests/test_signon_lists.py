@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from coalition.domain import campaigns, outreach, people
+from coalition.domain import campaigns, outreach, people, pipeline
 from coalition.errors import InvalidValue
 from coalition.store.models import utcnow
 from tests.conftest import fails, ok
@@ -88,7 +88,7 @@ def test_quiet_for_lists_whom_to_chase(members: None, unit: Any, db: Any) -> Non
     with db.read_session() as s:
 
         def quiet(length: str, *statuses: str) -> list[str]:
-            found = campaigns.list_signons(
+            found = pipeline.list_signons(
                 s, "csam-2022", statuses=statuses, quiet_for=length, now=later
             )
             return [v.organisation for v in found]

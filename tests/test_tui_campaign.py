@@ -12,7 +12,7 @@ from sqlalchemy import update
 from textual.widgets import Button, Select, Static
 
 from coalition import settings
-from coalition.domain import campaigns, people, reports
+from coalition.domain import campaigns, people, pipeline, reports
 from coalition.domain.audit import work
 from coalition.errors import CoalitionError
 from coalition.store.database import open_database
@@ -71,7 +71,7 @@ def status_of(path: Path, name: str, code: str = CODE) -> str:
     db = open_database(path)
     try:
         with db.read_session() as s:
-            return next(v.status for v in campaigns.list_signons(s, code) if v.organisation == name)
+            return next(v.status for v in pipeline.list_signons(s, code) if v.organisation == name)
     finally:
         db.close()
 

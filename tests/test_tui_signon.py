@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from textual.widgets import Button, Checkbox, Input, OptionList, Select
 
-from coalition.domain import campaigns, people
+from coalition.domain import campaigns, people, pipeline
 from coalition.domain.audit import work
 from coalition.store.database import open_database
 from coalition.tui.app import make_app
@@ -56,7 +56,7 @@ def statuses(path: Path, code: str = "csam-2022") -> dict[str, str]:
     db = open_database(path)
     try:
         with db.read_session() as s:
-            return {v.organisation: v.status for v in campaigns.list_signons(s, code)}
+            return {v.organisation: v.status for v in pipeline.list_signons(s, code)}
     finally:
         db.close()
 
@@ -260,7 +260,7 @@ def signon_of(path: Path, organisation: str, code: str = "csam-2022") -> Any:
     db = open_database(path)
     try:
         with db.read_session() as s:
-            found = campaigns.list_signons(s, code)
+            found = pipeline.list_signons(s, code)
             return next(v for v in found if v.organisation == organisation)
     finally:
         db.close()

@@ -11,7 +11,7 @@ import click
 from coalition.cli.options import F, format_option, given, with_options
 from coalition.cli.output import emit, emit_fields, say
 from coalition.cli.state import CoalitionGroup, State, pass_state
-from coalition.domain import browse, campaigns
+from coalition.domain import browse, campaigns, pipeline
 from coalition.domain.filters import OrganisationFilter
 from coalition.text import split_values
 
@@ -286,7 +286,7 @@ def signon_list(
 ) -> None:
     """List the sign-ons of CAMPAIGN, by organisation name."""
     with state.read() as session:
-        rows = campaigns.list_signons(
+        rows = pipeline.list_signons(
             session, campaign_code, statuses=split_values(statuses), quiet_for=quiet_for
         )
     quiet = f"No one in {campaign_code} has been quiet for {quiet_for}."

@@ -25,12 +25,14 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.domain.audit import Work, jsonable
+from coalition.domain.lookup import find_campaign
+from coalition.domain.outreach import ClosedFollowups, close_campaign_followups
 from coalition.domain.people import find_contact, find_organisation
 from coalition.domain.values import choice, clean, normalise_website, parse_date
 from coalition.domain.views import CampaignView
@@ -38,9 +40,6 @@ from coalition.errors import CoalitionError, InvalidTransition, InvalidValue, No
 from coalition.store.bulk import bulk_insert
 from coalition.store.models import AuditEntry, Campaign, Organisation, SignOn, SignOnEvent, utcnow
 from coalition.store.schema import CAMPAIGN_KINDS, CAMPAIGN_STATES, SIGNON_STATUSES
-
-if TYPE_CHECKING:
-    from coalition.domain.outreach import ClosedFollowups
 
 PIPELINE = ("prospect", "invited", "considering", "signed", "declined", "withdrawn")
 FINAL = ("signed", "declined", "withdrawn")
@@ -170,20 +169,6 @@ def _snapshot(c: Campaign) -> dict[str, Any]:
     return data
 
 
-def find_campaign(session: Session, ref: str) -> Campaign:
-    text = ref.strip()
-    campaign = session.scalar(select(Campaign).where(Campaign.code == text.lower()))
-    if campaign is None and text.lstrip("#").isdigit():
-        campaign = session.get(Campaign, int(text.lstrip("#")))
-    if campaign is None:
-        codes = list(session.scalars(select(Campaign.code).order_by(Campaign.code).limit(10)))
-        known = (
-            f" Known campaigns: {', '.join(codes)}." if codes else " There are no campaigns yet."
-        )
-        raise NotFound(f"There is no campaign '{ref}'.{known}")
-    return campaign
-
-
 def _apply_fields(c: Campaign, fields: dict[str, Any]) -> None:
     unknown = set(fields) - CAMPAIGN_FIELDS
     if unknown:
@@ -304,9 +289,6 @@ def _close_on_final(
 ) -> ClosedFollowups:
     """Close the campaign's open follow-ups with organisations whose sign-on has just
     reached ``status``, when it is final; none otherwise (``status`` None: none reached)."""
-    # outreach reads this module (find_campaign): imported here, when a sign-on is set.
-    from coalition.domain.outreach import ClosedFollowups, close_campaign_followups
-
     if status not in FINAL or not organisation_ids:
         return ClosedFollowups()
     return close_campaign_followups(work, organisation_ids, campaign_id)
@@ -436,77 +418,6 @@ def quiet_days(length: str | int, *, today: dt.date | None = None) -> int:
     if day is None:
         raise InvalidValue(f"'{length}' is not a length of time; write it as 14d, 2w or 1m.")
     return (day - base).days
-
-
-def list_signons(
-    session: Session,
-    campaign: str,
-    *,
-    statuses: Iterable[str] = (),
-    quiet_for: str | int | None = None,
-    now: dt.datetime | None = None,
-) -> list[SignOnView | NoSignOnView]:
-    """A campaign's sign-ons, by organisation name.
-
-    ``statuses``: only those at these statuses; ``filters.NO_SIGNON`` ("none") lists the
-    organisations with no sign-on for it yet, as ``NoSignOnView`` — the organisations an
-    ``OrganisationFilter`` selects for the same words. ``quiet_for`` (14d, 2w, 1m or a
-    number of days): only the organisations waiting for an answer (invited or
-    considering; ``statuses`` may narrow that) with no status change and nothing logged
-    with them about the campaign, or about none, for that long — the chase list, by the
-    rule of the campaign screen's "no answer" (``pipeline.no_answer``).
-    """
-    # filters and pipeline read this module (find_campaign, …): imported when used.
-    from coalition.domain import filters, pipeline
-
-    camp = find_campaign(session, campaign)
-    wanted = tuple(statuses)
-    quiet: set[int] | None = None
-    if quiet_for is not None:
-        moment = now or utcnow()
-        days = quiet_days(quiet_for, today=moment.date())
-        chosen = {choice(s, filters.STATUS_FILTERS, "sign-on status") or "" for s in wanted}
-        others = sorted(chosen - set(pipeline.WAITING))
-        if others:
-            named = ("not in it yet" if s == filters.NO_SIGNON else s for s in others)
-            raise InvalidValue(
-                "Only invited or considering organisations wait for an answer; those "
-                f"{' or '.join(named)} cannot be quiet."
-            )
-        wanted = tuple(sorted(chosen)) or pipeline.WAITING
-        count = pipeline.count_no_answer(session, camp.id, days, now=moment)
-        rows = pipeline.no_answer(session, camp.id, days, limit=count, now=moment) if count else []
-        quiet = {row.signon_id for row in rows}
-    conditions = filters.organisation_conditions(
-        session, filters.OrganisationFilter(campaign=camp.code, statuses=wanted)
-    )
-    if conditions is None:
-        return []
-    query = (
-        select(Organisation, SignOn)
-        .outerjoin(
-            SignOn, and_(SignOn.organisation_id == Organisation.id, SignOn.campaign_id == camp.id)
-        )
-        .where(*conditions)
-        .options(selectinload(SignOn.events), selectinload(SignOn.signed_by))
-        .order_by(Organisation.name_key, Organisation.id)
-    )
-    listed: list[SignOnView | NoSignOnView] = []
-    for org, signon in session.execute(query):
-        if signon is None:
-            listed.append(
-                NoSignOnView(
-                    organisation_id=org.id,
-                    organisation=org.name,
-                    country=org.country,
-                    campaign=camp.code,
-                    status=filters.NO_SIGNON,
-                    display_name=org.name,
-                )
-            )
-        elif quiet is None or signon.id in quiet:
-            listed.append(signon_view(signon))
-    return listed
 
 
 def _find_signon(session: Session, organisation: str | int, campaign: str) -> SignOn:

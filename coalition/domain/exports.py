@@ -28,13 +28,14 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from coalition.domain.audit import Work
-from coalition.domain.campaigns import find_campaign, is_allowed
+from coalition.domain.campaigns import is_allowed
 from coalition.domain.filters import (
     ContactFilter,
     OrganisationFilter,
     contact_conditions,
     organisation_conditions,
 )
+from coalition.domain.lookup import find_campaign
 from coalition.domain.people import ContactView, EmailView, PhoneView
 from coalition.domain.values import country_name, fold
 from coalition.errors import InvalidValue

@@ -36,7 +36,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from coalition.domain.campaigns import find_campaign
+from coalition.domain.lookup import find_campaign
 from coalition.domain.values import choice, country_code, fold, language_code
 from coalition.errors import InvalidValue
 from coalition.store import search

@@ -28,7 +28,7 @@ from sqlalchemy import ColumnElement, Date, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session, selectinload
 
 from coalition.domain.audit import Work, jsonable
-from coalition.domain.campaigns import find_campaign
+from coalition.domain.lookup import find_campaign
 from coalition.domain.people import find_contact, find_organisation
 from coalition.domain.values import choice, clean, parse_date
 from coalition.domain.views import InteractionView

@@ -18,23 +18,28 @@ Times are naive UTC, as stored; days are UTC days.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
+from coalition.domain import filters
 from coalition.domain.audit import Work
 from coalition.domain.campaigns import (
     PIPELINE,
+    NoSignOnView,
     SignOnView,
     allowed_moves,
     campaign_view,
-    find_campaign,
     list_campaigns,
     next_status,
+    quiet_days,
     set_signon,
+    signon_view,
 )
+from coalition.domain.lookup import find_campaign
+from coalition.domain.values import choice
 from coalition.domain.views import CampaignView
 from coalition.errors import CoalitionError, InvalidValue
 from coalition.store.models import (
@@ -380,6 +385,74 @@ def advance(
     return set_signon(work, f"#{organisation_id}", camp.code, target)
 
 
+def list_signons(
+    session: Session,
+    campaign: str,
+    *,
+    statuses: Iterable[str] = (),
+    quiet_for: str | int | None = None,
+    now: dt.datetime | None = None,
+) -> list[SignOnView | NoSignOnView]:
+    """A campaign's sign-ons, by organisation name.
+
+    ``statuses``: only those at these statuses; ``filters.NO_SIGNON`` ("none") lists the
+    organisations with no sign-on for it yet, as ``NoSignOnView`` — the organisations an
+    ``OrganisationFilter`` selects for the same words. ``quiet_for`` (14d, 2w, 1m or a
+    number of days): only the organisations waiting for an answer (invited or
+    considering; ``statuses`` may narrow that) with no status change and nothing logged
+    with them about the campaign, or about none, for that long — the chase list, by the
+    rule of the campaign screen's "no answer" (``no_answer``).
+    """
+    camp = find_campaign(session, campaign)
+    wanted = tuple(statuses)
+    quiet: set[int] | None = None
+    if quiet_for is not None:
+        moment = now or utcnow()
+        days = quiet_days(quiet_for, today=moment.date())
+        chosen = {choice(s, filters.STATUS_FILTERS, "sign-on status") or "" for s in wanted}
+        others = sorted(chosen - set(WAITING))
+        if others:
+            named = ("not in it yet" if s == filters.NO_SIGNON else s for s in others)
+            raise InvalidValue(
+                "Only invited or considering organisations wait for an answer; those "
+                f"{' or '.join(named)} cannot be quiet."
+            )
+        wanted = tuple(sorted(chosen)) or WAITING
+        count = count_no_answer(session, camp.id, days, now=moment)
+        rows = no_answer(session, camp.id, days, limit=count, now=moment) if count else []
+        quiet = {row.signon_id for row in rows}
+    conditions = filters.organisation_conditions(
+        session, filters.OrganisationFilter(campaign=camp.code, statuses=wanted)
+    )
+    if conditions is None:
+        return []
+    query = (
+        select(Organisation, SignOn)
+        .outerjoin(
+            SignOn, and_(SignOn.organisation_id == Organisation.id, SignOn.campaign_id == camp.id)
+        )
+        .where(*conditions)
+        .options(selectinload(SignOn.events), selectinload(SignOn.signed_by))
+        .order_by(Organisation.name_key, Organisation.id)
+    )
+    listed: list[SignOnView | NoSignOnView] = []
+    for org, signon in session.execute(query):
+        if signon is None:
+            listed.append(
+                NoSignOnView(
+                    organisation_id=org.id,
+                    organisation=org.name,
+                    country=org.country,
+                    campaign=camp.code,
+                    status=filters.NO_SIGNON,
+                    display_name=org.name,
+                )
+            )
+        elif quiet is None or signon.id in quiet:
+            listed.append(signon_view(signon))
+    return listed
+
+
 __all__ = [
     "DEFAULT_QUIET_DAYS",
     "PIPELINE",
@@ -393,6 +466,7 @@ __all__ = [
     "advance",
     "campaign_choices",
     "count_no_answer",
+    "list_signons",
     "no_answer",
     "pipeline",
     "regroup",

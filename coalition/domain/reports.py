@@ -32,7 +32,8 @@ from typing import Any
 from sqlalchemy import Date, func, select
 from sqlalchemy.orm import Session
 
-from coalition.domain.campaigns import campaign_view, find_campaign
+from coalition.domain.campaigns import campaign_view
+from coalition.domain.lookup import find_campaign
 from coalition.domain.pipeline import (
     QuietRow,
     count_no_answer,

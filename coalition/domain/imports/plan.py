@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coalition.domain import people
-from coalition.domain.campaigns import find_campaign, is_allowed
+from coalition.domain.campaigns import is_allowed
 from coalition.domain.dedupe import OrganisationIndex, OrgFacts, OrgMatch, organisation_key
 from coalition.domain.imports.records import (
     CHUNK,
@@ -29,6 +29,7 @@ from coalition.domain.imports.records import (
     read_answer_times,
     signon_status_from,
 )
+from coalition.domain.lookup import find_campaign
 from coalition.domain.values import (
     check_email,
     check_phone,

@@ -39,7 +39,6 @@ from sqlalchemy.orm import Session
 
 from coalition.domain import people
 from coalition.domain.audit import Work, changes, jsonable
-from coalition.domain.campaigns import find_campaign
 from coalition.domain.exports import OutreachLogging, invitation_moves
 from coalition.domain.imports.apply import (
     BatchRecord,
@@ -50,6 +49,7 @@ from coalition.domain.imports.apply import (
 )
 from coalition.domain.imports.plan import _in_chunks, change_marker, previous_batch
 from coalition.domain.imports.records import ImportOptions, days_phrase, read_answer_times
+from coalition.domain.lookup import find_campaign
 from coalition.domain.values import check_email, clean
 from coalition.store.bulk import bulk_insert
 from coalition.store.models import (
