@@ -296,3 +296,44 @@ def test_what_cannot_be_read_says_so(text: str) -> None:
     read = read_answer_times([("row 2", text)], now=dt.datetime(2026, 12, 7))
     assert read.times == [None]
     assert read.problems[0] is not None and "not understood" in read.problems[0]
+
+
+def test_a_final_answer_imported_closes_the_campaigns_followups_and_undo_reopens_them(
+    run: Any, tmp_path: Path, campaign: None
+) -> None:
+    """A form's "yes" is the answer the follow-up waited for, as when it is set by hand;
+    a reminder about another campaign stays; undoing the import opens it again."""
+    ok(run("campaign", "add", "other-2027"))
+    ok(run("org", "add", "Alpha Enfance", "--country", "FR"))
+    ok(run("org", "add", "Fundacja Beta", "--country", "PL"))
+    for org, about in (
+        ("Alpha Enfance", "csam-2022"),
+        ("Alpha Enfance", "other-2027"),
+        ("Fundacja Beta", "csam-2022"),
+    ):
+        ok(run("log", "--org", org, "--campaign", about, "--subject", "Invitation",
+               "--follow-up", "2027-01-10", "--keep-followups"))  # fmt: skip
+    form = google_form_csv(
+        tmp_path / "replies.csv",
+        [
+            ["2026/11/05 14:03:22 GMT+1", "lea@example.org", "Léa Martin", "Alpha Enfance",
+             "France", "Oui"],
+            ["2026/11/05 16:40:01 GMT+1", "jan@example.net", "Jan Kowal", "Fundacja Beta",
+             "Poland", "Peut-être"],
+        ],
+    )  # fmt: skip
+    ok(run("import", str(form), "--campaign", "csam-2022"))
+
+    def still_open() -> set[tuple[str, str]]:
+        rows = json.loads(ok(run("followups", "--format", "json")).stdout)
+        return {(r["organisation"], r["campaign"]) for r in rows}
+
+    # Alpha signed csam-2022: that follow-up closed. Beta has not answered yet.
+    assert still_open() == {("Alpha Enfance", "other-2027"), ("Fundacja Beta", "csam-2022")}
+    batch = json.loads(ok(run("imports", "list", "--format", "json")).stdout)[0]["id"]
+    ok(run("imports", "undo", str(batch), "--yes"))
+    assert still_open() == {
+        ("Alpha Enfance", "csam-2022"),
+        ("Alpha Enfance", "other-2027"),
+        ("Fundacja Beta", "csam-2022"),
+    }

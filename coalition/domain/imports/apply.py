@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from coalition.domain import people
 from coalition.domain.audit import Work, changes, jsonable
+from coalition.domain.campaigns import FINAL
 from coalition.domain.imports.plan import Plan, PlannedRow, change_marker, match_rows
 from coalition.domain.imports.records import (
     CHUNK,
@@ -38,6 +39,7 @@ from coalition.domain.imports.records import (
     ImportOptions,
     Progress,
 )
+from coalition.domain.outreach import close_campaign_followups
 from coalition.domain.values import (
     clean,
     fold,
@@ -654,6 +656,8 @@ def _signons(b: _Batch) -> int:
     )
     campaign_code = session.get_one(Campaign, plan.campaign_id).code
     count = 0
+    final: list[int] = []
+    """Organisations whose answer is final and new: their follow-ups about it close."""
     for row in plan.rows:
         if not row.signon or not row.org_id or not row.speaks_for_organisation:
             continue
@@ -717,9 +721,26 @@ def _signons(b: _Batch) -> int:
             org_id=row.org_id,
             contact_id=signon.signed_by_id,
         )
+        if row.signon in FINAL and (before is None or before["status"] != row.signon):
+            final.append(row.org_id)
         count += 1
     session.flush()
+    _close_answered(b, final)
     return count
+
+
+def _close_answered(b: _Batch, organisation_ids: list[int]) -> None:
+    """Close the campaign's open follow-ups with organisations that gave a final answer,
+    as a sign-on set by hand does (``campaigns.change_signon``); each reopens on undo."""
+    assert b.plan.campaign_id is not None
+    closed = close_campaign_followups(b.work, sorted(set(organisation_ids)), b.plan.campaign_id)
+    for followup in closed.followups:
+        b.session.add(
+            ImportChange(
+                batch_id=b.id, entity="followup", entity_id=followup.id, before={"done": False}
+            )
+        )
+    b.session.flush()
 
 
 # --- the search index -------------------------------------------------------------------------

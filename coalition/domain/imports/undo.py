@@ -481,9 +481,10 @@ def undo_import(work: Work, batch_id: int, *, with_later: bool = False) -> Undon
             email = session.get(ContactEmail, change.entity_id)
             if email is not None:
                 _restore(email, change.before)
-        elif change.entity == "interaction_outcome":
+        elif change.entity in ("interaction_outcome", "followup"):
             # An email logged before the batch, to which it gave the outcome a mail tool
-            # reported: the email stays, its outcome goes back.
+            # reported: the email stays, its outcome goes back. A follow-up the batch
+            # closed (a final answer): it opens again.
             interaction = session.get(Interaction, change.entity_id)
             if interaction is not None:
                 _restore(interaction, change.before)
