@@ -96,6 +96,39 @@ def test_a_logged_mail_merge_shows_everyone_invited_as_the_log_left_them(
     assert again.read_bytes() == logged.read_bytes(), "the file is what the log left"
 
 
+@pytest.mark.parametrize("keep", [False, True])
+def test_a_logged_mail_merge_closes_the_followups_it_answers(
+    pipeline: None, run: Any, tmp_path: Path, keep: bool
+) -> None:
+    """The invitation is the contact a reminder waited for, as a logged email is: it closes
+    the recipients' reminders about its campaign or none, not another campaign's, and not
+    those of organisations it did not go to; --keep-followups leaves them all."""
+    ok(run("campaign", "add", "other-2027"))
+    for org, about in (
+        ("Alpha Kids", "kids-2027"),
+        ("Beta Jeunesse", None),
+        ("Gamma Youth", "other-2027"),
+    ):
+        ok(run("log", "--org", org, "--subject", "Reminder", "--follow-up", "+14",
+               "--keep-followups", *(("--campaign", about) if about else ())))  # fmt: skip
+    ok(run("log", "--contact", "eva@example.net", "--follow-up", "+14"))
+    result = ok(run("export", "mailmerge", str(tmp_path / "chase.csv"), "--campaign",
+                    "kids-2027", "--status", "invited", "--status", "prospect",
+                    "--log-outreach", "Reminder: the statement",
+                    *(("--keep-followups",) if keep else ())))  # fmt: skip
+    still = {
+        (r["organisation"] or r["contact"], r["campaign"])
+        for r in json.loads(ok(run("followups", "--format", "json")).stdout)
+    }
+    untouched = {("Gamma Youth", "other-2027"), ("Eva Alone", None)}
+    if keep:
+        assert still == untouched | {("Alpha Kids", "kids-2027"), ("Beta Jeunesse", None)}
+        assert "follow-up" not in result.stderr
+    else:
+        assert still == untouched
+        assert "Closed 2 earlier follow-ups." in result.stderr
+
+
 def test_a_logged_xlsx_mail_merge_shows_the_invitation_date(
     pipeline: None, run: Any, tmp_path: Path
 ) -> None:

@@ -58,7 +58,13 @@ def recipient_filter(one_per_org: bool = False, **options: Any) -> exports.Recip
     metavar="SUBJECT",
     help="Also log an email with this subject to every recipient "
     "(and, with --campaign, move prospects and organisations not in it yet to invited; "
-    "the file shows them invited).",
+    "the file shows them invited). The email closes their earlier open follow-ups about "
+    "the campaign or about none, as `coalition log` does.",
+)
+@click.option(
+    "--keep-followups",
+    is_flag=True,
+    help="With --log-outreach: leave the recipients' earlier open follow-ups open.",
 )
 @click.option(
     "--preset",
@@ -74,6 +80,7 @@ def export_mailmerge(
     excel: bool,
     delimiter: str,
     log_subject: str | None,
+    keep_followups: bool,
     preset: str | None,
     **filters: Any,
 ) -> None:
@@ -95,6 +102,7 @@ def export_mailmerge(
         delimiter=delimiter,
         log_subject=log_subject,
         preset=preset,
+        keep_followups=keep_followups,
     )
     say(written.summary())
 

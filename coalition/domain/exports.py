@@ -36,6 +36,7 @@ from coalition.domain.filters import (
     organisation_conditions,
 )
 from coalition.domain.lookup import find_campaign
+from coalition.domain.outreach import close_earlier_followups
 from coalition.domain.people import ContactView, EmailView, PhoneView
 from coalition.domain.values import country_name, fold
 from coalition.errors import InvalidValue
@@ -743,6 +744,8 @@ class _Grouped:
 class OutreachLog:
     logged: int
     invited: int
+    closed: int = 0
+    """Earlier open follow-ups the logged email closed (``outreach.close_earlier_followups``)."""
 
 
 def invitation_moves() -> frozenset[str | None]:
@@ -765,8 +768,16 @@ class OutreachLogging:
 
     BATCH = 2000
 
-    def __init__(self, work: Work, subject: str, campaign_id: int | None) -> None:
+    def __init__(
+        self, work: Work, subject: str, campaign_id: int | None, *, keep_followups: bool = False
+    ) -> None:
         self.work = work
+        self.keep_followups = keep_followups
+        """Leave the recipients' earlier open follow-ups open (else the email closes those
+        about its campaign or about none, as ``coalition log`` does)."""
+        self.reached: set[int] = set()
+        self.reached_people: set[int] = set()
+        """Organisations, and people without one, the email went to (as they passed)."""
         self.subject = subject
         self.campaign_id = campaign_id
         self.now = utcnow()
@@ -798,6 +809,10 @@ class OutreachLogging:
                 self.logged += len(batch)
                 batch = []
             org_id = r.organisation_id
+            if org_id is not None:
+                self.reached.add(org_id)
+            elif r.contact_id is not None:
+                self.reached_people.add(r.contact_id)
             if campaign_id is not None and org_id is not None and r.campaign_status in moving:
                 self.to_invite.add(org_id)
                 r = r._replace(campaign_status="invited", invited_on=r.invited_on or today)
@@ -858,6 +873,17 @@ class OutreachLogging:
                 invited += 1
             session.flush()
             bulk.bulk_insert(session, AuditEntry.__table__, audit_rows)
+        closed = 0
+        if not self.keep_followups and (self.reached or self.reached_people):
+            closed = len(
+                close_earlier_followups(
+                    work,
+                    organisation_ids=sorted(self.reached),
+                    contact_ids=sorted(self.reached_people),
+                    campaign_id=self.campaign_id,
+                    until=now,
+                )
+            )
         last_id = session.scalar(select(func.max(Interaction.id))) or 0
         work.audit(
             "create",
@@ -865,9 +891,10 @@ class OutreachLogging:
             int(last_id),
             self.subject,
             None,
-            {"mail merge": self.subject, "recipients": self.logged, "invited": invited},
+            {"mail merge": self.subject, "recipients": self.logged, "invited": invited}
+            | ({"closed follow-ups": closed} if closed else {}),
         )
-        return OutreachLog(self.logged, invited)
+        return OutreachLog(self.logged, invited, closed)
 
 
 # --- the signatory list ----------------------------------------------------------------------

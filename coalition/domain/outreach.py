@@ -196,16 +196,13 @@ def log_interaction(
     )
     closed = ClosedFollowups()
     if close_followups:
-        if org is not None:
-            party = Interaction.organisation_id == org.id
-        else:
-            assert person is not None
-            party = Interaction.contact_id == person.id
-        about: list[ColumnElement[bool]] = [Interaction.campaign_id.is_(None)]
-        if interaction.campaign is not None:
-            about.append(Interaction.campaign_id == interaction.campaign.id)
-        closed = _close_followups(
-            work, party, or_(*about), Interaction.occurred_at <= interaction.occurred_at
+        assert org is not None or person is not None
+        closed = close_earlier_followups(
+            work,
+            organisation_ids=[org.id] if org is not None else [],
+            contact_ids=[person.id] if org is None and person is not None else [],
+            campaign_id=interaction.campaign.id if interaction.campaign is not None else None,
+            until=interaction.occurred_at,
         )
     session.add(interaction)
     session.flush()
@@ -243,6 +240,35 @@ def _close_followups(work: Work, *conditions: ColumnElement[bool]) -> ClosedFoll
 
 _ID_CHUNK = 900
 """Ids per ``IN (...)``: well under every SQLite build's limit of bound parameters."""
+
+
+def close_earlier_followups(
+    work: Work,
+    *,
+    organisation_ids: Sequence[int],
+    contact_ids: Sequence[int] = (),
+    campaign_id: int | None,
+    until: dt.datetime,
+) -> ClosedFollowups:
+    """What a new interaction closes (the module's rule): the open follow-ups logged at or
+    before ``until`` with these organisations — or with these contacts, people without
+    one — about this campaign or about none."""
+    about: list[ColumnElement[bool]] = [Interaction.campaign_id.is_(None)]
+    if campaign_id is not None:
+        about.append(Interaction.campaign_id == campaign_id)
+    closed: list[InteractionView] = []
+    for column, ids in (
+        (Interaction.organisation_id, organisation_ids),
+        (Interaction.contact_id, contact_ids),
+    ):
+        for start in range(0, len(ids), _ID_CHUNK):
+            chunk = list(ids[start : start + _ID_CHUNK])
+            closed.extend(
+                _close_followups(
+                    work, column.in_(chunk), or_(*about), Interaction.occurred_at <= until
+                ).followups
+            )
+    return ClosedFollowups(tuple(closed))
 
 
 def close_campaign_followups(

@@ -162,6 +162,8 @@ class MailMergeWritten:
                 f" Logged '{self.log_subject}' for {_plural(self.logged.logged, 'recipient')}; "
                 f"{_plural(self.logged.invited, 'organisation')} moved to invited."
             )
+            if self.logged.closed:
+                text += f" Closed {_plural(self.logged.closed, 'earlier follow-up')}."
         return text
 
 
@@ -179,6 +181,7 @@ def mail_merge(
     delimiter: str = ",",
     log_subject: str | None = None,
     preset: str | None = None,
+    keep_followups: bool = False,
 ) -> MailMergeWritten:
     """The mail merge a coordinator sends: the recipients ``wanted`` written to ``target``
     (.csv or .xlsx) and, with ``log_subject``, the email logged with each of them (moving
@@ -191,7 +194,9 @@ def mail_merge(
     complete under a temporary name before the unit of work commits, and takes its
     place only once it has: a file on disk always has its log, a failed log or file
     leaves neither, and the file shows what an export run after it would show. ``preset``
-    names the columns as a mail tool expects them (``MAILMERGE_PRESETS``)."""
+    names the columns as a mail tool expects them (``MAILMERGE_PRESETS``). The logged email
+    closes the recipients' earlier open follow-ups about its campaign or about none, as
+    ``coalition log`` does, unless ``keep_followups``."""
     headers = preset_headers(preset)
     if target.suffix.lower() not in TABLE_FORMATS:
         raise FileProblem(f"{target.name}: write a .csv or .xlsx file.")
@@ -209,7 +214,9 @@ def mail_merge(
     try:
         with work(db, coordinator) as unit:
             found = recipient_stream(unit.session, wanted)
-            outreach = OutreachLogging(unit, log_subject, found.campaign_id)
+            outreach = OutreachLogging(
+                unit, log_subject, found.campaign_id, keep_followups=keep_followups
+            )
             count = write_mailmerge(
                 partial, outreach.passing(found), excel=excel, delimiter=delimiter, headers=headers
             )
