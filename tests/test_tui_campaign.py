@@ -215,6 +215,39 @@ async def test_enter_moves_to_any_allowed_status_and_a_final_one_is_explained(
 
 
 @pytest.mark.asyncio
+async def test_delete_takes_a_sign_on_recorded_by_mistake_out_once_asked(db_path: Path) -> None:
+    make_campaign(db_path)
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("right", "delete")  # Fundacja Gamma, invited
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmDialog)
+        text = screen_text(app)
+        assert "Take Fundacja Gamma out of open-letter?" in text
+        assert "set that status instead" in text
+        await pilot.press("enter")  # Cancel has the focus: Enter alone takes nothing out
+        await settle(pilot)
+        assert isinstance(app.screen, CampaignScreen)
+        assert status_of(db_path, "Fundacja Gamma") == "invited"
+
+        await pilot.press("delete", "left", "enter")  # "Take out"
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CampaignScreen)
+        assert counts(screen)["invited"] == 1
+        assert "Took Fundacja Gamma out of open-letter (it was invited)." in notes(app)
+    db = open_database(db_path)
+    try:
+        with db.read_session() as s:
+            listed = {v.organisation for v in pipeline.list_signons(s, CODE)}
+    finally:
+        db.close()
+    assert "Fundacja Gamma" not in listed and "Stichting Delta" in listed
+
+
+@pytest.mark.asyncio
 async def test_a_move_made_elsewhere_meanwhile_is_not_overtaken(db_path: Path) -> None:
     make_campaign(db_path)
     app = make_app(str(db_path), "tester")

@@ -51,6 +51,7 @@ from coalition.tui.widgets.footer import Footer
 from coalition.tui.widgets.lazy_table import Column, LazyTable
 
 if TYPE_CHECKING:
+    from coalition.domain.audit import Work
     from coalition.domain.campaigns import SignOnView
     from coalition.domain.pipeline import Card, Pipeline, QuietRow
     from coalition.domain.reports import CampaignReport
@@ -64,6 +65,7 @@ QUIET_STEP = 7
 PIPELINE_ACTIONS = (
     "advance",
     "choose_status",
+    "take_out",
     "open_organisation",
     "column",
     "toggle_quiet",
@@ -277,6 +279,15 @@ class CampaignScreen(JobScreen):
             id="campaign.report",
             tooltip="The campaign's report, as coalition report prints it: a bar per status, "
             "the response rate, signatures per week, who is quiet longest (R again goes back)",
+        ),
+        Binding(
+            "delete",
+            "take_out",
+            "Take out",
+            show=False,
+            id="campaign.take-out",
+            tooltip="Take the highlighted organisation out of the campaign, once asked: its "
+            "sign-on and its history go, as if never recorded (the change log keeps them)",
         ),
         Binding(
             "o",
@@ -862,6 +873,38 @@ class CampaignScreen(JobScreen):
             markup=False,
         )
         self.refresh_pipeline()
+
+    # --- taking a sign-on out (a mistake) --------------------------------------------------
+
+    def action_take_out(self) -> None:
+        from coalition.tui.screens.confirm import ConfirmWrite
+
+        row, data = self.highlighted, self.data
+        if data is None or row is None or self._moving:
+            return
+        code, organisation_id, name = data.campaign.code, row.organisation_id, row.name
+
+        def take_out(work: Work) -> str:
+            from coalition.domain.campaigns import delete_signon
+
+            view = delete_signon(work, organisation_id, code)
+            return f"Took {view.organisation} out of {code} (it was {view.status})."
+
+        question = Text("Take ", style="bold")
+        question.append(Text(name))
+        question.append(f" out of {code}?", style="bold")
+        self.app.push_screen(
+            ConfirmWrite(
+                question,
+                f"Its sign-on ({row.status}) and its history of status changes go, as if "
+                "they had never been recorded: for a mistake. The change log keeps what they "
+                "were; the outreach logged with it stays. To record that it withdrew or "
+                "declined, set that status instead (Enter).",
+                take_out,
+                confirm="Take out",
+                done_title="Taken out",
+            )
+        )  # the pipeline is read again as the screen resumes
 
     # --- other keys -----------------------------------------------------------------------
 

@@ -6,24 +6,32 @@ destructive action (a delete, a merge, an undo, throwing a form's changes away) 
 in red with the cancelling button focused, so Enter alone never does it; any other is
 asked with the confirming button focused.
 
-The questions of the app are its subclasses: ``record_forms.ConfirmDelete`` (which
-deletes once confirmed), ``duplicates.ConfirmMerge`` and ``import_batches.ConfirmUndo``;
-``form_base`` asks "Discard your changes?" with it as it is.
+``ConfirmWrite`` does the action itself once it is confirmed: one unit of work in a
+worker, the sentence it returns shown as it closes, a refusal shown in the dialog, which
+stays open. ``record_forms.ConfirmDelete`` is one, and the campaign screen's "take it out
+of the campaign" uses it as it is. ``duplicates.ConfirmMerge`` and
+``import_batches.ConfirmUndo`` only ask (their screens write); ``form_base`` asks "Discard
+your changes?" with ``ConfirmDialog`` as it is.
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Static
 
+from coalition.errors import CoalitionError
 from coalition.tui.jobs import JobModal
 from coalition.tui.widgets.buttons import ButtonRow
+
+if TYPE_CHECKING:
+    from coalition.domain.audit import Work
 
 
 class ConfirmDialog(JobModal[bool]):
@@ -92,3 +100,67 @@ class ConfirmDialog(JobModal[bool]):
     def confirmed(self) -> None:
         """The action was confirmed: by default, the answer is True."""
         self.dismiss(True)
+
+
+class ConfirmWrite(ConfirmDialog):
+    """Asks, then writes: ``write`` runs in one unit of work in a worker and returns the
+    sentence saying what was done, shown as the dialog closes (returning True). A refusal
+    (a ``CoalitionError``) is shown in the dialog, which stays open; Cancel returns False.
+    """
+
+    WRITE_GROUP = "confirm-write"
+    DONE_TITLE = "Done"
+
+    def __init__(
+        self,
+        title: str | Text,
+        body: str | Text = "",
+        write: Callable[[Work], str] | None = None,
+        *,
+        confirm: str = "Yes",
+        cancel: str = "Cancel",
+        done_title: str | None = None,
+    ) -> None:
+        super().__init__(title, body, confirm=confirm, cancel=cancel)
+        self._write = write
+        self.done_title = done_title or self.DONE_TITLE
+
+    def write(self, work: Work) -> str:
+        """The action, in the unit of work ``work``; returns what was done, in a sentence."""
+        assert self._write is not None, "give write, or override it"
+        return self._write(work)
+
+    def confirmed(self) -> None:
+        if self.writing:
+            return
+        self.writing = True
+        self.query_one("#confirm-ok", Button).disabled = True
+        self.run_write()
+
+    @work(thread=True, exclusive=True, group="confirm-write", exit_on_error=False)
+    def run_write(self) -> None:
+        from coalition.domain.audit import work as unit_of_work
+
+        coalition = self.coalition
+        try:
+            with unit_of_work(coalition.database(), coalition.coordinator) as w:
+                sentence = self.write(w)
+        except CoalitionError as error:
+            self.app.call_from_thread(self._refused, str(error))
+            return
+        self.app.call_from_thread(self._done, sentence)
+
+    def _refused(self, message: str) -> None:
+        self.writing = False
+        if self.is_attached:
+            self.show_error(message)
+            self.write_ended()
+
+    def write_ended(self) -> None:
+        self.query_one("#confirm-ok", Button).disabled = False
+
+    def _done(self, sentence: str) -> None:
+        self.writing = False
+        self.app.notify(sentence, title=self.done_title, markup=False)
+        if self.is_attached:
+            self.dismiss(True)

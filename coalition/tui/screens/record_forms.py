@@ -11,17 +11,17 @@ and deletes through ``people.delete_*`` only when Delete is chosen.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
 from textual.suggester import Suggester
-from textual.widgets import Button, Select
+from textual.widgets import Select
 
 from coalition.domain import values as checks
 from coalition.errors import CoalitionError
 from coalition.text import split_values
-from coalition.tui.screens.confirm import ConfirmDialog
+from coalition.tui.screens.confirm import ConfirmWrite
 from coalition.tui.screens.form_base import (
     Field,
     FormScreen,
@@ -33,6 +33,9 @@ from coalition.tui.screens.form_base import (
     plain,
     region_of,
 )
+
+if TYPE_CHECKING:
+    from coalition.domain.audit import Work
 
 # --- organisations ---------------------------------------------------------------------------
 
@@ -475,13 +478,13 @@ def values_key(address: str) -> str:
 # --- delete ----------------------------------------------------------------------------------
 
 
-class ConfirmDelete(ConfirmDialog):
+class ConfirmDelete(ConfirmWrite):
     """Asks before deleting an organisation or a contact; deletes it on Delete.
 
     Returns True when the record was deleted, False when cancelled.
     """
 
-    WRITE_GROUP = "delete"
+    DONE_TITLE = "Deleted"
 
     def __init__(self, kind: str, record_id: int, name: str) -> None:
         if kind not in ("organisation", "contact"):
@@ -518,44 +521,14 @@ class ConfirmDelete(ConfirmDialog):
         if self.is_attached:
             self.show_body(self._consequence(contacts))
 
-    def confirmed(self) -> None:
-        if self.writing:
-            return
-        self.writing = True
-        self.query_one("#confirm-ok", Button).disabled = True
-        self.delete_record()
-
-    @work(thread=True, exclusive=True, group="delete", exit_on_error=False)
-    def delete_record(self) -> None:
+    def write(self, work: Work) -> str:
         from coalition.domain import people
-        from coalition.domain.audit import work as unit_of_work
 
-        coalition = self.coalition
-        try:
-            with unit_of_work(coalition.database(), coalition.coordinator) as w:
-                if self.kind == "organisation":
-                    name = people.delete_organisation(w, self.record_id).name
-                else:
-                    name = people.delete_contact(w, self.record_id).display_name
-        except CoalitionError as error:
-            self.app.call_from_thread(self._refused, str(error))
-            return
-        self.app.call_from_thread(self._deleted, f"Deleted {self.kind} #{self.record_id} {name}.")
-
-    def _refused(self, message: str) -> None:
-        self.writing = False
-        if self.is_attached:
-            self.show_error(message)
-            self.write_ended()
-
-    def write_ended(self) -> None:
-        self.query_one("#confirm-ok", Button).disabled = False
-
-    def _deleted(self, message: str) -> None:
-        self.writing = False
-        self.app.notify(message, title="Deleted", markup=False)
-        if self.is_attached:
-            self.dismiss(True)
+        if self.kind == "organisation":
+            name = people.delete_organisation(work, self.record_id).name
+        else:
+            name = people.delete_contact(work, self.record_id).display_name
+        return f"Deleted {self.kind} #{self.record_id} {name}."
 
 
 # --- opening them ----------------------------------------------------------------------------
