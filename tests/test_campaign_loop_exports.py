@@ -233,7 +233,11 @@ def test_an_organisation_with_only_its_own_address_is_written_to(
         "InvitedOn": "",
         "DisplayName": "DRN",
     }
-    assert rows["office@example.net"]["Organisation"] == "Moved On"  # its person bounced
+    # Moved On's person bounced. It is in Germany: its greeting and language are German, as
+    # a person in DE without a language of their own is written to (LU has three: English).
+    assert rows["office@example.net"]["Organisation"] == "Moved On"
+    assert rows["office@example.net"]["Salutation"] == "Sehr geehrte Damen und Herren"
+    assert rows["office@example.net"]["Language"] == "de"
     assert result.stderr.strip() == (
         f"Wrote 3 recipients to {path}. Of these, 2 are organisations' own addresses. "
         "Left out: 1 bounced, 1 do not contact, "

@@ -38,7 +38,7 @@ from coalition.domain.filters import (
 from coalition.domain.lookup import find_campaign
 from coalition.domain.outreach import close_earlier_followups
 from coalition.domain.people import ContactView, EmailView, PhoneView
-from coalition.domain.values import country_name, fold
+from coalition.domain.values import country_name, fold, language_of_country
 from coalition.errors import InvalidValue
 from coalition.store.models import (
     Contact,
@@ -555,9 +555,10 @@ def _stand_ins(
     stream: RecipientStream,
 ) -> Iterator[Recipient]:
     """The organisations ``selected`` (their id and own email, by name) that no person
-    of theirs reached: one row each at their own address, greeted "Dear colleagues"
-    under their name; or counted, when they have no address of their own or someone
-    there asked not to be contacted (their generic address is theirs too)."""
+    of theirs reached: one row each at their own address, greeted "Dear colleagues" in
+    their country's language under their name; or counted, when they have no address of
+    their own or someone there asked not to be contacted (their generic address is theirs
+    too)."""
     missing = [
         (org_id, email) for org_id, email in connection.execute(selected) if org_id not in reached
     ]
@@ -573,7 +574,6 @@ def _stand_ins(
                 .distinct()
             ).scalars()
         )
-    greeting = _greeting_forms(None, None)[2]
     left_out = stream.left_out
     for org_id, email in missing:
         if not email:
@@ -590,9 +590,12 @@ def _stand_ins(
         name, country = organisations[org_id]
         status, shown, invited = signon_of.get(org_id, _NO_SIGNON)
         stream.organisations += 1
+        # An organisation has no language of its own: its country's, as an import gives a
+        # person without one (French for FR; English where a country has several).
+        language = language_of_country(country)
         yield Recipient(
-            email, greeting, None, None, name, name, None, country, None, status, invited,
-            shown or name, None, org_id,
+            email, _greeting_forms(language, None)[2], None, None, name, name, None, country,
+            language, status, invited, shown or name, None, org_id,
         )  # fmt: skip
 
 
