@@ -12,6 +12,7 @@ database; tests of the migration path open fresh files themselves.
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if item.path.name.startswith("test_tui_"):
             item.add_marker(pytest.mark.tui)
+
+
+@pytest.fixture(autouse=True)
+def _watching_only_where_asked(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The app reloads what it shows when another program writes (``store.watch``). A test
+    that writes from outside to see how the app meets a change it has not read yet (a move
+    made elsewhere meanwhile) would race that reload; those tests get no reload, and
+    tests/test_tui_watch.py (marked ``watch``) tests it."""
+    app_module = sys.modules.get("coalition.tui.app")
+    if app_module is not None and request.node.get_closest_marker("watch") is None:
+        monkeypatch.setattr(app_module.CoalitionApp, "WATCH_SECONDS", 3600.0)
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,10 @@
 build the app through it. The database is opened on first use inside a
 worker thread (``database()``), and the domain layer is imported there too,
 so the first frame is drawn while SQLAlchemy loads (~0.3 s of imports).
+
+Every second the app asks, in a worker, whether another program changed the database
+(``store.watch``: SQLite's change counter, no lock taken); when one did, the screen on
+top reads what it shows again, keeping its place (its ``others_changed``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from coalition.tui.screens.start import StartScreen
 
 if TYPE_CHECKING:
     from coalition.store.database import Database
+    from coalition.store.watch import ChangeWatch
 
 
 class CoalitionApp(App[None]):
@@ -41,6 +46,8 @@ class CoalitionApp(App[None]):
         "campaign": lambda: _campaign().CampaignScreen(),
     }
     DEFAULT_MODE: ClassVar[str] = "start"
+    WATCH_SECONDS: ClassVar[float] = 1.0
+    """How often to look for changes made by another program (the screen shown reloads)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help", tooltip="Every key of the app"),
@@ -96,6 +103,8 @@ class CoalitionApp(App[None]):
         """Recorded with every change made from the app."""
         self._db: Database | None = None
         self._db_lock = threading.Lock()
+        self._watch: ChangeWatch | None = None
+        """The database's change counter (``store.watch``), once the database is open."""
         self._saved_theme = settings.saved_theme()
         """The theme chosen last time (Ctrl+P, Theme); kept in the user config dir."""
         if self._saved_theme in self.available_themes:
@@ -111,14 +120,44 @@ class CoalitionApp(App[None]):
         with self._db_lock:
             if self._db is None:
                 from coalition.store.database import open_database
+                from coalition.store.watch import ChangeWatch
 
-                self._db = open_database(self.db_target)
+                db = open_database(self.db_target)
+                watch = ChangeWatch(db.path)
+                watch.changed()  # the count before anything is read: later changes show
+                self._watch, self._db = watch, db
                 _freeze_long_lived()
             return self._db
 
     def on_unmount(self) -> None:
+        if self._watch is not None:
+            self._watch.close()
         if self._db is not None:
             self._db.close()
+
+    # --- other programs' changes ----------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self.set_interval(self.WATCH_SECONDS, self._look_for_changes, name="watch")
+
+    def _look_for_changes(self) -> None:
+        """Every WATCH_SECONDS: has another program (or another coordinator's process)
+        changed the database? Asked in a worker; nothing is asked before it is open."""
+        if self._db is None or any(w.group == "watch" and not w.is_finished for w in self.workers):
+            return
+        self.run_worker(self._changed_elsewhere, thread=True, group="watch", exit_on_error=False)
+
+    def _changed_elsewhere(self) -> None:
+        if self._watch is not None and self._watch.changed():
+            self.call_from_thread(self._reload_shown)
+
+    def _reload_shown(self) -> None:
+        """Read what is shown again, keeping its place: the screen on top says how
+        (``others_changed``); one under a dialog reads itself again when uncovered."""
+        screen = self.screen
+        hook = getattr(screen, "others_changed", None)
+        if hook is not None and screen.is_mounted:
+            hook()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
@@ -233,6 +272,8 @@ class CoalitionApp(App[None]):
         """A job one of coalition's screens started; not a widget's own worker, such as the
         import wizard's file browser loader, which runs as long as the browser is shown."""
         node = worker.node
+        if worker.group == "watch":
+            return False  # the look for others' changes: not a job a test waits on
         return node is self or (
             isinstance(node, Screen) and type(node).__module__.startswith("coalition.")
         )

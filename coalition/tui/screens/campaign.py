@@ -990,6 +990,13 @@ class CampaignScreen(JobScreen):
     def action_reload(self) -> None:
         self.refresh_pipeline()
 
+    def others_changed(self) -> None:
+        """Another program changed the database: the columns, the quiet list and the report
+        are read again, each keeping its cursor (not while a move is being written: its
+        own reading follows)."""
+        if self.data is not None and not self._moving:
+            self.refresh_pipeline()
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "close_report":
             return self.report_shown

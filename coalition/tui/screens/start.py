@@ -132,6 +132,13 @@ class StartScreen(JobScreen):
         self._loading = True
         self.load_overview()
 
+    def others_changed(self) -> None:
+        """Another program changed the database: the follow-ups, campaigns and activity
+        are read again, the cursor kept on the follow-up it was on (not while one is
+        being marked done or moved: its own reading follows)."""
+        if self.overview is not None and not self._pending:
+            self.refresh_overview()
+
     @work(thread=True, exclusive=True, group="overview", exit_on_error=False)
     def load_overview(self) -> None:
         if not self.coalition.database_open:

@@ -1,0 +1,81 @@
+"""The app sees what other programs write: within two seconds of another process
+changing the database, the screen shown reads it again, keeping its place."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from coalition.tui.app import make_app
+from coalition.tui.screens.campaign import CampaignScreen
+from coalition.tui.screens.start import StartScreen
+from tests.test_tui_campaign import CODE, counts, make_campaign
+from tests.tui_helpers import SMALL, screen_text, settle
+
+pytestmark = pytest.mark.watch
+
+
+def elsewhere(db_path: Path, *args: str) -> None:
+    """A colleague's command, in its own process, while the app runs."""
+    subprocess.run(
+        [sys.executable, "-m", "coalition", "--db", str(db_path), "--as", "bob", *args],
+        check=True,
+        capture_output=True,
+    )
+
+
+async def within_two_seconds(pilot: object, condition: object, what: str) -> float:
+    """How long, after the other process finished, the app took to show it."""
+    start = time.monotonic()
+    while not condition():  # type: ignore[operator]
+        waited = time.monotonic() - start
+        assert waited < 2.0, f"after 2 s the app still does not show {what}"
+        await pilot.pause(0.05)  # type: ignore[attr-defined]
+    return time.monotonic() - start
+
+
+@pytest.mark.asyncio
+async def test_the_campaign_screen_shows_another_programs_move_keeping_its_cursor(
+    db_path: Path,
+) -> None:
+    make_campaign(db_path)
+    app = make_app(str(db_path), "alice")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CampaignScreen)
+        await pilot.press("right", "down")  # invited: on Stichting Delta, the second
+        assert screen.stage_list("invited").cursor == 1
+        assert counts(screen)["signed"] == 1
+
+        elsewhere(db_path, "signon", "set", "Verein Alpha", CODE, "signed")
+        await within_two_seconds(
+            pilot, lambda: counts(screen)["signed"] == 2, "Verein Alpha signed"
+        )
+        await settle(pilot)
+        assert counts(screen)["prospect"] == 2
+        assert screen.focused is screen.stage_list("invited")
+        assert screen.stage_list("invited").cursor == 1  # still on Stichting Delta
+        assert "Stichting Delta" in screen_text(app).splitlines()[-2]
+
+
+@pytest.mark.asyncio
+async def test_the_start_screen_shows_a_followup_logged_elsewhere(db_path: Path) -> None:
+    make_campaign(db_path)
+    app = make_app(str(db_path), "alice")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, StartScreen)
+        assert "Call back about the letter" not in screen_text(app)
+        elsewhere(db_path, "log", "--org", "Verein Beta", "--channel", "call",
+                  "--subject", "Call back about the letter", "--follow-up", "today")  # fmt: skip
+        await within_two_seconds(
+            pilot,
+            lambda: "Call back about the letter" in screen_text(app),
+            "the follow-up logged by bob",
+        )
