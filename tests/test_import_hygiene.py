@@ -12,6 +12,7 @@ CORE = [
     "coalition.store.search",
     "coalition.store.bulk",
     "coalition.store.planner",
+    "coalition.store.watch",
     "coalition.domain.reports",
     "coalition.domain.values",
     "coalition.domain.audit",

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from coalition.domain import values
 from coalition.domain.values import (
     check_email,
     check_phone,
@@ -382,3 +385,28 @@ _SPACES = "".join(chr(c) for c in range(0x3100) if chr(c).isspace())
 def test_clean_collapses_every_whitespace_and_nothing_else(text: str) -> None:
     # Names, roles and cities from a sheet: one plain space between words, none around.
     assert clean(text) == (" ".join(text.split()) or None)
+
+
+@pytest.fixture
+def in_brussels() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TZ", "Europe/Brussels")
+        time.tzset()
+        yield
+    time.tzset()
+
+
+def test_moving_an_interaction_to_another_day_reads_days_on_the_coordinators_clock(
+    in_brussels: None,
+) -> None:
+    """23:30 in Brussels on 5 November is 22:30 UTC: moved to the 9th it stays 23:30 on
+    the 9th, not the 10th; across the change to summer time it keeps its 10:00."""
+    late = dt.datetime(2026, 11, 5, 22, 30)
+    assert values.local_time(late) == "2026-11-05 23:30"
+    moved = values.on_local_day(late, dt.date(2026, 11, 9))
+    assert moved == dt.datetime(2026, 11, 9, 22, 30)
+    assert values.local_time(moved) == "2026-11-09 23:30"
+    winter = dt.datetime(2026, 3, 20, 9, 0)  # 10:00 CET
+    assert values.local_time(values.on_local_day(winter, dt.date(2026, 4, 2))) == (
+        "2026-04-02 10:00"
+    )

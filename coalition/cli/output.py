@@ -16,6 +16,7 @@ from typing import Any
 
 import click
 
+from coalition.domain.values import local_time
 from coalition.interchange.safety import safe_text
 
 
@@ -32,12 +33,6 @@ def to_data(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
-
-
-def local_time(value: dt.datetime | None) -> str:
-    if value is None:
-        return ""
-    return value.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def cell(value: Any) -> str:

@@ -8,9 +8,10 @@ from typing import Any
 import click
 
 from coalition.cli.options import F, format_option, given, with_options
-from coalition.cli.output import emit, local_time, say
+from coalition.cli.output import emit, say
 from coalition.cli.state import CoalitionGroup, State, pass_state
 from coalition.domain import outreach
+from coalition.domain.values import local_time
 
 
 def interaction_options(*, log: bool) -> Callable[[F], F]:

@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 from coalition.domain.audit import Work, jsonable
 from coalition.domain.lookup import find_campaign
 from coalition.domain.people import find_contact, find_organisation
-from coalition.domain.values import choice, clean, parse_date
+from coalition.domain.values import choice, clean, on_local_day, parse_date
 from coalition.domain.views import InteractionView
 from coalition.errors import CoalitionError, InvalidValue, NotFound
 from coalition.store import glance
@@ -407,7 +407,8 @@ def list_interactions(
 def edit_interaction(work: Work, interaction_id: int, changes: dict[str, Any]) -> InteractionView:
     """Correct a logged interaction; only the fields in ``changes`` change ("" clears one).
 
-    ``occurred_on`` moves it to another day at the same time of day. ``organisation`` and
+    ``occurred_on`` moves it to another day (as this computer's clock reads days) at the
+    same time of day. ``organisation`` and
     ``contact`` are whom it was with: a contact given alone brings their organisation, as
     in ``log_interaction``. A new follow-up day opens its follow-up again.
     """
@@ -435,7 +436,7 @@ def edit_interaction(work: Work, interaction_id: int, changes: dict[str, Any]) -
         day = parse_date(changes["occurred_on"])
         if day is None:
             raise InvalidValue("Say on which day it happened: a date such as 2026-03-02.")
-        interaction.occurred_at = dt.datetime.combine(day, interaction.occurred_at.time())
+        interaction.occurred_at = on_local_day(interaction.occurred_at, day)
     followed_up = interaction.follow_up_on
     _apply_fields(session, interaction, changes)
     if interaction.follow_up_on is not None and interaction.follow_up_on != followed_up:

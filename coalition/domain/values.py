@@ -623,6 +623,25 @@ def language_of_country(country: str | None) -> str | None:
 
 # --- dates ---------------------------------------------------------------------------------
 
+
+def local(moment: dt.datetime) -> dt.datetime:
+    """A stored time (naive UTC) on this computer's clock: what a coordinator reads."""
+    return moment.replace(tzinfo=dt.UTC).astimezone()
+
+
+def local_time(moment: dt.datetime | None) -> str:
+    """ "2026-11-05 14:03", on this computer's clock; "" for none."""
+    return "" if moment is None else local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def on_local_day(moment: dt.datetime, day: dt.date) -> dt.datetime:
+    """The stored time (naive UTC) moved to ``day`` as the coordinator's clock reads it,
+    at the same time of day: 23:30 in Brussels on the 5th moved to the 9th is 23:30 in
+    Brussels on the 9th (stored as 22:30 UTC), not the 10th."""
+    moved = dt.datetime.combine(day, local(moment).time()).astimezone()
+    return moved.astimezone(dt.UTC).replace(tzinfo=None)
+
+
 _RELATIVE = re.compile(r"^(\+)?(\d{1,4})\s*([dwm]?)$", re.IGNORECASE)
 """+3 (days), +3d, +2w, +1m; the plus may be left out when the unit is written (7d)."""
 

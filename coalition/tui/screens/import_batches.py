@@ -82,7 +82,7 @@ class ImportBatchesScreen(JobModal[None]):
         self.app.call_from_thread(self._show_batches, batches)
 
     def _show_batches(self, batches: list[BatchView]) -> None:
-        from coalition.tui.widgets.render import local_time
+        from coalition.domain.values import local_time
 
         if not self.is_attached:
             return
@@ -125,7 +125,7 @@ class ImportBatchesScreen(JobModal[None]):
             text.append(count_summary(batch.counts, grouped=True) or "nothing")
             text.append(".")
             if batch.undone_at is not None:
-                from coalition.tui.widgets.render import local_time
+                from coalition.domain.values import local_time
 
                 text.append(f" Undone {local_time(batch.undone_at)}.", style="dim")
         self.query_one("#batches-detail", Static).update(text)

@@ -16,6 +16,8 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.table import Table
 from rich.text import Text
 
+from coalition.domain.values import local, local_time
+
 if TYPE_CHECKING:
     from coalition.domain.browse import ContactDetail, OrganisationDetail
     from coalition.domain.campaigns import SignOnView
@@ -38,10 +40,6 @@ def _t(value: Any, style: str = "") -> Text:
     if isinstance(value, list | tuple):
         return Text(", ".join(str(v) for v in value), style=style)
     return Text(str(value), style=style)
-
-
-def local_time(value: dt.datetime) -> str:
-    return value.replace(tzinfo=dt.UTC).astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def heading(title: str, note: str = "") -> Text:
@@ -255,7 +253,7 @@ def _timeline(items: Sequence[InteractionView], *, with_party: bool) -> Renderab
             subject.append_text(Text(f"  {i.contact}", style=MUTED))
         if i.follow_up_on and not i.done:
             subject.append(f"  follow up {i.follow_up_on.isoformat()}", style="yellow")
-        table.add_row(_t(i.occurred_at.date()), how, subject)
+        table.add_row(_t(local(i.occurred_at).date()), how, subject)
     return table
 
 
