@@ -248,6 +248,30 @@ async def test_delete_takes_a_sign_on_recorded_by_mistake_out_once_asked(db_path
 
 
 @pytest.mark.asyncio
+async def test_i_lists_the_highlighted_organisations_outreach(db_path: Path) -> None:
+    from coalition.domain import outreach
+    from coalition.tui.screens.interactions import InteractionsScreen
+
+    make_campaign(db_path)
+    db = open_database(db_path)
+    with work(db, "alice") as w:
+        outreach.log_interaction(w, organisation="Fundacja Gamma", subject="Invitation",
+                                 campaign=CODE, follow_up_on="2027-01-10")  # fmt: skip
+    db.close()
+    app = make_app(str(db_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("right", "i")  # Fundacja Gamma, invited
+        await settle(pilot)
+        assert isinstance(app.screen, InteractionsScreen)
+        assert "Invitation" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert isinstance(app.screen, CampaignScreen)
+
+
+@pytest.mark.asyncio
 async def test_a_move_made_elsewhere_meanwhile_is_not_overtaken(db_path: Path) -> None:
     make_campaign(db_path)
     app = make_app(str(db_path), "tester")

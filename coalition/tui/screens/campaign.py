@@ -66,6 +66,7 @@ PIPELINE_ACTIONS = (
     "advance",
     "choose_status",
     "take_out",
+    "interactions",
     "open_organisation",
     "column",
     "toggle_quiet",
@@ -279,6 +280,15 @@ class CampaignScreen(JobScreen):
             id="campaign.report",
             tooltip="The campaign's report, as coalition report prints it: a bar per status, "
             "the response rate, signatures per week, who is quiet longest (R again goes back)",
+        ),
+        Binding(
+            "i",
+            "interactions",
+            "Outreach",
+            show=False,
+            id="campaign.interactions",
+            tooltip="The outreach logged with the highlighted organisation: correct, delete "
+            "or mark a follow-up done",
         ),
         Binding(
             "delete",
@@ -981,6 +991,13 @@ class CampaignScreen(JobScreen):
             self._ask_pending = False  # the one just saved is the answer
             self._asked = True
             self.refresh_pipeline()
+
+    def action_interactions(self) -> None:
+        from coalition.tui.screens.interactions import open_interactions
+
+        row = self.highlighted
+        if row is not None:
+            open_interactions(self.app, "organisation", row.organisation_id, row.name)
 
     async def action_open_organisation(self) -> None:
         row = self.highlighted

@@ -27,6 +27,7 @@ from coalition.tui.screens.filters import FilterDialog
 from coalition.tui.screens.form_base import FormScreen
 from coalition.tui.screens.import_batches import ImportBatchesScreen
 from coalition.tui.screens.import_wizard import ImportWizard
+from coalition.tui.screens.interactions import InteractionsScreen
 from coalition.tui.screens.log_dialog import LogDialog
 from coalition.tui.screens.record_forms import ConfirmDelete
 from coalition.tui.screens.signon_dialog import AddAllDialog
@@ -99,6 +100,7 @@ class HelpScreen(ModalScreen[None]):
             ("In a table", rows(_own_bindings(LazyTable))),
             ("Campaign pipeline", rows(_own_bindings(CampaignScreen))),
             ("Likely duplicates", rows(_own_bindings(DuplicatesScreen))),
+            ("Outreach of an organisation or contact", rows(_own_bindings(InteractionsScreen))),
             (
                 "Import wizard",
                 [

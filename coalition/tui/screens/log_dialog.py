@@ -13,13 +13,19 @@ day that is as you type, so what a word means is seen before it is saved.
 Saving runs ``outreach.log_interaction`` in a worker inside one unit of work,
 as ``coalition log`` does: earlier open follow-ups with the organisation are
 closed unless "keep" is ticked. Returns the new interaction's id, or None.
+
+``InteractionEditor`` is the same dialog opened on an interaction already logged (``e``
+in the list of interactions, ``screens.interactions``): its fields as they are, an
+outcome besides, and no "keep" (correcting one closes nothing). Saving passes only the
+fields changed to ``outreach.edit_interaction``, as ``coalition interaction edit`` does
+with the options given; a party left as shown stands for its record by id.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import work
@@ -39,6 +45,9 @@ from coalition.tui.screens.form_base import (
     plain,
 )
 from coalition.tui.widgets.render import campaign_options
+
+if TYPE_CHECKING:
+    from coalition.domain.views import InteractionView
 
 
 @dataclass(frozen=True)
@@ -60,6 +69,7 @@ class Prefill:
 def prefill_from(screen: Screen[Any]) -> Prefill:
     """What the current screen has selected, to start the dialog from."""
     from coalition.tui.screens.browse import BrowseScreen, ContactsScreen
+    from coalition.tui.screens.interactions import InteractionsScreen
 
     if isinstance(screen, BrowseScreen) and screen.is_mounted:
         row = screen.table.current_row
@@ -85,6 +95,12 @@ def prefill_from(screen: Screen[Any]) -> Prefill:
             return Prefill(campaign=campaign)
         org = Pinned(highlighted.name, f"#{highlighted.organisation_id}")
         return Prefill(organisation=org, campaign=campaign)
+    if isinstance(screen, InteractionsScreen) and screen.is_mounted:
+        # The record whose interactions are listed: logging another one with them.
+        pinned = Pinned(screen.record_name, f"#{screen.record_id}")
+        if screen.kind == "contact":
+            return Prefill(contact=pinned)
+        return Prefill(organisation=pinned)
     return Prefill()
 
 
@@ -137,11 +153,15 @@ class LogDialog(FormScreen):
         return OrganisationSuggester(self.coalition) if name == "organisation" else None
 
     def on_mount(self) -> None:
+        self.fill()
+        super().on_mount()
+        self.load_campaigns()
+
+    def fill(self) -> None:
+        """What the dialog opens with, before the campaigns are read."""
         for name, pinned in self.pinned.items():
             self.set_value(name, pinned.text)
         self.set_value("date", clock.today().isoformat())
-        super().on_mount()
-        self.load_campaigns()
 
     # --- campaigns ------------------------------------------------------------------------
 
@@ -151,8 +171,12 @@ class LogDialog(FormScreen):
 
         with self.coalition.database().read_session() as session:
             campaigns = [(c.code, c.name, c.state) for c in list_campaigns(session)]
-            chosen = self.prefill.campaign or self._campaign_of_party(session, campaigns)
+            chosen = self.campaign_to_choose(session, campaigns)
         self.app.call_from_thread(self._show_campaigns, campaigns, chosen)
+
+    def campaign_to_choose(self, session: Any, campaigns: list[tuple[str, str, str]]) -> str | None:
+        """The campaign chosen for the coordinator (in the worker thread)."""
+        return self.prefill.campaign or self._campaign_of_party(session, campaigns)
 
     def _campaign_of_party(self, session: Any, campaigns: list[tuple[str, str, str]]) -> str | None:
         """The one campaign not yet closed that the selected organisation (or the selected
@@ -267,6 +291,118 @@ class LogDialog(FormScreen):
                 close_followups=not values["keep"],
             )
         return result.interaction.id, result.sentence()
+
+
+def described(interaction: InteractionView) -> str:
+    """An interaction in a sentence: "the call of 2026-11-03 with Alpha Kids (Invitation to
+    sign)"; its day where the coordinator is."""
+    from coalition.domain.values import local_time
+
+    i = interaction
+    text = f"the {i.channel if i.channel != 'other' else 'interaction'} of "
+    text += local_time(i.occurred_at)[:10]
+    who = " / ".join(x for x in (i.contact, i.organisation) if x)
+    if who:
+        text += f" with {who}"
+    if i.subject:
+        text += f" ({i.subject})"
+    return text
+
+
+class InteractionEditor(LogDialog):
+    """Correct an interaction already logged; returns its id, or None.
+
+    The form is filled once the campaigns are read (its campaign is one of them): until
+    then Save waits. Only what was changed is saved; the date and the follow-up are read
+    as the log dialog reads them, and a new follow-up day opens the follow-up again (the
+    domain's rule).
+    """
+
+    SAVE_LABEL = "Save"
+
+    def __init__(self, interaction: InteractionView) -> None:
+        i = interaction
+        organisation = (
+            Pinned(i.organisation, f"#{i.organisation_id}")
+            if i.organisation is not None and i.organisation_id is not None
+            else None
+        )
+        contact = (
+            Pinned(i.contact, f"#{i.contact_id}")
+            if i.contact is not None and i.contact_id is not None
+            else None
+        )
+        super().__init__(Prefill(organisation=organisation, contact=contact, campaign=i.campaign))
+        self.interaction = interaction
+        self.ready = False
+
+    def fields(self) -> list[Field]:
+        found = [f for f in super().fields() if f.name != "keep"]  # correcting closes nothing
+        at = next(n for n, f in enumerate(found) if f.name == "notes")
+        found.insert(at, Field("outcome", "Outcome", "what came of it"))
+        return found
+
+    def title_text(self) -> Text:
+        return plain(f"Correct {described(self.interaction)}", "bold")
+
+    def fill(self) -> None:
+        """Nothing yet: the form is filled with the campaigns (``_show_campaigns``)."""
+
+    def campaign_to_choose(self, session: Any, campaigns: list[tuple[str, str, str]]) -> str | None:
+        return self.interaction.campaign
+
+    def _show_campaigns(self, campaigns: list[tuple[str, str, str]], chosen: str | None) -> None:
+        from coalition.domain.values import local_time
+
+        if not self.is_attached:
+            return
+        self.query_one("#field-campaign", Select).set_options(campaign_options(campaigns))
+        i = self.interaction
+        shown = {
+            "channel": i.channel,
+            "direction": i.direction,
+            "subject": i.subject,
+            "contact": i.contact,
+            "organisation": i.organisation,
+            "campaign": chosen if chosen in {code for code, _, _ in campaigns} else None,
+            "date": local_time(i.occurred_at)[:10],
+            "follow_up": i.follow_up_on.isoformat() if i.follow_up_on else None,
+            "outcome": i.outcome,
+            "notes": i.notes,
+        }
+        self.show_record(shown, self.title_text().plain)
+
+    def check(self, name: str, text: str) -> str | None:
+        hint = super().check(name, text)
+        if name == "follow_up" and hint and self.interaction.done:
+            same = text.strip() == self.original.get("follow_up")
+            hint += "; done" if same else "; a new day opens it again"
+        return hint
+
+    def save(self, values: dict[str, str]) -> tuple[int, str]:
+        from coalition.domain import outreach
+        from coalition.domain.audit import work as unit_of_work
+
+        changes: dict[str, str] = {}
+        for name in ("channel", "direction", "subject", "outcome", "notes", "campaign"):
+            if values[name] != self.original.get(name, ""):
+                changes[name] = values[name]
+        for name in ("contact", "organisation"):
+            pinned = self.pinned.get(name)
+            if values[name] != (pinned.ref if pinned is not None else ""):
+                changes[name] = values[name]  # the reference typed; "" takes them away
+        today = clock.today()
+        for name, field in (("date", "occurred_on"), ("follow_up", "follow_up_on")):
+            if values[name].strip() != self.original.get(name, ""):
+                day = checks.parse_date(values[name], today=today)
+                changes[field] = day.isoformat() if day else ""
+        interaction_id = self.interaction.id
+        if not changes:
+            return interaction_id, f"Nothing changed in {described(self.interaction)}."
+        coalition = self.coalition
+        with unit_of_work(coalition.database(), coalition.coordinator) as w:
+            view = outreach.edit_interaction(w, interaction_id, changes)
+        return view.id, f"Saved {described(view)}."
 
 
 def open_log_dialog(app: Any) -> None:
