@@ -100,7 +100,9 @@ async def test_columns_sort_by_key_and_by_clicking_their_title(filled_path: Path
         assert table.descending and table.current_row.organisation == "Fondation Test 0049"
         assert "Organisation ▼" in screen_text(app)
         # A click on the Country title sorts by country.
-        x = sum(w + 1 for column, w in table.shown_columns if column.key not in ("country",))
+        x = table.mark_gutter + sum(
+            w + 1 for column, w in table.shown_columns if column.key not in ("country",)
+        )
         await pilot.click(table, offset=(x + 1, 0))
         await settle(pilot)
         assert table.sort_key == "country"

@@ -39,7 +39,8 @@ ACTIONS = [
     (
         "Add all listed to a campaign",
         "organisation_sign_on(True)",
-        "Organisations (F4), searched or filtered: every one listed, once asked (C)",
+        "Organisations (F4): the ones marked with space, or every one listed (searched or "
+        "filtered), once asked (C)",
     ),
     ("Help: keys", "help", "Every key of the app"),
     ("Import a file", "import_file", "CSV, XLSX, ODS or vCard: check the columns, preview, import"),

@@ -62,6 +62,16 @@ class BrowseScreen(JobScreen):
         ),
         Binding("n", "new_record", "New", id="browse.new", tooltip="Add one in a form"),
         Binding("e", "edit_record", "Edit", id="browse.edit", tooltip="Edit the highlighted one"),
+        # Not in the footer, where it would push the organisations' Sign-on out at 80
+        # columns (F1 lists it).
+        Binding(
+            "i",
+            "interactions",
+            "Outreach",
+            id="browse.interactions",
+            tooltip="The interactions logged with the highlighted one: correct, delete, done",
+            show=False,
+        ),
         # Not in the footer either: the daily keys come first there (F1 lists every key).
         Binding(
             "delete",
@@ -143,7 +153,10 @@ class BrowseScreen(JobScreen):
                 yield Input(placeholder=self.SEARCH_HINT, id="browse-search", compact=True)
                 yield Static(id="browse-filters")
                 yield LazyTable(
-                    self.COLUMNS, id="browse-table", empty_text=f"No {self.PLURAL} match."
+                    self.COLUMNS,
+                    id="browse-table",
+                    empty_text=f"No {self.PLURAL} match.",
+                    markable=True,
                 )
             with VerticalScroll(id="browse-detail"):
                 yield Static(Text("", style="dim"), id="browse-detail-content")
@@ -161,8 +174,13 @@ class BrowseScreen(JobScreen):
         self.start_listing()
 
     def on_screen_resume(self) -> None:
+        self.others_changed()  # a dialog may have changed it (a form, a logged interaction)
+
+    def others_changed(self) -> None:
+        """What is listed may have changed (another program wrote, or a dialog closed):
+        the listing and the detail pane are read again, the cursor kept on its record."""
         if self.table.generation:
-            self.forget_detail()  # a dialog may have changed it (a form, a logged interaction)
+            self.forget_detail()
             self.start_listing(keep_cursor=True)
 
     # --- what subclasses fill in (called in worker threads) -------------------------------
@@ -237,6 +255,10 @@ class BrowseScreen(JobScreen):
 
     def _show_count(self, total: int) -> None:
         title = Text(self.PLURAL.capitalize(), style="bold")
+        marked = self.table.marked_count
+        if marked:  # first: kept through searches, and never cut by a long one
+            title.append(f"  {marked:,} marked", style="bold")
+            title.append(" (Esc unmarks)  ·", style="dim")
         text = self.search_input.value.strip()
         noun = self.KIND if total == 1 else self.PLURAL
         if text:
@@ -261,6 +283,10 @@ class BrowseScreen(JobScreen):
         title.append(f"  ·  by {column.title.lower()} {order}", style="dim")
         # One line whatever it says (see the stylesheet): no layout pass needed.
         self.query_one("#browse-title", Static).update(title, layout=False)
+
+    @on(LazyTable.MarksChanged)
+    def _marks_changed(self) -> None:
+        self._show_count(self.table.total)
 
     # --- more rows as the view moves -------------------------------------------------------
 
@@ -350,6 +376,13 @@ class BrowseScreen(JobScreen):
     def action_duplicates(self) -> None:
         self.coalition.action_duplicates(self.KIND)
 
+    def action_interactions(self) -> None:
+        from coalition.tui.screens.interactions import open_interactions
+
+        row = self.highlighted_row()
+        if row is not None:
+            open_interactions(self.app, self.KIND, row.id, row.name)
+
     # --- filters (coalition.tui.screens.filters) ------------------------------------------
 
     def action_filter(self) -> None:
@@ -432,6 +465,7 @@ class BrowseScreen(JobScreen):
             "add_all",
             "add_person",
             "duplicates",
+            "interactions",
         ):
             return not in_search
         if action == "filter":
@@ -515,8 +549,10 @@ _SIGN_ON = Binding.Group("Sign-on")
 class OrganisationsScreen(BrowseScreen):
     """Every organisation, searchable by name, acronym, contact details, place and tag.
 
-    ``c`` puts the highlighted organisation in a campaign (or moves it on) and ``C``
-    every organisation listed (``coalition.tui.screens.signon_dialog``).
+    ``c`` puts the highlighted organisation in a campaign (or moves it on), marked or
+    not; ``C`` the marked ones (space marks them, through any number of searches) or,
+    with none marked, every organisation listed (``coalition.tui.screens.signon_dialog``).
+    Once ``C`` has done it for the marked ones their marks go; a cancel keeps them.
     """
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -525,7 +561,7 @@ class OrganisationsScreen(BrowseScreen):
             "sign_on",
             "Sign-on",
             id="organisations.sign-on",
-            tooltip="Put the highlighted one in a campaign, or move it on",
+            tooltip="Put the highlighted one in a campaign, or move it on (marked or not)",
             group=_SIGN_ON,
         ),
         Binding(
@@ -533,7 +569,8 @@ class OrganisationsScreen(BrowseScreen):
             "add_all",
             "Add all",
             id="organisations.add-all",
-            tooltip="Every organisation listed (search or filter first), once asked",
+            tooltip="The marked ones (space marks them), or with none marked every "
+            "organisation listed (search or filter first), once asked",
             group=_SIGN_ON,
         ),
         Binding(
@@ -604,6 +641,10 @@ class OrganisationsScreen(BrowseScreen):
     def action_add_all(self) -> None:
         from coalition.tui.screens.signon_dialog import EMPTY_LIST, NOT_NARROWED
 
+        marked = [row.id for row in self.table.marked_rows]
+        if marked:
+            self.prepare_add_marked(marked)
+            return
         query = self.current_query
         if query is None or self.table.generation != self.generation:
             return  # the listing is being read: what "all" is is not known yet
@@ -629,9 +670,35 @@ class OrganisationsScreen(BrowseScreen):
 
         self._open_dialog(lambda s, remembered: AddAllDialog(read_all(s, query, remembered)))
 
-    def _open_dialog(self, make: Callable[[Session, str | None], ModalScreen[str | None]]) -> None:
+    @work(thread=True, exclusive=True, group="signon", exit_on_error=False)
+    def prepare_add_marked(self, ids: list[int]) -> None:
+        from coalition.errors import NotFound
+        from coalition.tui.screens.signon_dialog import AddAllDialog, read_marked
+
+        def make(session: Session, remembered: str | None) -> ModalScreen[str | None]:
+            try:
+                start = read_marked(session, ids, remembered)
+            except NotFound:  # every one of them is gone
+                self.app.call_from_thread(self._unmark, ids)
+                raise
+            gone = [i for i in ids if i not in set(start.ids)]
+            if gone:  # deleted or merged since: nothing to act on there
+                self.app.call_from_thread(self._unmark, gone)
+            return AddAllDialog(start)
+
+        self._open_dialog(make, self._added_marked)
+
+    def _unmark(self, ids: list[int]) -> None:
+        self.table.unmark(ids)
+
+    def _open_dialog(
+        self,
+        make: Callable[[Session, str | None], ModalScreen[str | None]],
+        done: Callable[[str | None], None] | None = None,
+    ) -> None:
         """Read what a dialog starts from and open it (in a worker thread); a sentence
-        instead when there is nothing to open it on (no campaign, an empty listing)."""
+        instead when there is nothing to open it on (no campaign, an empty listing).
+        ``done`` is given what the dialog returns (by default it is said)."""
         from coalition import settings
         from coalition.errors import CoalitionError
 
@@ -644,16 +711,25 @@ class OrganisationsScreen(BrowseScreen):
             self.app.call_from_thread(self.notify, str(error), severity="warning", markup=False)
             return
         if not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._show_dialog, dialog)
+            self.app.call_from_thread(self._show_dialog, dialog, done or self._signed_on)
 
-    def _show_dialog(self, dialog: ModalScreen[str | None]) -> None:
+    def _show_dialog(
+        self, dialog: ModalScreen[str | None], done: Callable[[str | None], None]
+    ) -> None:
         if self.is_current:  # not over another dialog opened meanwhile
-            self.app.push_screen(dialog, self._signed_on)
+            self.app.push_screen(dialog, done)
 
     def _signed_on(self, sentence: str | None) -> None:
         if sentence:
             self.notify(sentence, title="Sign-on", markup=False)
         # The listing and the detail pane are read again as the screen resumes.
+
+    def _added_marked(self, sentence: str | None) -> None:
+        """The marked ones are in the campaign: their marks go (after a cancel they stay,
+        to choose another campaign or status)."""
+        if sentence:
+            self.table.clear_marks()
+        self._signed_on(sentence)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("sign_on", "add_all"):

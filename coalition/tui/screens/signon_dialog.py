@@ -22,7 +22,10 @@ many, and under it ``campaigns.plan_signons`` says, as the choices change, how m
 would be added, moved and left. Organisations already in the campaign stay as they are
 unless "also move" is ticked, and then only where the pipeline allows; closed campaigns
 are not offered, as a published list is no place for a few hundred new names. It is
-applied through ``campaigns.set_signons``: one unit of work, all or nothing.
+applied through ``campaigns.set_signons``: one unit of work, all or nothing. With rows
+marked in the table (space), ``C`` opens the same dialog on the marked organisations
+instead (``read_marked``), wherever the searches since have left them: the question says
+"the 3 marked organisations" and names them, and the counts under it are theirs.
 
 What a dialog starts from (the campaigns, the organisation's sign-ons, the listing's
 ids) is read before it opens, in the screen's worker (``read_one``, ``read_all``), so a
@@ -45,6 +48,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from rich.cells import cell_len
+from rich.console import Group
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -54,7 +59,7 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, 
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from coalition.errors import CoalitionError
+from coalition.errors import CoalitionError, NotFound
 from coalition.tui.jobs import JobModal, failure
 from coalition.tui.widgets.buttons import ButtonRow
 
@@ -73,7 +78,11 @@ ALL_CLOSED = (
 EMPTY_LIST = "No organisation is listed, so there is none to add: search or filter (f) again."
 NOT_NARROWED = (
     "C adds every organisation listed to a campaign: search or filter (f) first, "
-    "to list the ones to add."
+    "to list the ones to add, or mark them with space."
+)
+MARKED_GONE = (
+    "The marked organisations no longer exist (deleted or merged meanwhile): "
+    "their marks are taken off; mark others with space."
 )
 
 
@@ -139,6 +148,13 @@ class AllStart:
     campaigns: list[CampaignItem]
     """Open, then draft (closed ones are not offered); newest first within each."""
     campaign: str | None
+    names: list[str] = field(default_factory=list)
+    """The organisations' names, in ``ids``' order, when they are the ones marked (else
+    empty: every organisation listed)."""
+
+    @property
+    def marked(self) -> bool:
+        return bool(self.names)
 
 
 _STATE_ORDER = {"open": 0, "draft": 1, "closed": 2}
@@ -203,6 +219,44 @@ def read_all(session: Session, query: OrganisationQuery, remembered: str | None)
     if not ids:
         raise CoalitionError(EMPTY_LIST)
     return AllStart(ids, campaigns, default_campaign(campaigns, remembered))
+
+
+def read_marked(session: Session, ids: list[int], remembered: str | None) -> AllStart:
+    """The campaigns not closed and the marked organisations that still exist, with their
+    names as they are now (in a worker). One deleted or merged since it was marked is left
+    out (its id is not in the answer); none left is said in a sentence."""
+    from coalition.domain.people import get_organisation
+
+    campaigns = [c for c in _campaigns(session) if c.state != "closed"]
+    if not campaigns:
+        raise CoalitionError(ALL_CLOSED)
+    found: dict[int, str] = {}
+    for organisation_id in ids:
+        try:
+            found[organisation_id] = get_organisation(session, f"#{organisation_id}").name
+        except NotFound:  # gone since it was marked
+            continue
+    if not found:
+        raise NotFound(MARKED_GONE)
+    return AllStart(
+        list(found), campaigns, default_campaign(campaigns, remembered), [*found.values()]
+    )
+
+
+def _names(names: list[str], width: int = 66) -> str:
+    """The names as "a, b and c", or as many as ``width`` cells hold: "a, b and 4 more"
+    (one line under the question, whatever the names' lengths)."""
+    for shown in range(len(names), 0, -1):
+        rest = len(names) - shown
+        if rest:
+            text = f"{', '.join(names[:shown])} and {rest:,} more"
+        elif shown > 1:
+            text = f"{', '.join(names[: shown - 1])} and {names[shown - 1]}"
+        else:
+            text = names[0]
+        if cell_len(text) <= width:
+            return text
+    return text  # the first name alone is too long: cut where it is drawn
 
 
 def _either(options: list[str]) -> str:
@@ -670,10 +724,20 @@ class AddAllDialog(_CampaignDialog):
 
     def show_state(self) -> None:
         campaign, status = self.campaign, self.status
-        title = Text(f"Add {_organisations(len(self.start.ids))} to ", style="bold")
+        count = len(self.start.ids)
+        if not self.start.marked:
+            title = Text(f"Add {_organisations(count)} to ", style="bold")
+        elif count == 1:
+            title = Text("Add the marked organisation to ", style="bold")
+        else:
+            title = Text(f"Add the {count:,} marked organisations to ", style="bold")
         title.append(Text(campaign or "a campaign", style="bold"))
         title.append(f" as {status}?" if status else "?", style="bold")
-        self.query_one("#signon-title", Static).update(title)
+        heading: Text | Group = title
+        if self.start.marked:
+            names = Text(_names(self.start.names), style="dim", no_wrap=True, overflow="ellipsis")
+            heading = Group(title, names)
+        self.query_one("#signon-title", Static).update(heading)
         said = self.query_one("#signon-said", Static)
         wanted = self._choices()
         if wanted is None:

@@ -15,11 +15,20 @@ never land in the table of the new one.
 
 Cells are plain strings drawn as segments, never markup: a name such as
 "[bold]" shows as typed.
+
+A table made ``markable`` lets the coordinator pick rows to act on together: ``space``
+marks the highlighted row (or unmarks it) and moves down, as in mutt or a file manager;
+``escape`` unmarks them all (while there are marks: else Esc goes on to the screen's own
+meaning). Marks are kept by record (``mark_key``, the row's ``id``), not by position, so
+they stay through re-sorting, paging and a new search, whose rows are read afresh: a row
+marked is marked wherever it comes back. A two-cell gutter left of the columns shows "●"
+on each marked row (always there, so the columns do not move when the first mark comes);
+the columns are fitted to what is left. ``MarksChanged`` is posted on each change.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -27,6 +36,7 @@ from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
+from textual.actions import SkipAction
 from textual.binding import Binding, BindingType
 from textual.geometry import Size
 from textual.message import Message
@@ -38,6 +48,9 @@ PAGE = 100
 """Rows fetched at a time."""
 MARGIN = 50
 """Rows kept ready above and below the view."""
+GUTTER = 2
+"""Cells left of the columns in a markable table: the mark, and a space."""
+MARK = "●"
 
 
 @dataclass(frozen=True)
@@ -70,6 +83,10 @@ MOVE_BINDINGS: list[BindingType] = [
 """The keys that move a table's cursor (a table that does not sort takes these alone)."""
 
 
+def _row_id(row: Any) -> Hashable:
+    return row.id  # type: ignore[no-any-return]
+
+
 class LazyTable(ScrollView, can_focus=True):
     """Rows of a listing, drawn and held only around the view."""
 
@@ -92,6 +109,26 @@ class LazyTable(ScrollView, can_focus=True):
             tooltip="Reverse the order",
             group=_SORTING,
         ),
+        # Not in the footer, which has no room for them at 80 columns: the screen says how
+        # many are marked and that Esc unmarks them; F1 lists both. A table that is not
+        # markable lets both keys go on to the screen (see the actions).
+        Binding(
+            "space",
+            "toggle_mark",
+            "Mark",
+            id="table.mark",
+            tooltip="Contacts and organisations: mark the highlighted one (or unmark it) and "
+            "go to the next; C puts the marked organisations in a campaign",
+            show=False,
+        ),
+        Binding(
+            "escape",
+            "clear_marks",
+            "Unmark all",
+            id="table.unmark-all",
+            tooltip="Take every mark off (while there are marks)",
+            show=False,
+        ),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
@@ -99,6 +136,7 @@ class LazyTable(ScrollView, can_focus=True):
         "lazy-table--cursor",
         "lazy-table--loading",
         "lazy-table--empty",
+        "lazy-table--marked",
     }
 
     DEFAULT_CSS = """
@@ -119,6 +157,7 @@ class LazyTable(ScrollView, can_focus=True):
         }
         & > .lazy-table--loading { color: $text-muted; }
         & > .lazy-table--empty { color: $text-muted; text-style: italic; }
+        & > .lazy-table--marked { color: $text-accent; text-style: bold; }
     }
     """
 
@@ -152,6 +191,18 @@ class LazyTable(ScrollView, can_focus=True):
         def control(self) -> LazyTable:
             return self.table
 
+    class MarksChanged(Message):
+        """Rows were marked or unmarked: ``count`` are marked now."""
+
+        def __init__(self, table: LazyTable, count: int) -> None:
+            super().__init__()
+            self.table = table
+            self.count = count
+
+        @property
+        def control(self) -> LazyTable:
+            return self.table
+
     class SortChanged(Message):
         """The user asked for another order."""
 
@@ -171,6 +222,8 @@ class LazyTable(ScrollView, can_focus=True):
         *,
         sort_key: str | None = None,
         empty_text: str = "Nothing to show.",
+        markable: bool = False,
+        mark_key: Callable[[Any], Hashable] = _row_id,
         name: str | None = None,
         id: str | None = None,
         classes: str | None = None,
@@ -189,6 +242,12 @@ class LazyTable(ScrollView, can_focus=True):
         self._widths: list[tuple[Column, int]] = []
         self._laid_out_for = -1
         self._style_cache: dict[str, Style] = {}
+        self.markable = markable
+        """Rows can be marked (space), to act on together."""
+        self.mark_key = mark_key
+        """What a mark is kept by: the row's record, whatever its place in the listing."""
+        self._marked: dict[Hashable, Any] = {}
+        """The marked rows by key, in the order marked (each as it was last drawn)."""
 
     # --- what the screen calls ---------------------------------------------------------
 
@@ -331,7 +390,7 @@ class LazyTable(ScrollView, can_focus=True):
         width = self.scrollable_content_region.width
         if width != self._laid_out_for:
             self._laid_out_for = width
-            self._widths = self._layout(width)
+            self._widths = self._layout(width - self.mark_gutter)
         return width
 
     def on_resize(self, event: events.Resize) -> None:
@@ -339,17 +398,18 @@ class LazyTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self.scrollable_content_region.width, self.total + 1)
         self._want_visible()
 
-    def _line(self, cells: list[str], style: Style) -> Strip:
+    def _line(self, cells: list[str], style: Style, mark: str = " ") -> Strip:
         """One line of plain cells as a single segment: no markup is ever read, and a
-        line costs one Strip (the table redraws every line on each search)."""
-        parts = []
+        line costs one Strip (the table redraws every line on each search). ``mark``: what
+        the gutter shows, in a markable table."""
+        parts = [f"{mark} "] if self.mark_gutter else []
         for (column, width), cell in zip(self._widths, cells, strict=False):
             if cell_len(cell) > width:
                 cell = set_cell_size(cell, max(width - 1, 0)) + "…"
             elif column.justify == "right":
                 cell = " " * (width - cell_len(cell)) + cell
             parts.append(set_cell_size(cell, width))
-        text = " ".join(parts)
+        text = parts[0] + " ".join(parts[1:]) if self.mark_gutter else " ".join(parts)
         width = self._laid_out_for  # as _fit found it for this line (looked up once)
         return Strip([Segment(set_cell_size(text, width), style)], width)
 
@@ -392,7 +452,14 @@ class LazyTable(ScrollView, can_focus=True):
             style = base + self._style("lazy-table--cursor")
         if row is None:
             return self._line(["…"], style + self._style("lazy-table--loading"))
-        return self._line([self._cell(column, row) for column, _ in self._widths], style)
+        cells = [self._cell(column, row) for column, _ in self._widths]
+        if self._marked and self.mark_key(row) in self._marked:
+            self._marked[self.mark_key(row)] = row  # as it reads now (a rename, say)
+            marked = base + self._style("lazy-table--marked")
+            if index == self.cursor:
+                marked += self._style("lazy-table--cursor")
+            return self._line(cells, marked, MARK)
+        return self._line(cells, style)
 
     @staticmethod
     def _cell(column: Column, row: Any) -> str:
@@ -452,14 +519,86 @@ class LazyTable(ScrollView, can_focus=True):
 
     def on_click(self, event: events.Click) -> None:
         if event.y == 0:
-            x = 0
+            x = self.mark_gutter
             for column, width in self._widths:
                 if x <= event.x < x + width + 1:
                     self.sort_by(column.key)
                     break
                 x += width + 1
             return
-        self._move(int(self.scroll_y) + event.y - 1)
+        index = int(self.scroll_y) + event.y - 1
+        self._move(index)
+        if event.x < self.mark_gutter:  # a click on the gutter marks the row (or unmarks it)
+            row = self.row_at(index)
+            if row is not None:
+                self.set_marked(row, not self.is_marked(row))
+
+    # --- marks ---------------------------------------------------------------------------
+
+    @property
+    def mark_gutter(self) -> int:
+        """Cells left of the columns: the marks' (none in a table that is not markable)."""
+        return GUTTER if self.markable else 0
+
+    @property
+    def marked_rows(self) -> list[Any]:
+        """The marked rows, in the order they were marked (those out of the listing now
+        too: a mark stays through another search)."""
+        return list(self._marked.values())
+
+    @property
+    def marked_count(self) -> int:
+        return len(self._marked)
+
+    def is_marked(self, row: Any) -> bool:
+        return self.mark_key(row) in self._marked
+
+    def set_marked(self, row: Any, marked: bool) -> None:
+        """Mark ``row`` or take its mark off."""
+        key = self.mark_key(row)
+        if marked == (key in self._marked):
+            return
+        if marked:
+            self._marked[key] = row
+        else:
+            del self._marked[key]
+        self.refresh()
+        self.post_message(self.MarksChanged(self, len(self._marked)))
+
+    def unmark(self, keys: Sequence[Hashable]) -> None:
+        """Take the marks off the rows kept by ``keys`` (the ones marked, those not: no
+        matter)."""
+        gone = [key for key in keys if key in self._marked]
+        for key in gone:
+            del self._marked[key]
+        if gone:
+            self.refresh()
+            self.post_message(self.MarksChanged(self, len(self._marked)))
+
+    def clear_marks(self) -> None:
+        """Take every mark off."""
+        self.unmark(list(self._marked))
+
+    def action_toggle_mark(self) -> None:
+        if not self.markable:
+            raise SkipAction()  # the key goes on to the screen
+        row = self.current_row
+        if row is None:
+            return  # being read: nothing to mark yet
+        self.set_marked(row, not self.is_marked(row))
+        self._move(self.cursor + 1)
+
+    def action_clear_marks(self) -> None:
+        if not self._marked:
+            raise SkipAction()  # Esc means what the screen makes it mean
+        self.clear_marks()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "toggle_mark":
+            return self.markable
+        if action == "clear_marks":
+            return bool(self._marked)
+        return True
 
     # --- sorting -------------------------------------------------------------------------
 
@@ -485,4 +624,4 @@ class LazyTable(ScrollView, can_focus=True):
         self.sort_by(self.sort_key, descending=not self.descending)
 
 
-__all__ = ["MARGIN", "PAGE", "Column", "LazyTable"]
+__all__ = ["GUTTER", "MARGIN", "PAGE", "Column", "LazyTable"]
