@@ -79,3 +79,45 @@ async def test_the_start_screen_shows_a_followup_logged_elsewhere(db_path: Path)
             lambda: "Call back about the letter" in screen_text(app),
             "the follow-up logged by bob",
         )
+
+
+@pytest.mark.asyncio
+async def test_the_organisations_list_shows_a_rename_elsewhere_keeping_its_cursor(
+    db_path: Path,
+) -> None:
+    make_campaign(db_path)
+    app = make_app(str(db_path), "alice")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("down", "down")
+        screen = app.screen
+        table = screen.table  # type: ignore[attr-defined]
+        kept = table.current_row.id
+        elsewhere(db_path, "org", "edit", "Verein Beta", "--name", "Verein Beta-Zwei")
+        await within_two_seconds(
+            pilot, lambda: "Verein Beta-Zwei" in screen_text(app), "the new name"
+        )
+        await settle(pilot)
+        assert table.current_row.id == kept
+
+
+@pytest.mark.asyncio
+async def test_a_form_open_on_an_organisation_deleted_elsewhere_says_so(db_path: Path) -> None:
+    from coalition.tui.screens.record_forms import OrganisationForm
+
+    make_campaign(db_path)
+    app = make_app(str(db_path), "alice")
+    async with app.run_test(size=SMALL) as pilot:
+        await pilot.press("f4")
+        await settle(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, OrganisationForm) and form.record_id is not None
+        elsewhere(db_path, "org", "delete", f"#{form.record_id}", "--yes")
+        await within_two_seconds(
+            pilot,
+            lambda: "deleted or merged by someone else" in screen_text(app),
+            "that the organisation is gone",
+        )

@@ -137,6 +137,8 @@ class FormScreen(JobModal[int | None]):
     ANOTHER: ClassVar[str] = "another record"
     """What an allowed duplicate is, for the "Add anyway" box."""
     WRITE_GROUP = "form-save"
+    RECORD_KIND: ClassVar[str | None] = None
+    """"organisation" or "contact": what ``record_id`` names, when the form edits one."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -439,6 +441,27 @@ class FormScreen(JobModal[int | None]):
             self.app.call_from_thread(self._refused, str(error))
             return
         self.app.call_from_thread(self._saved, record_id, message)
+
+    # --- another program's changes -----------------------------------------------------
+
+    def others_changed(self) -> None:
+        """Another program wrote to the database: the record being edited may be gone
+        (deleted, or merged into another). Said at once, not when Save fails."""
+        record_id = getattr(self, "record_id", None)
+        if self.RECORD_KIND and record_id is not None and not self.writing:
+            self.check_still_there(self.RECORD_KIND, record_id)
+
+    @work(thread=True, exclusive=True, group="form-still-there", exit_on_error=False)
+    def check_still_there(self, kind: str, record_id: int) -> None:
+        if self.name_of(kind, record_id) is None:
+            self.app.call_from_thread(self._gone, kind)
+
+    def _gone(self, kind: str) -> None:
+        if self.is_attached:
+            self.show_error(
+                f"This {kind} was deleted or merged by someone else since you opened it, so "
+                "it cannot be saved. Esc closes the form."
+            )
 
     def name_of(self, kind: str, record_id: int) -> str | None:
         """The name of the ``kind`` record with this id, to open it by (in a worker

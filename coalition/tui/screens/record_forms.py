@@ -68,6 +68,7 @@ class OrganisationForm(FormScreen):
     SAVE_LABEL = "Save"
     SHARED_FIELDS = ("name", "acronym", "country", "website", "email")
     ANOTHER = "another organisation"
+    RECORD_KIND = "organisation"
 
     def __init__(self, record_id: int | None = None) -> None:
         super().__init__()
@@ -189,6 +190,7 @@ class ContactForm(FormScreen):
     FIELDS = CONTACT_FIELDS
     SHARED_FIELDS = ("emails",)
     ANOTHER = "another person sharing the address"
+    RECORD_KIND = "contact"
 
     def __init__(self, record_id: int | None = None, *, organisation: str | None = None) -> None:
         super().__init__()
