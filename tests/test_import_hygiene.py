@@ -13,6 +13,7 @@ CORE = [
     "coalition.store.bulk",
     "coalition.store.planner",
     "coalition.store.watch",
+    "coalition.store.check",
     "coalition.domain.reports",
     "coalition.domain.values",
     "coalition.domain.audit",

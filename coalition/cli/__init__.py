@@ -15,6 +15,7 @@ terminal app's start do not wait for.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -25,6 +26,10 @@ from coalition.cli.state import CoalitionGroup, State, stop_quietly
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (its module under coalition.cli and attribute, the summary `coalition --help` shows)
     "init": ("database:init", "Create or upgrade the database and print where it is."),
+    "check": (
+        "database:check_cmd",
+        "Check the database: file structure, foreign keys, search index, schema.",
+    ),
     "backup": (
         "database:backup_cmd",
         "Copy the database to OUT with SQLite's online backup (safe while the app is open).",
@@ -147,6 +152,10 @@ def cli(ctx: click.Context, db: str | None, as_: str | None) -> None:
 
 
 def main() -> None:
+    problem = undecodable_argument(sys.argv[1:])
+    if problem:
+        click.echo(f"Error: {problem}", err=True)
+        raise SystemExit(1)
     try:
         cli(prog_name="coalition")
     finally:
@@ -156,3 +165,80 @@ def main() -> None:
             sys.stdout.flush()
         except BrokenPipeError:
             stop_quietly()
+
+
+def _undecodable(text: str) -> bool:
+    """Whether ``text`` holds bytes that were not UTF-8: Python keeps each such byte of
+    the command line as a lone surrogate (U+DC80-U+DCFF) rather than fail."""
+    return any("\udc80" <= ch <= "\udcff" for ch in text)
+
+
+def _shown(text: str) -> str:
+    """``text`` with its undecodable bytes written as \\xNN."""
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+def undecodable_argument(args: list[str]) -> str | None:
+    """The sentence for a value on the command line that is not UTF-8 text (typed in a
+    terminal set to another encoding), naming its option; None when there is none.
+
+    A file's name may hold any bytes: a value given for a file (``click.Path``, or an
+    option whose metavar says PATH) is taken as it is. Checked once here, before any
+    command runs, so no command stores, prints or writes half of such a value.
+    """
+    bad = [arg for arg in args if _undecodable(arg)]
+    if not bad:
+        return None
+    for label, value, is_path in _parameter_values(args):
+        if _undecodable(value) and not is_path:
+            what = f"The value of {label}" if label.startswith("-") else f"The argument {label}"
+            return (
+                f"{what} ({_shown(value)}) is not UTF-8 text; nothing was "
+                "changed. Type it again in a terminal set to UTF-8 (for example with "
+                "LANG=C.UTF-8)."
+            )
+    paths = {value for _, value, is_path in _parameter_values(args) if is_path}
+    for arg in bad:
+        if arg not in paths and arg.partition("=")[2] not in paths:
+            return (
+                f"The argument {_shown(arg)} is not UTF-8 text; nothing was changed. Type it "
+                "again in a terminal set to UTF-8 (for example with LANG=C.UTF-8)."
+            )
+    return None
+
+
+def _parameter_values(args: list[str]) -> list[tuple[str, str, bool]]:
+    """(option or argument, value, whether it names a file) for each text value of the
+    command line, by click's own parsing of it (no callbacks, nothing run)."""
+    found: list[tuple[str, str, bool]] = []
+    command: click.Command = cli
+    try:
+        ctx = cli.make_context("coalition", list(args), resilient_parsing=True)
+        while True:
+            for param in command.get_params(ctx):
+                value = ctx.params.get(param.name or "")
+                values = value if isinstance(value, list | tuple) else [value]
+                label = (
+                    max(param.opts, key=len)
+                    if isinstance(param, click.Option)
+                    else param.human_readable_name
+                )
+                is_path = isinstance(param.type, click.Path) or "PATH" in (param.metavar or "")
+                found.extend(
+                    (label, os.fspath(v), is_path)
+                    for v in values
+                    if isinstance(v, str) or (isinstance(v, os.PathLike) and is_path)
+                )
+            if not isinstance(command, click.Group):
+                break
+            rest = [*ctx._protected_args, *ctx.args]  # what the group did not parse itself
+            if not rest:
+                break
+            name, sub, rest = command.resolve_command(ctx, rest)
+            if sub is None or name is None:
+                break
+            ctx = sub.make_context(name, rest, parent=ctx, resilient_parsing=True)
+            command = sub
+    except click.ClickException:
+        pass  # the command line is wrong in another way too: click says how when it runs
+    return found

@@ -1,13 +1,16 @@
-"""The database file: create or upgrade it, back it up, restore a backup."""
+"""The database file: create or upgrade it, check it, back it up, restore a backup."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
 from coalition.cli.output import say
 from coalition.cli.state import State, pass_state
+from coalition.errors import DatabaseError
 from coalition.store import maintenance
 
 
@@ -19,13 +22,81 @@ def init(state: State) -> None:
     click.echo(str(db.path) if db.path else db.url)
 
 
+@click.command("check")
+@click.option(
+    "--repair",
+    is_flag=True,
+    help="Rebuild the search index if it is out of step with the tables (the one repair "
+    "that can be made in place).",
+)
+@pass_state
+def check_cmd(state: State, repair: bool) -> None:
+    """Check the database: file structure, foreign keys, search index, schema.
+
+    Prints each check and what it found; exits 1 when something is wrong, saying how to
+    repair it. It only reads (--repair aside), and leaves an older schema as it is.
+    """
+    from coalition import settings
+    from coalition.store import check
+
+    target = settings.database_target(state.db_option)
+    if "://" not in target and not Path(target).expanduser().exists():
+        raise DatabaseError(f"There is no database at {target}; give its path with --db.")
+    db = state.opened(upgrade=False)
+    report = check.check_database(db)
+    click.echo(f"Checked {report.where}:")
+    _print_findings(report.findings)
+    if repair and report.index_out_of_step and report.findings[0].ok:
+        from coalition.store.database import upgrade_schema
+
+        upgrade_schema(db)
+        check.rebuild_search_index(db)
+        say("Rebuilt the search index from the tables.")
+        report = check.check_database(db)
+        click.echo("After the repair:")
+        _print_findings(report.findings)
+    if report.ok:
+        say("No problems found.")
+        return
+    for advice in report.repairs:
+        say(advice)
+    wrong = sum(not f.ok for f in report.findings)
+    raise DatabaseError(
+        f"{wrong} of {len(report.findings)} checks found problems in {report.where}."
+    )
+
+
+def _print_findings(findings: Sequence[Any]) -> None:
+    for finding in findings:
+        if finding.ok:
+            note = f": {finding.note}" if finding.note else ""
+            click.echo(f"  ok       {finding.what}{note}")
+            continue
+        click.echo(f"  PROBLEM  {finding.what}:")
+        for problem in finding.problems:
+            click.echo(f"             {problem}")
+
+
 @click.command("backup")
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @pass_state
 def backup_cmd(state: State, out: Path) -> None:
-    """Copy the database to OUT with SQLite's online backup (safe while the app is open)."""
-    maintenance.backup(state.db, out)
-    say(f"Backed up {state.db.path} to {out}.")
+    """Copy the database to OUT with SQLite's online backup (safe while the app is open).
+
+    The file's structure is checked first (SQLite's quick_check): a damaged database is
+    not copied over a good backup.
+    """
+    from coalition.store import check
+
+    db = state.db
+    problem = check.quick_check(db)
+    if problem is not None:
+        raise DatabaseError(
+            f"The database {db.where} is damaged ({problem}); no backup was made. "
+            + check.recovery_advice(db.where)
+        )
+    maintenance.backup(db, out)
+    say(f"Backed up {db.path} to {out}.")
 
 
 @click.command("restore")

@@ -11,7 +11,7 @@ import click
 
 from coalition.cli.options import format_option
 from coalition.cli.output import emit, say
-from coalition.cli.state import CoalitionGroup, State, pass_state
+from coalition.cli.state import CoalitionGroup, State, pass_state, stop_interrupted
 from coalition.domain import imports
 from coalition.interchange import importer
 from coalition.text import split_values
@@ -166,13 +166,22 @@ def import_cmd(
         if dry_run:
             say("Dry run: nothing was changed.")
             return
-        with state.work() as work:  # all files or none: a refusal of one rolls back all
-            batches = [
-                imports.apply_statuses(work, plan)
-                if isinstance(plan, imports.StatusPlan)
-                else imports.apply_plan(work, plan, progress)
-                for plan in plans
-            ]
+        batches: list[Any] = []
+        try:
+            with state.work() as work:  # all files or none: a refusal of one rolls back all
+                batches = [
+                    imports.apply_statuses(work, plan)
+                    if isinstance(plan, imports.StatusPlan)
+                    else imports.apply_plan(work, plan, progress)
+                    for plan in plans
+                ]
+        except KeyboardInterrupt as exc:  # Ctrl+C: say whether the commit had happened
+            numbers = " and ".join(f"#{b.id}" for b in batches)
+            undo = " and ".join(f"`coalition imports undo {b.id}`" for b in batches)
+            saved_as = (
+                f"Interrupted; the import was saved as batch {numbers} (undo it with {undo})."
+            )
+            stop_interrupted(click.get_current_context(), exc, saved_as=saved_as)
     for batch in batches:
         say(
             f"Imported {batch.file_name} as batch #{batch.id}; "

@@ -1,14 +1,21 @@
 """What every command shares: the database, the coordinator, and how errors leave.
 
 Errors the user can cause arrive as ``CoalitionError`` and leave as one sentence
-on stderr with exit status 1 (usage errors are click's, status 2). Output whose
-reader stops reading (``| head``) ends without a word, with status 141.
+on stderr with exit status 1 (usage errors are click's, status 2). So do the failures
+of the database a user can act on (locked, read-only, disk full, damaged) that reach
+here from a path with no sentence of its own, and a full disk while a file is written.
+Output whose reader stops reading (``| head``) ends without a word, with status 141;
+Ctrl+C with one line that says whether anything was saved, with status 130.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import functools
 import os
 import sys
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import click
@@ -27,11 +34,82 @@ class CoalitionGroup(click.Group):
             raise click.ClickException(str(exc)) from None
         except BrokenPipeError:
             stop_quietly()
+        except KeyboardInterrupt as exc:
+            stop_interrupted(ctx, exc)
         except OSError as exc:
-            # A file the user named cannot be written or read (no such folder, no permission,
-            # disk full): say which and why, without a traceback.
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                state = ctx.find_object(State)
+                written = exc.filename or (state.file_on_full_disk() if state else None)
+                where = f"the disk holding {written}" if written else "the disk"
+                raise click.ClickException(
+                    f"{where[0].upper()}{where[1:]} is full; nothing was changed. "
+                    "Free some space and try again."
+                ) from None
+            # A file the user named cannot be written or read (no such folder, no permission):
+            # say which and why, without a traceback.
             where = f"{exc.filename}: " if exc.filename else ""
             raise click.ClickException(f"{where}{exc.strerror or exc}.") from None
+        except Exception as exc:
+            problem = database_problem(ctx, exc)
+            if problem is None:
+                raise
+            raise click.ClickException(problem) from None
+
+
+def database_problem(ctx: click.Context, exc: BaseException) -> str | None:
+    """The sentence for a failure of the database (an SQLite error, bare or wrapped by
+    SQLAlchemy) that reached the command line without one; None for anything else."""
+    if not type(exc).__module__.startswith(("sqlite3", "sqlalchemy")):
+        return None  # and the database layer stays unloaded for what is not its failure
+    import sqlite3
+    from pathlib import Path
+
+    if not isinstance(exc, sqlite3.Error) and not isinstance(
+        getattr(exc, "orig", None), sqlite3.Error
+    ):
+        return None
+
+    from coalition.store.database import explain, to_url
+
+    state = ctx.find_object(State)
+    db = state._db if state is not None else None
+    if db is not None:
+        path, where = db.path, db.where
+    else:
+        target = settings.database_target(state.db_option if state else None)
+        url = to_url(target)
+        path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+        where = str(path) if path else target
+    problem = explain(exc, path, where)
+    return str(problem) if problem is not None else None
+
+
+INTERRUPTED_STATUS = 130
+"""The status a shell reports for a program ended by Ctrl+C (128 + SIGINT)."""
+
+
+def stop_interrupted(
+    ctx: click.Context, exc: KeyboardInterrupt, *, saved_as: str | None = None
+) -> NoReturn:
+    """Ctrl+C: one line that tells the truth about what was saved, and status 130.
+
+    A unit of work interrupted says whether it had committed (``Interrupted.saved``);
+    otherwise what counts is whether any unit of this command had. ``saved_as``: the
+    line to print when the work was saved (what it was saved as, how to undo it).
+    """
+    state = ctx.find_object(State)
+    db = state._db if state is not None else None
+    saved = bool(getattr(exc, "saved", False)) or (db is not None and db.commits > 0)
+    if saved:
+        message = saved_as or (
+            "Interrupted; what was done before was saved (see `coalition history`)."
+        )
+    else:
+        message = "Interrupted; nothing was changed."
+    with contextlib.suppress(OSError, ValueError):
+        # On a terminal the line starts after the ^C it echoed.
+        click.echo(("\n" if sys.stderr.isatty() else "") + message, err=True)
+    raise SystemExit(INTERRUPTED_STATUS)
 
 
 SIGPIPE_STATUS = 141
@@ -67,16 +145,45 @@ class State:
         self.db_option = db_option
         self.coordinator = settings.coordinator(as_option)
         self._db: Any = None
+        self.command: click.Context | None = None
+        """The running command's context (``pass_state`` keeps it): what it was given."""
+
+    def file_on_full_disk(self) -> str | None:
+        """Which of the files the command was given sits on the disk that filled: the one
+        on a disk with (next to) no space left, else the only one it was given."""
+        import shutil
+
+        if self.command is None:
+            return None
+        files: list[str] = []
+        for param in self.command.command.params:
+            value = self.command.params.get(param.name or "")
+            if isinstance(param.type, click.Path) and value:
+                values = value if isinstance(value, list | tuple) else [value]
+                files.extend(os.fspath(v) for v in values)
+        for file in files:
+            folder = file if os.path.isdir(file) else os.path.dirname(os.path.abspath(file))
+            try:
+                if shutil.disk_usage(folder).free < FULL_BYTES:
+                    return file
+            except OSError:
+                continue
+        return files[0] if len(files) == 1 else None
 
     # The root group makes a State before it knows the command, and the terminal app loads
     # the database layer (SQLAlchemy, ~0.2 s) in a worker thread: only a command that uses
     # the database imports it, here.
     @property
     def db(self) -> Any:
+        return self.opened()
+
+    def opened(self, *, upgrade: bool = True) -> Any:
+        """The database, opened on first use; ``upgrade=False`` leaves an older schema as
+        it is (``coalition check`` looks at the file as it is)."""
         if self._db is None:
             from coalition.store.database import open_database
 
-            self._db = open_database(settings.database_target(self.db_option))
+            self._db = open_database(settings.database_target(self.db_option), upgrade=upgrade)
         return self._db
 
     def work(self) -> Any:
@@ -92,4 +199,19 @@ class State:
             self._db.close()
 
 
-pass_state = click.make_pass_decorator(State)
+FULL_BYTES = 1 << 20
+"""Less free space than this, and a disk is taken for the one that filled."""
+
+_pass_state = click.make_pass_decorator(State)
+
+
+def pass_state(f: Callable[..., Any]) -> Callable[..., Any]:
+    """Pass the State to a command, as ``click.make_pass_decorator(State)`` does, and keep
+    the command's context on it for the sentences said when it fails."""
+
+    @functools.wraps(f)
+    def remember(state: State, *args: Any, **kwargs: Any) -> Any:
+        state.command = click.get_current_context()
+        return f(state, *args, **kwargs)
+
+    return _pass_state(remember)

@@ -1,36 +1,49 @@
-"""Opening a database: engine, pragmas, sessions, and the schema upgrade.
+"""Opening a database: engine, pragmas, sessions, the schema upgrade, and failures said well.
 
 SQLite is the embedded default and gets careful treatment:
 
 * a new file is created mode 0600 before SQLite touches it (SQLite gives the
   ``-wal`` and ``-shm`` files the same mode as the main file);
-* foreign keys on, WAL journal, a busy timeout;
+* foreign keys on, a busy timeout; the file is switched to WAL only once it is known
+  to be coalition's (or new) and a first write comes, so opening another program's
+  database, or reading ours, changes not a byte of it;
 * pysqlite's own transaction handling is switched off and every unit of work
   starts with ``BEGIN IMMEDIATE``, so two writers (the app and a CLI command
   run beside it) queue on the busy timeout instead of one of them failing
   half-way with "database is locked" when it upgrades a read lock. Read-only
-  sessions use a plain deferred ``BEGIN`` and never block writers.
+  sessions use a plain deferred ``BEGIN`` and never block writers, nor wait for them;
+* a file on a read-only file system is opened ``immutable`` (nobody can change it), so
+  it can still be read; writing to it is refused with a sentence.
 
 The schema belongs to Alembic from the first revision. Opening upgrades an
 older file to head; a file stamped with a revision this version does not know
-was written by a newer coalition and is refused rather than guessed at.
+was written by a newer coalition and is refused rather than guessed at. A file
+with tables but no revision is another program's: refused before anything is
+written to it.
+
+What SQLite reports (locked, read-only, disk full, damaged, missing table) becomes one
+sentence that says what to do (``explain``); anything else is a bug and stays one.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
+import sqlite3
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.exc import DatabaseError as SADatabaseError
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
 
-from coalition.errors import DatabaseError
+from coalition.errors import CoalitionError, DatabaseError
 from coalition.settings import missing_folder
 from coalition.store.schema import SCHEMA_HEAD
 
@@ -81,12 +94,12 @@ def _create_private_file(path: Path) -> None:
 def _install_sqlite_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # We emit BEGIN ourselves (see the module docstring).
+        # We emit BEGIN ourselves (see the module docstring). Nothing here writes: the
+        # switch to WAL waits for a first write (``Database.prepare_for_writing``).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
@@ -96,29 +109,126 @@ def _install_sqlite_hooks(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl+C during a unit of work, and whether its transaction had been committed.
+
+    The signal is seen by Python only between two steps of its own code, so it can land
+    just after SQLite's COMMIT has returned: ``saved`` is then True, and the work is in
+    the file whatever the exception seems to say.
+    """
+
+    def __init__(self, saved: bool) -> None:
+        super().__init__()
+        self.saved = saved
+
+
 class Database:
     """An open coalition database: an engine and its session factories."""
 
-    def __init__(self, url: str, engine: Engine) -> None:
+    def __init__(self, url: str, engine: Engine, *, read_only: bool = False) -> None:
         self.url = url
         self.engine = engine
         self.path = _sqlite_path(url)
         self.is_sqlite = engine.dialect.name == "sqlite"
+        self.read_only = read_only
+        """On a read-only file system: opened ``immutable``; reading works, writing is
+        refused (``prepare_for_writing``)."""
+        self.commits = 0
+        """Units of work committed through ``session`` since the database was opened."""
+        self._wal_checked = False
+        self._open_transaction: dict[int, bool] = {}
+        """Whether each connection SQLAlchemy threw away (after an interruption) was still
+        in its transaction, by ``id`` of the connection: asked before it was closed."""
+        if self.is_sqlite:
+            event.listen(engine, "invalidate", self._on_invalidate)
         self._writer = sessionmaker(engine, expire_on_commit=False)
         reader_bind = engine.execution_options(sqlite_begin="DEFERRED")
         self._reader = sessionmaker(reader_bind, expire_on_commit=False)
 
+    @property
+    def where(self) -> str:
+        """The file, or the server's URL without its password, as a sentence names it."""
+        return str(self.path) if self.path else shown_url(self.url)
+
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A write transaction: committed on success, rolled back on any error."""
-        with self._writer() as session, _translate_errors(self), session.begin():
-            yield session
+        """A write transaction: committed on success, rolled back on any error.
+
+        Ctrl+C leaves as ``Interrupted``, which says whether the work was committed.
+        """
+        self.prepare_for_writing()
+        with self._writer() as session, _translate_errors(self):
+            session.begin()
+            try:
+                yield session
+            except KeyboardInterrupt as exc:
+                raise Interrupted(saved=False) from exc  # closing the session rolls back
+            raw = session.connection().connection.dbapi_connection
+            try:
+                session.commit()
+            except KeyboardInterrupt as exc:
+                # Landed during the commit: SQLite's COMMIT either ran (Python sees the
+                # signal only once the call has returned) or had not begun.
+                raise Interrupted(saved=not self._in_transaction(raw)) from exc
+            self.commits += 1
+
+    def _on_invalidate(self, dbapi_connection: Any, _record: Any, _exc: Any) -> None:
+        with suppress(sqlite3.Error):
+            self._open_transaction[id(dbapi_connection)] = bool(dbapi_connection.in_transaction)
+
+    def _in_transaction(self, raw: Any) -> bool:
+        """Whether ``raw`` was still inside its transaction (so nothing was committed);
+        asked of the connection, or recorded as SQLAlchemy threw it away."""
+        recorded = self._open_transaction.pop(id(raw), None)
+        if recorded is not None:
+            return recorded
+        try:
+            return bool(raw.in_transaction)
+        except sqlite3.Error:
+            return True  # closed without a word: rolled back, as a closed transaction is
 
     @contextmanager
     def read_session(self) -> Iterator[Session]:
         """A read-only snapshot that does not hold the write lock."""
         with self._reader() as session, _translate_errors(self), session.begin():
             yield session
+
+    def prepare_for_writing(self) -> None:
+        """Before the first write: refuse a file nobody can write; switch to WAL once.
+
+        The switch needs the file to itself for a moment: if another program holds it,
+        this run goes on in the file's own journal mode rather than wait (writes work in
+        either), and a later run switches.
+        """
+        if self.read_only:
+            assert self.path is not None
+            raise DatabaseError(_read_only_sentence(self.path, self.where))
+        if self._wal_checked or not self.is_sqlite or self.path is None:
+            return
+        self._wal_checked = True
+        raw = self.engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                (mode,) = cursor.execute("PRAGMA journal_mode").fetchone()
+                if str(mode).lower() != "wal":
+                    cursor.execute("PRAGMA busy_timeout = 0")
+                    try:
+                        cursor.execute("PRAGMA journal_mode = WAL")
+                    except sqlite3.OperationalError as exc:
+                        if _primary_code(exc) not in (_BUSY, _LOCKED):
+                            raise
+                    finally:
+                        cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            finally:
+                cursor.close()
+        except sqlite3.Error as exc:
+            problem = explain(exc, self.path, self.where)
+            if problem is None:
+                raise
+            raise problem from exc
+        finally:
+            raw.close()
 
     def close(self) -> None:
         self.engine.dispose()
@@ -130,46 +240,188 @@ class Database:
         self.close()
 
 
+# SQLite's primary result codes (https://sqlite.org/rescode.html) that a user can act on.
+_ERROR = 1
+_BUSY = 5
+_LOCKED = 6
+_READONLY = 8
+_IOERR = 10
+_CORRUPT = 11
+_FULL = 13
+_CANTOPEN = 14
+_NOTADB = 26
+
+_NEARLY_FULL_BYTES = 1 << 20
+"""Less free space than this beside the file, and a failed write is taken for a full disk
+(SQLite reports some of those as an I/O error rather than SQLITE_FULL)."""
+
+
+def sqlite_error(error: BaseException) -> sqlite3.Error | None:
+    """The SQLite error behind ``error``: itself, or the one SQLAlchemy wraps (``orig``)."""
+    current: BaseException | None = error
+    for _ in range(4):
+        if current is None:
+            break
+        if isinstance(current, sqlite3.Error):
+            return current
+        orig = getattr(current, "orig", None)
+        if isinstance(orig, sqlite3.Error):
+            return orig
+        current = current.__cause__
+    return None
+
+
+def _primary_code(error: sqlite3.Error) -> int | None:
+    code = getattr(error, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def _read_only_file_system(path: Path) -> bool:
+    try:
+        return bool(os.statvfs(path if path.exists() else path.parent).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def _read_only_sentence(path: Path, where: str) -> str:
+    if _read_only_file_system(path):
+        return (
+            f"The database {where} is on a read-only file system; nothing was changed. "
+            "Copy it to a disk you can write to and give the copy with --db."
+        )
+    if path.exists() and not os.access(path, os.W_OK):
+        return (
+            f"The database {where} is a read-only file; nothing was changed. "
+            f"Make it writable (chmod u+w {path}) or give another file with --db."
+        )
+    if not os.access(path.parent, os.W_OK):
+        return (
+            f"The folder {path.parent} is read-only, and SQLite writes its journal there "
+            f"beside {path.name}; nothing was changed. Make the folder writable or move "
+            "the database."
+        )
+    return (
+        f"The database {where} cannot be written to (read-only); nothing was changed. "
+        "Check the file's permissions, and that no other program opened it read-only."
+    )
+
+
+def _nearly_full(path: Path | None) -> bool:
+    if path is None:
+        return False
+    try:
+        return shutil.disk_usage(path.parent).free < _NEARLY_FULL_BYTES
+    except OSError:
+        return False
+
+
+_MISSING = re.compile(r"no such (table|column): (\S+)")
+
+
+def explain(
+    error: BaseException, path: Path | None, where: str, *, waited: float | None = None
+) -> DatabaseError | None:
+    """The sentence for a failure of the database a user can act on, or None (a bug).
+
+    ``waited``: how long the command had been waiting when SQLite gave up on a lock
+    (the busy timeout when not known).
+    """
+    found = sqlite_error(error)
+    if found is None:
+        return None
+    code = _primary_code(found)
+    message = str(found)
+    if code in (_BUSY, _LOCKED):
+        seconds = BUSY_TIMEOUT_MS / 1000 if waited is None else waited
+        return DatabaseError(
+            f"Another program is writing to the database {where}; waited {seconds:.0f} s. "
+            "Try again when it has finished."
+        )
+    if code == _FULL or (code == _IOERR and _nearly_full(path)):
+        return DatabaseError(
+            f"The disk holding {where} is full; nothing was changed. Free some space and try again."
+        )
+    if code == _READONLY and path is not None:
+        return DatabaseError(_read_only_sentence(path, where))
+    if code == _CANTOPEN and path is not None:
+        if _read_only_file_system(path) or not os.access(path.parent, os.W_OK):
+            return DatabaseError(_read_only_sentence(path, where))
+        return DatabaseError(
+            f"Cannot open the database {where} ({message}); check that the file and its "
+            "folder can be read and written."
+        )
+    if code == _CORRUPT:
+        return DatabaseError(f"The database {where} is damaged ({message}); run `coalition check`.")
+    if code == _NOTADB:
+        return DatabaseError(
+            f"{where} is not a database coalition can read (it may be another kind of file, "
+            "or a damaged database: `coalition check` tells which)."
+        )
+    if code == _IOERR:
+        return DatabaseError(
+            f"Reading or writing the database {where} failed ({message}); check the disk, "
+            "then run `coalition check`."
+        )
+    missing = _MISSING.search(message)
+    if code in (_ERROR, None) and missing:
+        kind, name = missing.groups()
+        return DatabaseError(
+            f"The database {where} is damaged (the {kind} {name} is missing); "
+            "run `coalition check`."
+        )
+    return None
+
+
 @contextmanager
 def _translate_errors(db: Database) -> Iterator[None]:
+    started = time.monotonic()
     try:
         yield
-    except OperationalError as exc:
-        message = str(exc.orig) if exc.orig is not None else str(exc)
-        if "locked" in message or "busy" in message:
-            raise DatabaseError(
-                f"The database {db.path or db.url} is busy with another writer; "
-                "try again in a moment."
-            ) from exc
-        if "readonly" in message or "read-only" in message:
-            raise DatabaseError(
-                f"The database {db.path or db.url} is read-only; check the file's permissions."
-            ) from exc
+    except CoalitionError:
         raise
+    except Exception as exc:
+        problem = explain(exc, db.path, db.where, waited=time.monotonic() - started)
+        if problem is None:
+            raise
+        raise problem from exc
+
+
+def _immutable_url(path: Path) -> str:
+    """A URL that reads ``path`` without locking or journals: only for a file that nobody
+    can change (on a read-only file system), where SQLite could not make its -shm file."""
+    return f"sqlite:///file:{quote(str(path))}?mode=ro&immutable=1&uri=true"
 
 
 def open_database(target: str | os.PathLike[str], *, upgrade: bool = True) -> Database:
-    """Open (creating if need be) the database at ``target`` and bring its schema to head."""
+    """Open (creating if need be) the database at ``target`` and bring its schema to head.
+
+    Nothing is written to a file that is not coalition's, nor to one already at head
+    (reading commands leave the file as they found it, and do not wait for writers).
+    """
     url = to_url(target)
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise DatabaseError(f"{target} is not a database path or URL.") from exc
     path = _sqlite_path(url)
+    read_only = False
     if path is not None:
         if path.is_dir():
             raise DatabaseError(f"{path} is a folder; give the path of a database file.")
         _create_private_file(path)
+        read_only = _read_only_file_system(path)
     try:
-        engine = create_engine(parsed)
+        engine = create_engine(_immutable_url(path) if read_only and path else parsed)
     except (ArgumentError, ImportError) as exc:
         raise DatabaseError(f"Cannot use the database URL {url}: {exc}.") from exc
     if engine.dialect.name == "sqlite":
         _install_sqlite_hooks(engine)
-    db = Database(url, engine)
+    db = Database(url, engine, read_only=read_only)
     try:
-        if upgrade:
-            upgrade_schema(db)
+        with _translate_errors(db):
+            current = coalition_revisions(db)
+            if upgrade:
+                upgrade_schema(db, current)
     except BaseException:
         engine.dispose()
         raise
@@ -222,45 +474,44 @@ def is_known_revision(revision: str) -> bool:
         return False
 
 
-def upgrade_schema(db: Database) -> None:
-    """Create or upgrade the schema; refuse a database from a newer coalition."""
-    where = db.path or db.url
-    try:
-        current = current_revisions(db)
-        if current == (SCHEMA_HEAD,):
-            return
-        if not current:
-            with _reading(db).connect() as connection:
-                tables = set(inspect(connection).get_table_names())
-            if tables:
-                raise DatabaseError(
-                    f"{where} holds tables but is not a coalition database; "
-                    "give another file with --db."
-                )
-    except OperationalError as exc:
-        if "locked" in str(exc.orig) or "busy" in str(exc.orig):
+def coalition_revisions(db: Database) -> tuple[str, ...]:
+    """The file's schema revisions, by reading alone; refuses another program's database
+    and one from a newer coalition before anything is written to either."""
+    where = db.where
+    current = current_revisions(db)
+    if not current:
+        with _reading(db).connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+        if tables:
             raise DatabaseError(
-                f"The database {where} is busy with another writer; try again in a moment."
-            ) from exc
-        raise DatabaseError(
-            f"{where} is not a database coalition can read (it may be another kind of file)."
-        ) from exc
-    except SADatabaseError as exc:
-        raise DatabaseError(
-            f"{where} is not a database coalition can read (it may be another kind of file)."
-        ) from exc
-
-    from alembic import command
-    from alembic.script import ScriptDirectory
-
-    script = ScriptDirectory.from_config(_alembic_config())
+                f"{where} holds tables but is not a coalition database; "
+                "give another file with --db."
+            )
     for revision in current:
         if not is_known_revision(revision):
             raise DatabaseError(
                 f"{where} was written by a newer version of coalition "
                 f"(schema {revision}); upgrade coalition to open it."
             )
+    return current
+
+
+def upgrade_schema(db: Database, current: tuple[str, ...] | None = None) -> None:
+    """Create or upgrade the schema; refuse a database from a newer coalition.
+
+    ``current``: the revisions ``coalition_revisions`` read, when the caller has them.
+    """
+    if current is None:
+        current = coalition_revisions(db)
+    if current == (SCHEMA_HEAD,):
+        return
+
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(_alembic_config())
     if current and set(current) == set(script.get_heads()):
         return
+    db.prepare_for_writing()
     with db.engine.begin() as connection:
         command.upgrade(_alembic_config(connection), "head")
