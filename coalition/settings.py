@@ -116,7 +116,12 @@ def save_campaign(database: str, code: str) -> None:
 
 def _write_config(data: dict[str, object]) -> None:
     path = config_path()
+    from coalition.errors import CoalitionError
+    from coalition.safefile import private_file
+
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    partial = path.with_name(f".{path.name}.tmp")
-    partial.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    partial.replace(path)
+    try:
+        with private_file(path) as handle:  # whole or not at all; never through a symlink
+            handle.write(json.dumps(data, indent=2) + "\n")
+    except CoalitionError as exc:  # a folder where the file goes: the callers expect OSError
+        raise OSError(str(exc)) from None

@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from coalition.domain import campaigns, exports, people
+from coalition.errors import CoalitionError
 from coalition.interchange import exporter
-from tests.conftest import fails, ok
+from tests.conftest import ok
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -162,15 +163,17 @@ def test_the_statuses_filter_selects_before_the_log_and_the_file_shows_after(
 
 
 def test_a_file_that_cannot_be_written_logs_nothing(
-    pipeline: None, run: Any, tmp_path: Path, db_path: Path
+    pipeline: None, db: Any, tmp_path: Path, db_path: Path
 ) -> None:
-    """The file is written inside the log's transaction: when it fails, nothing is logged
-    and no prospect moves."""
+    """The file is written inside the log's transaction: when it cannot be put in place,
+    nothing is logged and no prospect moves. A folder stands where the file would go
+    (the app's export dialog, which has no command-line check of the path, comes here)."""
     target = tmp_path / "invitations.csv"
-    (tmp_path / ".invitations.csv.pending.csv").mkdir()  # where the finished file would go
-    message = fails(run("export", "mailmerge", str(target), "--campaign", "kids-2027",
-                        "--log-outreach", "Invitation"))  # fmt: skip
-    assert message and "\n" not in message
+    target.mkdir()
+    wanted = exports.RecipientFilter(campaign="kids-2027")
+    with pytest.raises(CoalitionError) as refused:
+        exporter.mail_merge(db, "tester", target, wanted, log_subject="Invitation")
+    assert "folder" in str(refused.value)
     con = sqlite3.connect(db_path)
     try:
         assert con.execute("SELECT count(*) FROM interactions").fetchone() == (0,)
@@ -179,7 +182,8 @@ def test_a_file_that_cannot_be_written_logs_nothing(
         )
     finally:
         con.close()
-    assert not target.exists()
+    assert target.is_dir() and not any(target.iterdir())
+    assert not list(tmp_path.glob(".invitations.csv.*"))
 
 
 # --- 2. organisations known only by their own address ---------------------------------------

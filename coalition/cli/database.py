@@ -112,5 +112,15 @@ def restore_cmd(state: State, source: Path, yes: bool) -> None:
             abort=True,
             err=True,
         )
-    safety = maintenance.restore(state.db, source)
-    say(f"Restored {source}; the previous database is in {safety}.")
+    from coalition.cli.privacy import report_check
+    from coalition.domain import privacy
+
+    restored = privacy.restore_backup(state.db, state.coordinator, source)
+    say(f"Restored {source}; the previous database is in {restored.safety}.")
+    if restored.erased_again:
+        assert restored.finished is not None
+        say(
+            f"{restored.erased_again} person(s) in the backup had been erased since: erased "
+            f"again (the backup {source} itself still holds them)."
+        )
+        report_check(restored.finished, "The file was rewritten")

@@ -15,7 +15,7 @@ from coalition.cli.options import (
 )
 from coalition.cli.output import say
 from coalition.cli.state import CoalitionGroup, State, pass_state
-from coalition.domain import browse, exports, outreach, pipeline
+from coalition.domain import browse, exports, outreach, pipeline, privacy
 from coalition.interchange import exporter
 from coalition.interchange.vcard_export import write_vcards
 from coalition.text import split_values
@@ -143,7 +143,8 @@ def export_vcard(state: State, out: Path, vcard_version: str, **filters: Any) ->
     """Write contacts as vCards: OUT.vcf (one file) or OUT/ (a vdir, one file per contact)."""
     with state.read() as session:
         contacts = exports.address_book(session, recipient_filter(**filters))
-        count = write_vcards(out, contacts, vcard_version)
+        erased = privacy.ledger(session).holds_uid
+        count = write_vcards(out, contacts, vcard_version, erased=erased)
     say(f"Wrote {count} vCards ({vcard_version}) to {out}.")
 
 

@@ -71,6 +71,17 @@ class _ProgressBar:
 )
 @click.option("--sheet", help="Spreadsheet sheet to read (default: the first).")
 @click.option(
+    "--encoding",
+    metavar="NAME",
+    help="What a CSV file's text is (utf-8, cp1252, cp1250, latin-1, shift_jis …): read it so, "
+    "with no guessing; bytes that do not fit are read as � and their lines named.",
+)
+@click.option(
+    "--delimiter",
+    metavar="CHAR",
+    help="What separates a CSV file's columns: one character, or tab, semicolon, comma, pipe.",
+)
+@click.option(
     "--mapping",
     "mapping_file",
     type=click.Path(dir_okay=False),
@@ -80,7 +91,19 @@ class _ProgressBar:
 @click.option(
     "--show-mapping", is_flag=True, help="Print the detected column mapping as TOML and stop."
 )
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=1),
+    default=1_000_000,
+    show_default=True,
+    help="Refuse a file with more rows of data (or cards) than this, before importing any.",
+)
 @click.option("--force", is_flag=True, help="Import a file again that was imported before.")
+@click.option(
+    "--allow-erased",
+    is_flag=True,
+    help="Import people who were erased earlier too (they have consented again).",
+)
 @pass_state
 def import_cmd(
     state: State,
@@ -91,9 +114,13 @@ def import_cmd(
     tags: tuple[str, ...],
     on_duplicate: str,
     sheet: str | None,
+    encoding: str | None,
+    delimiter: str | None,
     mapping_file: str | None,
     show_mapping: bool,
+    max_rows: int,
     force: bool,
+    allow_erased: bool,
 ) -> None:
     """Import people and organisations from CSV, XLSX, ODS or vCard files.
 
@@ -109,7 +136,23 @@ def import_cmd(
     --campaign, the organisations it reached are invited. It never adds anyone:
     addresses no contact has are listed and left alone.
     """
-    sources = [_open(f, sheet, mapping_file, show_mapping) for f in files]
+    if encoding is not None or delimiter is not None:
+        from coalition.interchange.tabular import csv_delimiter, csv_encoding
+
+        encoding = csv_encoding(encoding) if encoding is not None else None
+        delimiter = csv_delimiter(delimiter) if delimiter is not None else None
+    sources = [
+        _open(
+            f,
+            sheet,
+            mapping_file,
+            show_mapping,
+            encoding=encoding,
+            delimiter=delimiter,
+            max_rows=max_rows,
+        )
+        for f in files
+    ]
     if show_mapping:
         for source in sources:
             if isinstance(source, importer.StatusSource):
@@ -141,6 +184,7 @@ def import_cmd(
                     tags=tuple(split_values(tags)),
                     on_duplicate=on_duplicate,
                     force=force,
+                    allow_erased=allow_erased,
                 )
                 plans.append(imports.plan_import(session, source.records, options, progress))
         for source, plan in zip(sources, plans, strict=True):
@@ -190,15 +234,29 @@ def import_cmd(
 
 
 def _open(
-    path: str, sheet: str | None, mapping_file: str | None, show_mapping: bool
+    path: str,
+    sheet: str | None,
+    mapping_file: str | None,
+    show_mapping: bool,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    max_rows: int | None = None,
 ) -> importer.Source | importer.StatusSource:
     """A mail tool's status file, else a file of people (always that with --mapping)."""
+    said = {"encoding": encoding, "delimiter": delimiter}
     if mapping_file is None:
-        statuses = importer.open_status_file(path, sheet=sheet)
+        statuses = importer.open_status_file(path, sheet=sheet, max_rows=max_rows, **said)
         if statuses is not None:
             return statuses
     return importer.open_source(
-        path, sheet=sheet, mapping_file=mapping_file, require_people=not show_mapping
+        path,
+        sheet=sheet,
+        mapping_file=mapping_file,
+        require_people=not show_mapping,
+        encoding=encoding,
+        delimiter=delimiter,
+        max_rows=max_rows,
     )
 
 
@@ -209,6 +267,9 @@ def _show_plan(source: importer.Source, plan: imports.Plan, *, force: bool) -> N
     read = ", ".join(source.notes)
     words = imports.count_summary(counts)
     say(f"{source.path.name} ({read}): {imports.records_phrase(len(plan.rows))} — {words}.")
+    sample = importer.encoding_sample(source)
+    if sample:
+        say(f"  {sample}; if these look wrong, give the file's encoding with --encoding.")
     dating = plan.dating()
     if dating:
         say(f"  {dating}.")
@@ -217,7 +278,7 @@ def _show_plan(source: importer.Source, plan: imports.Plan, *, force: bool) -> N
     notes = [
         f"{row.source}: {note}"
         for row in plan.rows
-        for note in ([row.reason] if row.action == "error" else []) + row.warnings
+        for note in ([row.reason] if row.action in ("error", "erased") else []) + row.warnings
     ]
     _show_lines(notes + [f"{where}: {message}" for where, message in source.problems])
 

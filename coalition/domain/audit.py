@@ -157,6 +157,21 @@ def refuse_if_later_changes(
     )
 
 
+def forget_values(session: Session, where: ColumnElement[bool], label: str) -> int:
+    """Keep of these change-log entries who did what to which record and when, and which
+    fields there were, but none of the values: ``label`` ("[erased]", "[deleted]") takes
+    the place of the record's name and of every value before and after. Returns how many
+    entries it changed. A contact's deletion and a person's erasure use it, so neither
+    leaves the person's details in the log."""
+    count = 0
+    for entry in session.scalars(select(AuditEntry).where(where)):
+        entry.label = label
+        entry.before = {k: label for k in entry.before} if entry.before is not None else None
+        entry.after = {k: label for k in entry.after} if entry.after is not None else None
+        count += 1
+    return count
+
+
 def jsonable(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         return value.isoformat(timespec="seconds")

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from coalition.domain.audit import Work, jsonable
+from coalition.domain.audit import Work, forget_values, jsonable
 from coalition.domain.dedupe import OrganisationIndex, OrgFacts
 from coalition.domain.values import (
     check_email,
@@ -34,6 +34,7 @@ from coalition.domain.values import (
 from coalition.errors import Ambiguous, CoalitionError, InvalidValue, NotFound
 from coalition.store import search
 from coalition.store.models import (
+    AuditEntry,
     Contact,
     ContactEmail,
     ContactPhone,
@@ -44,6 +45,9 @@ from coalition.store.models import (
     utcnow,
 )
 from coalition.store.schema import CONSENT_BASES, MEMBERSHIPS, ORGANISATION_KINDS
+
+DELETED = "[deleted]"
+"""What the change log shows in place of a deleted contact's name and details."""
 
 # --- inputs and views ----------------------------------------------------------------------
 
@@ -1019,12 +1023,20 @@ def delete_contact(work: Work, ref: str | int) -> ContactView:
     )
     session.delete(contact)
     session.flush()
+    # The change log keeps that the contact was there and which fields they had, not their
+    # details: what it held on them before goes too, out of everyone's reach but an erasure's.
+    forget_values(
+        session,
+        and_(AuditEntry.entity == "contact", AuditEntry.entity_id == view.id),
+        DELETED,
+    )
+    had = {k: DELETED for k, v in before.items() if v not in (None, "", [], False)}
     work.audit(
         "delete",
         "contact",
         view.id,
-        view.display_name,
-        before,
+        DELETED,
+        had,
         None,
         contact_id=view.id,
         organisation_id=view.organisation_id,

@@ -2,10 +2,12 @@
 
 Every file is written to a temporary name beside its target and renamed into
 place only when complete, so an interrupted export never leaves half a file
-where the last good one was. Spreadsheet cells go through
-``interchange.safety``: in CSV a value a spreadsheet would run as a formula is
-prefixed with an apostrophe; in XLSX every value is stored as a string or a
-number, never as a formula.
+where the last good one was; the file is private (0600) and never written through
+a symlink (``coalition.safefile``). The signatory list, though meant to be
+published, is written privately too: the coordinator shares it on purpose.
+Spreadsheet cells go through ``interchange.safety``: in CSV a value a
+spreadsheet would run as a formula is prefixed with an apostrophe; in XLSX every
+value is stored as a string or a number, never as a formula.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -40,6 +42,7 @@ from coalition.domain.exports import (
 )
 from coalition.errors import FileProblem, InvalidValue
 from coalition.interchange.safety import cell_starts, safe_text
+from coalition.safefile import PrivateFile, private_file, staged
 from coalition.store.database import Database
 
 MAILMERGE_COLUMNS = [
@@ -89,22 +92,23 @@ TABLE_FORMATS = (".csv", ".xlsx")
 SIGNATORY_FORMATS = (".html", ".htm", ".md", ".csv", ".xlsx", ".txt", ".json")
 
 
+def atomic_path(target: Path, *, binary: bool = False) -> AbstractContextManager[IO[Any]]:
+    """Write to a private temporary file in the target's folder; rename it over the target
+    on success (``safefile.private_file``: 0600, never through a symlink, removed on
+    failure, a killed run's leftovers cleaned by the next write there)."""
+    return private_file(target, binary=binary)
+
+
 @contextmanager
-def atomic_path(target: Path, *, binary: bool = False) -> Iterator[IO[Any]]:
-    """Write to a temporary file in the target's folder; rename over the target on success."""
-    folder = target.parent
-    if not folder.is_dir():
-        raise FileProblem(f"The folder {folder} does not exist; create it or choose another path.")
-    fd, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=folder)
-    try:
-        mode = "wb" if binary else "w"
-        kwargs: dict[str, Any] = {} if binary else {"newline": "", "encoding": "utf-8"}
-        with os.fdopen(fd, mode, **kwargs) as handle:
+def _written(target: Path, into: PrivateFile | None, *, binary: bool) -> Iterator[IO[Any]]:
+    """``atomic_path(target)``, or, with ``into``, the staged file that its owner commits."""
+    if into is None:
+        with private_file(target, binary=binary) as handle:
             yield handle
-        os.replace(temp, target)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
+        return
+    handle = into.open(binary=binary)
+    yield handle
+    into.close()
 
 
 def write_mailmerge(
@@ -114,14 +118,16 @@ def write_mailmerge(
     excel: bool = False,
     delimiter: str = ",",
     headers: Sequence[str] = MAILMERGE_COLUMNS,
+    into: PrivateFile | None = None,
 ) -> int:
     """The mail-merge list in .csv or .xlsx; returns the number of recipients written.
-    ``headers``: the columns' names (a ``MAILMERGE_PRESETS`` entry)."""
+    ``headers``: the columns' names (a ``MAILMERGE_PRESETS`` entry); ``into``: see
+    ``write_table``."""
     if Path(path).suffix.lower() == ".csv":
         rows: Iterable[Sequence[Any]] = map(recipient_text, recipients)
     else:
         rows = map(recipient_row, recipients)
-    return write_table(path, headers, rows, excel=excel, delimiter=delimiter)
+    return write_table(path, headers, rows, excel=excel, delimiter=delimiter, into=into)
 
 
 def preset_headers(preset: str | None) -> list[str]:
@@ -210,21 +216,22 @@ def mail_merge(
             )
         left_out = dict(sorted(found.left_out.items()))
         return MailMergeWritten(target, count, left_out, organisations=found.organisations)
-    partial = target.with_name(f".{target.name}.pending{target.suffix}")
-    try:
+    with staged(target) as pending:
         with work(db, coordinator) as unit:
             found = recipient_stream(unit.session, wanted)
             outreach = OutreachLogging(
                 unit, log_subject, found.campaign_id, keep_followups=keep_followups
             )
             count = write_mailmerge(
-                partial, outreach.passing(found), excel=excel, delimiter=delimiter, headers=headers
+                target,
+                outreach.passing(found),
+                excel=excel,
+                delimiter=delimiter,
+                headers=headers,
+                into=pending,
             )
             logged = outreach.finish()
-    except BaseException:
-        partial.unlink(missing_ok=True)
-        raise
-    partial.replace(target)
+        pending.commit()
     left_out = dict(sorted(found.left_out.items()))
     return MailMergeWritten(
         target, count, left_out, logged, log_subject, organisations=found.organisations
@@ -290,14 +297,16 @@ def write_table(
     excel: bool = False,
     delimiter: str = ",",
     sheet_title: str = "Export",
+    into: PrivateFile | None = None,
 ) -> int:
-    """Write rows to .csv or .xlsx (chosen by the suffix); returns the number of rows."""
+    """Write rows to .csv or .xlsx (chosen by the suffix); returns the number of rows.
+    ``into``: a staged file to write instead (closed, not renamed: its owner commits it)."""
     target = Path(path)
     suffix = target.suffix.lower()
     if suffix == ".csv":
-        return _write_csv(target, headers, rows, excel=excel, delimiter=delimiter)
+        return _write_csv(target, headers, rows, excel=excel, delimiter=delimiter, into=into)
     if suffix == ".xlsx":
-        return _write_xlsx(target, headers, rows, sheet_title)
+        return _write_xlsx(target, headers, rows, sheet_title, into=into)
     raise FileProblem(f"{target.name}: write a .csv or .xlsx file.")
 
 
@@ -308,12 +317,13 @@ def _write_csv(
     *,
     excel: bool,
     delimiter: str,
+    into: PrivateFile | None = None,
 ) -> int:
     if len(delimiter) != 1 or delimiter in '"\r\n':
         raise FileProblem("--delimiter takes one character, such as ; or a tab.")
     count = 0
     plain = _PlainRows(delimiter)
-    with atomic_path(target) as handle:
+    with _written(target, into, binary=False) as handle:
         if excel:
             handle.write("\ufeff")
         writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
@@ -397,7 +407,12 @@ def _csv_cell(value: Any) -> str:
 
 
 def _write_xlsx(
-    target: Path, headers: Sequence[str], rows: Iterable[Sequence[Any]], title: str
+    target: Path,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    title: str,
+    *,
+    into: PrivateFile | None = None,
 ) -> int:
     """One sheet: the header row bold on a tinted fill and frozen, an autofilter over
     the table, columns as wide as their content (up to 60 characters).
@@ -479,7 +494,7 @@ def _write_xlsx(
             filter=_xml_text("'" + name.replace("'", "''") + "'!$A$1:" + _absolute(last)),
         )
         with (
-            atomic_path(target, binary=True) as handle,
+            _written(target, into, binary=True) as handle,
             zipfile.ZipFile(handle, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as book,
         ):
             for part, text in _XLSX_PARTS.items():

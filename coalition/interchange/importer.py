@@ -38,14 +38,16 @@ from coalition.interchange.mapping import (
     Mapping,
     apply_overrides,
     detect,
+    exported_by_coalition,
     guess_from_values,
     load_mapping_file,
     positional,
     says_utc,
     valid_target,
 )
-from coalition.interchange.safety import safe_text
+from coalition.interchange.safety import safe_text, unguard
 from coalition.memory import collector_paused
+from coalition.safefile import private_file
 
 if TYPE_CHECKING:
     from coalition.interchange.tabular import Table
@@ -95,6 +97,10 @@ class Source:
     """Spreadsheets: the sheet read."""
     sheets: list[str] = field(default_factory=list)
     """Spreadsheets: every worksheet, in workbook order (to choose another)."""
+    encoding: str | None = None
+    """CSV: the encoding the file was read with."""
+    accented: list[str] = field(default_factory=list)
+    """CSV: a few values with non-ASCII letters as read (``encoding_sample``)."""
 
 
 def open_source(
@@ -104,15 +110,40 @@ def open_source(
     mapping_file: str | os.PathLike[str] | None = None,
     require_people: bool = True,
     overrides: dict[int, str | None] | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    max_rows: int | None = None,
 ) -> Source:
     """Open a file for import. ``require_people=False`` (for --show-mapping) accepts a
     spreadsheet in which no column was recognised yet. ``overrides`` (column index ->
-    field, None to ignore) are applied after the mapping file: the terminal app's choices."""
+    field, None to ignore) are applied after the mapping file: the terminal app's choices.
+    ``encoding`` and ``delimiter`` say what a CSV file is (``tabular.open_table``).
+    A file of more than ``max_rows`` rows or cards (default ``tabular.DEFAULT_MAX_ROWS``)
+    is refused while it is read, before anything is planned."""
     file, kind = _checked(path)
     sha = file_sha256(file)
     if kind == "vcf":
-        return _open_vcards(file, sha)
-    return _open_table(file, kind, sha, sheet, mapping_file, require_people, overrides)
+        return _open_vcards(file, sha, max_rows)
+    return _open_table(
+        file,
+        kind,
+        sha,
+        sheet,
+        mapping_file,
+        require_people,
+        overrides,
+        encoding,
+        delimiter,
+        max_rows=max_rows,
+    )
+
+
+def encoding_sample(source: Source) -> str | None:
+    """How the encoding chosen for a CSV file reads a few of its accented values, so that a
+    wrong one shows in the plan: 'Read as cp1252: “René Köhler”, “Zoë Ångström”'."""
+    if source.encoding is None or not source.accented:
+        return None
+    return f"Read as {source.encoding}: " + ", ".join(f"“{v}”" for v in source.accented)
 
 
 def _checked(path: str | os.PathLike[str]) -> tuple[Path, str]:
@@ -144,16 +175,22 @@ class StatusSource:
 
 
 def open_status_file(
-    path: str | os.PathLike[str], *, sheet: str | None = None
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    max_rows: int | None = None,
 ) -> StatusSource | None:
     """Open a file for import as a mail tool's status file (``mailtools.TOOLS``); None when
     no known tool wrote it (it is then a file of people: ``open_source``)."""
     file, kind = _checked(path)
     if kind == "vcf":
         return None
-    from coalition.interchange.tabular import open_table
+    from coalition.interchange.tabular import DEFAULT_MAX_ROWS, open_table
 
-    table = open_table(file, sheet=sheet)
+    limit = DEFAULT_MAX_ROWS if max_rows is None else max_rows
+    table = open_table(file, sheet=sheet, encoding=encoding, delimiter=delimiter, max_rows=limit)
     tool = recognise(table.headers) if table.headers is not None else None
     if tool is None or table.headers is None:
         return None
@@ -190,12 +227,21 @@ def _open_table(
     mapping_file: str | os.PathLike[str] | None,
     require_people: bool,
     overrides: dict[int, str | None] | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    *,
+    max_rows: int | None = None,
 ) -> Source:
-    from coalition.interchange.tabular import open_table
+    from coalition.interchange.tabular import DEFAULT_MAX_ROWS, TableRow, open_table
 
-    table = open_table(file, sheet=sheet)
+    limit = DEFAULT_MAX_ROWS if max_rows is None else max_rows
+    table = open_table(file, sheet=sheet, encoding=encoding, delimiter=delimiter, max_rows=limit)
     notes = _table_notes(table)
     rows = table.rows()
+    if table.format == "csv" and table.headers and exported_by_coalition(table.headers):
+        # coalition's own export: its formula marks come off (mapping's module notes).
+        rows = (TableRow(r.number, [unguard(v) for v in r.values]) for r in rows)
+        notes.append("coalition's own export")
     sample = list(itertools.islice(rows, 200))
     rows = itertools.chain(sample, rows)
     if table.headers is None:
@@ -227,7 +273,19 @@ def _open_table(
     read = row_reader(mapping)
     with collector_paused():
         records = [read(r.values, f"row {r.number}") for r in rows]
-    return Source(file, kind, sha, mapping, records, notes, [], table.sheet, list(table.sheets))
+    return Source(
+        file,
+        kind,
+        sha,
+        mapping,
+        records,
+        notes,
+        [],
+        table.sheet,
+        list(table.sheets),
+        encoding=table.encoding,
+        accented=list(table.accented),
+    )
 
 
 def _table_notes(table: Table) -> list[str]:
@@ -237,6 +295,16 @@ def _table_notes(table: Table) -> list[str]:
         notes.append(f"encoding {table.encoding}")
     if table.delimiter:
         notes.append(f"delimiter {table.delimiter!r}")
+    if table.undecodable_lines:
+        numbers = [str(n) for n in table.undecodable]
+        more = table.undecodable_lines - len(numbers)
+        if more > 0:
+            lines = f"lines {', '.join(numbers)} and {more:,} more"
+        elif len(numbers) > 1:
+            lines = f"lines {', '.join(numbers[:-1])} and {numbers[-1]}"
+        else:
+            lines = f"line {numbers[0]}"
+        notes.append(f"bytes that are not {table.encoding} read as � on {lines}")
     if table.sheet:
         notes.append(f"sheet {table.sheet!r}")
     return notes
@@ -250,16 +318,18 @@ def _some_headers(headers: list[str]) -> str:
     return ", ".join(shown) + (f" and {more} more" if more > 0 else "") if shown else "none"
 
 
-def _open_vcards(file: Path, sha: str) -> Source:
-    from coalition.interchange.vcard import read_vcards
+def _open_vcards(file: Path, sha: str, max_rows: int | None = None) -> Source:
+    from coalition.interchange.tabular import DEFAULT_MAX_ROWS
+    from coalition.interchange.vcard import VCardReader
 
+    reader = VCardReader(file, max_cards=DEFAULT_MAX_ROWS if max_rows is None else max_rows)
     with collector_paused():
-        result = read_vcards(file)
-        records = [record_from_vcard(card) for card in result.cards]
+        # one card at a time: only the import's own records are held, not the file's cards
+        records = [record_from_vcard(card) for card in reader]
     problems = [
-        (f"card {p.index}" if p.index else f"line {p.line}", p.message) for p in result.problems
+        (f"card {p.index}" if p.index else f"line {p.line}", p.message) for p in reader.problems
     ]
-    notes = [f"encoding {result.encoding}", f"{len(result.cards)} cards"]
+    notes = [f"encoding {reader.encoding}", f"{len(records)} cards"]
     if not records and problems:
         raise FileProblem(f"{file.name}: no card could be read ({problems[0][1]}).")
     return Source(file, "vcf", sha, None, records, notes, problems)
@@ -592,7 +662,7 @@ def report_rows(plan: Plan, problems: list[tuple[str, str]] = ()) -> Iterator[li
 
 
 def write_report(path: str | os.PathLike[str], plan: Plan, problems: list[tuple[str, str]]) -> None:
-    """Every row's outcome as CSV, written to a temporary name and renamed when complete."""
+    """Every row's outcome as CSV, written privately (``safefile.private_file``)."""
     _write_report(path, REPORT_COLUMNS, report_rows(plan, problems))
 
 
@@ -640,10 +710,8 @@ def _write_report(
         raise FileProblem(
             f"The folder {target.parent} does not exist; choose another --report path."
         )
-    partial = target.with_name(target.name + ".partial")
-    with partial.open("w", newline="", encoding="utf-8") as handle:
+    with private_file(target) as handle:  # 0600, never through a symlink, whole or not at all
         writer = csv.writer(handle)
         writer.writerow(columns)
         for line in lines:
             writer.writerow([safe_text(v) for v in line])
-    partial.replace(target)

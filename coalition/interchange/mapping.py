@@ -11,6 +11,23 @@ A target is a field name, optionally with a label for repeatable fields:
 ``email``, ``email:work``, ``phone:mobile``. ``ignore`` drops a column.
 ``--show-mapping`` prints the detected mapping as TOML; ``--mapping FILE``
 reads one back and overrides or completes the detection.
+
+coalition's own exports
+    ``export contacts`` and ``export organisations`` write a sheet to edit and
+    import back, and in CSV they mark values a spreadsheet would run as a
+    formula with an apostrophe (``interchange.safety``). The import takes that
+    mark off again — and only there — when the file is recognised as such an
+    export (``exported_by_coalition``): a CSV whose header row holds only the
+    export's own column names, exactly as written (``--columns`` may have left
+    some out, and a spreadsheet program may have reordered them), among them
+    its id column (``id``, or ``organisation_id``). That is what survives a
+    coordinator's round trip — export, fix names in Excel or LibreOffice, save
+    as CSV, import — since those programs keep the header row and the cells.
+    A marker row or a comment would not survive it, and a header set such as
+    Google's or Outlook's never holds these names with an id. Anything else is
+    someone else's file: a value in it that starts with an apostrophe stays as
+    written. An XLSX export holds every value as text, never as a formula, so
+    it carries no mark and nothing is taken off.
 """
 
 from __future__ import annotations
@@ -490,3 +507,17 @@ def apply_overrides(mapping: Mapping, overrides: dict[int, str | None]) -> None:
     for index, target in overrides.items():
         mapping.targets[index] = target
         mapping.source[index] = "mapping file"
+
+
+def exported_by_coalition(headers: Sequence[str]) -> bool:
+    """Whether a header row is that of ``export contacts`` or ``export organisations``
+    (see the module notes): only their column names, each once, with the id column."""
+    from coalition.interchange.exporter import CONTACT_COLUMNS, ORGANISATION_COLUMNS
+
+    names = [h for h in headers if h]
+    if len(names) < 2 or len(set(names)) != len(names):
+        return False
+    return any(
+        key in names and set(names) <= set(columns)
+        for key, columns in (("id", CONTACT_COLUMNS), ("organisation_id", ORGANISATION_COLUMNS))
+    )

@@ -19,9 +19,35 @@ CSV: bytes first, then text
     most like names wins: scripts mixed inside a word, words of accented
     letters only (Cyrillic read as cp1252) and stray symbols count against
     a reading; a tie goes to cp1252, the commonest. Multi-byte encodings
-    such as Shift_JIS come from charset-normalizer and win the same way.
+    come from charset-normalizer; when it sees one, cp932 (Shift_JIS),
+    cp949, gb18030 and Big5 all compete, because on a few names it takes
+    Japanese for Korean. A multi-byte reading is counted against for each
+    character outside the older standard real text keeps to (JIS X 0208,
+    KS X 1001 Hangul, GB 2312), for half-width katakana (Korean or Chinese
+    bytes read as Shift_JIS) and for Hanja in a Korean reading (Chinese bytes
+    read as cp949): Shift_JIS read as cp949 gives rare Hangul syllables.
     NUL bytes that UTF-16 does not explain, or a sample that is mostly
     control characters, mean the file is not text at all.
+
+    One encoding for the whole file, or none: once a legacy encoding is
+    chosen, one streaming pass (at C speed: each block decoded as UTF-8 with
+    its bad bytes escaped, lines found by regular expression) looks for
+    lines that are UTF-8 with non-ASCII text among lines that are not — an
+    export pasted together from two programs, which any single reading
+    garbles — and for bytes the chosen encoding cannot decode. Either way
+    the file is refused, naming the first lines and how they read both ways,
+    and asking for ``--encoding``. A UTF-8 line counts as such only where it
+    reads more plausibly as UTF-8 than in the legacy encoding, so a cp1252
+    line that happens to be valid UTF-8 does not make a file "mixed".
+
+    Said, not guessed: ``open_table(encoding=…, delimiter=…)`` (the import's
+    ``--encoding`` and ``--delimiter``, checked by ``csv_encoding`` and
+    ``csv_delimiter``) are used as given, with no detection; bytes that do
+    not fit are read as U+FFFD and their lines listed in ``Table.undecodable``.
+    A file's own byte-order mark for the given encoding is skipped. Either
+    way ``Table.accented`` holds a few values with non-ASCII letters as
+    decoded, which the plan shows, so a wrong encoding is seen before
+    anything is imported.
 
     The delimiter is found by parsing the sample with each candidate
     (``, ; TAB |``) through the ``csv`` module itself, so quoted fields that
@@ -111,10 +137,11 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from coalition.errors import FileProblem
+from coalition.errors import FileProblem, InvalidValue
 from coalition.text import implausibility
 
 __all__ = [
+    "DEFAULT_MAX_ROWS",
     "MAX_SHEET_CELLS",
     "Table",
     "TableRow",
@@ -128,8 +155,22 @@ ODS_SUFFIXES = (".ods",)
 
 SAMPLE_BYTES = 64 * 1024
 """How much of a CSV file is read to detect its encoding and delimiter."""
-MAX_SHEET_CELLS = 16_000_000
-"""Largest rows × columns extent handed to calamine (it allocates ~32 bytes a cell)."""
+MAX_SHEET_CELLS = 3_000_000
+"""Largest rows × columns extent handed to calamine, which holds the whole sheet: a real
+100,000 × 20 member list (2 million cells) costs it ~135 MiB, so 3 million keeps an
+import under 300 MiB. For all the tables of an .ods together, which it loads at once."""
+MAX_REPEATED_ROWS = 10_000
+"""An .ods row holding something may be repeated (``number-rows-repeated``) this often;
+identical people do not come in thousands, repeat bombs do."""
+MAX_REPEATED_CELLS = 1_000
+"""The same for a cell holding something (``number-columns-repeated``)."""
+MAX_PART = 64 << 20
+"""Largest uncompressed XML part besides the sheet data (shared strings, styles)."""
+MAX_REPEATED_TEXT = 128 << 20
+"""Most bytes of cell text that repeats may multiply into: calamine gives every cell its own
+copy of a shared string (XLSX) or of a repeated cell (ODS)."""
+DEFAULT_MAX_ROWS = 1_000_000
+"""Rows of data an import takes unless told otherwise (``coalition import --max-rows``)."""
 MAX_ZIP_TOTAL = 1 << 30
 MAX_ZIP_PARTS = 10_000
 MAX_ZIP_RATIO = 500
@@ -168,6 +209,13 @@ class Table:
     """CSV only: the codec the file was read with."""
     delimiter: str | None = None
     """CSV only."""
+    accented: list[str] = field(default_factory=list)
+    """CSV only: a few values with non-ASCII letters as decoded, so a wrong encoding shows."""
+    undecodable: list[int] = field(default_factory=list)
+    """CSV read with a given encoding: the first lines (1-based, as an editor counts them)
+    holding bytes the encoding cannot decode, which were read as U+FFFD."""
+    undecodable_lines: int = 0
+    """How many lines hold such bytes in all."""
     sheet: str | None = None
     """Spreadsheets only: the sheet read."""
     sheets: list[str] = field(default_factory=list)
@@ -175,17 +223,27 @@ class Table:
     _bom: int = field(default=0, repr=False, compare=False)
     _skip_first: bool = field(default=False, repr=False, compare=False)
     _grid: Any = field(default=None, repr=False, compare=False)
+    max_rows: int | None = None
+    """Most rows of data ``rows()`` yields; one more is refused (``FileProblem``)."""
 
     def rows(self) -> Iterator[TableRow]:
-        """The data rows after the header, blank rows skipped; streams, and can run again."""
+        """The data rows after the header, blank rows skipped; streams, and can run again.
+
+        Past ``max_rows`` rows of data it raises ``FileProblem`` instead of the next row, so
+        a caller that reads everything before changing anything changes nothing."""
         width = len(self.headers) if self.headers is not None else 0
         source = self._csv_records() if self.format == "csv" else self._grid_rows()
+        limit = self.max_rows
+        count = 0
         for number, cells in source:
             if number <= self.header_row:
                 continue
             values = _trim(cells, width)
             if values is None:
                 continue
+            count += 1
+            if limit is not None and count > limit:
+                raise _too_many_rows(self.path, self.sheet, limit, f"row {number}")
             yield TableRow(number, values)
 
     def _csv_records(self) -> Iterator[tuple[int, list[str]]]:
@@ -201,8 +259,20 @@ class Table:
             yield number, _texts(raw)
 
 
-def open_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> Table:
-    """Open a CSV, XLSX or ODS file and find its layout; raises ``FileProblem``."""
+def open_table(
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    max_rows: int | None = None,
+) -> Table:
+    """Open a CSV, XLSX or ODS file and find its layout; raises ``FileProblem``.
+
+    ``encoding`` and ``delimiter`` (CSV only) say what the file is: they are used as
+    given, with no detection (``csv_encoding``/``csv_delimiter`` check them).
+    ``max_rows``: a spreadsheet known to hold more rows of data is refused here, before
+    it is loaded; ``Table.rows()`` refuses the row after the last one allowed."""
     file = _checked_path(path)
     kind = _kind(file)
     if kind == "csv":
@@ -210,10 +280,17 @@ def open_table(path: str | os.PathLike[str], *, sheet: str | None = None) -> Tab
             raise FileProblem(
                 f"{file.name} is a CSV file, which has no sheets; leave out the sheet name."
             )
-        return _open_csv(file)
+        table = _open_csv(file, encoding, delimiter)
+        table.max_rows = max_rows
+        return table
+    if encoding is not None or delimiter is not None:
+        raise FileProblem(
+            f"{file.name} is a spreadsheet, which has no text encoding or delimiter; "
+            "leave out --encoding and --delimiter for it."
+        )
     if kind == "xlsx":
-        return _open_xlsx(file, sheet)
-    return _open_ods(file, sheet)
+        return _open_xlsx(file, sheet, max_rows)
+    return _open_ods(file, sheet, max_rows)
 
 
 def list_sheets(path: str | os.PathLike[str]) -> list[str]:
@@ -302,21 +379,64 @@ def _old_excel(file: Path) -> FileProblem:
 # CSV
 
 
-def _open_csv(file: Path) -> Table:
+def csv_encoding(name: str) -> str:
+    """The codec a user's ``--encoding NAME`` stands for ("latin-1", "UTF8", "Shift_JIS"),
+    by Python's name for it; ``InvalidValue`` when there is none, or it is not text."""
+    try:
+        info = codecs.lookup(name.strip())
+    except (LookupError, ValueError):
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise InvalidValue(
+            f"{name!r} is not a text encoding coalition knows; give one such as utf-8, "
+            "cp1252 (Western Europe, Excel), cp1250 (Central Europe), latin-1, shift_jis "
+            "or utf-16."
+        )
+    return info.name
+
+
+_DELIMITER_NAMES = {
+    "tab": "\t", "\\t": "\t", "semicolon": ";", "comma": ",", "pipe": "|", "space": " ",
+    "colon": ":",
+}  # fmt: skip
+
+
+def csv_delimiter(text: str) -> str:
+    """The character a user's ``--delimiter`` stands for: one character, or its name
+    (``tab`` or ``\\t``, ``semicolon``, ``comma``, ``pipe``); ``InvalidValue`` otherwise."""
+    value = _DELIMITER_NAMES.get(text.strip().casefold(), text) if text.strip() else text
+    if len(value) != 1 or value in '"\r\n\x00':
+        raise InvalidValue(
+            f"--delimiter takes one character, such as , or ; or tab (for a tab); "
+            f"{text!r} is not one."
+        )
+    return value
+
+
+def _open_csv(file: Path, encoding: str | None = None, delimiter: str | None = None) -> Table:
     sample = _head(file, SAMPLE_BYTES)
-    encoding, bom = _detect_encoding(file, sample)
-    text = _decode_sample(sample[bom:], encoding, complete=len(sample) < SAMPLE_BYTES)
-    _refuse_binary_text(file, text)
+    complete = len(sample) < SAMPLE_BYTES
+    _refuse_other_formats(file, sample)
+    undecodable: list[int] = []
+    undecodable_lines = 0
+    if encoding is None:
+        encoding, bom = _detect_encoding(file, sample)
+    else:
+        encoding, bom = _given_encoding(csv_encoding(encoding), sample)
+        undecodable, undecodable_lines = _undecodable(file, encoding, bom)
+    text = _decode_sample(sample[bom:], encoding, complete=complete)
+    _refuse_binary_text(file, text, replaced=undecodable_lines == 0)
     if not text.strip(" \t\r\n\ufeff\x00"):
         raise FileProblem(f"{file.name} holds only blank lines; there is nothing to import.")
-    skip_first = False
     first_line = text.partition("\n")[0]
     declared = re.fullmatch(r"\s*sep=(.)\s*", first_line.rstrip("\r"), re.IGNORECASE)
-    if declared:
+    skip_first = bool(declared)
+    if delimiter is not None:
+        delimiter = csv_delimiter(delimiter)
+    elif declared:
         delimiter = declared[1]
-        skip_first = True
     else:
-        delimiter = _detect_delimiter(text, complete=len(sample) < SAMPLE_BYTES)
+        delimiter = _detect_delimiter(text, complete=complete)
     table = Table(
         path=file,
         format="csv",
@@ -324,6 +444,9 @@ def _open_csv(file: Path) -> Table:
         header_row=0,
         encoding=encoding,
         delimiter=delimiter,
+        accented=_accented(text, delimiter, skip_first, complete=complete),
+        undecodable=undecodable,
+        undecodable_lines=undecodable_lines,
         _bom=bom,
         _skip_first=skip_first,
     )
@@ -365,14 +488,14 @@ def _csv_records(
                     f"{file.name}: row {number + 1} cannot be read ({err}); "
                     "look for a quote that is opened and never closed."
                 ) from None
-            except (OSError, UnicodeError) as err:
+            except (OSError, UnicodeError, LookupError) as err:
                 raise FileProblem(f"{file.name} cannot be read ({err}).") from None
             number += 1
             yield number, record
 
 
-def _detect_encoding(file: Path, sample: bytes) -> tuple[str, int]:
-    """(codec, number of BOM bytes to skip)."""
+def _refuse_other_formats(file: Path, sample: bytes) -> None:
+    """A zipped spreadsheet, an old Excel workbook or a known binary format named .csv."""
     if sample.startswith(_ZIP_MAGIC):
         raise FileProblem(
             f"{file.name} is a zipped spreadsheet (such as .xlsx or .ods), not a CSV text; "
@@ -380,6 +503,32 @@ def _detect_encoding(file: Path, sample: bytes) -> tuple[str, int]:
         )
     if sample.startswith(_OLE_MAGIC):
         raise _old_excel(file)
+    if sample.startswith(_BINARY_MAGICS):
+        raise _not_text(file)
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def _given_encoding(codec: str, sample: bytes) -> tuple[str, int]:
+    """(codec, BOM bytes to skip) for an encoding the user gave: its own byte-order mark,
+    if the file starts with one, is not read as a character."""
+    for mark, name in _BOMS:
+        if sample.startswith(mark):
+            if name == codec:
+                return ("utf-8-sig", 0) if codec == "utf-8" else (codec, len(mark))
+            break
+    return codec, 0
+
+
+def _detect_encoding(file: Path, sample: bytes) -> tuple[str, int]:
+    """(codec, number of BOM bytes to skip)."""
     if sample.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig", 0
     if sample.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
@@ -388,8 +537,6 @@ def _detect_encoding(file: Path, sample: bytes) -> tuple[str, int]:
         return "utf-16-le", 2
     if sample.startswith(b"\xfe\xff"):
         return "utf-16-be", 2
-    if sample.startswith(_BINARY_MAGICS):
-        raise _not_text(file)
     nuls = sample.count(0)
     if nuls:
         wide = _utf16_by_nuls(sample)
@@ -402,7 +549,10 @@ def _detect_encoding(file: Path, sample: bytes) -> tuple[str, int]:
         if failure is None:
             return "utf-8", 0
         sample = sample + b"\n" + _window(file, failure)
-    return _guess_encoding(sample), 0
+    codec = _guess_encoding(sample)
+    _refuse_binary_text(file, _decode_sample(sample, codec, complete=False))
+    _check_one_encoding(file, codec)
+    return codec, 0
 
 
 def _not_text(file: Path) -> FileProblem:
@@ -461,28 +611,72 @@ def _window(file: Path, offset: int) -> bytes:
         return handle.read(SAMPLE_BYTES)
 
 
+# Multi-byte East Asian encodings, each with the older standard that holds the characters
+# real text uses: a reading needing characters beyond it (the rare Hangul syllables cp949
+# added, kanji outside JIS X 0208) is most likely a wrong reading.
+_CJK_CORE = {
+    "cp932": "shift_jis", "shift_jis": "shift_jis", "shift_jis_2004": "shift_jis",
+    "shift_jisx0213": "shift_jis", "euc_jp": "euc_jp", "euc_jis_2004": "euc_jp",
+    "euc_jisx0213": "euc_jp",
+    "cp949": "euc_kr", "euc_kr": "euc_kr", "johab": "euc_kr",
+    "gb18030": "gb2312", "gbk": "gb2312", "gb2312": "gb2312",
+    "big5": "big5", "cp950": "big5", "big5hkscs": "big5",
+}  # fmt: skip
+_CJK_TRIED = ("cp932", "cp949", "gb18030", "big5")
+_HALFWIDTH_KANA = re.compile("[\uff61-\uff9f]")
+
+
 def _guess_encoding(sample: bytes) -> str:
     """The legacy encoding that reads ``sample`` most plausibly (see the module notes)."""
     candidates = list(_LEGACY)
     try:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(sample).best()
+        found = [codecs.lookup(match.encoding).name for match in from_bytes(sample)]
     except Exception:  # a detector failure must not stop an import
-        best = None
-    if best is not None:
-        name = codecs.lookup(best.encoding).name
+        found = []
+    # charset-normalizer's first choice, and when it sees an East Asian encoding among its
+    # choices, the commonest of them all: on a few names it takes Japanese for Korean.
+    for name in found[:1]:
         if not name.startswith(("utf", "ascii")) and name not in candidates:
             candidates.append(name)
+    if any(name in _CJK_CORE for name in found):
+        candidates.extend(name for name in _CJK_TRIED if name not in candidates)
     scored: list[tuple[int, int, str]] = []
     for order, codec in enumerate(candidates):
         text = _decode_sample(sample, codec, complete=False, errors="strict")
         if text is None:
             continue
-        scored.append((implausibility(text), order, codec))
+        scored.append((implausibility(text) + _rare_cjk(text, codec), order, codec))
     if not scored:
         return "cp1252"
     return min(scored)[2]
+
+
+def _rare_cjk(text: str, codec: str) -> int:
+    """How many characters of a multi-byte reading lie outside its core standard, or are
+    half-width katakana (what Korean or Chinese bytes look like read as Shift_JIS), or
+    are Hanja in a Korean reading."""
+    core = _CJK_CORE.get(codec)
+    if core is None or text.isascii():
+        return 0
+    rare = 0
+    for ch in set(text):
+        if ord(ch) < 0x80:
+            continue
+        try:
+            # Python's euc_kr writes the syllables KS X 1001 lacks as 8-byte make-up sequences.
+            usual = len(ch.encode(core)) == 2
+        except UnicodeEncodeError:
+            usual = False
+        if not usual or _HALFWIDTH_KANA.match(ch) or (core == "euc_kr" and _is_ideograph(ch)):
+            rare += text.count(ch)
+    return rare
+
+
+def _is_ideograph(ch: str) -> bool:
+    """Korean is written in Hangul: Hanja in a cp949 reading are most likely Chinese bytes."""
+    return "\u4e00" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff"
 
 
 def _decode_sample(data: bytes, codec: str, *, complete: bool, errors: str = "replace") -> Any:
@@ -493,16 +687,242 @@ def _decode_sample(data: bytes, codec: str, *, complete: bool, errors: str = "re
         return None
 
 
-def _refuse_binary_text(file: Path, text: str) -> None:
+# Mixed and undecodable lines -------------------------------------------------------------
+
+_SHOWN_LINES = 3
+_ESCAPED = re.compile("[\udc80-\udcff]")
+
+
+def _line_blocks(file: Path) -> Iterator[bytes]:
+    """The file in pieces of about a MiB, each ending at a line break (but the last)."""
+    carry = b""
+    try:
+        with file.open("rb") as handle:
+            while block := handle.read(_CHUNK):
+                data = carry + block if carry else block
+                cut = data.rfind(b"\n") + 1
+                if cut == 0 and len(data) < _MAX_CARRY:
+                    carry = data
+                    continue
+                cut = cut or len(data)
+                carry = data[cut:]
+                yield data[:cut]
+    except OSError as err:
+        raise FileProblem(f"{file.name} cannot be read ({err.strerror or err}).") from None
+    if carry:
+        yield carry
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+@dataclass
+class _Lines:
+    """Some lines of one kind: the first few (number, bytes), and how many in all."""
+
+    shown: list[tuple[int, bytes]] = field(default_factory=list)
+    count: int = 0
+
+    def add(self, number: int, line: bytes) -> None:
+        self.count += 1
+        if len(self.shown) < _SHOWN_LINES:
+            self.shown.append((number, line))
+
+
+def _check_one_encoding(file: Path, codec: str) -> None:
+    """Refuse a file that no one encoding reads: UTF-8 lines among lines in a legacy
+    encoding (an export pasted together from two programs), or bytes ``codec`` cannot
+    decode. One streaming pass at C speed: each block is decoded as UTF-8 with its
+    undecodable bytes escaped, and regular expressions find the lines that are UTF-8
+    with non-ASCII characters and those that are not UTF-8; only a few of each are
+    looked at in Python."""
+    utf8, other, bad = _Lines(), _Lines(), _Lines()
+    legacy: list[bytes] = []  # lines that are not UTF-8, for the encoding to suggest
+    kept = 0
+    number = 0  # lines before the block
+    for block in _line_blocks(file):
+        if block.isascii():
+            number += block.count(b"\n")
+            continue
+        text = block.decode("utf-8", "surrogateescape")
+        for match, at in _numbered(_UTF8_LINE, text, number):
+            if len(utf8.shown) >= _SHOWN_LINES:
+                utf8.count += 1  # one more at least, and enough to name them
+                break
+            line = match[0]
+            if implausibility(line) < implausibility(line.encode().decode(codec, "replace")):
+                utf8.add(at, line.encode())
+        for match, at in _numbered(_LEGACY_LINE, text, number):
+            if other.count > _SHOWN_LINES and kept >= SAMPLE_BYTES:
+                break
+            line_bytes = match[0].encode("utf-8", "surrogateescape")
+            other.add(at, line_bytes)
+            if kept < SAMPLE_BYTES:
+                legacy.append(line_bytes)
+                kept += len(line_bytes)
+        if not _decodes(block, codec):
+            for offset, line_bytes in enumerate(block.split(b"\n")):
+                if not _decodes(line_bytes, codec):
+                    bad.add(number + offset + 1, line_bytes)
+                    if bad.count > _SHOWN_LINES:
+                        break
+        number += block.count(b"\n")
+        if utf8.shown and other.count > _SHOWN_LINES:
+            break  # mixed: enough to say so
+    if utf8.count and other.count:
+        raise _mixed(file, utf8, other, _guess_encoding(b"\n".join(legacy)))
+    if bad.count:
+        raise _undecodable_in(file, codec, bad)
+
+
+# In a block decoded as UTF-8 with undecodable bytes escaped (U+DC80-U+DCFF): a line that
+# is UTF-8 and holds a non-ASCII character, and a line that is not UTF-8. Possessive
+# repeats keep the search linear however long a line is.
+_UTF8_LINE = re.compile(
+    "^[\x00-\x09\x0b-\x7f]*+[^\x00-\x7f\udc80-\udcff][^\n\udc80-\udcff]*+$", re.MULTILINE
+)
+_LEGACY_LINE = re.compile("^[^\n\udc80-\udcff]*+[\udc80-\udcff][^\n]*+", re.MULTILINE)
+
+
+def _numbered(
+    pattern: re.Pattern[str], text: str, before: int
+) -> Iterator[tuple[re.Match[str], int]]:
+    """The matches of ``pattern`` in ``text``, each with its line number in the file."""
+    at, number = 0, before + 1
+    for match in pattern.finditer(text):
+        number += text.count("\n", at, match.start())
+        at = match.start()
+        yield match, number
+
+
+def _lines_phrase(lines: _Lines) -> str:
+    numbers = [str(n) for n, _ in lines.shown]
+    more = lines.count - len(numbers)
+    if more > 0:
+        return "lines " + ", ".join(numbers) + " and more"
+    if len(numbers) == 1:
+        return "line " + numbers[0]
+    return "lines " + ", ".join(numbers[:-1]) + " and " + numbers[-1]
+
+
+_FRAGMENT = re.compile(r"[^\s,;|\"]*[^\x00-\x7f][^\s,;|\"]*")
+
+
+def _fragment(text: str) -> str:
+    """The words of a line that hold non-ASCII characters, as a reader would look for them."""
+    words = _FRAGMENT.findall(text.replace("\t", " "))[:3]
+    shown = " ".join(words) if words else text.strip()
+    shown = "".join(ch if ch.isprintable() else "\ufffd" for ch in shown)
+    return shown if len(shown) <= 40 else shown[:39] + "…"
+
+
+def _mixed(file: Path, utf8: _Lines, other: _Lines, legacy: str) -> FileProblem:
+    line = utf8.shown[0][1]
+    as_utf8 = _fragment(line.decode("utf-8"))
+    misread = _fragment(line.decode(legacy, "replace"))
+    line = other.shown[0][1]
+    as_legacy = _fragment(line.decode(legacy, "replace"))
+    broken = _fragment(line.decode("utf-8", "replace"))
+    return FileProblem(
+        f"{file.name} mixes two encodings, so no one reading is right: "
+        f"{_lines_phrase(utf8)} {'is' if utf8.count == 1 else 'are'} UTF-8 "
+        f"(“{as_utf8}”, which {legacy} would read as “{misread}”) and "
+        f"{_lines_phrase(other)} {'is' if other.count == 1 else 'are'} not "
+        f"(“{as_legacy}” in {legacy}, “{broken}” in UTF-8). Save the file again as UTF-8 "
+        f"in the program that made it, or import it with --encoding utf-8 or --encoding "
+        f"{legacy} to read it all one way (what does not fit is read as �)."
+    )
+
+
+def _undecodable_in(file: Path, codec: str, bad: _Lines) -> FileProblem:
+    line = bad.shown[0][1]
+    return FileProblem(
+        f"{file.name} has bytes that are not {codec}, the encoding most of it reads as, "
+        f"on {_lines_phrase(bad)} (“{_fragment(line.decode(codec, 'replace'))}” in "
+        f"{codec}, “{_fragment(line.decode('utf-8', 'replace'))}” in UTF-8). Import it "
+        f"with --encoding NAME to say what the file is (what does not fit is read as �), "
+        f"or save it again as UTF-8 in the program that made it."
+    )
+
+
+def _undecodable(file: Path, codec: str, bom: int) -> tuple[list[int], int]:
+    """For an encoding the user gave: the first lines holding bytes it cannot decode, and
+    how many lines do (they are read with U+FFFD)."""
+    first: list[int] = []
+    count = 0
+    number = 1  # the line the chunk starts in
+    try:
+        with file.open("rb") as handle:
+            handle.seek(bom)
+            text = io.TextIOWrapper(handle, encoding=codec, errors="surrogateescape", newline="")
+            while chunk := text.read(_CHUNK):
+                if _ESCAPED.search(chunk):
+                    for offset, line in enumerate(chunk.split("\n")):
+                        if _ESCAPED.search(line) and (not first or first[-1] != number + offset):
+                            count += 1
+                            if len(first) < 10:
+                                first.append(number + offset)
+                number += chunk.count("\n")
+    except OSError as err:
+        raise FileProblem(f"{file.name} cannot be read ({err.strerror or err}).") from None
+    except (UnicodeError, LookupError) as err:
+        raise FileProblem(f"{file.name} cannot be read as {codec} ({err}).") from None
+    return first, count
+
+
+def _refuse_binary_text(file: Path, text: str, *, replaced: bool = True) -> None:
+    """``replaced``: count U+FFFD as a sign of binary (not when the user gave the encoding
+    and some lines are known not to fit it)."""
     if not text:
         return
     odd = sum(
         1
         for ch in text
-        if ch == "\ufffd" or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v\x1a")
+        if (ch == "\ufffd" and replaced)
+        or (unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v\x1a")
     )
     if odd * 20 > len(text):
         raise _not_text(file)
+
+
+_PLAIN_MARKS = frozenset("\u00a0’‘“”–—…€«»•·°")
+"""Non-ASCII punctuation that tells nothing of the encoding a value was read with."""
+
+
+def _accented(text: str, delimiter: str, skip_first: bool, *, complete: bool) -> list[str]:
+    """Up to four distinct values of the sample with non-ASCII letters (or what a wrong
+    encoding makes of them: symbols, U+FFFD), as decoded: shown in the plan, they make a
+    wrong encoding visible before anything is imported."""
+    if text.isascii():
+        return []
+    if not complete:
+        text = text[: text.rfind("\n") + 1] or text
+    lines: Iterable[str] = io.StringIO(text, newline="")
+    if skip_first:
+        lines = itertools.islice(lines, 1, None)
+    found: list[str] = []
+    try:
+        for record in itertools.islice(csv.reader(lines, delimiter=delimiter), 5000):
+            for cell in record:
+                if cell.isascii() or "@" in cell:
+                    continue
+                value = "".join(
+                    ch if ch.isprintable() else "\ufffd" for ch in " ".join(cell.split())
+                )
+                if len(value) > 40 or any(value in v or v in value for v in found):
+                    continue
+                if any(ord(ch) > 127 and ch not in _PLAIN_MARKS for ch in value):
+                    found.append(value)
+                    if len(found) == 4:
+                        return found
+    except csv.Error:
+        pass
+    return found
 
 
 def _detect_delimiter(text: str, *, complete: bool) -> str:
@@ -823,6 +1243,8 @@ class _Sheet:
     visible: bool = True
     rows: int = 0
     cols: int = 0
+    filled: int = 0
+    """XLSX: rows holding a value (an upper bound), counted during the extent scan."""
 
 
 def _choose(file: Path, sheets: list[_Sheet], wanted: str | None) -> _Sheet:
@@ -851,6 +1273,41 @@ def _refuse_extent(file: Path, sheet: _Sheet) -> None:
             f"{sheet.rows:,} rows by {sheet.cols:,} columns, more than the "
             f"{MAX_SHEET_CELLS:,} cells coalition reads; delete the stray cells far from "
             "the data (or save the data as CSV) and import it again."
+        )
+
+
+def _too_many_rows(file: Path, sheet: str | None, limit: int, where: str) -> FileProblem:
+    place = f"sheet {sheet!r} " if sheet is not None else ""
+    return FileProblem(
+        f"{file.name}: {place}has more than {limit:,} rows of data ({where} is one too "
+        f"many), more than an import takes at once; split the file, or raise the limit "
+        "with --max-rows."
+    )
+
+
+def _refuse_rows(
+    file: Path, sheet: _Sheet, rows: int, limit: int | None, verb: str = "reaches"
+) -> None:
+    """Before loading: a sheet known to hold more than ``limit`` rows (a header allowed)."""
+    if limit is not None and rows > limit + 1:
+        what = f"{verb} row {rows:,}" if verb == "reaches" else f"{verb} {rows:,} rows"
+        raise FileProblem(
+            f"{file.name}: sheet {sheet.name!r} {what}, more than the "
+            f"{limit:,} rows of data an import takes at once; split the file (or delete "
+            "stray cells far below the data), or raise the limit with --max-rows."
+        )
+
+
+def _refuse_parts(zf: _SafeZip, skip: Iterable[str]) -> None:
+    """Parts besides the sheet data that calamine holds whole (shared strings, styles)."""
+    skipped = set(skip)
+    for name, size in zf.sizes.items():
+        if name in skipped or not name.lower().endswith(_XML_PARTS) or size <= MAX_PART:
+            continue
+        raise FileProblem(
+            f"{zf.file.name}: its part {name} unpacks to {size / (1 << 20):,.0f} MiB, more "
+            f"than the {MAX_PART >> 20} MiB a spreadsheet's {posixpath.basename(name)} "
+            "needs; save the data as CSV and import that."
         )
 
 
@@ -949,14 +1406,21 @@ def _spreadsheet_table(file: Path, kind: str, sheets: list[_Sheet], chosen: _She
 # XLSX -----------------------------------------------------------------------
 
 
-def _open_xlsx(file: Path, wanted: str | None) -> Table:
+def _open_xlsx(file: Path, wanted: str | None, max_rows: int | None = None) -> Table:
     with _SafeZip(file, "xlsx") as zf:
         sheets = _xlsx_sheets(zf)
         chosen = _choose(file, sheets, wanted)
+        _refuse_parts(zf, skip=[s.part for s in sheets])
         zf.check_xml_parts(skip=[s.part for s in sheets])
-        chosen.rows, chosen.cols = _xlsx_extent(zf, chosen.part)
-    _refuse_extent(file, chosen)
-    return _spreadsheet_table(file, "xlsx", sheets, chosen)
+        filled = [0, 0]
+        chosen.rows, chosen.cols = _xlsx_extent(zf, chosen.part, filled, max_rows)
+        chosen.filled = filled[0]
+        _refuse_rows(file, chosen, chosen.filled, max_rows, "has values in")
+        _refuse_extent(file, chosen)
+        _refuse_shared_copies(zf, chosen, filled[1])
+    table = _spreadsheet_table(file, "xlsx", sheets, chosen)
+    table.max_rows = max_rows
+    return table
 
 
 def _xlsx_sheets(zf: _SafeZip) -> list[_Sheet]:
@@ -1015,17 +1479,70 @@ _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 _REF = re.compile(rb"([A-Za-z]{1,4})([0-9]{1,8})")
 
 
-def _xlsx_extent(zf: _SafeZip, part: str) -> tuple[int, int]:
+def _xlsx_extent(
+    zf: _SafeZip, part: str, filled: list[int] | None = None, max_rows: int | None = None
+) -> tuple[int, int]:
     """Upper bounds of (last row, last column) of the cells with content, 1-based.
 
     The fast path costs a few passes over the XML at C speed; the walk, in
     Python per tag, runs only when the fast bound is too loose to decide
     (more than 160 columns, or a hostile file) or the XML is unusual.
+    ``filled[0]`` becomes the number of rows holding a value (``<v>`` or ``<t>``),
+    the rows of a file of a million empty formatted rows not counting, and ``filled[1]``
+    the cells using shared strings. Past ``max_rows`` such rows the walk is not made.
     """
-    fast = _xlsx_extent_fast(zf, part)
-    if fast is not None and fast[0] * fast[1] <= MAX_SHEET_CELLS:
-        return fast
-    return _xlsx_extent_walk(zf, part)
+    counted = [0, 0, 0]
+    fast = _xlsx_extent_fast(zf, part, counted)
+    too_many = max_rows is not None and counted[0] > max_rows + 1  # refused for that
+    if not too_many and (fast is None or fast[0] * fast[1] > MAX_SHEET_CELLS):
+        counted[:] = [0, 0, 0]
+        fast = _xlsx_extent_walk(zf, part, counted)
+    if filled is not None:
+        filled[:] = counted[:2]
+    return fast or (0, 0)
+
+
+_SHARED_REF = re.compile(rb't\s*=\s*["\']s["\'][^>]*>\s*<(?:[A-Za-z_][\w.\-]*:)?v>\s*([0-9]+)')
+
+
+def _refuse_shared_copies(zf: _SafeZip, sheet: _Sheet, references: int) -> None:
+    """calamine copies a shared string into every cell that uses it: one long text used by a
+    million cells is a bomb. Bounded by the longest string times the cells using shared
+    strings, and summed exactly only when that bound is too high."""
+    part = next((n for n in zf.names if n.lower().endswith("sharedstrings.xml")), None)
+    if part is None or not references:
+        return
+    lengths: list[int] = []
+    for piece in _complete_tags(zf, part):
+        lengths.extend(map(len, piece.split(b"</si>")[:-1] if b"</si>" in piece else ()))
+    if not lengths or max(lengths) * references <= MAX_REPEATED_TEXT:
+        return
+    total = 0
+    for piece in _complete_tags(zf, sheet.part):
+        for index in _SHARED_REF.findall(piece):
+            position = int(index)
+            total += lengths[position] if position < len(lengths) else 0
+        if total > MAX_REPEATED_TEXT:
+            raise FileProblem(
+                f"{zf.file.name}: sheet {sheet.name!r} repeats its shared texts into more "
+                f"than {MAX_REPEATED_TEXT >> 20} MiB of cells, which no real list of people "
+                "does; save the data as CSV and import that."
+            )
+
+
+def _count_filled(piece: bytes, filled: list[int]) -> None:
+    """Add to ``filled[0]`` the rows of ``piece`` that hold a value, at C speed per row.
+
+    ``piece`` ends after a tag, not always after a row: the row still open at its end is
+    remembered in ``filled[2]`` (1 when it has shown a value) and counted once, when it ends.
+    """
+    segments = piece.split(b"row>")
+    for at, row in enumerate(segments):
+        if b"v>" in row or b"t>" in row:
+            filled[2] = 1
+        if at < len(segments) - 1:  # this segment ends with the row's end tag
+            filled[0] += filled[2]
+            filled[2] = 0
 
 
 def _complete_tags(zf: _SafeZip, part: str) -> Iterator[bytes]:
@@ -1045,10 +1562,12 @@ def _complete_tags(zf: _SafeZip, part: str) -> Iterator[bytes]:
         yield carry
 
 
-def _xlsx_extent_fast(zf: _SafeZip, part: str) -> tuple[int, int] | None:
+def _xlsx_extent_fast(zf: _SafeZip, part: str, filled: list[int]) -> tuple[int, int] | None:
     """Bounds when every cell is written ``<c r="…"``; None when one is not."""
     max_row, max_col = _PLAIN_BOUND
     for piece in _complete_tags(zf, part):
+        _count_filled(piece, filled)
+        filled[1] += piece.count(b't="s"')
         if b":c" in piece and _PREFIXED_CELL.search(piece):
             return None
         for ref, slash, irregular in _ODD_CELL.findall(piece):
@@ -1065,11 +1584,13 @@ def _xlsx_extent_fast(zf: _SafeZip, part: str) -> tuple[int, int] | None:
     return max_row, max_col
 
 
-def _xlsx_extent_walk(zf: _SafeZip, part: str) -> tuple[int, int]:
+def _xlsx_extent_walk(zf: _SafeZip, part: str, filled: list[int]) -> tuple[int, int]:
     """Bounds for any sheet, tag by tag, following calamine's row and column counters."""
     max_row = max_col = 0
     row = col = 0
     for piece in _complete_tags(zf, part):
+        _count_filled(piece, filled)
+        filled[1] += piece.count(b't="s"') + piece.count(b"t='s'") + piece.count(b"t = ")
         for match in _TAG.finditer(piece):
             name, attrs = match[1], match[2]
             ref = _R_ATTR.search(attrs)
@@ -1104,14 +1625,25 @@ def _bad_ref(zf: _SafeZip, ref: bytes) -> None:
 # ODS ------------------------------------------------------------------------
 
 
-def _open_ods(file: Path, wanted: str | None) -> Table:
+def _open_ods(file: Path, wanted: str | None, max_rows: int | None = None) -> Table:
     with _SafeZip(file, "ods") as zf:
+        _refuse_parts(zf, skip=["content.xml"])
         sheets = _ods_scan(zf)
         zf.check_xml_parts(skip=["content.xml"])
     chosen = _choose(file, sheets, wanted)
+    _refuse_rows(file, chosen, chosen.rows, max_rows)
     for sheet in sheets:  # calamine loads every table of an .ods at once
         _refuse_extent(file, sheet)
-    return _spreadsheet_table(file, "ods", sheets, chosen)
+    if sum(s.rows * s.cols for s in sheets) > MAX_SHEET_CELLS:
+        biggest = max(sheets, key=lambda s: s.rows * s.cols)
+        raise FileProblem(
+            f"{file.name}: its sheets hold more than the {MAX_SHEET_CELLS:,} cells coalition "
+            f"reads from one file, {biggest.name!r} the most ({biggest.rows:,} rows by "
+            f"{biggest.cols:,} columns); save the sheet to import as CSV and import that."
+        )
+    table = _spreadsheet_table(file, "ods", sheets, chosen)
+    table.max_rows = max_rows
+    return table
 
 
 _ODS_TABLE = re.compile(rb"<table:table(?=[\s>])([^>]*)>")
@@ -1141,10 +1673,23 @@ def _ods_scan(zf: _SafeZip) -> list[_Sheet]:
         )
     if "content.xml" not in zf.names:
         raise zf.damaged()
-    sheets = _ods_count(zf, precise=False)
-    if any(s.rows * s.cols > MAX_SHEET_CELLS for s in sheets):
-        sheets = _ods_count(zf, precise=True)
+    try:
+        sheets = _ods_count(zf, precise=False)
+        if any(s.rows * s.cols > MAX_SHEET_CELLS for s in sheets):
+            sheets = _ods_count(zf, precise=True)
+    except _RepeatBomb as bomb:
+        raise FileProblem(
+            f"{zf.file.name}: sheet {bomb.sheet!r} repeats {bomb.what}, which no real list "
+            "of people does; re-save the sheet from LibreOffice with the repeated cells "
+            "removed, or as CSV."
+        ) from None
     return sheets
+
+
+class _RepeatBomb(Exception):
+    def __init__(self, sheet: str, what: str) -> None:
+        super().__init__(what)
+        self.sheet, self.what = sheet, what
 
 
 def _ods_count(zf: _SafeZip, *, precise: bool) -> list[_Sheet]:
@@ -1223,6 +1768,7 @@ def _ods_piece(piece: bytes, sheets: list[_Sheet], state: dict[str, int], *, clo
     repeat = _repeat(_ROWS_REPEATED, last[1])
     cells_at = last.end()
     width = 0
+    rows_before = state["rows"]
     if piece.find(b"columns-repeated", cells_at) < 0:
         if (
             piece.find(b"value-type", cells_at) >= 0
@@ -1232,17 +1778,44 @@ def _ods_piece(piece: bytes, sheets: list[_Sheet], state: dict[str, int], *, clo
             width = piece.count(b"<table:table-cell", cells_at) + piece.count(
                 b"<table:covered-table-cell", cells_at
             )
+        text = len(_MARKUP.sub(b"", piece[cells_at:])) if repeat > 1 else 0
     else:
-        col = 0
-        for cell in _ODS_CELL.finditer(piece, cells_at):
-            col += _repeat(_COLUMNS_REPEATED, cell[1])
+        col = text = 0
+        cells = list(_ODS_CELL.finditer(piece, cells_at))
+        for at, cell in enumerate(cells):
+            times = _repeat(_COLUMNS_REPEATED, cell[1])
+            col += times
             attrs = cell[1]
             if b"value-type" in attrs or not attrs.rstrip().endswith(b"/"):
                 width = col
+                ends = cells[at + 1].start() if at + 1 < len(cells) else len(piece)
+                text += times * len(_MARKUP.sub(b"", piece[cell.end() : ends]))
+                if times > MAX_REPEATED_CELLS:
+                    first = f"{_column_name(col - times + 1)}{rows_before + 1}"
+                    raise _RepeatBomb(
+                        sheet.name,
+                        f"cell {first} {times:,} times (more than {MAX_REPEATED_CELLS:,})",
+                    )
+    if width and repeat > MAX_REPEATED_ROWS:
+        raise _RepeatBomb(
+            sheet.name,
+            f"row {rows_before + 1:,} {repeat:,} times (more than {MAX_REPEATED_ROWS:,})",
+        )
+    if width and text and (repeat > 1 or text > len(piece)):
+        state["text"] = state.get("text", 0) + repeat * text
+        if state["text"] > MAX_REPEATED_TEXT:
+            raise _RepeatBomb(
+                sheet.name,
+                f"the cells of row {rows_before + 1:,} into more than "
+                f"{MAX_REPEATED_TEXT >> 20} MiB of text",
+            )
     state["rows"] += repeat
     if width:
         sheet.rows = state["rows"]
         sheet.cols = max(sheet.cols, width)
+
+
+_MARKUP = re.compile(rb"<[^>]*>")
 
 
 def _repeat(pattern: re.Pattern[bytes], attrs: bytes) -> int:

@@ -54,12 +54,13 @@ from __future__ import annotations
 import base64
 import binascii
 import codecs
+import io
 import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from coalition.errors import FileProblem
 from coalition.text import implausibility
@@ -70,6 +71,7 @@ __all__ = [
     "VCardPhone",
     "VCardProblem",
     "VCardReadResult",
+    "VCardReader",
     "VCardRecord",
     "read_vcards",
 ]
@@ -235,74 +237,271 @@ class _RawCard:
     ending: _Ending = "end"
 
 
-def read_vcards(source: str | os.PathLike[str] | bytes) -> VCardReadResult:
+def read_vcards(
+    source: str | os.PathLike[str] | bytes, *, max_cards: int | None = None
+) -> VCardReadResult:
     """Read every card in a .vcf file (a path) or in its bytes.
 
     Raises ``FileProblem`` when the file cannot be read or is not vCard text
-    at all; cards that are only partly broken come back in ``problems``.
+    at all, or holds more than ``max_cards`` cards; cards that are only partly
+    broken come back in ``problems``. ``VCardReader`` gives the same cards one
+    at a time.
     """
-    data, label = _read_source(source)
-    data, encoding = _ascii_compatible(data, label)
-    if not data.strip(b" \t\r\n\x00\x1a"):
-        raise FileProblem(f"{label} is empty.")
-    if not _BEGIN.search(data):
-        raise FileProblem(f"{label} is not a vCard file: it has no BEGIN:VCARD line.")
-    if encoding is None and not _is_utf8(data):
-        encoding = "legacy"
-
-    physical = _LINE_BREAK.split(data)
-    raw_cards, problems = _segment(_logical_lines(physical), cut_mid_line=bool(physical[-1]))
-    decoder = _Decoder(raw_cards)
-    if encoding == "legacy":
-        encoding = decoder.legacy
-    cards: list[VCardRecord] = []
-    for raw in raw_cards:
-        record = _build_record(raw, decoder)
-        problems.extend(VCardProblem(raw.index, line, message) for line, message in raw.notes)
-        usable = bool(record.formatted_name)
-        if raw.ending != "end" or not usable:
-            problems.append(VCardProblem(raw.index, raw.line, _card_message(raw, usable)))
-        if usable:
-            cards.append(record)
-    problems.sort(key=lambda p: p.line)
-    return VCardReadResult(cards=cards, problems=problems, encoding=encoding or "utf-8")
+    reader = VCardReader(source, max_cards=max_cards)
+    cards = list(reader)
+    return VCardReadResult(cards=cards, problems=reader.problems, encoding=reader.encoding)
 
 
-def _read_source(source: str | os.PathLike[str] | bytes) -> tuple[bytes, str]:
-    if isinstance(source, bytes | bytearray | memoryview):
-        return bytes(source), "The data"
-    path = Path(source)
-    try:
-        return path.read_bytes(), str(path)
-    except FileNotFoundError:
-        raise FileProblem(f"{path} does not exist.") from None
-    except IsADirectoryError:
-        raise FileProblem(f"{path} is a folder, not a vCard file.") from None
-    except OSError as exc:
+_CHUNK = 1 << 18
+_SNIFF = 65536
+_MAX_LINE = 16 << 20
+"""A physical line longer than this is dropped unread (a picture written on one line)."""
+_MAX_VALUE = 1 << 20
+"""A property longer than this once unfolded is skipped: no name, note or address is."""
+_MAX_PROBLEMS = 10_000
+_LEGACY_SAMPLE = 65536
+_NEEDS_GUESS = (b"QUOTED-PRINTABLE", b"BASE64", b"ENCODING=B", b";B;", b";B:")
+
+
+class VCardReader:
+    """The cards of a .vcf file one at a time, in a bounded amount of memory.
+
+    The file is read in chunks, twice at most: a first pass at C speed tells
+    whether every value is UTF-8 (then no code page needs guessing); when it
+    is not, a second pass collects the first 64 KiB of values that are not,
+    and the guess is made from those before any card is built. Only the card
+    being read is ever held. ``problems`` and ``encoding`` are complete once
+    the iteration has ended.
+    """
+
+    def __init__(
+        self, source: str | os.PathLike[str] | bytes, *, max_cards: int | None = None
+    ) -> None:
+        self._source = source
+        self._label = (
+            "The data" if isinstance(source, bytes | bytearray | memoryview) else str(Path(source))
+        )
+        self.max_cards = max_cards
+        self.problems: list[VCardProblem] = []
+        self._more_problems = 0
+        self._last_line = 0
+        head = self._open_raw()
+        try:
+            sample = head.read(_SNIFF)
+        except OSError as exc:
+            raise self._unreadable(exc) from None
+        finally:
+            head.close()
+        self._bom, self._wide = _sniff(sample, self._label)
+        utf8, guess = self._first_pass()
+        if self._wide is not None:
+            self.encoding = self._wide
+        elif self._bom:
+            self.encoding = "utf-8"
+        else:
+            self.encoding = "utf-8" if utf8 else "legacy"
+        self._legacy = self._guess() if guess else _LEGACY_DEFAULT
+        if self.encoding == "legacy":
+            self.encoding = self._legacy
+
+    # reading -----------------------------------------------------------------
+
+    def _open_raw(self) -> BinaryIO:
+        if isinstance(self._source, bytes | bytearray | memoryview):
+            return io.BytesIO(bytes(self._source))
+        path = Path(self._source)
+        try:
+            if path.is_dir():
+                raise FileProblem(f"{path} is a folder, not a vCard file.")
+            return path.open("rb")
+        except FileNotFoundError:
+            raise FileProblem(f"{path} does not exist.") from None
+        except OSError as exc:
+            raise self._unreadable(exc) from None
+
+    def _unreadable(self, exc: OSError) -> FileProblem:
         reason = (exc.strerror or str(exc)).rstrip(".").lower()
-        raise FileProblem(f"{path} cannot be read ({reason}).") from None
+        return FileProblem(f"{self._label} cannot be read ({reason}).")
+
+    def _chunks(self) -> Iterator[bytes]:
+        """The file's bytes, BOM dropped, in an encoding where CR, LF, ``:`` and ``;`` are
+        single bytes (UTF-16 and UTF-32 re-encoded as UTF-8)."""
+        handle = self._open_raw()
+        try:
+            handle.seek(self._bom)
+            wide = self._wide
+            decoder = codecs.getincrementaldecoder(wide)("replace") if wide else None
+            bad = total = 0
+            while True:
+                try:
+                    block = handle.read(_CHUNK)
+                except OSError as exc:
+                    raise self._unreadable(exc) from None
+                if decoder is None:
+                    if not block:
+                        return
+                    yield block
+                    continue
+                text = decoder.decode(block, final=not block)
+                bad += text.count("\ufffd")
+                total += len(text)
+                if bad > 64 and bad > total // 100 and wide:
+                    name = wide.upper().replace("-LE", " LE").replace("-BE", " BE")
+                    raise FileProblem(
+                        f"{self._label} looks like {name} text but cannot be decoded as such."
+                    )
+                if text:
+                    yield text.encode("utf-8")
+                if not block:
+                    return
+        finally:
+            handle.close()
+
+    def _first_pass(self) -> tuple[bool, bool]:
+        """(the text is all UTF-8, a value may need a legacy code page) in one quick pass;
+        refuses a file that is blank or has no BEGIN:VCARD line."""
+        check = codecs.getincrementaldecoder("utf-8")("strict")
+        utf8 = True
+        guess = False
+        begin = False
+        blank = True
+        edge = b""
+        for block in self._chunks():
+            if utf8:
+                try:
+                    check.decode(block)
+                except UnicodeDecodeError:
+                    utf8 = False
+            window = edge + block
+            upper = window.upper()
+            if not guess and any(mark in upper for mark in _NEEDS_GUESS):
+                guess = True
+            if not begin and _BEGIN.search(window):
+                begin = True
+            if blank and window.strip(b" \t\r\n\x00\x1a"):
+                blank = False
+            edge = window[-24:]
+        if utf8:
+            try:
+                check.decode(b"", final=True)
+            except UnicodeDecodeError:
+                utf8 = False
+        if blank:
+            raise FileProblem(f"{self._label} is empty.")
+        if not begin:
+            raise FileProblem(f"{self._label} is not a vCard file: it has no BEGIN:VCARD line.")
+        return utf8, guess or not utf8
+
+    def _guess(self) -> str:
+        samples: list[bytes] = []
+        size = 0
+        for raw in _segment(_logical_lines(self._physical(quiet=True)), self, quiet=True):
+            for prop in raw.properties:
+                if prop.binary:
+                    continue
+                data = _value_bytes(prop)
+                if data and not data.isascii() and _Decoder.strict(data, prop.charset) is None:
+                    samples.append(data)
+                    size += len(data) + 1
+            if size >= _LEGACY_SAMPLE:
+                break
+        return _guess_legacy(samples) if samples else _LEGACY_DEFAULT
+
+    def _physical(self, *, quiet: bool = False) -> Iterator[bytes | None]:
+        """Physical lines without their line breaks; None for a line too long to keep."""
+        carry = b""
+        pending: list[bytes] = []  # blocks of a line still open that held no line break
+        held = 0
+        skipping = False
+        self._cut_mid_line = False
+        for block in self._chunks():
+            if b"\n" not in block and b"\r" not in block:
+                held += len(block)
+                if held > _MAX_LINE:
+                    skipping, carry, pending, held = True, b"", [], 0
+                elif not skipping:
+                    pending.append(block)
+                continue
+            if pending:
+                carry += b"".join(pending)
+                pending, held = [], 0
+            buffer = carry + block if carry else block
+            cut = len(buffer)
+            while cut and buffer[cut - 1] == 0x0D:
+                cut -= 1  # a CR at the end may be the first half of a CR LF
+            lines = _LINE_BREAK.split(buffer[:cut]) if cut else [b""]
+            tail = lines.pop()
+            if skipping and lines:
+                lines[0] = None  # type: ignore[call-overload]
+                skipping = False
+            yield from lines
+            carry = tail + buffer[cut:]
+            held = len(carry)
+            if len(carry) > _MAX_LINE:
+                skipping = True
+                carry = buffer[cut:]
+        if pending:
+            carry += b"".join(pending)
+        if skipping:
+            yield None
+            return
+        if carry:
+            parts = _LINE_BREAK.split(carry)
+            self._cut_mid_line = bool(parts[-1])
+            if not parts[-1]:
+                parts.pop()
+            yield from parts
+
+    def __iter__(self) -> Iterator[VCardRecord]:
+        decoder = _Decoder(self._legacy)
+        count = 0
+        for raw in _segment(_logical_lines(self._physical()), self):
+            record = _build_record(raw, decoder)
+            for line, message in raw.notes:
+                self.note(VCardProblem(raw.index, line, message))
+            usable = bool(record.formatted_name)
+            if raw.ending != "end" or not usable:
+                self.note(VCardProblem(raw.index, raw.line, _card_message(raw, usable)))
+            if usable:
+                count += 1
+                if self.max_cards is not None and count > self.max_cards:
+                    raise FileProblem(
+                        f"{self._label} holds more than {self.max_cards:,} cards (card "
+                        f"{raw.index:,}, line {raw.line:,}, is one too many), more than an "
+                        "import takes at once; split the file, or raise the limit with "
+                        "--max-rows."
+                    )
+                yield record
+        if self._more_problems:
+            self.problems.append(
+                VCardProblem(
+                    None,
+                    self._last_line,
+                    f"… and {self._more_problems:,} more problems like these, not listed.",
+                )
+            )
+        self.problems.sort(key=lambda p: p.line)
+
+    def note(self, problem: VCardProblem) -> None:
+        if len(self.problems) < _MAX_PROBLEMS:
+            self.problems.append(problem)
+        else:
+            self._more_problems += 1
 
 
-def _ascii_compatible(data: bytes, label: str) -> tuple[bytes, str | None]:
-    """``data`` in an encoding where CR, LF, ``:`` and ``;`` are single bytes.
-
-    Returns the bytes and the file's encoding when a BOM or the NUL-byte
-    pattern settles it; None means "UTF-8 or a legacy code page, per value".
-    """
+def _sniff(sample: bytes, label: str) -> tuple[int, str | None]:
+    """(BOM bytes to skip, the wide encoding to re-encode from, or None)."""
     for bom, codec in _BOMS:
-        if data.startswith(bom):
-            if codec == "utf-8":
-                return data[len(bom) :], "utf-8"
-            return _reencode(data[len(bom) :], codec, label), codec
-    if data.startswith(_BINARY_MAGIC):
+        if sample.startswith(bom):
+            return len(bom), (None if codec == "utf-8" else codec)
+    if sample.startswith(_BINARY_MAGIC):
         raise FileProblem(f"{label} is not a vCard file: it holds binary data, not text.")
-    wide = _wide_encoding(data)
+    wide = _wide_encoding(sample)
     if wide:
-        return _reencode(data, wide, label), wide
-    sample = data[:65536]
+        return 0, wide
     if len(sample.translate(None, _TEXT_BYTES)) > len(sample) // 100:
         raise FileProblem(f"{label} is not a vCard file: it holds binary data, not text.")
-    return data, None
+    return 0, None
 
 
 def _wide_encoding(data: bytes) -> str | None:
@@ -323,29 +522,6 @@ def _wide_encoding(data: bytes) -> str | None:
     if even > half * 0.3 and odd < half * 0.05:
         return "utf-16-be"
     return None
-
-
-def _reencode(data: bytes, codec: str, label: str) -> bytes:
-    unit = 4 if codec.startswith("utf-32") else 2
-    data = data[: len(data) - len(data) % unit]
-    try:
-        text = data.decode(codec)
-    except UnicodeDecodeError:
-        text = data.decode(codec, errors="replace")
-        if text.count("\ufffd") > len(text) // 100:
-            name = codec.upper().replace("-LE", " LE").replace("-BE", " BE")
-            raise FileProblem(
-                f"{label} looks like {name} text but cannot be decoded as such."
-            ) from None
-    return text.encode("utf-8")
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _unquoted_index(text: bytes, byte: int) -> int:
@@ -383,7 +559,7 @@ def _head_flags(line: bytes) -> tuple[bool, bool]:
     return qp, binary
 
 
-def _logical_lines(physical: list[bytes]) -> Iterator[tuple[int, bytes]]:
+def _logical_lines(physical: Iterable[bytes | None]) -> Iterator[tuple[int, bytes | None]]:
     """Unfold physical lines into (first line number, property line) pairs.
 
     Folding (a line starting with a space or tab continues the previous one,
@@ -395,33 +571,50 @@ def _logical_lines(physical: list[bytes]) -> Iterator[tuple[int, bytes]]:
     line ending in ``=`` continues on the next line whatever that starts
     with — unless it is BEGIN/END:VCARD, which writers that end a value with
     a stray ``=`` would otherwise swallow. Continuations of pictures and
-    other binary values are dropped unread.
+    other binary values are dropped unread. A property that grows past
+    ``_MAX_VALUE`` (an endless run of folded lines), or that holds a physical
+    line too long to keep (None), comes out as None: it is skipped and said.
     """
     parts: list[bytes] = []
+    size = 0
     start = 0
-    qp = binary = False
+    qp = binary = overlong = soft = False
     for number, line in enumerate(physical, 1):
+        if line is None:
+            if parts:
+                yield start, None if overlong else b"".join(parts)
+            parts, start, size, overlong, qp, binary = [], number, 0, False, False, True
+            yield number, None
+            continue
         if line.startswith(b"\xef\xbb\xbf"):
             line = line[3:]
-        if parts:
-            if (
-                qp
-                and parts[-1].endswith(b"=")
-                and not _BEGIN_LINE.fullmatch(line)
-                and not _END_LINE.fullmatch(line)
-            ):
-                parts[-1] = parts[-1][:-1]
-                parts.append(line)
+        if parts or overlong:
+            if qp and soft and not _BEGIN_LINE.fullmatch(line) and not _END_LINE.fullmatch(line):
+                soft = line.endswith(b"=")
+                if parts:
+                    parts[-1] = parts[-1][:-1]
+                size += len(line)
+                if size > _MAX_VALUE:
+                    parts, overlong = [], True
+                else:
+                    parts.append(line)
                 continue
             if line[:1] in (b" ", b"\t"):
-                if not binary:
-                    parts.append(line[1:])
+                if not binary and not overlong:
+                    size += len(line)
+                    if size > _MAX_VALUE:
+                        parts, overlong = [], True
+                    else:
+                        parts.append(line[1:])
                 continue
-            yield start, b"".join(parts)
-        parts, start = [line], number
+            yield start, None if overlong else b"".join(parts)
+        parts, start, size, overlong = [line], number, len(line), False
         qp, binary = _head_flags(line)
-    if parts:
-        yield start, b"".join(parts)
+        soft = line.endswith(b"=")
+        if not binary and size > _MAX_VALUE:
+            parts, overlong = [], True
+    if parts or overlong:
+        yield start, None if overlong else b"".join(parts)
 
 
 def _parse_property(number: int, text: bytes) -> _Property | None:
@@ -459,16 +652,15 @@ def _parse_property(number: int, text: bytes) -> _Property | None:
 
 
 def _segment(
-    lines: Iterable[tuple[int, bytes]], cut_mid_line: bool
-) -> tuple[list[_RawCard], list[VCardProblem]]:
-    """Split logical lines into cards, noting text outside cards and cut-off cards.
+    lines: Iterable[tuple[int, bytes | None]], reader: VCardReader, *, quiet: bool = False
+) -> Iterator[_RawCard]:
+    """Split logical lines into cards, one at a time, noting (unless ``quiet``) text
+    outside cards through ``reader.note``; each card carries its own notes.
 
-    ``cut_mid_line`` says the file ends without a line break: the last line
-    of a card left open is then taken as unfinished and dropped, so a
+    When the file ends without a line break (``reader._cut_mid_line``), the
+    last line of a card left open is taken as unfinished and dropped, so a
     half-written phone number or address is not imported as if whole.
     """
-    cards: list[_RawCard] = []
-    problems: list[VCardProblem] = []
     current: _RawCard | None = None
     index = 0
     nested = 0
@@ -477,13 +669,26 @@ def _segment(
     stray: list[int] = []
 
     def flush_stray() -> None:
-        if stray:
-            problems.append(VCardProblem(None, stray[0], _stray_message(stray)))
-            stray.clear()
+        if stray and not quiet:
+            reader.note(VCardProblem(None, stray[0], _stray_message(stray)))
+        stray.clear()
 
     last_line = 0
     for number, text in lines:
         last_line = number
+        if text is None:
+            if current is None:
+                del stray[1:]
+                stray.append(number)
+            elif not last_binary:
+                current.notes.append(
+                    (
+                        number,
+                        f"Line {number} in card {current.index} is longer than "
+                        f"{_MAX_VALUE >> 20} MiB and was skipped.",
+                    )
+                )
+            continue
         if nested:
             if _BEGIN_LINE.fullmatch(text):
                 nested += 1
@@ -497,7 +702,7 @@ def _segment(
                     nested = 1
                     continue
                 current.ending = "next"
-                cards.append(current)
+                yield current
             index += 1
             current = _RawCard(index, number)
             last_name, last_binary = "", False
@@ -505,10 +710,11 @@ def _segment(
         blank = not text.strip(b" \t\x00\x1a")
         if current is None:
             if not blank:
+                del stray[1:]  # the first and the last are all the message names
                 stray.append(number)
             continue
         if _END_LINE.fullmatch(text):
-            cards.append(current)
+            yield current
             current = None
             continue
         if blank:
@@ -526,9 +732,11 @@ def _segment(
             continue
         current.properties.append(prop)
         last_name, last_binary = prop.name, prop.binary
+    reader._last_line = last_line
     if current is not None:
         current.ending = "eof"
-        if cut_mid_line and current.properties and current.properties[-1].line == last_line:
+        cut = getattr(reader, "_cut_mid_line", False)
+        if cut and current.properties and current.properties[-1].line == last_line:
             dropped = current.properties.pop()
             current.notes.append(
                 (
@@ -537,9 +745,8 @@ def _segment(
                     "by the end of the file and was skipped.",
                 )
             )
-        cards.append(current)
+        yield current
     flush_stray()
-    return cards, problems
 
 
 def _stray_message(lines: list[int]) -> str:
@@ -594,26 +801,16 @@ def _codec(charset: str | None) -> str | None:
 class _Decoder:
     """Turns value bytes into text; knows the file's legacy code page.
 
-    The legacy guess is made once, from the values that are neither UTF-8
-    nor readable in their declared charset, so a file that is UTF-8
-    throughout never pays for detection.
+    The legacy guess is made once (``VCardReader._guess``), from the values
+    that are neither UTF-8 nor readable in their declared charset, so a file
+    that is UTF-8 throughout never pays for detection.
     """
 
-    def __init__(self, cards: list[_RawCard]) -> None:
-        self._bytes: dict[int, bytes | None] = {}
-        samples: list[bytes] = []
-        for card in cards:
-            for prop in card.properties:
-                if prop.binary:
-                    continue
-                data = _value_bytes(prop)
-                self._bytes[id(prop)] = data
-                if data and not data.isascii() and self._strict(data, prop.charset) is None:
-                    samples.append(data)
-        self.legacy = _guess_legacy(samples) if samples else _LEGACY_DEFAULT
+    def __init__(self, legacy: str) -> None:
+        self.legacy = legacy
 
     @staticmethod
-    def _strict(data: bytes, charset: str | None) -> str | None:
+    def strict(data: bytes, charset: str | None) -> str | None:
         if data.isascii():
             return data.decode("ascii")
         try:
@@ -629,14 +826,14 @@ class _Decoder:
         return None
 
     def decode(self, data: bytes, charset: str | None) -> str:
-        text = self._strict(data, charset)
+        text = self.strict(data, charset)
         if text is None:
             text = data.decode(self.legacy, errors="replace")
         return text.replace("\r\n", "\n").replace("\r", "\n")
 
     def text(self, prop: _Property) -> str | None:
         """The property's value as text, still vCard-escaped; None if undecodable."""
-        data = self._bytes[id(prop)] if id(prop) in self._bytes else _value_bytes(prop)
+        data = _value_bytes(prop)
         return None if data is None else self.decode(data, prop.charset)
 
     def param(self, value: str, charset: str | None) -> str:

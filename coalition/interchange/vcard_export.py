@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from coalition.domain.people import ContactView
 from coalition.errors import FileProblem
-from coalition.interchange.exporter import atomic_path
+from coalition.safefile import clean_leftovers, private_file, private_folder, sync_folder
 
 VERSIONS = ("3.0", "4.0")
 _PHONE_TYPES = {
@@ -125,25 +125,56 @@ def card(contact: ContactView, version: str = "3.0") -> str:
 
 
 def write_vcards(
-    target: str | os.PathLike[str], contacts: Iterable[ContactView], version: str = "3.0"
+    target: str | os.PathLike[str],
+    contacts: Iterable[ContactView],
+    version: str = "3.0",
+    *,
+    erased: Callable[[str], bool] | None = None,
 ) -> int:
     """One .vcf file (``OUT.vcf``), or a vdir (``OUT/``: an existing folder or a path
-    without .vcf) with one ``UID.vcf`` per contact. Returns the number of cards."""
+    without .vcf) with one ``UID.vcf`` per contact. Returns the number of cards.
+    Files are 0600 and a folder made here 0700 (``coalition.safefile``).
+
+    ``erased`` tells by its UID whether a card is of a person erased since (the erasure
+    ledger's ``holds_uid``): writing a vdir again removes such cards left from before."""
     path = Path(target)
     if path.suffix.lower() == ".vcf" and not path.is_dir():
         count = 0
-        with atomic_path(path) as handle:
+        with private_file(path) as handle:
             for contact in contacts:
                 handle.write(card(contact, version))
                 count += 1
         return count
-    path.mkdir(parents=True, exist_ok=True)
+    private_folder(path)  # 0700 when made here
+    clean_leftovers(path)  # once for the folder, not once a card
     count = 0
+    written: set[str] = set()
     for contact in contacts:
-        with atomic_path(path / f"{_safe_name(contact.uid)}.vcf") as handle:
+        name = f"{_safe_name(contact.uid)}.vcf"
+        with private_file(path / name, clean=False, sync_folder=False) as handle:
             handle.write(card(contact, version))
+        written.add(name)
         count += 1
+    if erased is not None:
+        for left in path.glob("*.vcf"):
+            if left.name not in written and any(erased(uid) for uid in _uids_in(left)):
+                left.unlink(missing_ok=True)
+    sync_folder(path)  # the renames above, made durable once
     return count
+
+
+def _uids_in(path: Path) -> list[str]:
+    """The UIDs of the cards in a .vcf file (unfolded), or none if it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return []
+    unfolded = re.sub(r"\r?\n[ \t]", "", text)
+    return [
+        line.split(":", 1)[1].strip()
+        for line in unfolded.splitlines()
+        if line.upper().startswith("UID") and ":" in line and line[3:4] in (":", ";")
+    ]
 
 
 def _safe_name(uid: str) -> str:

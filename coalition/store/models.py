@@ -486,3 +486,28 @@ class DuplicateDismissal(Base):
     high_id: Mapped[int] = mapped_column(Integer)
     at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     coordinator: Mapped[str] = mapped_column(String(100))
+
+
+class Erasure(Base):
+    """A person erased (GDPR art. 17), kept for good as the erasure ledger, without their data.
+
+    ``digests`` holds salted hashes (HMAC-SHA256 with ``salt``, one salt per database) of
+    the identifiers the person had, by kind ("email", "phone", "name", "uid"), so a
+    restored backup, a later import or a vCard folder can recognise them without this
+    table holding who they were. ``pending`` is true from the erase's commit until the
+    file has been rewritten and checkpointed (``person erase --finish`` completes it).
+    ``token`` is the entry's identity across copies of the database (restore merges the
+    ledgers of both).
+    """
+
+    __tablename__ = "erasures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    coordinator: Mapped[str] = mapped_column(String(100))
+    contact_id: Mapped[int | None] = mapped_column(Integer)
+    salt: Mapped[str] = mapped_column(String(64))
+    digests: Mapped[dict[str, Any]] = mapped_column(JSON)
+    pending: Mapped[bool] = mapped_column(Boolean, default=True)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -30,6 +30,7 @@ from coalition.domain.imports.records import (
     signon_status_from,
 )
 from coalition.domain.lookup import find_campaign
+from coalition.domain.privacy import ledger
 from coalition.domain.values import (
     check_email,
     check_phone,
@@ -60,8 +61,8 @@ from coalition.store.schema import MEMBERSHIPS, ORGANISATION_KINDS
 class PlannedRow:
     source: str
     action: str
-    """create, update, merge, unchanged, duplicate, in-file duplicate, organisation, skip or
-    error."""
+    """create, update, merge, unchanged, duplicate, in-file duplicate, organisation, skip,
+    erased (a person the erasure ledger names) or error."""
     reason: str
     record: ContactRecord
     contact_id: int | None = None
@@ -467,6 +468,9 @@ def match_rows(session: Session, plan: Plan) -> None:
         row.org_note = ""
         del row.warnings[row.checked_warnings :]
     people_rows = [r for r in rows if r.kind == "person"]
+    if not options.allow_erased:
+        _skip_erased(session, people_rows)
+        people_rows = [r for r in people_rows if r.action != "erased"]
 
     # 1. People by the id column, their UID or any of their addresses.
     known_ids = {
@@ -524,7 +528,7 @@ def match_rows(session: Session, plan: Plan) -> None:
         r
         for r in rows
         if r.record.organisation is not None
-        and r.action != "error"
+        and r.action not in ("error", "erased")
         and r.kind in ("person", "organisation")
     ]
     # A name a known sender used for their own organisation means that organisation in
@@ -682,6 +686,21 @@ def match_rows(session: Session, plan: Plan) -> None:
             planned[org_ref] = wanted
     elif any(r.record.signon_status for r in rows):
         rows[0].warnings.append("sign-on answers ignored: give --campaign CODE to record them")
+
+
+def _skip_erased(session: Session, rows: list[PlannedRow]) -> None:
+    """Rows of people the erasure ledger names (by an address or the vCard UID) are not
+    imported: they asked to be erased. ``--allow-erased`` says they have consented again."""
+    book = ledger(session)
+    if not book:
+        return
+    for row in rows:
+        if any(book.holds("email", e[1]) for e in row.emails) or book.holds("uid", row.record.uid):
+            row.action = "erased"
+            row.reason = (
+                "a person erased earlier (GDPR); skipped — give --allow-erased if they have "
+                "consented again"
+            )
 
 
 def _org_country(

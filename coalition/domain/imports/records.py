@@ -104,6 +104,8 @@ class ImportOptions:
     tags: tuple[str, ...] = ()
     on_duplicate: str = "skip"
     force: bool = False
+    allow_erased: bool = False
+    """Import people the erasure ledger names too (they have consented again)."""
 
 
 # --- the plan ---------------------------------------------------------------------------------
@@ -116,6 +118,7 @@ COUNT_LABELS = {
     "unchanged": "unchanged",
     "organisation": "organisation-only rows",
     "duplicate": "duplicates skipped",
+    "erased": "erased people skipped",
     "in-file duplicate": "repeated in the file",
     "skip": "empty rows skipped",
     "error": "errors",
@@ -134,6 +137,7 @@ _ONE = {
     "organisation-only rows": "organisation-only row",
     "duplicates skipped": "duplicate skipped",
     "empty rows skipped": "empty row skipped",
+    "erased people skipped": "erased person skipped",
     "errors": "error",
     "new organisations": "new organisation",
     "organisations updated": "organisation updated",

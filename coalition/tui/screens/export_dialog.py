@@ -139,11 +139,15 @@ def _run_export(db: Database, coordinator: str, request: ExportRequest) -> Expor
             listing.total,
         )
     if request.kind == "vcard":
+        from coalition.domain.privacy import ledger
         from coalition.interchange.vcard_export import write_vcards
 
         with db.read_session() as session:
             count = write_vcards(
-                target, exports.address_book(session, wanted), request.vcard_version
+                target,
+                exports.address_book(session, wanted),
+                request.vcard_version,
+                erased=ledger(session).holds_uid,
             )
         return ExportDone(
             target, f"Wrote {count} vCards ({request.vcard_version}) to {target}.", count

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
 
     from coalition.domain.imports import Plan, PlannedRow
+    from coalition.interchange.importer import Source
 
 PREVIEW_ROWS = 500
 """Rows of the plan shown in the preview table (every row is counted in the summary)."""
@@ -49,6 +50,21 @@ class Preview:
     """At most ``PREVIEW_ROWS``, those needing attention first, each group in file order."""
     total: int
     needing_attention: int
+
+
+def reading(source: Source) -> str:
+    """How the encoding chosen for a CSV file reads a few of its accented values, shown
+    beside the plan so that a wrong one is seen before anything is imported; "" when
+    there is nothing to show."""
+    from coalition.interchange.importer import encoding_sample
+
+    sample = encoding_sample(source)
+    if not sample:
+        return ""
+    return (
+        f"{sample}. If these look wrong, import the file from the command line with "
+        "--encoding NAME."
+    )
 
 
 _RANK = {"error": 0, "likely duplicate": 1, "duplicate": 2, "warning": 3, "": 4}

@@ -53,7 +53,13 @@ from textual.worker import Worker, WorkerState, get_current_worker
 from coalition.tui.jobs import JobScreen
 from coalition.tui.screens.import_batches import ImportBatchesScreen
 from coalition.tui.screens.import_picker import FieldPicker, ImportableFiles, start_folder
-from coalition.tui.screens.import_preview import ATTENTION_STYLES, Preview, PreviewRow, preview
+from coalition.tui.screens.import_preview import (
+    ATTENTION_STYLES,
+    Preview,
+    PreviewRow,
+    preview,
+    reading,
+)
 from coalition.tui.widgets.buttons import ButtonRow
 from coalition.tui.widgets.footer import Footer
 
@@ -356,6 +362,8 @@ class ImportWizard(JobScreen):
             about.append(f" ({read})", style="dim")
         if source.problems:
             about.append(f"  {len(source.problems):,} could not be read", style="bold red")
+        if reading(source):
+            about.append(f"\n{reading(source)}")
         table = self.query_one("#wizard-columns", DataTable)
         table.clear()
         mapping = source.mapping
@@ -502,6 +510,8 @@ class ImportWizard(JobScreen):
         text = Text(f"{source.path.name}: {records_phrase(len(plan.rows))} — ", style="bold")
         text.append(summary(counts) or "nothing to do")
         text.append(".")
+        if reading(source):
+            text.append(f"\n{reading(source)}", style="")
         if plan.previous_batch is not None and not plan.options.force:
             text.append(
                 f"\nAlready imported as batch #{plan.previous_batch}: tick “Import again” "

@@ -30,6 +30,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
+from coalition.domain.values import local_time
 from coalition.errors import CoalitionError
 from coalition.tui.jobs import JobScreen
 from coalition.tui.screens.confirm import ConfirmWrite
@@ -37,7 +38,6 @@ from coalition.tui.screens.duplicates import PlainTable
 from coalition.tui.screens.log_dialog import InteractionEditor, described
 from coalition.tui.widgets.footer import Footer
 from coalition.tui.widgets.lazy_table import Column, LazyTable
-from coalition.domain.values import local_time
 
 if TYPE_CHECKING:
     from textual.app import App
