@@ -18,6 +18,7 @@ again through ``super()`` would report the failure twice).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from textual.screen import ModalScreen, Screen
@@ -57,6 +58,26 @@ def report_failure(app: Any, event: Worker.StateChanged) -> None:
         app.notify(sentence, title="Unexpected error", severity="error", timeout=15, markup=False)
     else:
         app.notify(sentence, title="Could not do that", severity="error", markup=False)
+
+
+Result = TypeVar("Result")
+
+
+def answer(
+    app: Any,
+    job: Callable[[], Result],
+    done: Callable[[Result], None],
+    refused: Callable[[str], None],
+) -> None:
+    """In a worker thread: run ``job``, then, on the app's thread, hand its result to
+    ``done`` or, when the domain refused (a ``CoalitionError``), its sentence to ``refused``.
+    Anything else is a bug, reported as the worker's failure."""
+    try:
+        result = job()
+    except CoalitionError as error:
+        app.call_from_thread(refused, str(error))
+        return
+    app.call_from_thread(done, result)
 
 
 class JobScreen(Screen[None]):

@@ -26,8 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Static
 
-from coalition.errors import CoalitionError
-from coalition.tui.jobs import JobModal
+from coalition.tui.jobs import JobModal, answer
 from coalition.tui.widgets.buttons import ButtonRow
 
 if TYPE_CHECKING:
@@ -142,13 +141,12 @@ class ConfirmWrite(ConfirmDialog):
         from coalition.domain.audit import work as unit_of_work
 
         coalition = self.coalition
-        try:
+
+        def job() -> str:
             with unit_of_work(coalition.database(), coalition.coordinator) as w:
-                sentence = self.write(w)
-        except CoalitionError as error:
-            self.app.call_from_thread(self._refused, str(error))
-            return
-        self.app.call_from_thread(self._done, sentence)
+                return self.write(w)
+
+        answer(self.app, job, self._done, self._refused)
 
     def _refused(self, message: str) -> None:
         self.writing = False

@@ -60,7 +60,7 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from coalition.errors import CoalitionError, NotFound
-from coalition.tui.jobs import JobModal, failure
+from coalition.tui.jobs import JobModal, answer, failure
 from coalition.tui.widgets.buttons import ButtonRow
 
 if TYPE_CHECKING:
@@ -473,12 +473,9 @@ class _CampaignDialog(JobModal[str | None]):
 
     @work(thread=True, exclusive=True, group="signon-save", exit_on_error=False)
     def apply(self, campaign: str, status: str, move: bool, details: dict[str, Any]) -> None:
-        try:
-            sentence = self.save(campaign, status, move, details)
-        except CoalitionError as error:
-            self.app.call_from_thread(self._refused, str(error))
-            return
-        self.app.call_from_thread(self._done, sentence)
+        answer(
+            self.app, lambda: self.save(campaign, status, move, details), self._done, self._refused
+        )
 
     def _refused(self, message: str) -> None:
         self.writing = False
