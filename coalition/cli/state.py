@@ -184,7 +184,27 @@ class State:
             from coalition.store.database import open_database
 
             self._db = open_database(settings.database_target(self.db_option), upgrade=upgrade)
+            if upgrade:
+                self._warn_of_unfinished_erasures()
         return self._db
+
+    def _warn_of_unfinished_erasures(self) -> None:
+        """An erasure recorded but not finished (the file not yet rewritten, so the
+        person's details may still sit in it) is said on every command until it is."""
+        if self.command is not None and self.command.command_path.endswith("person erase"):
+            return  # it says so itself, and finishes it
+        from coalition.domain.privacy import pending_erasures
+
+        with self._db.read_session() as session:
+            pending = pending_erasures(session)
+        if pending:
+            noun = "erasure is" if pending == 1 else "erasures are"
+            click.echo(
+                f"Warning: {pending} {noun} not finished: what was erased may still be in "
+                "the database file. Close the other programs that have it open and run "
+                "`coalition person erase --finish`.",
+                err=True,
+            )
 
     def work(self) -> Any:
         from coalition.domain.audit import work
