@@ -142,11 +142,11 @@ def import_cmd(
         encoding = csv_encoding(encoding) if encoding is not None else None
         delimiter = csv_delimiter(delimiter) if delimiter is not None else None
     sources = [
-        _open(
+        importer.open_import(
             f,
-            sheet,
-            mapping_file,
-            show_mapping,
+            sheet=sheet,
+            mapping_file=mapping_file,
+            require_people=not show_mapping,
             encoding=encoding,
             delimiter=delimiter,
             max_rows=max_rows,
@@ -231,33 +231,6 @@ def import_cmd(
             f"Imported {batch.file_name} as batch #{batch.id}; "
             f"`coalition imports undo {batch.id}` takes it back."
         )
-
-
-def _open(
-    path: str,
-    sheet: str | None,
-    mapping_file: str | None,
-    show_mapping: bool,
-    *,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    max_rows: int | None = None,
-) -> importer.Source | importer.StatusSource:
-    """A mail tool's status file, else a file of people (always that with --mapping)."""
-    said = {"encoding": encoding, "delimiter": delimiter}
-    if mapping_file is None:
-        statuses = importer.open_status_file(path, sheet=sheet, max_rows=max_rows, **said)
-        if statuses is not None:
-            return statuses
-    return importer.open_source(
-        path,
-        sheet=sheet,
-        mapping_file=mapping_file,
-        require_people=not show_mapping,
-        encoding=encoding,
-        delimiter=delimiter,
-        max_rows=max_rows,
-    )
 
 
 def _show_plan(source: importer.Source, plan: imports.Plan, *, force: bool) -> None:

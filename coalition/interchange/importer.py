@@ -3,8 +3,8 @@
 This is where file formats end: rows and cards become ``ContactRecord``s
 (through the detected or given column mapping), and the domain plans and
 applies them. A mail tool's status file (YAMM, Thunderbird Mail Merge,
-Mailchimp: ``mailtools``) becomes ``StatusRecord``s instead
-(``open_status_file``). The report is written here too, as CSV, one line per
+Mailchimp: ``mailtools``) becomes ``StatusRecord``s instead: ``open_import`` reads a
+file once and says which it is. The report is written here too, as CSV, one line per
 row or card with its outcome.
 """
 
@@ -120,22 +120,50 @@ def open_source(
     ``encoding`` and ``delimiter`` say what a CSV file is (``tabular.open_table``).
     A file of more than ``max_rows`` rows or cards (default ``tabular.DEFAULT_MAX_ROWS``)
     is refused while it is read, before anything is planned."""
+    found = open_import(
+        path,
+        sheet=sheet,
+        mapping_file=mapping_file,
+        require_people=require_people,
+        overrides=overrides,
+        encoding=encoding,
+        delimiter=delimiter,
+        max_rows=max_rows,
+        statuses=False,
+    )
+    assert isinstance(found, Source)
+    return found
+
+
+def open_import(
+    path: str | os.PathLike[str],
+    *,
+    sheet: str | None = None,
+    mapping_file: str | os.PathLike[str] | None = None,
+    require_people: bool = True,
+    overrides: dict[int, str | None] | None = None,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    max_rows: int | None = None,
+    statuses: bool = True,
+) -> Source | StatusSource:
+    """Open a file for import as what it is: a mail tool's status file (``mailtools``;
+    looked for when ``statuses`` and no ``mapping_file`` says to read people), else a file
+    of people (``open_source``'s arguments). A spreadsheet is read once for both: the
+    bounds check and the sheet's parse are the costly part of a big file."""
+    from coalition.interchange.tabular import DEFAULT_MAX_ROWS, open_table
+
     file, kind = _checked(path)
     sha = file_sha256(file)
     if kind == "vcf":
         return _open_vcards(file, sha, max_rows)
-    return _open_table(
-        file,
-        kind,
-        sha,
-        sheet,
-        mapping_file,
-        require_people,
-        overrides,
-        encoding,
-        delimiter,
-        max_rows=max_rows,
-    )
+    limit = DEFAULT_MAX_ROWS if max_rows is None else max_rows
+    table = open_table(file, sheet=sheet, encoding=encoding, delimiter=delimiter, max_rows=limit)
+    if statuses and mapping_file is None:
+        found = _status_source(file, kind, sha, table)
+        if found is not None:
+            return found
+    return _open_table(file, kind, sha, table, mapping_file, require_people, overrides)
 
 
 def encoding_sample(source: Source) -> str | None:
@@ -174,23 +202,9 @@ class StatusSource:
     """How the file was read (encoding, delimiter, sheet)."""
 
 
-def open_status_file(
-    path: str | os.PathLike[str],
-    *,
-    sheet: str | None = None,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    max_rows: int | None = None,
-) -> StatusSource | None:
-    """Open a file for import as a mail tool's status file (``mailtools.TOOLS``); None when
-    no known tool wrote it (it is then a file of people: ``open_source``)."""
-    file, kind = _checked(path)
-    if kind == "vcf":
-        return None
-    from coalition.interchange.tabular import DEFAULT_MAX_ROWS, open_table
-
-    limit = DEFAULT_MAX_ROWS if max_rows is None else max_rows
-    table = open_table(file, sheet=sheet, encoding=encoding, delimiter=delimiter, max_rows=limit)
+def _status_source(file: Path, kind: str, sha: str, table: Table) -> StatusSource | None:
+    """The table as a mail tool's status file (``mailtools.TOOLS``); None when no known
+    tool wrote it (it is then a file of people)."""
     tool = recognise(table.headers) if table.headers is not None else None
     if tool is None or table.headers is None:
         return None
@@ -198,13 +212,7 @@ def open_status_file(
     with collector_paused():
         records = read_statuses(tool, where, ((r.number, r.values) for r in table.rows()))
     return StatusSource(
-        file,
-        kind,
-        file_sha256(file),
-        tool,
-        records,
-        where.named(table.headers),
-        _table_notes(table),
+        file, kind, sha, tool, records, where.named(table.headers), _table_notes(table)
     )
 
 
@@ -223,19 +231,13 @@ def _open_table(
     file: Path,
     kind: str,
     sha: str,
-    sheet: str | None,
+    table: Table,
     mapping_file: str | os.PathLike[str] | None,
     require_people: bool,
     overrides: dict[int, str | None] | None = None,
-    encoding: str | None = None,
-    delimiter: str | None = None,
-    *,
-    max_rows: int | None = None,
 ) -> Source:
-    from coalition.interchange.tabular import DEFAULT_MAX_ROWS, TableRow, open_table
+    from coalition.interchange.tabular import TableRow
 
-    limit = DEFAULT_MAX_ROWS if max_rows is None else max_rows
-    table = open_table(file, sheet=sheet, encoding=encoding, delimiter=delimiter, max_rows=limit)
     notes = _table_notes(table)
     rows = table.rows()
     if table.format == "csv" and table.headers and exported_by_coalition(table.headers):

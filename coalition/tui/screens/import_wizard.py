@@ -336,17 +336,18 @@ class ImportWizard(JobScreen):
         from coalition.errors import FileProblem
         from coalition.interchange import importer
 
-        if not overrides:
-            # A mail tool's status file is about emails, not people: read as people, it would
-            # add or change contacts. The command line reads it for what it is.
-            statuses = importer.open_status_file(path, sheet=sheet)
-            if statuses is not None:
-                raise FileProblem(
-                    f"{path.name} is a {statuses.tool.name}: what became of a mail merge, not a "
-                    f"list of people. Import it from the command line, which logs each email "
-                    f"and flags bounces: coalition import {path}"
-                )
-        source = importer.open_source(path, overrides=overrides, sheet=sheet)
+        # A mail tool's status file is about emails, not people: read as people, it would
+        # add or change contacts. The command line reads it for what it is. (Columns chosen
+        # by hand say the file is read as people.)
+        source = importer.open_import(
+            path, overrides=overrides, sheet=sheet, statuses=not overrides
+        )
+        if isinstance(source, importer.StatusSource):
+            raise FileProblem(
+                f"{path.name} is a {source.tool.name}: what became of a mail merge, not a "
+                f"list of people. Import it from the command line, which logs each email "
+                f"and flags bounces: coalition import {path}"
+            )
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_source, job, source)
 
