@@ -7,12 +7,23 @@ unset, the user data and config dirs moved into the test's tmp_path).
 Creating a schema through Alembic costs ~0.3 s, so one migrated template file
 is made per session and copied for each test that only needs an empty
 database; tests of the migration path open fresh files themselves.
+
+Both engines: when ``COALITION_TEST_PG`` names a PostgreSQL server database
+(``postgresql://user@/dbname?host=/socket/dir``; ``.ci/run`` starts a throwaway one),
+every test that uses the database fixtures (``db_path``, ``db``, ``unit``, ``session``,
+``run``) runs twice, ``[sqlite]`` and ``[postgresql]``. On PostgreSQL each test gets a
+database of its own, made with ``CREATE DATABASE ... TEMPLATE`` from one migrated per
+worker, and dropped after it. ``db_path`` is then that database's URL (a ``str``).
+The modules that cannot run there yet are listed, each with its reason, in
+``SQLITE_ONLY`` below; the summary at the end counts the tests they kept on SQLite.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,11 +36,97 @@ from coalition.domain.audit import Work, work
 from coalition.store.database import Database, open_database
 
 
+PG_URL = os.environ.get("COALITION_TEST_PG", "").strip()
+"""A PostgreSQL server database the suite may create databases beside (empty: SQLite only)."""
+
+DATABASE_FIXTURES = frozenset({"db_path", "db", "unit", "session", "run"})
+
+SQLITE_ONLY_TUI = "the terminal app's tests: the app's start screen reads the file with sqlite3"
+SQLITE_ONLY: dict[str, str] = {
+    # Modules whose database tests run on SQLite alone, and why. Shrink this list.
+    "test_browse.py": "a filled template file copied per test (template_db)",
+    "test_campaign_loop_exports.py": "not yet tried on PostgreSQL",
+    "test_campaign_week.py": "not yet tried on PostgreSQL",
+    "test_check.py": "coalition check reads SQLite's integrity_check and FTS5 tables",
+    "test_cli.py": "backup/restore and file paths (store/maintenance.py is file-only)",
+    "test_cli_output.py": "not yet tried on PostgreSQL",
+    "test_correcting.py": "not yet tried on PostgreSQL",
+    "test_duplicates.py": "not yet tried on PostgreSQL",
+    "test_encodings.py": "not yet tried on PostgreSQL",
+    "test_erasure.py": "erasure rewrites the SQLite file (domain/privacy.py)",
+    "test_export_kill.py": "kills a process mid-write to a SQLite file",
+    "test_export_roundtrip.py": "not yet tried on PostgreSQL",
+    "test_exports.py": "not yet tried on PostgreSQL",
+    "test_faults.py": "SQLite's failures: locks, read-only files, full disk, damaged files",
+    "test_glance.py": "the start screen reads the file with sqlite3 (store/glance.py)",
+    "test_hostile_files.py": "not yet tried on PostgreSQL",
+    "test_import_cli.py": "not yet tried on PostgreSQL",
+    "test_import_kill.py": "kills an import mid-write to a SQLite file",
+    "test_imports.py": "the bulk path (store/bulk.py) and FTS5's bulk settings",
+    "test_imports_language.py": "not yet tried on PostgreSQL",
+    "test_imports_signon_dates.py": "not yet tried on PostgreSQL",
+    "test_mailtools.py": "not yet tried on PostgreSQL",
+    "test_mailtools_presets.py": "not yet tried on PostgreSQL",
+    "test_matching.py": "copies the template file (template_db)",
+    "test_memory.py": "not yet tried on PostgreSQL",
+    "test_merge.py": "not yet tried on PostgreSQL",
+    "test_pasted_addresses.py": "not yet tried on PostgreSQL",
+    "test_pipeline.py": "not yet tried on PostgreSQL",
+    "test_privacy.py": "erasure rewrites the SQLite file (domain/privacy.py)",
+    "test_private_files.py": "file modes of the SQLite file and its journals",
+    "test_report.py": "not yet tried on PostgreSQL",
+    "test_roundtrip_import.py": "not yet tried on PostgreSQL",
+    "test_safety.py": "not yet tried on PostgreSQL",
+    "test_signatories.py": "not yet tried on PostgreSQL",
+    "test_signon_bulk.py": "not yet tried on PostgreSQL",
+    "test_signon_lists.py": "not yet tried on PostgreSQL",
+    "test_store.py": "migrations and pragmas of SQLite files",
+    "test_undo_later_work.py": "not yet tried on PostgreSQL",
+    "test_values.py": "not yet tried on PostgreSQL",
+}
+"""tests/test_tui_*.py are SQLite-only as well (``SQLITE_ONLY_TUI``)."""
+
+
+def _sqlite_only(module: str) -> str | None:
+    if module.startswith("test_tui_"):
+        return SQLITE_ONLY_TUI
+    return SQLITE_ONLY.get(module)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The database tests run on each engine there is (``engine``: sqlite, postgresql)."""
+    if not DATABASE_FIXTURES.intersection(metafunc.fixturenames):
+        return
+    engines = ["sqlite"]
+    if PG_URL and _sqlite_only(metafunc.module.__name__.rsplit(".", 1)[-1] + ".py") is None:
+        engines.append("postgresql")
+    metafunc.parametrize("engine", engines, indirect=True)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The terminal app's tests (tests/test_tui_*.py) carry the ``tui`` mark."""
+    """The terminal app's tests (tests/test_tui_*.py) carry the ``tui`` mark; database
+    tests kept on SQLite carry ``sqlite_only`` with the reason."""
     for item in items:
         if item.path.name.startswith("test_tui_"):
             item.add_marker(pytest.mark.tui)
+        fixtures = getattr(item, "fixturenames", ())
+        reason = _sqlite_only(item.path.name)
+        if reason and DATABASE_FIXTURES.intersection(fixtures):
+            item.add_marker(pytest.mark.sqlite_only(reason))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many database tests ran on SQLite alone, so none is kept there silently."""
+    if not PG_URL:
+        terminalreporter.write_line(
+            "PostgreSQL: not tested (COALITION_TEST_PG is not set; .ci/run starts a server)"
+        )
+        return
+    kept = {name for name in SQLITE_ONLY} | {"test_tui_*.py"}
+    terminalreporter.write_line(
+        f"PostgreSQL: tested; {len(kept)} modules kept on SQLite alone "
+        "(tests/conftest.py SQLITE_ONLY, with their reasons)"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -63,11 +160,73 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path, template_db: Path) -> Path:
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine a database test runs on: "sqlite", or "postgresql" (see the module doc)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+class PostgresServer:
+    """The server of ``COALITION_TEST_PG``: a migrated template database per worker, and
+    a database copied from it for each test."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.url = make_url(url)
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        self.prefix = f"coalition_test_{worker}_{uuid.uuid4().hex[:8]}"
+        self.template = f"{self.prefix}_template"
+        self._count = 0
+
+    def url_of(self, name: str) -> str:
+        rendered = self.url.set(database=name).render_as_string(hide_password=False)
+        return rendered.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    def _admin(self, sql: str) -> None:
+        import psycopg
+
+        conninfo = self.url_of(self.url.database or "postgres")
+        with psycopg.connect(conninfo, autocommit=True) as connection:
+            connection.execute(sql)  # type: ignore[arg-type]
+
+    def start(self) -> None:
+        self._admin(f"CREATE DATABASE {self.template}")
+        open_database(self.url_of(self.template)).close()
+
+    def new_database(self) -> str:
+        self._count += 1
+        name = f"{self.prefix}_{self._count}"
+        self._admin(f"CREATE DATABASE {name} TEMPLATE {self.template}")
+        return name
+
+    def drop(self, name: str) -> None:
+        self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    if not PG_URL:
+        pytest.fail("COALITION_TEST_PG is not set")
+    server = PostgresServer(PG_URL)
+    server.start()
+    yield server
+    server.drop(server.template)
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The test's database: a file (SQLite), or a server database's URL (PostgreSQL)."""
+    if engine == "postgresql":
+        server: PostgresServer = request.getfixturevalue("pg_server")
+        name = server.new_database()
+        yield server.url_of(name)
+        server.drop(name)
+        return
+    template: Path = request.getfixturevalue("template_db")
     path = tmp_path / "coalition.db"
-    shutil.copyfile(template_db, path)
+    shutil.copyfile(template, path)
     path.chmod(0o600)
-    return path
+    yield path
 
 
 @pytest.fixture
@@ -98,7 +257,7 @@ def run(db_path: Path) -> Callable[..., Result]:
     """Run the command line on the test database; returns click's Result."""
     runner = CliRunner()
 
-    def invoke(*args: str, input: str | None = None, db: Path | None = None) -> Result:
+    def invoke(*args: str, input: str | None = None, db: Path | str | None = None) -> Result:
         return runner.invoke(
             cli, ["--db", str(db or db_path), *args], input=input, catch_exceptions=True
         )
