@@ -11,9 +11,10 @@ database; tests of the migration path open fresh files themselves.
 Both engines: when ``COALITION_TEST_PG`` names a PostgreSQL server database
 (``postgresql://user@/dbname?host=/socket/dir``; ``.ci/run`` starts a throwaway one),
 every test that uses the database fixtures (``db_path``, ``db``, ``unit``, ``session``,
-``run``) runs twice, ``[sqlite]`` and ``[postgresql]``. On PostgreSQL each test gets a
-database of its own, made with ``CREATE DATABASE ... TEMPLATE`` from one migrated per
-worker, and dropped after it. ``db_path`` is then that database's URL (a ``str``).
+``run``) runs twice, ``[sqlite]`` and ``[postgresql]``. On PostgreSQL each worker
+migrates one database of its own, and each test starts it empty: every table's rows
+deleted and its ids restarted (~30 ms; ``CREATE DATABASE ... TEMPLATE`` costs ~400 ms).
+``db_path`` is then that database's URL (a ``str``).
 The modules that cannot run there yet are listed, each with its reason, in
 ``SQLITE_ONLY`` below; the summary at the end counts the tests they kept on SQLite.
 """
@@ -166,41 +167,66 @@ def engine(request: pytest.FixtureRequest) -> str:
 
 
 class PostgresServer:
-    """The server of ``COALITION_TEST_PG``: a migrated template database per worker, and
-    a database copied from it for each test."""
+    """The server of ``COALITION_TEST_PG``: a migrated database per worker, emptied for
+    each test."""
 
     def __init__(self, url: str) -> None:
         from sqlalchemy.engine import make_url
 
         self.url = make_url(url)
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        self.prefix = f"coalition_test_{worker}_{uuid.uuid4().hex[:8]}"
-        self.template = f"{self.prefix}_template"
-        self._count = 0
+        self.name = f"coalition_test_{worker}_{uuid.uuid4().hex[:8]}"
+        self._emptying = ""
 
     def url_of(self, name: str) -> str:
         rendered = self.url.set(database=name).render_as_string(hide_password=False)
         return rendered.replace("postgresql+psycopg://", "postgresql://", 1)
 
-    def _admin(self, sql: str) -> None:
+    def _run(self, database: str, sql: str, *, autocommit: bool = True) -> list[Any]:
         import psycopg
 
-        conninfo = self.url_of(self.url.database or "postgres")
-        with psycopg.connect(conninfo, autocommit=True) as connection:
-            connection.execute(sql)  # type: ignore[arg-type]
+        with psycopg.connect(self.url_of(database), autocommit=autocommit) as connection:
+            cursor = connection.execute(sql)  # type: ignore[arg-type]
+            return cursor.fetchall() if cursor.description else []
 
     def start(self) -> None:
-        self._admin(f"CREATE DATABASE {self.template}")
-        open_database(self.url_of(self.template)).close()
+        self._run(self.url.database or "postgres", f"CREATE DATABASE {self.name}")
+        open_database(self.url_of(self.name)).close()
+        tables = [
+            name
+            for (name,) in self._run(
+                self.name,
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'",
+            )
+        ]
+        sequences = [
+            name
+            for (name,) in self._run(
+                self.name, "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+            )
+        ]
+        self._emptying = "; ".join(
+            ["SET LOCAL lock_timeout = '5s'"]
+            + [f'DELETE FROM "{t}"' for t in _deletion_order(tables)]
+            + [f'ALTER SEQUENCE "{q}" RESTART' for q in sequences]
+        )
 
     def new_database(self) -> str:
-        self._count += 1
-        name = f"{self.prefix}_{self._count}"
-        self._admin(f"CREATE DATABASE {name} TEMPLATE {self.template}")
-        return name
+        """The worker's database, emptied (its rows deleted, its ids restarted)."""
+        self._run(self.name, self._emptying, autocommit=False)
+        return self.name
 
-    def drop(self, name: str) -> None:
-        self._admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    def stop(self) -> None:
+        self._run(self.url.database or "postgres", f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+
+
+def _deletion_order(tables: list[str]) -> list[str]:
+    """The tables, each after those that point at it (the models' order, reversed)."""
+    from coalition.store.models import Base
+
+    ordered = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in tables]
+    return [*ordered, *sorted(set(tables) - set(ordered))]
 
 
 @pytest.fixture(scope="session")
@@ -210,7 +236,7 @@ def pg_server() -> Iterator[PostgresServer]:
     server = PostgresServer(PG_URL)
     server.start()
     yield server
-    server.drop(server.template)
+    server.stop()
 
 
 @pytest.fixture
@@ -218,9 +244,7 @@ def db_path(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> Iter
     """The test's database: a file (SQLite), or a server database's URL (PostgreSQL)."""
     if engine == "postgresql":
         server: PostgresServer = request.getfixturevalue("pg_server")
-        name = server.new_database()
-        yield server.url_of(name)
-        server.drop(name)
+        yield server.url_of(server.new_database())
         return
     template: Path = request.getfixturevalue("template_db")
     path = tmp_path / "coalition.db"
