@@ -9,7 +9,8 @@ is made per session and copied for each test that only needs an empty
 database; tests of the migration path open fresh files themselves.
 
 Both engines: when ``COALITION_TEST_PG`` names a PostgreSQL server database
-(``postgresql://user@/dbname?host=/socket/dir``; ``.ci/run`` starts a throwaway one),
+(``postgresql://user@/dbname?host=/socket/dir``), or the machine has PostgreSQL
+installed (a throwaway server is then started: tests/pg_cluster.py),
 every test that uses the database fixtures (``db_path``, ``db``, ``unit``, ``session``,
 ``run``) runs twice, ``[sqlite]`` and ``[postgresql]``. On PostgreSQL each worker
 migrates one database of its own, and each test starts it empty: every table's rows
@@ -35,10 +36,32 @@ from click.testing import CliRunner, Result
 from coalition.cli import cli
 from coalition.domain.audit import Work, work
 from coalition.store.database import Database, open_database
+from tests import pg_cluster
 
 
-PG_URL = os.environ.get("COALITION_TEST_PG", "").strip()
-"""A PostgreSQL server database the suite may create databases beside (empty: SQLite only)."""
+def pg_url() -> str:
+    """The PostgreSQL server database the suite may create databases beside ("": none)."""
+    named = os.environ.get("COALITION_TEST_PG", "").strip()
+    return "" if named.lower() in pg_cluster.OFF else named
+
+
+_cluster: pg_cluster.Cluster | None = None
+_engines_line = ""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The main process starts a throwaway PostgreSQL when it can (tests/pg_cluster.py);
+    the workers it starts inherit ``COALITION_TEST_PG``."""
+    global _cluster, _engines_line
+    if hasattr(config, "workerinput"):
+        return
+    _cluster, _engines_line = pg_cluster.start_if_possible()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _cluster is not None:
+        _cluster.stop()
+
 
 DATABASE_FIXTURES = frozenset({"db_path", "db", "unit", "session", "run"})
 
@@ -99,7 +122,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if not DATABASE_FIXTURES.intersection(metafunc.fixturenames):
         return
     engines = ["sqlite"]
-    if PG_URL and _sqlite_only(metafunc.module.__name__.rsplit(".", 1)[-1] + ".py") is None:
+    if pg_url() and _sqlite_only(metafunc.module.__name__.rsplit(".", 1)[-1] + ".py") is None:
         engines.append("postgresql")
     metafunc.parametrize("engine", engines, indirect=True)
 
@@ -118,16 +141,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Say how many database tests ran on SQLite alone, so none is kept there silently."""
-    if not PG_URL:
+    terminalreporter.write_line(_engines_line)
+    if pg_url():
         terminalreporter.write_line(
-            "PostgreSQL: not tested (COALITION_TEST_PG is not set; .ci/run starts a server)"
+            f"PostgreSQL: {len(SQLITE_ONLY)} modules and tests/test_tui_*.py kept on SQLite "
+            "alone (tests/conftest.py SQLITE_ONLY, with their reasons)"
         )
-        return
-    kept = {name for name in SQLITE_ONLY} | {"test_tui_*.py"}
-    terminalreporter.write_line(
-        f"PostgreSQL: tested; {len(kept)} modules kept on SQLite alone "
-        "(tests/conftest.py SQLITE_ONLY, with their reasons)"
-    )
 
 
 @pytest.fixture(autouse=True)
@@ -218,7 +237,8 @@ class PostgresServer:
         return self.name
 
     def stop(self) -> None:
-        self._run(self.url.database or "postgres", f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)")
+        drop = f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)"
+        self._run(self.url.database or "postgres", drop)
 
 
 def _deletion_order(tables: list[str]) -> list[str]:
@@ -231,9 +251,9 @@ def _deletion_order(tables: list[str]) -> list[str]:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PostgresServer]:
-    if not PG_URL:
+    if not pg_url():
         pytest.fail("COALITION_TEST_PG is not set")
-    server = PostgresServer(PG_URL)
+    server = PostgresServer(pg_url())
     server.start()
     yield server
     server.stop()

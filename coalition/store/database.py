@@ -421,7 +421,8 @@ def _explain_server(error: BaseException, where: str, waited: float | None) -> D
     else:
         return None
     assert current is not None
-    message = str(current).strip().splitlines()[0] if str(current).strip() else type(current).__name__
+    lines = str(current).strip().splitlines()
+    message = lines[0] if lines else type(current).__name__
     if state == _LOCK_NOT_AVAILABLE:
         seconds = BUSY_TIMEOUT_MS / 1000 if waited is None else waited
         return DatabaseError(

@@ -269,13 +269,11 @@ SELECT o.id, o.name, o.acronym, o.email, o.website, o.phone, o.city, o.country,
 FROM organisations o
 WHERE o.id IN (SELECT value FROM json_each(:ids))
 """
-_PG_CONTACT_PARTS = (
-    _CONTACT_PARTS.replace("group_concat(", "string_agg(")
-    .replace("IN (SELECT value FROM json_each(:ids))", "= ANY(CAST(:ids AS integer[]))")
+_PG_CONTACT_PARTS = _CONTACT_PARTS.replace("group_concat(", "string_agg(").replace(
+    "IN (SELECT value FROM json_each(:ids))", "= ANY(CAST(:ids AS integer[]))"
 )
-_PG_ORGANISATION_PARTS = (
-    _ORGANISATION_PARTS.replace("group_concat(", "string_agg(")
-    .replace("IN (SELECT value FROM json_each(:ids))", "= ANY(CAST(:ids AS integer[]))")
+_PG_ORGANISATION_PARTS = _ORGANISATION_PARTS.replace("group_concat(", "string_agg(").replace(
+    "IN (SELECT value FROM json_each(:ids))", "= ANY(CAST(:ids AS integer[]))"
 )
 _CHUNK = 5000
 
