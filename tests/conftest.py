@@ -66,52 +66,38 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 DATABASE_FIXTURES = frozenset({"db_path", "db", "unit", "session", "run"})
 
 SQLITE_ONLY_TUI = "the terminal app's tests: the app's start screen reads the file with sqlite3"
+_SAME_BYTES = "checks that nothing changed by comparing the SQLite file's bytes"
 SQLITE_ONLY: dict[str, str] = {
     # Modules whose database tests run on SQLite alone, and why. Shrink this list.
-    "test_browse.py": "a filled template file copied per test (template_db)",
-    "test_campaign_loop_exports.py": "not yet tried on PostgreSQL",
-    "test_campaign_week.py": "not yet tried on PostgreSQL",
+    "test_campaign_loop_exports.py": "its fixture reads the SQLite file with sqlite3",
     "test_check.py": "coalition check reads SQLite's integrity_check and FTS5 tables",
     "test_cli.py": "backup/restore and file paths (store/maintenance.py is file-only)",
-    "test_cli_output.py": "not yet tried on PostgreSQL",
-    "test_correcting.py": "not yet tried on PostgreSQL",
-    "test_duplicates.py": "not yet tried on PostgreSQL",
-    "test_encodings.py": "not yet tried on PostgreSQL",
     "test_erasure.py": "erasure rewrites the SQLite file (domain/privacy.py)",
     "test_export_kill.py": "kills a process mid-write to a SQLite file",
-    "test_export_roundtrip.py": "not yet tried on PostgreSQL",
-    "test_exports.py": "not yet tried on PostgreSQL",
     "test_faults.py": "SQLite's failures: locks, read-only files, full disk, damaged files",
     "test_glance.py": "the start screen reads the file with sqlite3 (store/glance.py)",
-    "test_hostile_files.py": "not yet tried on PostgreSQL",
-    "test_import_cli.py": "not yet tried on PostgreSQL",
+    "test_hostile_files.py": "checks that nothing changed by a checksum of the SQLite file",
+    "test_import_cli.py": _SAME_BYTES,
     "test_import_kill.py": "kills an import mid-write to a SQLite file",
-    "test_imports.py": "the bulk path (store/bulk.py) and FTS5's bulk settings",
-    "test_imports_language.py": "not yet tried on PostgreSQL",
-    "test_imports_signon_dates.py": "not yet tried on PostgreSQL",
-    "test_mailtools.py": "not yet tried on PostgreSQL",
-    "test_mailtools_presets.py": "not yet tried on PostgreSQL",
+    "test_imports.py": "reads the FTS5 tables and SQLite's indexes directly (store/bulk.py)",
+    "test_imports_language.py": _SAME_BYTES,
+    "test_imports_signon_dates.py": _SAME_BYTES,
+    "test_mailtools.py": _SAME_BYTES,
     "test_matching.py": "copies the template file (template_db)",
-    "test_memory.py": "not yet tried on PostgreSQL",
-    "test_merge.py": "not yet tried on PostgreSQL",
-    "test_pasted_addresses.py": "not yet tried on PostgreSQL",
-    "test_pipeline.py": "not yet tried on PostgreSQL",
+    "test_merge.py": "reads the SQLite file with sqlite3 to compare before and after",
     "test_privacy.py": "erasure rewrites the SQLite file (domain/privacy.py)",
     "test_private_files.py": "file modes of the SQLite file and its journals",
-    "test_report.py": "not yet tried on PostgreSQL",
-    "test_roundtrip_import.py": "not yet tried on PostgreSQL",
-    "test_safety.py": "not yet tried on PostgreSQL",
-    "test_signatories.py": "not yet tried on PostgreSQL",
-    "test_signon_bulk.py": "not yet tried on PostgreSQL",
-    "test_signon_lists.py": "not yet tried on PostgreSQL",
     "test_store.py": "migrations and pragmas of SQLite files",
-    "test_undo_later_work.py": "not yet tried on PostgreSQL",
-    "test_values.py": "not yet tried on PostgreSQL",
+    "test_undo_later_work.py": _SAME_BYTES,
 }
 """tests/test_tui_*.py are SQLite-only as well (``SQLITE_ONLY_TUI``)."""
 
 
 def _sqlite_only(module: str) -> str | None:
+    """Why ``module``'s database tests run on SQLite alone (None: on both engines).
+    ``COALITION_TEST_PG_ALL=1`` runs them all on both: to see which can leave the list."""
+    if os.environ.get("COALITION_TEST_PG_ALL") == "1":
+        return None
     if module.startswith("test_tui_"):
         return SQLITE_ONLY_TUI
     return SQLITE_ONLY.get(module)
