@@ -7,12 +7,25 @@ unset, the user data and config dirs moved into the test's tmp_path).
 Creating a schema through Alembic costs ~0.3 s, so one migrated template file
 is made per session and copied for each test that only needs an empty
 database; tests of the migration path open fresh files themselves.
+
+Both engines: when ``COALITION_TEST_PG`` names a PostgreSQL server database
+(``postgresql://user@/dbname?host=/socket/dir``), or the machine has PostgreSQL
+installed (a throwaway server is then started: tests/pg_cluster.py),
+every test that uses the database fixtures (``db_path``, ``db``, ``unit``, ``session``,
+``run``) runs twice, ``[sqlite]`` and ``[postgresql]``. On PostgreSQL each worker
+migrates one database of its own, and each test starts it empty: every table's rows
+deleted and its ids restarted (~30 ms; ``CREATE DATABASE ... TEMPLATE`` costs ~400 ms).
+``db_path`` is then that database's URL (a ``str``).
+The modules that cannot run there yet are listed, each with its reason, in
+``SQLITE_ONLY`` below; the summary at the end counts the tests they kept on SQLite.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,13 +36,101 @@ from click.testing import CliRunner, Result
 from coalition.cli import cli
 from coalition.domain.audit import Work, work
 from coalition.store.database import Database, open_database
+from tests import pg_cluster
+
+
+def pg_url() -> str:
+    """The PostgreSQL server database the suite may create databases beside ("": none)."""
+    named = os.environ.get("COALITION_TEST_PG", "").strip()
+    return "" if named.lower() in pg_cluster.OFF else named
+
+
+_cluster: pg_cluster.Cluster | None = None
+_engines_line = ""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The main process starts a throwaway PostgreSQL when it can (tests/pg_cluster.py);
+    the workers it starts inherit ``COALITION_TEST_PG``."""
+    global _cluster, _engines_line
+    if hasattr(config, "workerinput"):
+        return
+    _cluster, _engines_line = pg_cluster.start_if_possible()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _cluster is not None:
+        _cluster.stop()
+
+
+DATABASE_FIXTURES = frozenset({"db_path", "db", "unit", "session", "run"})
+
+SQLITE_ONLY_TUI = "the terminal app's tests: the app's start screen reads the file with sqlite3"
+_SAME_BYTES = "checks that nothing changed by comparing the SQLite file's bytes"
+SQLITE_ONLY: dict[str, str] = {
+    # Modules whose database tests run on SQLite alone, and why. Shrink this list.
+    "test_campaign_loop_exports.py": "its fixture reads the SQLite file with sqlite3",
+    "test_check.py": "coalition check reads SQLite's integrity_check and FTS5 tables",
+    "test_cli.py": "backup/restore and file paths (store/maintenance.py is file-only)",
+    "test_erasure.py": "erasure rewrites the SQLite file (domain/privacy.py)",
+    "test_export_kill.py": "kills a process mid-write to a SQLite file",
+    "test_faults.py": "SQLite's failures: locks, read-only files, full disk, damaged files",
+    "test_glance.py": "the start screen reads the file with sqlite3 (store/glance.py)",
+    "test_hostile_files.py": "checks that nothing changed by a checksum of the SQLite file",
+    "test_import_cli.py": _SAME_BYTES,
+    "test_import_kill.py": "kills an import mid-write to a SQLite file",
+    "test_imports.py": "reads the FTS5 tables and SQLite's indexes directly (store/bulk.py)",
+    "test_imports_language.py": _SAME_BYTES,
+    "test_imports_signon_dates.py": _SAME_BYTES,
+    "test_mailtools.py": _SAME_BYTES,
+    "test_matching.py": "copies the template file (template_db)",
+    "test_merge.py": "reads the SQLite file with sqlite3 to compare before and after",
+    "test_privacy.py": "erasure rewrites the SQLite file (domain/privacy.py)",
+    "test_private_files.py": "file modes of the SQLite file and its journals",
+    "test_store.py": "migrations and pragmas of SQLite files",
+    "test_undo_later_work.py": _SAME_BYTES,
+}
+"""tests/test_tui_*.py are SQLite-only as well (``SQLITE_ONLY_TUI``)."""
+
+
+def _sqlite_only(module: str) -> str | None:
+    """Why ``module``'s database tests run on SQLite alone (None: on both engines).
+    ``COALITION_TEST_PG_ALL=1`` runs them all on both: to see which can leave the list."""
+    if os.environ.get("COALITION_TEST_PG_ALL") == "1":
+        return None
+    if module.startswith("test_tui_"):
+        return SQLITE_ONLY_TUI
+    return SQLITE_ONLY.get(module)
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The database tests run on each engine there is (``engine``: sqlite, postgresql)."""
+    if not DATABASE_FIXTURES.intersection(metafunc.fixturenames) or not pg_url():
+        return  # on SQLite alone, a test keeps its plain id
+    if _sqlite_only(metafunc.module.__name__.rsplit(".", 1)[-1] + ".py") is None:
+        metafunc.parametrize("engine", ["sqlite", "postgresql"], indirect=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The terminal app's tests (tests/test_tui_*.py) carry the ``tui`` mark."""
+    """The terminal app's tests (tests/test_tui_*.py) carry the ``tui`` mark; database
+    tests kept on SQLite carry ``sqlite_only`` with the reason."""
     for item in items:
         if item.path.name.startswith("test_tui_"):
             item.add_marker(pytest.mark.tui)
+        fixtures = getattr(item, "fixturenames", ())
+        reason = _sqlite_only(item.path.name)
+        if reason and DATABASE_FIXTURES.intersection(fixtures):
+            item.add_marker(pytest.mark.sqlite_only(reason))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say how many database tests ran on SQLite alone, so none is kept there silently."""
+    terminalreporter.write_line(_engines_line)
+    if pg_url():
+        terminalreporter.write_line(
+            f"PostgreSQL: {len(SQLITE_ONLY)} modules and tests/test_tui_*.py kept on SQLite "
+            "alone (tests/conftest.py SQLITE_ONLY, with their reasons)"
+        )
 
 
 @pytest.fixture(autouse=True)
@@ -63,11 +164,97 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def db_path(tmp_path: Path, template_db: Path) -> Path:
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine a database test runs on: "sqlite", or "postgresql" (see the module doc)."""
+    return str(getattr(request, "param", "sqlite"))
+
+
+class PostgresServer:
+    """The server of ``COALITION_TEST_PG``: a migrated database per worker, emptied for
+    each test."""
+
+    def __init__(self, url: str) -> None:
+        from sqlalchemy.engine import make_url
+
+        self.url = make_url(url)
+        worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        self.name = f"coalition_test_{worker}_{uuid.uuid4().hex[:8]}"
+        self._emptying = ""
+
+    def url_of(self, name: str) -> str:
+        rendered = self.url.set(database=name).render_as_string(hide_password=False)
+        return rendered.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    def _run(self, database: str, sql: str, *, autocommit: bool = True) -> list[Any]:
+        import psycopg
+
+        with psycopg.connect(self.url_of(database), autocommit=autocommit) as connection:
+            cursor = connection.execute(sql)  # type: ignore[arg-type]
+            return cursor.fetchall() if cursor.description else []
+
+    def start(self) -> None:
+        self._run(self.url.database or "postgres", f"CREATE DATABASE {self.name}")
+        open_database(self.url_of(self.name)).close()
+        tables = [
+            name
+            for (name,) in self._run(
+                self.name,
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+                "AND tablename <> 'alembic_version'",
+            )
+        ]
+        sequences = [
+            name
+            for (name,) in self._run(
+                self.name, "SELECT sequencename FROM pg_sequences WHERE schemaname = 'public'"
+            )
+        ]
+        self._emptying = "; ".join(
+            ["SET LOCAL lock_timeout = '5s'"]
+            + [f'DELETE FROM "{t}"' for t in _deletion_order(tables)]
+            + [f'ALTER SEQUENCE "{q}" RESTART' for q in sequences]
+        )
+
+    def new_database(self) -> str:
+        """The worker's database, emptied (its rows deleted, its ids restarted)."""
+        self._run(self.name, self._emptying, autocommit=False)
+        return self.name
+
+    def stop(self) -> None:
+        drop = f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)"
+        self._run(self.url.database or "postgres", drop)
+
+
+def _deletion_order(tables: list[str]) -> list[str]:
+    """The tables, each after those that point at it (the models' order, reversed)."""
+    from coalition.store.models import Base
+
+    ordered = [t.name for t in reversed(Base.metadata.sorted_tables) if t.name in tables]
+    return [*ordered, *sorted(set(tables) - set(ordered))]
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    if not pg_url():
+        pytest.skip("no PostgreSQL server (set COALITION_TEST_PG, or install PostgreSQL)")
+    server = PostgresServer(pg_url())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, engine: str, request: pytest.FixtureRequest) -> Iterator[Any]:
+    """The test's database: a file (SQLite), or a server database's URL (PostgreSQL)."""
+    if engine == "postgresql":
+        server: PostgresServer = request.getfixturevalue("pg_server")
+        yield server.url_of(server.new_database())
+        return
+    template: Path = request.getfixturevalue("template_db")
     path = tmp_path / "coalition.db"
-    shutil.copyfile(template_db, path)
+    shutil.copyfile(template, path)
     path.chmod(0o600)
-    return path
+    yield path
 
 
 @pytest.fixture
@@ -98,7 +285,7 @@ def run(db_path: Path) -> Callable[..., Result]:
     """Run the command line on the test database; returns click's Result."""
     runner = CliRunner()
 
-    def invoke(*args: str, input: str | None = None, db: Path | None = None) -> Result:
+    def invoke(*args: str, input: str | None = None, db: Path | str | None = None) -> Result:
         return runner.invoke(
             cli, ["--db", str(db or db_path), *args], input=input, catch_exceptions=True
         )

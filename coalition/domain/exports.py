@@ -348,8 +348,11 @@ def recipient_stream(session: Session, wanted: RecipientFilter) -> RecipientStre
         # One row per valid address, the primary first, a contact's rows together; the
         # first row of a contact wins, so a contact whose primary address is invalid is
         # still reached at a valid one. Mailable contacts with no row have no valid
-        # address: they are the eligible count less the contacts seen.
-        .order_by(o.name_key, c.display_name_key, c.id, e.is_primary.desc(), e.id)
+        # address: they are the eligible count less the contacts seen. People without an
+        # organisation first, on every engine (PostgreSQL sorts NULL last by default).
+        .order_by(
+            o.name_key.asc().nulls_first(), c.display_name_key, c.id, e.is_primary.desc(), e.id
+        )
     )
 
     # Each organisation's name and country, looked up by the walk rather than carried

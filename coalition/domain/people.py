@@ -419,8 +419,6 @@ def lookup_contact(session: Session, ref: str) -> Contact | None:
 
 
 def _suggest(session: Session, ref: str, *, organisations: bool) -> str:
-    if session.get_bind().dialect.name != "sqlite":
-        return ""
     if organisations:
         ids = search.search_organisations(session, ref, limit=3)
         names = [_describe_org(o) for o in _load_orgs(session, ids)]

@@ -5,7 +5,9 @@ its type processors and statement bookkeeping; for 100,000 contacts plus their
 emails, phones and audit rows that is seconds of pure Python. On SQLite the
 rows go to ``cursor.executemany`` as tuples instead, with values converted
 here exactly as SQLAlchemy stores them (DateTime as "YYYY-MM-DD HH:MM:SS.ffffff",
-Date as ISO, JSON as text, booleans as 0/1). Other databases take the Core path.
+Date as ISO, JSON as text, booleans as 0/1). Other databases take the Core path
+(PostgreSQL's COPY is for a later change), and a table's id sequence is moved past the
+ids the rows were given.
 """
 
 from __future__ import annotations
@@ -92,6 +94,8 @@ def insert_rows(
                 insert(table),
                 [dict(zip(names, row, strict=True)) for row in rows[start : start + CHUNK]],
             )
+        if "id" in names:
+            _ids_taken(session, table)
         return
     _check_columns(table, names)
     placeholders = ", ".join("?" for _ in names)
@@ -101,6 +105,18 @@ def insert_rows(
         cursor.executemany(sql, rows)
     finally:
         cursor.close()
+
+
+def _ids_taken(session: Session, table: Any) -> None:
+    """After rows went in with the ids the import gave them (the next after the highest,
+    as SQLite gives), PostgreSQL's sequence goes on from the highest: the next record
+    added one by one takes the id after it, not one already taken."""
+    session.execute(
+        text(
+            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+            f"(SELECT max(id) FROM {table.name}))"
+        )
+    )
 
 
 @lru_cache(maxsize=64)

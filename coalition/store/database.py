@@ -23,6 +23,17 @@ written to it.
 
 What SQLite reports (locked, read-only, disk full, damaged, missing table) becomes one
 sentence that says what to do (``explain``); anything else is a bug and stays one.
+
+PostgreSQL (``postgresql://user@host/dbname``, through psycopg 3, the ``postgres`` extra)
+keeps the same promise of one writer at a time, the way SQLite's ``BEGIN IMMEDIATE``
+gives it: every write transaction starts by taking one transaction-level advisory lock
+(``pg_advisory_xact_lock``), waiting up to the busy timeout (``lock_timeout``), and
+releases it at commit or rollback. The domain's units of work read, check and write
+(the next id of an import, "is this address taken", an undo's "nothing changed since")
+and were written for a database that lets one writer in at a time; the lock keeps them
+right without a ``SELECT ... FOR UPDATE`` in each, and without SERIALIZABLE's retries,
+which would run a unit of work (its progress, its files) twice. Reads take no lock and
+see one snapshot (``REPEATABLE READ``), as a deferred read transaction in WAL does.
 """
 
 from __future__ import annotations
@@ -49,11 +60,17 @@ from coalition.store.schema import SCHEMA_HEAD
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 10_000
+WRITE_LOCK = 0x636F616C
+"""The advisory lock every write transaction takes on PostgreSQL ("coal")."""
+_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
 def to_url(target: str | os.PathLike[str]) -> str:
     """A database URL from what a user typed: a URL as is, a plain path as SQLite."""
     text = os.fspath(target)
+    for scheme in _POSTGRES_SCHEMES:
+        if text.startswith(scheme):  # psycopg 3, not SQLAlchemy's default psycopg2
+            return "postgresql+psycopg://" + text[len(scheme) :]
     if "://" in text:
         return text
     path = Path(text).expanduser().resolve()
@@ -107,6 +124,17 @@ def _install_sqlite_hooks(engine: Engine) -> None:
     def _on_begin(connection: Any) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
         connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _install_postgres_hooks(engine: Engine) -> None:
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # The first statements of each transaction (see the module docstring).
+        if connection.get_execution_options().get("sqlite_begin", "IMMEDIATE") == "DEFERRED":
+            connection.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            return
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {BUSY_TIMEOUT_MS}")
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({WRITE_LOCK})")
 
 
 class Interrupted(KeyboardInterrupt):
@@ -183,6 +211,8 @@ class Database:
         if recorded is not None:
             return recorded
         try:
+            if not self.is_sqlite:  # psycopg: 0 is idle (committed or rolled back)
+                return bool(raw.info.transaction_status != 0)
             return bool(raw.in_transaction)
         except sqlite3.Error:
             return True  # closed without a word: rolled back, as a closed transaction is
@@ -328,7 +358,7 @@ def explain(
     """
     found = sqlite_error(error)
     if found is None:
-        return None
+        return _explain_server(error, where, waited)
     code = _primary_code(found)
     message = str(found)
     if code in (_BUSY, _LOCKED):
@@ -372,6 +402,65 @@ def explain(
     return None
 
 
+_LOCK_NOT_AVAILABLE = "55P03"
+_CONNECTION_CLASS = "08"
+_INSUFFICIENT_PRIVILEGE = "42501"
+_DISK_FULL = "53100"
+
+
+def _explain_server(error: BaseException, where: str, waited: float | None) -> DatabaseError | None:
+    """``explain`` for a database server's error (psycopg's, with its SQLSTATE)."""
+    current: BaseException | None = error
+    for _ in range(4):
+        if current is None:
+            return None
+        state = getattr(current, "sqlstate", None)
+        if isinstance(state, str):
+            break
+        current = getattr(current, "orig", None) or current.__cause__
+    else:
+        return None
+    assert current is not None
+    lines = str(current).strip().splitlines()
+    message = lines[0] if lines else type(current).__name__
+    if state == _LOCK_NOT_AVAILABLE:
+        seconds = BUSY_TIMEOUT_MS / 1000 if waited is None else waited
+        return DatabaseError(
+            f"Another coordinator is writing to the database {where}; waited {seconds:.0f} s. "
+            "Try again when they have finished."
+        )
+    if state.startswith(_CONNECTION_CLASS):
+        return DatabaseError(
+            f"The connection to the database server {where} failed ({message}); "
+            "check that the server is running, then try again."
+        )
+    if state == _INSUFFICIENT_PRIVILEGE:
+        return DatabaseError(
+            f"The database server {where} refused this ({message}); ask its administrator "
+            "for the rights you need."
+        )
+    if state == _DISK_FULL:
+        return DatabaseError(
+            f"The disk of the database server {where} is full; nothing was changed. "
+            "Ask its administrator to free some space."
+        )
+    return None
+
+
+def _connection_problem(error: BaseException, where: str) -> DatabaseError | None:
+    """Connecting to a server that refuses, or is not there: psycopg's OperationalError
+    carries no SQLSTATE then."""
+    orig = getattr(error, "orig", error)
+    if type(orig).__module__.startswith("psycopg") and type(orig).__name__ == "OperationalError":
+        text = str(orig).strip().splitlines()
+        detail = text[-1] if text else "no answer"
+        return DatabaseError(
+            f"Cannot connect to the database server {where} ({detail}); check the URL "
+            "(--db or COALITION_DB) and that the server is running."
+        )
+    return None
+
+
 @contextmanager
 def _translate_errors(db: Database) -> Iterator[None]:
     started = time.monotonic()
@@ -381,6 +470,8 @@ def _translate_errors(db: Database) -> Iterator[None]:
         raise
     except Exception as exc:
         problem = explain(exc, db.path, db.where, waited=time.monotonic() - started)
+        if problem is None and not db.is_sqlite:
+            problem = _connection_problem(exc, db.where)
         if problem is None:
             raise
         raise problem from exc
@@ -412,10 +503,19 @@ def open_database(target: str | os.PathLike[str], *, upgrade: bool = True) -> Da
         read_only = _read_only_file_system(path)
     try:
         engine = create_engine(_immutable_url(path) if read_only and path else parsed)
-    except (ArgumentError, ImportError) as exc:
-        raise DatabaseError(f"Cannot use the database URL {url}: {exc}.") from exc
+    except ImportError as exc:
+        if parsed.get_backend_name() == "postgresql":
+            raise DatabaseError(
+                f"Opening a PostgreSQL database ({shown_url(url)}) needs psycopg: "
+                "pip install 'coalition[postgres]'."
+            ) from exc
+        raise DatabaseError(f"Cannot use the database URL {shown_url(url)}: {exc}.") from exc
+    except ArgumentError as exc:
+        raise DatabaseError(f"Cannot use the database URL {shown_url(url)}: {exc}.") from exc
     if engine.dialect.name == "sqlite":
         _install_sqlite_hooks(engine)
+    elif engine.dialect.name == "postgresql":
+        _install_postgres_hooks(engine)
     db = Database(url, engine, read_only=read_only)
     try:
         with _translate_errors(db):

@@ -15,9 +15,20 @@ documents built by ``contact_document``/``organisation_document`` — which an
 import calls itself with the values it already holds (``add_contacts``), so
 100,000 new rows are indexed without reading them back.
 
-Every statement that only SQLite understands stays in this module; a
-PostgreSQL variant (tsvector + unaccent) would sit beside it behind the same
-functions.
+PostgreSQL: the same two table names, each ``(id, doc tsvector)`` with a GIN index.
+The document is built here, not by PostgreSQL's parser: the text is folded as for
+SQLite and then fully (accents off in every script, case folded), cut into words as
+``unicode61`` cuts them (runs of letters and digits), and written as a tsvector
+literal with each word's position; the name column's words carry weight A, and a
+gap of positions lies between columns so that a phrase never spans two. A query is
+built the same way (``ts_query``): each typed term a phrase (``<->``) whose last
+word is a prefix (``:*``), the terms joined by ``&``, and ``:A`` for the name tier.
+So both engines answer alike (tests/test_search_engines.py holds the shared table),
+and no extension (``unaccent``, ``pg_trgm``) is needed, nor a superuser to create
+one: ``unaccent``'s rules are not ours (it leaves Greek accents, for one).
+
+Every statement that only one engine understands stays in this module, behind the
+same functions.
 """
 
 from __future__ import annotations
@@ -96,8 +107,75 @@ def match_expression(query: str) -> str | None:
 
 
 def _require_sqlite(session: Session) -> None:
-    if session.get_bind().dialect.name != "sqlite":
-        raise DatabaseError("Full-text search is only available on SQLite databases so far.")
+    if session.get_bind().dialect.name not in ("sqlite", "postgresql"):
+        raise DatabaseError("Full-text search is only available on SQLite and PostgreSQL.")
+
+
+def _on_postgres(session: Session) -> bool:
+    _require_sqlite(session)
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# --- PostgreSQL: documents and queries as tsvector and tsquery literals --------------------
+
+_PG_WORD = re.compile(r"[^\W_]+")
+"""A word as ``unicode61`` cuts one: a run of letters and digits."""
+_PG_WORD_MAX = 500
+"""Longer words are cut (a tsvector lexeme holds at most 2 KB)."""
+_PG_POSITION_MAX = 16383
+"""PostgreSQL's highest word position; later words share it."""
+_PG_COLUMN_GAP = 2
+"""Positions left empty between two columns, so no phrase (``<->``) spans them."""
+
+
+def pg_words(text: str | None) -> list[str]:
+    """The words PostgreSQL indexes for ``text``: folded as SQLite's index folds them
+    (``index_text`` and ``unicode61 remove_diacritics 2``), accents off and case folded."""
+    if not text:
+        return []
+    folded = strip_accents(index_text(text)).casefold()
+    return [w[:_PG_WORD_MAX] for w in _PG_WORD.findall(folded)]
+
+
+def pg_document(columns: Sequence[str | None]) -> str:
+    """A tsvector literal for one document (the values of its columns, name first)."""
+    positions: dict[str, list[str]] = {}
+    position = 0
+    for number, value in enumerate(columns):
+        weight = "A" if number == 0 else ""
+        for word in pg_words(value):
+            position = min(position + 1, _PG_POSITION_MAX)
+            positions.setdefault(word, []).append(f"{position}{weight}")
+        position += _PG_COLUMN_GAP
+    return " ".join(f"'{word}':{','.join(at)}" for word, at in positions.items())
+
+
+def ts_query(query: str, *, names_only: bool = False) -> str | None:
+    """A tsquery literal for what a user typed, as ``match_expression`` for FTS5: every
+    term must match as a phrase whose last word is a prefix; ``names_only``: in the name
+    column (weight A)."""
+    weight = "A" if names_only else ""
+    terms = []
+    printable = "".join(ch if ch.isprintable() else " " for ch in query)
+    for term in _TERM.findall(printable):
+        words = pg_words(term)
+        if not words:
+            continue
+        phrase = [f"'{w}':{weight}" if weight else f"'{w}'" for w in words[:-1]]
+        phrase.append(f"'{words[-1]}':*{weight}")
+        terms.append(" <-> ".join(phrase))
+    if not terms:
+        return None
+    return " & ".join(f"({t})" for t in terms)
+
+
+def _pg_insert(session: Session, table: str, rows: Sequence[Sequence[Any]]) -> None:
+    if not rows:
+        return
+    session.execute(
+        text(f"INSERT INTO {table} (id, doc) VALUES (:id, CAST(:doc AS tsvector))"),
+        [{"id": row[0], "doc": pg_document(row[1:])} for row in rows],
+    )
 
 
 def _text(*parts: str | None) -> str:
@@ -191,13 +269,28 @@ SELECT o.id, o.name, o.acronym, o.email, o.website, o.phone, o.city, o.country,
 FROM organisations o
 WHERE o.id IN (SELECT value FROM json_each(:ids))
 """
+_PG_CONTACT_PARTS = _CONTACT_PARTS.replace("group_concat(", "string_agg(").replace(
+    "IN (SELECT value FROM json_each(:ids))", "= ANY(CAST(:ids AS integer[]))"
+)
+_PG_ORGANISATION_PARTS = _ORGANISATION_PARTS.replace("group_concat(", "string_agg(").replace(
+    "IN (SELECT value FROM json_each(:ids))", "= ANY(CAST(:ids AS integer[]))"
+)
 _CHUNK = 5000
+
+
+def _parts(session: Session, sqlite_sql: str, postgres_sql: str, ids: list[int]) -> Any:
+    if _on_postgres(session):
+        return session.execute(text(postgres_sql), {"ids": ids})
+    return session.execute(text(sqlite_sql), {"ids": json.dumps(ids)})
 
 
 def _insert(
     session: Session, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
     if not rows:
+        return
+    if _on_postgres(session):
+        _pg_insert(session, table, rows)
         return
     placeholders = ", ".join("?" for _ in range(len(columns) + 1))
     cursor = session.connection().connection.cursor()
@@ -218,9 +311,8 @@ def add_contacts(
     called with it, so no entry can be there to replace (on 100,000 imported contacts
     the look-ups for entries to replace cost most of a second).
     """
-    _require_sqlite(session)
     if not new:
-        _delete(session, CONTACT_TABLE, {"ids": json.dumps([d[0] for d in documents])})
+        _delete(session, CONTACT_TABLE, [d[0] for d in documents])
     _insert(session, CONTACT_TABLE, CONTACT_COLUMNS, documents)
 
 
@@ -231,9 +323,8 @@ def add_organisations(
 
     ``new`` as for ``add_contacts``.
     """
-    _require_sqlite(session)
     if not new:
-        _delete(session, ORGANISATION_TABLE, {"ids": json.dumps([d[0] for d in documents])})
+        _delete(session, ORGANISATION_TABLE, [d[0] for d in documents])
     _insert(session, ORGANISATION_TABLE, ORGANISATION_COLUMNS, documents)
 
 
@@ -241,9 +332,9 @@ def forget_past(session: Session, table: str, last_id: int) -> None:
     """Remove the entries of ``table`` (CONTACT_TABLE or ORGANISATION_TABLE) above
     ``last_id``, the highest id its records hold: they can only be stale, and new records
     about to take those ids are then indexed with ``new=True``."""
-    _require_sqlite(session)
     _check_table(table)
-    session.execute(text(f"DELETE FROM {table} WHERE rowid > :last"), {"last": last_id})
+    key = "id" if _on_postgres(session) else "rowid"
+    session.execute(text(f"DELETE FROM {table} WHERE {key} > :last"), {"last": last_id})
 
 
 _DEFAULT_HASH = 1 << 20
@@ -284,9 +375,15 @@ def _check_table(table: str) -> None:
         raise ValueError(f"not a search table: {table}")
 
 
-def _delete(session: Session, table: str, payload: dict[str, str]) -> None:
+def _delete(session: Session, table: str, ids: list[int]) -> None:
+    if _on_postgres(session):
+        session.execute(
+            text(f"DELETE FROM {table} WHERE id = ANY(CAST(:ids AS integer[]))"), {"ids": ids}
+        )
+        return
     session.execute(
-        text(f"DELETE FROM {table} WHERE rowid IN (SELECT value FROM json_each(:ids))"), payload
+        text(f"DELETE FROM {table} WHERE rowid IN (SELECT value FROM json_each(:ids))"),
+        {"ids": json.dumps(ids)},
     )
 
 
@@ -295,15 +392,15 @@ def index_contacts(session: Session, ids: Iterable[int]) -> None:
     _require_sqlite(session)
     id_list = sorted(set(ids))
     for start in range(0, len(id_list), _CHUNK):
-        payload = {"ids": json.dumps(id_list[start : start + _CHUNK])}
-        _delete(session, CONTACT_TABLE, payload)
+        chunk = id_list[start : start + _CHUNK]
+        _delete(session, CONTACT_TABLE, chunk)
         documents = [
             (
                 cid,
                 *contact_document((d, g, f, h), [emails or ""], (o, a), role, (c, k), [tags or ""]),
             )
-            for cid, d, g, f, h, emails, o, a, role, c, k, tags in session.execute(
-                text(_CONTACT_PARTS), payload
+            for cid, d, g, f, h, emails, o, a, role, c, k, tags in _parts(
+                session, _CONTACT_PARTS, _PG_CONTACT_PARTS, chunk
             )
         ]
         _insert(session, CONTACT_TABLE, CONTACT_COLUMNS, documents)
@@ -314,12 +411,12 @@ def index_organisations(session: Session, ids: Iterable[int]) -> None:
     _require_sqlite(session)
     id_list = sorted(set(ids))
     for start in range(0, len(id_list), _CHUNK):
-        payload = {"ids": json.dumps(id_list[start : start + _CHUNK])}
-        _delete(session, ORGANISATION_TABLE, payload)
+        chunk = id_list[start : start + _CHUNK]
+        _delete(session, ORGANISATION_TABLE, chunk)
         documents = [
             (oid, *organisation_document(name, acronym, (e, w, p), (c, k), [tags or ""]))
-            for oid, name, acronym, e, w, p, c, k, tags in session.execute(
-                text(_ORGANISATION_PARTS), payload
+            for oid, name, acronym, e, w, p, c, k, tags in _parts(
+                session, _ORGANISATION_PARTS, _PG_ORGANISATION_PARTS, chunk
             )
         ]
         _insert(session, ORGANISATION_TABLE, ORGANISATION_COLUMNS, documents)
@@ -345,7 +442,8 @@ def _search(session: Session, table: str, query: str, limit: int | None) -> list
     rowid order, which lets SQLite stop after ``limit`` rows (well under a
     millisecond at 100,000 contacts; see benchmarks/search_bench.py).
     """
-    _require_sqlite(session)
+    if _on_postgres(session):
+        return _pg_search(session, table, query, limit)
     expression = match_expression(query)
     if expression is None:
         return []
@@ -354,6 +452,24 @@ def _search(session: Session, table: str, query: str, limit: int | None) -> list
         return list(session.scalars(text(sql), {"q": expression}))
     sql += " LIMIT :limit"
     ids = list(session.scalars(text(sql), {"q": f"{{name}} : ({expression})", "limit": limit}))
+    if len(ids) < limit:
+        seen = set(ids)
+        more = session.scalars(text(sql), {"q": expression, "limit": limit + len(ids)})
+        ids.extend(i for i in more if i not in seen)
+    return ids[:limit]
+
+
+def _pg_search(session: Session, table: str, query: str, limit: int | None) -> list[int]:
+    """``_search`` on PostgreSQL: name matches first, each tier in id order."""
+    expression = ts_query(query)
+    if expression is None:
+        return []
+    sql = f"SELECT id FROM {table} WHERE doc @@ CAST(:q AS tsquery) ORDER BY id"
+    if limit is None:
+        return list(session.scalars(text(sql), {"q": expression}))
+    sql += " LIMIT :limit"
+    names = ts_query(query, names_only=True)
+    ids = list(session.scalars(text(sql), {"q": names, "limit": limit}))
     if len(ids) < limit:
         seen = set(ids)
         more = session.scalars(text(sql), {"q": expression, "limit": limit + len(ids)})
@@ -371,7 +487,14 @@ def search_organisations(session: Session, query: str, limit: int | None = 50) -
     return _search(session, ORGANISATION_TABLE, query, limit)
 
 
-def _matching(table: str, query: str) -> TextClause | None:
+def _matching(table: str, query: str, *, postgres: bool = False) -> TextClause | None:
+    if postgres:
+        found = ts_query(query)
+        if found is None:
+            return None
+        return text(f"SELECT id FROM {table} WHERE doc @@ CAST(:{table}_q AS tsquery)").bindparams(
+            **{f"{table}_q": found}
+        )
     expression = match_expression(query)
     if expression is None:
         return None
@@ -398,7 +521,7 @@ def matches(session: Session, table: str, query: str) -> Matches | None:
     the name index when they are many (see ``domain.browse``). The ids stay in SQLite;
     fetching a thousand of them into Python to decide cost more than counting them.
     """
-    clause = _matching(table, query)
+    clause = _matching(table, query, postgres=_on_postgres(session))
     if clause is None:
         return None
     count = count_matches(session, table, query)
@@ -417,7 +540,12 @@ def count_matches(session: Session, table: str, query: str) -> int:
     Counted in the index alone, without touching the records: a prefix that
     matches half of 100,000 contacts is counted in a few milliseconds.
     """
-    _require_sqlite(session)
+    if _on_postgres(session):
+        found = ts_query(query)
+        if found is None:
+            return 0
+        sql = f"SELECT count(*) FROM {table} WHERE doc @@ CAST(:q AS tsquery)"
+        return int(session.scalar(text(sql), {"q": found}) or 0)
     expression = match_expression(query)
     if expression is None:
         return 0

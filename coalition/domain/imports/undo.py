@@ -403,11 +403,11 @@ def _imported_into(session: Session, batch_id: int, organisations: set[int]) -> 
     """Other batches that put people in these organisations."""
     found: dict[int, ImportBatch] = {}
     for chunk in _chunks(organisations):
+        # The batches' ids, not their rows, made distinct: a row holds JSON, which
+        # PostgreSQL cannot compare.
+        into = select(Contact.import_batch_id).where(Contact.organisation_id.in_(chunk))
         for batch in session.scalars(
-            select(ImportBatch)
-            .join(Contact, Contact.import_batch_id == ImportBatch.id)
-            .where(ImportBatch.id != batch_id, Contact.organisation_id.in_(chunk))
-            .distinct()
+            select(ImportBatch).where(ImportBatch.id != batch_id, ImportBatch.id.in_(into))
         ):
             found[batch.id] = batch
     return [found[k] for k in sorted(found)]

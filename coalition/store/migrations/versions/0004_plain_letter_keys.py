@@ -121,7 +121,7 @@ def upgrade() -> None:
     bind = op.get_bind()
     _refold(bind, "organisations", "name", "name_key")
     _refold(bind, "contacts", "display_name", "display_name_key")
-    _refold(bind, "contact_emails", "address", "address_key", "WHERE valid = 0")
+    _refold(bind, "contact_emails", "address", "address_key", "WHERE NOT valid")
     taken = {key for (key,) in bind.execute(sa.text("SELECT key FROM tags"))}
     for tag_id, name, old in bind.execute(sa.text("SELECT id, name, key FROM tags")).all():
         new = fold(name)
