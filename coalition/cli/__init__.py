@@ -156,6 +156,7 @@ def main() -> None:
     if problem:
         click.echo(f"Error: {problem}", err=True)
         raise SystemExit(1)
+    CoalitionGroup.finished_is_final = True
     try:
         cli(prog_name="coalition")
     finally:

@@ -14,6 +14,7 @@ import contextlib
 import errno
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable
 from typing import Any, NoReturn
@@ -29,7 +30,7 @@ class CoalitionGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
         except CoalitionError as exc:
             raise click.ClickException(str(exc)) from None
         except BrokenPipeError:
@@ -54,6 +55,15 @@ class CoalitionGroup(click.Group):
             if problem is None:
                 raise
             raise click.ClickException(problem) from None
+        if self.finished_is_final:
+            # The command has done and said all it does: a Ctrl+C now (while the process
+            # exits) would find nothing to stop, yet click would print "Aborted!" and exit 1.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        return result
+
+    finished_is_final = False
+    """Set by ``main`` (a process of its own), never in a test's process: after the command
+    returns, Ctrl+C is ignored."""
 
 
 def database_problem(ctx: click.Context, exc: BaseException) -> str | None:
