@@ -31,9 +31,9 @@ sorting them (reading every match and sorting costs ~25 ms for a one-letter sear
 
 READ_FIRST_UNDER = 20_000
 """PostgreSQL: matches a leading search reads before the rows (``= ANY(ARRAY(...))``);
-from there the server's own join is as fast (at 100,000 contacts: 5 ms for 1,800
-matches either way when it guesses right, 30 against 40 ms for 27,000, 100 against
-60 ms for all of them)."""
+from there the server's own join is as fast (measured at 100,000 contacts, a count and
+a page sorted by role: 5 ms either way for 1,800 matches, 28-33 against 35-39 ms for
+27,000, and for all 100,000 no better: 65 against 58 ms for the count)."""
 
 
 def hidden(column: Any, drive: bool) -> Any:
