@@ -27,7 +27,7 @@ Nothing here writes; every function takes a read session.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -45,9 +45,9 @@ from coalition.domain.filters import (
     NO_SIGNON,
     ContactFilter,
     OrganisationFilter,
-    contact_conditions,
     contact_country,
     contact_narrowings,
+    counter,
     organisation_conditions,
     total,
 )
@@ -70,7 +70,7 @@ from coalition.store.models import (
     contact_tags,
     organisation_tags,
 )
-from coalition.store.planner import Narrowing, leading
+from coalition.store.planner import Narrowing, leading, plain
 from coalition.store.schema import MEMBERSHIPS, ORGANISATION_KINDS, SIGNON_STATUSES
 
 RowT = TypeVar("RowT")
@@ -153,9 +153,21 @@ def list_contacts(
         campaign=campaign,
         statuses=tuple(statuses),
     )
-    conditions = contact_conditions(session, wanted)
-    if conditions is None:
+    everyone = counter(session, Contact)
+    narrowings = contact_narrowings(session, wanted, everyone)
+    if narrowings is None:
         return []
+    # A page in name order: planned as the tables plan theirs (``_contact_ids``).
+    conditions = (
+        plain(narrowings)
+        if limit is None
+        else leading(
+            narrowings,
+            total=everyone,
+            by_name=True,
+            rows=max(offset, 0) + limit,
+        )
+    )
     query = (
         select(Contact.id)
         .where(*conditions)
@@ -239,6 +251,7 @@ def _contact_ids(
     offset: int,
     limit: int,
     narrowings: list[Narrowing] | None,
+    everyone: Callable[[], int],
 ) -> list[int]:
     if narrowings is None:
         return []
@@ -246,7 +259,7 @@ def _contact_ids(
     offset = max(offset, 0)
     conditions = leading(
         narrowings,
-        total=lambda: total(session, Contact),
+        total=everyone,
         by_name=sort == "name",
         rows=offset + limit,
     )
@@ -304,23 +317,27 @@ def contact_page(
     session: Session, query: ContactQuery, *, offset: int = 0, limit: int = 100
 ) -> list[ContactRow]:
     """Contacts ``offset`` to ``offset + limit`` of the listing ``query`` describes."""
-    narrowings = contact_narrowings(session, query)
-    return _contact_rows(session, _contact_ids(session, query, offset, limit, narrowings))
+    everyone = counter(session, Contact)
+    narrowings = contact_narrowings(session, query, everyone)
+    return _contact_rows(session, _contact_ids(session, query, offset, limit, narrowings, everyone))
 
 
 def count_contacts(session: Session, query: ContactQuery = ContactQuery()) -> int:
     """How many contacts the listing ``query`` describes has."""
-    return _count_contacts(session, contact_narrowings(session, query))
+    everyone = counter(session, Contact)
+    return _count_contacts(session, contact_narrowings(session, query, everyone), everyone)
 
 
-def _count_contacts(session: Session, narrowings: list[Narrowing] | None) -> int:
+def _count_contacts(
+    session: Session, narrowings: list[Narrowing] | None, everyone: Callable[[], int]
+) -> int:
     if narrowings is None:
         return 0
     if not narrowings:
-        return total(session, Contact)
+        return everyone()
     if len(narrowings) == 1 and narrowings[0].exact:
         return narrowings[0].size()
-    conditions = leading(narrowings, total=lambda: total(session, Contact), by_name=False, rows=0)
+    conditions = leading(narrowings, total=everyone, by_name=False, rows=0)
     return session.scalar(select(func.count()).select_from(Contact).where(*conditions)) or 0
 
 
@@ -330,13 +347,14 @@ def first_contacts(session: Session, query: ContactQuery, *, limit: int = 100) -
     The search and filters are worked out once for both, and a listing that fits in
     one page is not counted again.
     """
-    narrowings = contact_narrowings(session, query)
+    everyone = counter(session, Contact)
+    narrowings = contact_narrowings(session, query, everyone)
     if narrowings is None:
         return Page([], 0)
-    rows = _contact_rows(session, _contact_ids(session, query, 0, limit, narrowings))
+    rows = _contact_rows(session, _contact_ids(session, query, 0, limit, narrowings, everyone))
     if len(rows) < limit:
         return Page(rows, len(rows))
-    return Page(rows, _count_contacts(session, narrowings))
+    return Page(rows, _count_contacts(session, narrowings, everyone))
 
 
 # --- organisations --------------------------------------------------------------------------

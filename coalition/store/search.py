@@ -42,7 +42,19 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from sqlalchemy import TextClause, text
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    TextClause,
+    cast,
+    column,
+    func,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy import table as sql_table
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import Session
 
 from coalition.errors import DatabaseError
@@ -511,6 +523,31 @@ class Matches:
     """``SELECT rowid FROM <table> WHERE <table> MATCH …``: the matching ids."""
     count: int
     """How many there are (counted in the index alone)."""
+    table: str = CONTACT_TABLE
+    """The search table matched."""
+    tsquery: str | None = None
+    """On PostgreSQL, the tsquery literal matched (None on SQLite)."""
+
+    @property
+    def on_postgres(self) -> bool:
+        return self.tsquery is not None
+
+    def id_array(self) -> ColumnElement[Any]:
+        """PostgreSQL: ``ARRAY(SELECT id …)``, the matches read once, before the rows
+        that hold them (``id = ANY(...)``), whatever the server guesses of their number."""
+        return func.array(self.clause.columns(column("id", Integer)).scalar_subquery())
+
+    def row_matches(self, id_column: Any) -> ColumnElement[bool]:
+        """PostgreSQL: whether the row of ``id_column`` matches, looked up by its id in
+        the search table (a subquery the server cannot turn into a join, so a walk of
+        the name index checks each row it meets rather than reading every match)."""
+        assert self.tsquery is not None, "row_matches() is PostgreSQL's"
+        entry = sql_table(self.table, column("id", Integer), column("doc")).alias("found")
+        return (
+            select(entry.c.doc.op("@@")(cast(literal(self.tsquery), TSQUERY)))
+            .where(entry.c.id == id_column)
+            .scalar_subquery()
+        )
 
 
 def matches(session: Session, table: str, query: str) -> Matches | None:
@@ -521,11 +558,14 @@ def matches(session: Session, table: str, query: str) -> Matches | None:
     the name index when they are many (see ``domain.browse``). The ids stay in SQLite;
     fetching a thousand of them into Python to decide cost more than counting them.
     """
-    clause = _matching(table, query, postgres=_on_postgres(session))
+    postgres = _on_postgres(session)
+    clause = _matching(table, query, postgres=postgres)
     if clause is None:
         return None
     count = count_matches(session, table, query)
-    return Matches(clause, count) if count else None
+    if not count:
+        return None
+    return Matches(clause, count, table, ts_query(query) if postgres else None)
 
 
 def matching_contacts(query: str) -> TextClause | None:

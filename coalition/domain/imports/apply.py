@@ -65,6 +65,7 @@ from coalition.store.models import (
     organisation_tags,
     utcnow,
 )
+from coalition.store.planner import refresh_statistics
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
     counts["sign-ons"] = _signons(batch)
     batch.write_audit(counts)
     _reindex_changed(batch, changed_organisations, changed_contacts)
+    refresh_statistics(work.session, len(plan.rows))
     return batch.close(counts)
 
 
