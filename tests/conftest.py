@@ -111,12 +111,29 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("engine", ["sqlite", "postgresql"], indirect=True)
 
 
+SLOW = {
+    "test_campaign_week.py": "a coordinator's whole week, command after command, in processes",
+    "test_faults.py": "locks held for 10 s, signals, full and read-only file systems",
+    "test_erasure.py": "erasures killed at every step, readers holding the file",
+    "test_hostile_files.py": "51 hostile files, each imported in a process of its own",
+    "test_import_kill.py": "imports killed at random moments",
+    "test_export_kill.py": "exports killed at random moments",
+    "test_private_files.py": "exports killed mid-write",
+}
+"""Modules whose tests run other processes, signals or waits: marked ``slow`` so that
+``pytest -m "not tui and not slow"`` checks the rest: 64 s on two cores on SQLite alone
+(``COALITION_TEST_PG=off``), 114 s with PostgreSQL too. CI runs them all."""
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The terminal app's tests (tests/test_tui_*.py) carry the ``tui`` mark; database
-    tests kept on SQLite carry ``sqlite_only`` with the reason."""
+    """The terminal app's tests (tests/test_tui_*.py) carry the ``tui`` mark, those of
+    ``SLOW`` the ``slow`` mark; database tests kept on SQLite carry ``sqlite_only`` with
+    the reason."""
     for item in items:
         if item.path.name.startswith("test_tui_"):
             item.add_marker(pytest.mark.tui)
+        if item.path.name in SLOW:
+            item.add_marker(pytest.mark.slow)
         fixtures = getattr(item, "fixturenames", ())
         reason = _sqlite_only(item.path.name)
         if reason and DATABASE_FIXTURES.intersection(fixtures):
