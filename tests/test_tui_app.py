@@ -111,6 +111,35 @@ async def test_the_start_screen_is_filled_the_usual_way_where_the_first_look_can
     assert "2 due today or overdue" in text and "Invitation to sign" in text
 
 
+@pytest.mark.asyncio
+@pytest.mark.parametrize("url", [False, True], ids=["first look", "the usual way"])
+async def test_an_unfinished_erasure_is_said_first_on_the_start_screen(
+    filled_path: Path, url: bool
+) -> None:
+    """An erasure cut short after its commit (a process killed) leaves the erased person's
+    details in the file until `person erase --finish`: the start screen says so, both when
+    it reads the file itself and when it reads it through SQLAlchemy."""
+    import os
+
+    env = {**os.environ, "COALITION_TEST_KILL_AT": "committed"}
+    killed = subprocess.run(
+        [sys.executable, "-m", "coalition", "--db", str(filled_path), "person", "erase",
+         "#1", "--yes"], env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert killed.returncode == -9, killed.stderr
+    target = f"sqlite:///{filled_path}" if url else str(filled_path)
+    _, text = await start_screen(target, LARGE)
+    assert "1 erasure is not finished" in text
+    assert "coalition person erase --finish" in text
+    finished = subprocess.run(
+        [sys.executable, "-m", "coalition", "--db", str(filled_path), "person", "erase",
+         "--finish"], capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert finished.returncode == 0, finished.stderr
+    _, text = await start_screen(target, LARGE)
+    assert "not finished" not in text
+
+
 def _followups(path: Path) -> list[tuple[str | None, Any]]:
     from coalition.domain import outreach
     from coalition.store.database import open_database

@@ -51,6 +51,7 @@ from coalition.domain.filters import (
     organisation_conditions,
     total,
 )
+from coalition.domain.privacy import pending_erasures
 from coalition.domain.values import choice, country_name, fold, language_name
 from coalition.domain.views import (
     OVERVIEW_FOLLOWUPS,
@@ -731,6 +732,7 @@ def overview(
         followups_total=len(due),
         recent=history(session, limit=recent),
         today=today,
+        pending_erasures=pending_erasures(session),
     )
 
 

@@ -59,6 +59,7 @@ def first_look(
         followups_total=rows.followups_total,
         recent=[AuditView(**r._asdict()) for r in rows.recent],
         today=today,
+        pending_erasures=rows.pending_erasures,
     )
     return FirstLook(overview, rows.path)
 

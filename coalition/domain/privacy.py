@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from coalition.domain.audit import Work, forget_values, work
@@ -255,7 +255,7 @@ def _salt(session: Session) -> str:
 
 def pending_erasures(session: Session) -> int:
     """How many erasures are recorded but not finished (the file not yet rewritten)."""
-    return len(list(session.scalars(select(Erasure.id).where(Erasure.pending))))
+    return session.scalar(select(func.count()).select_from(Erasure).where(Erasure.pending)) or 0
 
 
 # --- erasing ---------------------------------------------------------------------------------

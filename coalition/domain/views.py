@@ -87,6 +87,8 @@ class Overview:
     followups_total: int
     recent: list[AuditView]
     today: dt.date
+    pending_erasures: int = 0
+    """Erasures recorded but not finished (``privacy``): the erased may still be in the file."""
 
     @property
     def empty(self) -> bool:

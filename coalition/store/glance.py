@@ -112,6 +112,7 @@ class Rows(NamedTuple):
     followups: list[FollowUpRow]
     followups_total: int
     recent: list[AuditRow]
+    pending_erasures: int
 
 
 # Values as SQLAlchemy stores them on SQLite: times and dates as ISO text, JSON as text,
@@ -232,6 +233,9 @@ def read(
                 ],
                 followups_total=connection.execute(_FOLLOWUPS_TOTAL, due).fetchone()[0],
                 recent=[_audit(r) for r in connection.execute(_RECENT, (recent,))],
+                pending_erasures=connection.execute(
+                    "SELECT count(*) FROM erasures WHERE pending"
+                ).fetchone()[0],
             )
     except sqlite3.Error:
         return None  # not a database, locked in recovery, another schema: the usual way in

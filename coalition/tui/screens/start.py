@@ -99,6 +99,7 @@ class StartScreen(JobScreen):
     def compose(self) -> ComposeResult:
         yield Static(Text("coalition", style="bold"), id="start-title")
         with VerticalScroll(id="start-body"):
+            yield Static(id="start-erasures")
             yield Static(Text("Loading…", style="dim"), id="start-welcome")
             yield Static(id="start-followups")
             yield FollowUpList(id="start-followups-list")  # empty: no height until filled
@@ -186,6 +187,7 @@ class StartScreen(JobScreen):
                 style="dim",
             )
         self.query_one("#start-title", Static).update(title)
+        self._show_erasures(overview.pending_erasures)
         welcome = self.query_one("#start-welcome", Static)
         welcome.display = overview.empty
         if overview.empty:
@@ -200,6 +202,20 @@ class StartScreen(JobScreen):
             render.campaigns(overview.open_campaigns, overview.draft_campaigns)
         )
         self.query_one("#start-activity", Static).update(render.activity(overview.recent))
+
+    def _show_erasures(self, pending: int) -> None:
+        """An erasure not finished is said first: what was erased may still be in the file
+        (as every command of the command line says it)."""
+        warning = self.query_one("#start-erasures", Static)
+        warning.display = bool(pending)
+        if pending:
+            noun = "erasure is" if pending == 1 else "erasures are"
+            text = Text(f"{pending} {noun} not finished", style="bold red")
+            text.append(
+                ": what was erased may still be in the database file. Quit the app (Ctrl+Q) "
+                "and run coalition person erase --finish."
+            )
+            warning.update(text)
 
     # --- the follow-ups due ------------------------------------------------------------------
 
