@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState
 from coalition.errors import CoalitionError
 
 if TYPE_CHECKING:
+    from coalition.domain.audit import Work
     from coalition.tui.app import CoalitionApp
 
 ResultType = TypeVar("ResultType")
@@ -78,6 +79,23 @@ def answer(
         app.call_from_thread(refused, str(error))
         return
     app.call_from_thread(done, result)
+
+
+def answer_write(
+    app: Any,
+    action: Callable[[Work], Result],
+    done: Callable[[Result], None],
+    refused: Callable[[str], None],
+) -> None:
+    """``answer`` for a write: ``action`` runs in one unit of work of the app's database,
+    recorded as the app's coordinator (all of it, or nothing when it is refused)."""
+    from coalition.domain.audit import work as unit_of_work
+
+    def job() -> Result:
+        with unit_of_work(app.database(), app.coordinator) as w:
+            return action(w)
+
+    answer(app, job, done, refused)
 
 
 class JobScreen(Screen[None]):

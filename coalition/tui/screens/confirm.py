@@ -26,7 +26,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.widgets import Button, Static
 
-from coalition.tui.jobs import JobModal, answer
+from coalition.tui.jobs import JobModal, answer_write
 from coalition.tui.widgets.buttons import ButtonRow
 
 if TYPE_CHECKING:
@@ -138,15 +138,7 @@ class ConfirmWrite(ConfirmDialog):
 
     @work(thread=True, exclusive=True, group="confirm-write", exit_on_error=False)
     def run_write(self) -> None:
-        from coalition.domain.audit import work as unit_of_work
-
-        coalition = self.coalition
-
-        def job() -> str:
-            with unit_of_work(coalition.database(), coalition.coordinator) as w:
-                return self.write(w)
-
-        answer(self.app, job, self._done, self._refused)
+        answer_write(self.coalition, self.write, self._done, self._refused)
 
     def _refused(self, message: str) -> None:
         self.writing = False

@@ -32,7 +32,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from coalition.errors import CoalitionError
-from coalition.tui.jobs import JobScreen
+from coalition.tui.jobs import JobScreen, answer_write
 from coalition.tui.screens.confirm import ConfirmDialog
 from coalition.tui.widgets.footer import Footer
 from coalition.tui.widgets.lazy_table import MOVE_BINDINGS, Column, LazyTable
@@ -664,17 +664,14 @@ class DuplicatesScreen(JobScreen):
     @work(thread=True, exclusive=True, group="dup-write", exit_on_error=False)
     def merge_pair(self, row: PairRow, taken: frozenset[str]) -> None:
         from coalition.domain import merge
-        from coalition.domain.audit import work as unit_of_work
 
-        coalition = self.coalition
         join = merge.merge_contacts if row.pair.kind == "contact" else merge.merge_organisations
-        try:
-            with unit_of_work(coalition.database(), coalition.coordinator) as w:
-                view = join(w, f"#{row.keep}", f"#{row.other}", take=sorted(taken))
-        except CoalitionError as error:
-            self.app.call_from_thread(self._refused, str(error), "Could not merge")
-            return
-        self.app.call_from_thread(self._merged, row, view)
+        answer_write(
+            self.coalition,
+            lambda w: join(w, f"#{row.keep}", f"#{row.other}", take=sorted(taken)),
+            lambda view: self._merged(row, view),
+            lambda sentence: self._refused(sentence, "Could not merge"),
+        )
 
     def _merged(self, row: PairRow, view: MergeView) -> None:
         self.writing = False
@@ -697,17 +694,14 @@ class DuplicatesScreen(JobScreen):
     @work(thread=True, exclusive=True, group="dup-write", exit_on_error=False)
     def dismiss_pair(self, row: PairRow) -> None:
         from coalition.domain import duplicates
-        from coalition.domain.audit import work as unit_of_work
 
-        coalition = self.coalition
         a, b = row.pair.ids
-        try:
-            with unit_of_work(coalition.database(), coalition.coordinator) as w:
-                duplicates.dismiss_pair(w, row.pair.kind, a, b)
-        except CoalitionError as error:
-            self.app.call_from_thread(self._refused, str(error), "Could not mark it")
-            return
-        self.app.call_from_thread(self._dismissed, row)
+        answer_write(
+            self.coalition,
+            lambda w: duplicates.dismiss_pair(w, row.pair.kind, a, b),
+            lambda _: self._dismissed(row),
+            lambda sentence: self._refused(sentence, "Could not mark it"),
+        )
 
     def _dismissed(self, row: PairRow) -> None:
         self.writing = False

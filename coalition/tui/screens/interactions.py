@@ -31,8 +31,7 @@ from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from coalition.domain.values import local_time
-from coalition.errors import CoalitionError
-from coalition.tui.jobs import JobScreen
+from coalition.tui.jobs import JobScreen, answer_write
 from coalition.tui.screens.confirm import ConfirmWrite
 from coalition.tui.screens.duplicates import PlainTable
 from coalition.tui.screens.log_dialog import InteractionEditor, described
@@ -320,16 +319,13 @@ class InteractionsScreen(JobScreen):
     @work(thread=True, exclusive=True, group="interactions-write", exit_on_error=False)
     def complete(self, interaction_id: int) -> None:
         from coalition.domain import outreach
-        from coalition.domain.audit import work as unit_of_work
 
-        coalition = self.coalition
-        try:
-            with unit_of_work(coalition.database(), coalition.coordinator) as w:
-                view = outreach.complete_followup(w, interaction_id)
-        except CoalitionError as error:
-            self.app.call_from_thread(self._completed, str(error), refused=True)
-            return
-        self.app.call_from_thread(self._completed, f"Follow-up of {described(view)} done.")
+        answer_write(
+            self.coalition,
+            lambda w: outreach.complete_followup(w, interaction_id),
+            lambda view: self._completed(f"Follow-up of {described(view)} done."),
+            lambda sentence: self._completed(sentence, refused=True),
+        )
 
     def _completed(self, sentence: str, *, refused: bool = False) -> None:
         """Say what was done, or why it was refused; the list is read again either way (a
