@@ -242,6 +242,18 @@ _ID_CHUNK = 900
 """Ids per ``IN (...)``: well under every SQLite build's limit of bound parameters."""
 
 
+def _close_among(
+    work: Work, party: Any, ids: Sequence[int], *conditions: ColumnElement[bool]
+) -> list[InteractionView]:
+    """``_close_followups`` for the follow-ups whose ``party`` column is one of ``ids``, a
+    chunk of ids at a time."""
+    closed: list[InteractionView] = []
+    for start in range(0, len(ids), _ID_CHUNK):
+        chunk = list(ids[start : start + _ID_CHUNK])
+        closed.extend(_close_followups(work, party.in_(chunk), *conditions).followups)
+    return closed
+
+
 def close_earlier_followups(
     work: Work,
     *,
@@ -256,19 +268,13 @@ def close_earlier_followups(
     about: list[ColumnElement[bool]] = [Interaction.campaign_id.is_(None)]
     if campaign_id is not None:
         about.append(Interaction.campaign_id == campaign_id)
-    closed: list[InteractionView] = []
-    for column, ids in (
-        (Interaction.organisation_id, organisation_ids),
-        (Interaction.contact_id, contact_ids),
-    ):
-        for start in range(0, len(ids), _ID_CHUNK):
-            chunk = list(ids[start : start + _ID_CHUNK])
-            closed.extend(
-                _close_followups(
-                    work, column.in_(chunk), or_(*about), Interaction.occurred_at <= until
-                ).followups
-            )
-    return ClosedFollowups(tuple(closed))
+    earlier = Interaction.occurred_at <= until
+    return ClosedFollowups(
+        tuple(
+            _close_among(work, Interaction.organisation_id, organisation_ids, or_(*about), earlier)
+            + _close_among(work, Interaction.contact_id, contact_ids, or_(*about), earlier)
+        )
+    )
 
 
 def close_campaign_followups(
@@ -276,17 +282,16 @@ def close_campaign_followups(
 ) -> ClosedFollowups:
     """Close the open follow-ups with these organisations about this campaign: their
     sign-on reached a final status, so there is nothing left to chase (``campaigns``)."""
-    closed: list[InteractionView] = []
-    for start in range(0, len(organisation_ids), _ID_CHUNK):
-        chunk = list(organisation_ids[start : start + _ID_CHUNK])
-        closed.extend(
-            _close_followups(
+    return ClosedFollowups(
+        tuple(
+            _close_among(
                 work,
-                Interaction.organisation_id.in_(chunk),
+                Interaction.organisation_id,
+                organisation_ids,
                 Interaction.campaign_id == campaign_id,
-            ).followups
+            )
         )
-    return ClosedFollowups(tuple(closed))
+    )
 
 
 def _options() -> list[Any]:
