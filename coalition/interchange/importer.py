@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -80,6 +81,60 @@ def file_kind(path: Path) -> str:
     )
 
 
+class Records:
+    """A file's records, read as they are iterated: a pass holds the record being read
+    (and the plan's window of them), never the whole file, and the file can be read
+    again (a dry run, then the import). The first pass takes the rows the reader opened
+    to look at the file; a later one refuses a file that has changed since it was opened.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        again: Callable[[], Iterator[ContactRecord]],
+        *,
+        first: Iterator[ContactRecord] | None = None,
+        counter: Callable[[], int] | None = None,
+        finished: Callable[[int], None] | None = None,
+    ) -> None:
+        self.path = path
+        self._again = again
+        self._first = first
+        self._counter = counter
+        self._finished = finished
+        self._stamp = _stamp(path)
+        self.count: int | None = None
+        """How many records the file holds, once a pass has ended (or ``counted``)."""
+
+    def __iter__(self) -> Iterator[ContactRecord]:
+        if self._first is not None:
+            records, self._first = self._first, None
+        else:
+            if _stamp(self.path) != self._stamp:
+                raise FileProblem(
+                    f"{self.path.name} has changed since it was opened; open it again."
+                )
+            records = self._again()
+        count = 0
+        for record in records:
+            count += 1
+            yield record
+        self.count = count
+        if self._finished is not None:
+            self._finished(count)
+
+    def counted(self) -> int:
+        """How many records the file holds; a pass over it when no pass has ended yet."""
+        if self.count is None:
+            self.count = self._counter() if self._counter else sum(1 for _ in self)
+        return self.count
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    found = path.stat()
+    return found.st_size, found.st_mtime_ns
+
+
 @dataclass
 class Source:
     """A file opened for import: its records, and how they were read."""
@@ -88,9 +143,11 @@ class Source:
     kind: str
     sha256: str
     mapping: Mapping | None
-    records: list[ContactRecord]
+    records: Records
+    """Read as they are iterated (``Records``)."""
     notes: list[str]
-    """What the reader noticed (encoding, delimiter, header row, cards it could not read)."""
+    """What the reader noticed (encoding, delimiter, header row, cards it could not read);
+    a vCard file's count of cards and problems are known once a pass has ended."""
     problems: list[tuple[str, str]]
     """(source, message) for rows or cards that could not be read at all."""
     sheet: str | None = None
@@ -272,9 +329,22 @@ def _open_table(
             f"(headers: {_some_headers(mapping.headers)}). "
             "Write a mapping with --show-mapping, edit it and pass --mapping FILE."
         )
-    read = row_reader(mapping)
-    with collector_paused():
-        records = [read(r.values, f"row {r.number}") for r in rows]
+    own_export = "coalition's own export" in notes
+
+    def records_of(rows: Iterable[TableRow]) -> Iterator[ContactRecord]:
+        read = row_reader(mapping)  # a reader per pass: its shared records are its own
+        for r in rows:
+            yield read(r.values, f"row {r.number}")
+
+    def again() -> Iterator[ContactRecord]:
+        rows = table.rows()
+        if own_export:
+            rows = (TableRow(r.number, [unguard(v) for v in r.values]) for r in rows)
+        return records_of(rows)
+
+    records = Records(
+        file, again, first=records_of(rows), counter=lambda: sum(1 for _ in table.rows())
+    )
     return Source(
         file,
         kind,
@@ -325,15 +395,23 @@ def _open_vcards(file: Path, sha: str, max_rows: int | None = None) -> Source:
     from coalition.interchange.vcard import VCardReader
 
     reader = VCardReader(file, max_cards=DEFAULT_MAX_ROWS if max_rows is None else max_rows)
-    with collector_paused():
+    notes = [f"encoding {reader.encoding}"]
+    problems: list[tuple[str, str]] = []
+
+    def cards() -> Iterator[ContactRecord]:
         # one card at a time: only the import's own records are held, not the file's cards
-        records = [record_from_vcard(card) for card in reader]
-    problems = [
-        (f"card {p.index}" if p.index else f"line {p.line}", p.message) for p in reader.problems
-    ]
-    notes = [f"encoding {reader.encoding}", f"{len(records)} cards"]
-    if not records and problems:
-        raise FileProblem(f"{file.name}: no card could be read ({problems[0][1]}).")
+        return (record_from_vcard(card) for card in reader)
+
+    def finished(count: int) -> None:
+        """A pass has ended: the file's problems and count are known (the reader's)."""
+        problems[:] = [
+            (f"card {p.index}" if p.index else f"line {p.line}", p.message) for p in reader.problems
+        ]
+        notes[1:] = [f"{count} cards"]
+        if not count and problems:
+            raise FileProblem(f"{file.name}: no card could be read ({problems[0][1]}).")
+
+    records = Records(file, cards, first=cards(), finished=finished)
     return Source(file, "vcf", sha, None, records, notes, problems)
 
 
@@ -416,6 +494,7 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
     # nearly all distinct and are not pooled.
     pool: dict[str, str] = {}
     shared = pool.setdefault
+    organisations: dict[tuple[object, ...], OrganisationRecord] = {}
 
     def read(values: list[str], source: str) -> ContactRecord:
         """``values``: a table row's cells, stripped (``TableRow.values``)."""
@@ -492,21 +571,17 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
         if phone_labels:
             _apply_labels(record.phones, phone_labels)
         if org.get("name"):
-            record.organisation = OrganisationRecord(
-                name=org["name"],
-                id=int(org["id"]) if org.get("id") else None,
-                acronym=org.get("acronym"),
-                kind=org.get("kind"),
-                website=org.get("website"),
-                email=org.get("email"),
-                phone=org.get("phone"),
-                membership=org.get("membership"),
-                notes=org.get("notes"),
-                country=place.get("country"),
-                city=place.get("city"),
-            )
             if "id" in org:
+                record.organisation = _organisation(org, place)
                 record.organisation.cleared = _empty(values, organisation_clearable)
+            else:
+                # The rows naming an organisation alike share one record: the plan checks
+                # it once, and 100,000 rows of 5,000 organisations hold 5,000 records.
+                key = (*org.items(), place.get("country"), place.get("city"))
+                named = organisations.get(key)
+                if named is None:
+                    named = organisations[key] = _organisation(org, place)
+                record.organisation = named
             record.country = place.get("address_country")
             record.city = place.get("address_city")
         elif place:
@@ -515,6 +590,23 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
         return record
 
     return read
+
+
+def _organisation(org: dict[str, str], place: dict[str, str]) -> OrganisationRecord:
+    """The organisation a row names (``org``: its values by field; ``place``: country, city)."""
+    return OrganisationRecord(
+        name=org["name"],
+        id=int(org["id"]) if org.get("id") else None,
+        acronym=org.get("acronym"),
+        kind=org.get("kind"),
+        website=org.get("website"),
+        email=org.get("email"),
+        phone=org.get("phone"),
+        membership=org.get("membership"),
+        notes=org.get("notes"),
+        country=place.get("country"),
+        city=place.get("city"),
+    )
 
 
 def _empty(values: list[str], columns: list[tuple[int, str]]) -> tuple[str, ...]:
@@ -659,6 +751,11 @@ def report_rows(plan: Plan, problems: list[tuple[str, str]] = ()) -> Iterator[li
             row.answered_at.isoformat(sep=" ") if row.answered_at else "",
             "; ".join(row.warnings),
         ]
+    yield from _problem_rows(problems)
+
+
+def _problem_rows(problems: Iterable[tuple[str, str]]) -> Iterator[list[str]]:
+    """The rows or cards the reader could not read at all, as report lines."""
     for source, message in problems:
         yield [source, "error", message, "", "", "", "", "", "", "", ""]
 
@@ -666,6 +763,31 @@ def report_rows(plan: Plan, problems: list[tuple[str, str]] = ()) -> Iterator[li
 def write_report(path: str | os.PathLike[str], plan: Plan, problems: list[tuple[str, str]]) -> None:
     """Every row's outcome as CSV, written privately (``safefile.private_file``)."""
     _write_report(path, REPORT_COLUMNS, report_rows(plan, problems))
+
+
+@contextmanager
+def report_writer(
+    path: str | os.PathLike[str] | None, source: Source
+) -> Iterator[Callable[[Plan], None] | None]:
+    """The report of an import written as it goes: the block gets a function to give each
+    window's plan to (``imports.import_records``'s ``observe``); the rows the reader could
+    not read are added at the end, and the file appears, whole and private, only when the
+    block ends without an exception. None (and nothing written) without a ``path``."""
+    if path is None:
+        yield None
+        return
+    target = _report_target(path)
+    with private_file(target) as handle:
+        writer = csv.writer(handle)
+        writer.writerow(REPORT_COLUMNS)
+
+        def observe(plan: Plan) -> None:
+            for line in report_rows(plan):
+                writer.writerow([safe_text(v) for v in line])
+
+        yield observe
+        for line in _problem_rows(source.problems):
+            writer.writerow([safe_text(v) for v in line])
 
 
 STATUS_REPORT_COLUMNS = [
@@ -704,14 +826,19 @@ def write_status_report(path: str | os.PathLike[str], plan: StatusPlan) -> None:
     _write_report(path, STATUS_REPORT_COLUMNS, status_report_rows(plan))
 
 
-def _write_report(
-    path: str | os.PathLike[str], columns: list[str], lines: Iterable[list[str]]
-) -> None:
+def _report_target(path: str | os.PathLike[str]) -> Path:
     target = Path(path)
     if not target.parent.is_dir():
         raise FileProblem(
             f"The folder {target.parent} does not exist; choose another --report path."
         )
+    return target
+
+
+def _write_report(
+    path: str | os.PathLike[str], columns: list[str], lines: Iterable[list[str]]
+) -> None:
+    target = _report_target(path)
     with private_file(target) as handle:  # 0600, never through a symlink, whole or not at all
         writer = csv.writer(handle)
         writer.writerow(columns)

@@ -4,8 +4,9 @@ file, then matched against the database (again under the write lock when it chan
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -126,6 +127,8 @@ class Plan:
     """The database's ``change_marker`` when the rows were matched."""
     answer_reading: str | None = None
     """How the file's answer times were read when day and month could be either way."""
+    carry: Carry | None = None
+    """Set when the plan is one window of a bigger file (``run.import_records``)."""
 
     def matches(self) -> list[str]:
         """Each distinct match the plan made and the rule that made it, for the dry run:
@@ -165,16 +168,57 @@ class Plan:
         (read day first …)". None when no sign-on takes its date from the file."""
         setting = [r for r in self.rows if r.signon and r.speaks_for_organisation]
         dated = [r.answered_at for r in setting if r.answered_at]
-        if not dated:
-            return None
-        text = f"Sign-ons dated by when each row was answered: {days_phrase(dated)} (UTC)"
-        if self.answer_reading:
-            text += f", {self.answer_reading}"
-        undated = len(setting) - len(dated)
-        if undated:
-            are = "is" if undated == 1 else "are"
-            text += f"; {undated} without an answer time {are} dated now"
-        return text
+        return dating_phrase(dated, len(setting) - len(dated), self.answer_reading)
+
+
+def dating_phrase(dated: Sequence[dt.datetime], undated: int, reading: str | None) -> str | None:
+    """How sign-ons are dated: by the answer times ``dated`` (the first and the last will
+    do), with ``undated`` dated now; ``reading``: how day and month were read."""
+    if not dated:
+        return None
+    text = f"Sign-ons dated by when each row was answered: {days_phrase(dated)} (UTC)"
+    if reading:
+        text += f", {reading}"
+    if undated:
+        are = "is" if undated == 1 else "are"
+        text += f"; {undated} without an answer time {are} dated now"
+    return text
+
+
+@dataclass
+class Carry:
+    """What the windows of one big import share (``run.import_records``): each window is
+    planned and written before the next is read, so the database holds what the earlier
+    windows created, and the next window's rows match it as they match anything stored.
+
+    A later row with the address of a person an earlier window created is that person
+    again: it is folded into them ("in-file duplicate"), as rows within one window are.
+    """
+
+    first_contact: int
+    """Contacts from this id on were created by this import."""
+    index: OrganisationIndex | None = None
+    """The stored organisations, built once and told of each window's new ones."""
+    rows: array[int] = field(default_factory=lambda: array("l"))
+    """The row (or card) number each created contact came from, by ``id - first_contact``."""
+    word: str = "row"
+    """What the file's records are called: "row" or "card"."""
+
+    def created(self, contact_id: int | None) -> bool:
+        return contact_id is not None and contact_id >= self.first_contact
+
+    def note_created(self, contact_id: int, source: str) -> None:
+        word, _, number = source.partition(" ")
+        self.word = word or self.word
+        at = contact_id - self.first_contact
+        if at >= len(self.rows):
+            self.rows.extend([0] * (at + 1 - len(self.rows)))
+        self.rows[at] = int(number) if number.isdigit() else 0
+
+    def source_of(self, contact_id: int) -> str:
+        at = contact_id - self.first_contact
+        number = self.rows[at] if 0 <= at < len(self.rows) else 0
+        return f"{self.word} {number}" if number else f"contact #{contact_id}"
 
 
 def _keep_invalid(row: PlannedRow, label: str, value: str, reason: str) -> None:
@@ -229,45 +273,13 @@ def _normalise(row: PlannedRow) -> None:
     r.tags = [t for t in (clean(t) for t in r.tags) if t]
     org = r.organisation
     if org is not None:
-        org.name = clean(org.name) or ""
+        org_warnings = org.checked
+        if org_warnings is None:
+            org_warnings = org.checked = _normalise_organisation(org)
         if not org.name:
             r.organisation = org = None
-    if org is not None:
-        for name in ("acronym", "city", "phone"):
-            setattr(org, name, clean(getattr(org, name)))
-        if org.country:
-            try:
-                org.country = country_code(org.country)
-            except InvalidValue as exc:
-                row.warnings.append(f"organisation country '{org.country}' left out: {exc}")
-                org.notes = _append(org.notes, f"Country (as imported): {org.country}")
-                org.country = None
-        if org.kind:
-            try:
-                org.kind = choice(org.kind, ORGANISATION_KINDS, "kind of organisation")
-            except InvalidValue:
-                org.notes = _append(org.notes, f"Kind (as imported): {org.kind}")
-                org.kind = None
-        if org.membership:
-            try:
-                org.membership = choice(org.membership, MEMBERSHIPS, "membership")
-            except InvalidValue:
-                org.notes = _append(org.notes, f"Membership (as imported): {org.membership}")
-                org.membership = None
-        if org.website:
-            try:
-                org.website = normalise_website(org.website)
-            except InvalidValue:
-                org.notes = _append(org.notes, f"Website (as imported): {org.website}")
-                org.website = None
-        if org.email:
-            checked = check_email(org.email)
-            if checked.valid:
-                org.email = checked.address
-            else:
-                org.notes = _append(org.notes, f"Email (as imported): {org.email}")
-                row.warnings.append(f"organisation email '{org.email}' kept in notes")
-                org.email = None
+        else:
+            row.warnings.extend(org_warnings)
     region = r.country or (org.country if org else None)
     numbers: set[str] = set()
     for number, label in r.phones:
@@ -280,6 +292,52 @@ def _normalise(row: PlannedRow) -> None:
         numbers.add(key)
         row.phones.append((phone.number, phone.e164, clean(label)))
     _generic_email_to_organisation(row)
+
+
+def _normalise_organisation(org: OrganisationRecord) -> tuple[str, ...]:
+    """Clean and check an organisation as a row names it; returns the warnings for each row
+    naming it. A sheet names one organisation on many rows, and the reader gives them one
+    record (``importer.row_reader``): this runs once per record, not per row."""
+    warnings: list[str] = []
+    org.name = clean(org.name) or ""
+    if not org.name:
+        return ()
+    for name in ("acronym", "city", "phone"):
+        setattr(org, name, clean(getattr(org, name)))
+    if org.country:
+        try:
+            org.country = country_code(org.country)
+        except InvalidValue as exc:
+            warnings.append(f"organisation country '{org.country}' left out: {exc}")
+            org.notes = _append(org.notes, f"Country (as imported): {org.country}")
+            org.country = None
+    if org.kind:
+        try:
+            org.kind = choice(org.kind, ORGANISATION_KINDS, "kind of organisation")
+        except InvalidValue:
+            org.notes = _append(org.notes, f"Kind (as imported): {org.kind}")
+            org.kind = None
+    if org.membership:
+        try:
+            org.membership = choice(org.membership, MEMBERSHIPS, "membership")
+        except InvalidValue:
+            org.notes = _append(org.notes, f"Membership (as imported): {org.membership}")
+            org.membership = None
+    if org.website:
+        try:
+            org.website = normalise_website(org.website)
+        except InvalidValue:
+            org.notes = _append(org.notes, f"Website (as imported): {org.website}")
+            org.website = None
+    if org.email:
+        checked = check_email(org.email)
+        if checked.valid:
+            org.email = checked.address
+        else:
+            org.notes = _append(org.notes, f"Email (as imported): {org.email}")
+            warnings.append(f"organisation email '{org.email}' kept in notes")
+            org.email = None
+    return tuple(warnings)
 
 
 ROLE_MAILBOXES = {
@@ -321,7 +379,8 @@ def _generic_email_to_organisation(row: PlannedRow) -> None:
     ):
         return
     if not r.organisation.email:
-        r.organisation.email = row.emails[0][0]
+        # a copy: rows naming the organisation alike share one record (``_normalise``)
+        r.organisation = replace(r.organisation, email=row.emails[0][0])
     row.emails = []
 
 
@@ -340,6 +399,7 @@ def plan_import(
     records: Iterable[ContactRecord],
     options: ImportOptions,
     progress: Progress | None = None,
+    carry: Carry | None = None,
 ) -> Plan:
     """Decide what to do with each record; changes nothing.
 
@@ -363,7 +423,7 @@ def plan_import(
     reading = _date_answers(rows) if options.campaign else None
     for row in rows:
         row.checked_warnings = len(row.warnings)
-    plan = Plan(rows, {}, options, None, answer_reading=reading)
+    plan = Plan(rows, {}, options, None, answer_reading=reading, carry=carry)
     match_rows(session, plan)
     return plan
 
@@ -456,6 +516,7 @@ def match_rows(session: Session, plan: Plan) -> None:
     and again by ``apply_plan`` under the write lock if the database changed since."""
     rows = plan.rows
     options = plan.options
+    carry = plan.carry
     plan.marker = change_marker(session)
     plan.campaign_id = find_campaign(session, options.campaign).id if options.campaign else None
     plan.previous_batch = previous_batch(session, options.sha256)
@@ -510,6 +571,12 @@ def match_rows(session: Session, plan: Plan) -> None:
             address = next((e for e in row.emails if e[1] in by_email), None)
             if address is not None:
                 row.contact_id, row.reason = by_email[address[1]], f"same email {address[0]}"
+        if carry is not None and carry.created(row.contact_id) and r.id is None:
+            # a person an earlier window of this file created: folded into them
+            assert row.contact_id is not None
+            row.action = "in-file duplicate"
+            what = "UID" if row.reason == "same UID" else "email"
+            row.reason = f"same {what} as {carry.source_of(row.contact_id)}; merged into it"
     known_orgs: dict[int, int | None] = dict(
         _in_chunks(
             session,
@@ -520,7 +587,12 @@ def match_rows(session: Session, plan: Plan) -> None:
 
     # 2. Organisations: a known person's own, else existing by the rules of ``dedupe``,
     # else new, once per file (a new one named twice, by name and by acronym, is one).
-    index = OrganisationIndex(people.organisation_facts(session))
+    if carry is None:
+        index = OrganisationIndex(people.organisation_facts(session))
+    else:
+        if carry.index is None:
+            carry.index = OrganisationIndex(people.organisation_facts(session))
+        index = carry.index
     in_file = OrganisationIndex()
     exact_cache: dict[OrgFacts, OrgMatch | None] = {}
     new_notes: dict[str, str] = {}
@@ -531,6 +603,13 @@ def match_rows(session: Session, plan: Plan) -> None:
         and r.action not in ("error", "erased")
         and r.kind in ("person", "organisation")
     ]
+    # What the rules compare of each organisation a row names, worked out once per record:
+    # rows naming one organisation alike share it (``importer.row_reader``).
+    facts: dict[int, OrgFacts] = {}
+    for row in naming:
+        org = row.record.organisation
+        if org is not None and id(org) not in facts:
+            facts[id(org)] = _named(org)
     # A name a known sender used for their own organisation means that organisation in
     # every row of the file, before or after theirs.
     spelled: dict[str, OrgMatch] = {}
@@ -539,7 +618,7 @@ def match_rows(session: Session, plan: Plan) -> None:
         known = known_orgs.get(row.contact_id) if row.contact_id else None
         if org is None or org.id is not None or known is None:
             continue
-        named = _named(org)
+        named = facts[id(org)]
         if named not in exact_cache:
             exact_cache[named] = index.exact(named)
         if exact_cache[named] is None and named.key and named.key not in spelled:
@@ -565,7 +644,7 @@ def match_rows(session: Session, plan: Plan) -> None:
                 "" if differs else ", unchanged"
             )
             continue
-        named = _named(org)
+        named = facts[id(org)]
         if named not in exact_cache:
             exact_cache[named] = index.exact(named)
         match = exact_cache[named]
@@ -583,7 +662,8 @@ def match_rows(session: Session, plan: Plan) -> None:
         )
         row.org_key, row.org_action = key, "create"
         if key in plan.new_organisations:
-            _fill_org(plan.new_organisations[key], org)
+            if plan.new_organisations[key] is not org:
+                _fill_org(plan.new_organisations[key], org)
         else:
             plan.new_organisations[key] = org
             in_file.add(replace(named, id=-len(plan.new_organisations)))
@@ -608,7 +688,9 @@ def match_rows(session: Session, plan: Plan) -> None:
             if r.contact_id is None and r.action != "error" and r.org_id and _name_key(r)
         ),
     ):
-        by_name.setdefault((key, org_id), cid)
+        if carry is None or not carry.created(cid):
+            # two people of one name in a file are two, in one window or across windows
+            by_name.setdefault((key, org_id), cid)
     for row in people_rows:
         if row.contact_id is None and row.action != "error" and row.org_id:
             row.contact_id = by_name.get((_name_key(row), row.org_id))
@@ -617,7 +699,7 @@ def match_rows(session: Session, plan: Plan) -> None:
 
     # 4. What each person row does.
     for row in people_rows:
-        if row.action == "error":
+        if row.action in ("error", "in-file duplicate"):
             continue
         if row.contact_id is None:
             row.action, row.reason = "create", "new contact"
@@ -795,7 +877,7 @@ def _fill_org(target: OrganisationRecord, other: OrganisationRecord) -> None:
                 setattr(target, name, value)
 
 
-_ORG_SLOTS: tuple[str, ...] = OrganisationRecord.__slots__
+_ORG_SLOTS: tuple[str, ...] = tuple(n for n in OrganisationRecord.__slots__ if n != "checked")
 
 
 def _merge_rows(target: PlannedRow, other: PlannedRow) -> None:

@@ -39,6 +39,9 @@ class OrganisationRecord:
     notes: str | None = None
     cleared: tuple[str, ...] = ()
     """Fields an edited sheet left empty for this id: an update clears them."""
+    checked: tuple[str, ...] | None = field(default=None, compare=False)
+    """Set once the plan has cleaned and checked the record: the warnings of each row naming
+    it (rows naming one organisation alike share one record)."""
 
 
 ORGANISATION_RECORD_FIELDS = (
