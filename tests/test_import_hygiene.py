@@ -27,6 +27,7 @@ CORE = [
     "coalition.domain.merge",
     "coalition.domain.imports",
     "coalition.domain.imports.records",
+    "coalition.domain.imports.run",
     "coalition.domain.imports.plan",
     "coalition.domain.imports.apply",
     "coalition.domain.imports.undo",

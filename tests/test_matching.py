@@ -253,20 +253,6 @@ def _spawn(db_path: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
-def _wait_for_line(process: subprocess.Popen[str], marker: str, seen: list[str]) -> None:
-    """Read the process's stderr until a line with ``marker`` (the plan's summary)."""
-    assert process.stderr is not None
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        line = process.stderr.readline()
-        if not line:
-            break
-        seen.append(line)
-        if marker in line:
-            return
-    raise AssertionError(f"no '{marker}' from the import: {''.join(seen)}")
-
-
 def _counts(db_path: Path) -> tuple[int, int, int]:
     with sqlite3.connect(db_path) as connection:
         return tuple(  # type: ignore[return-value]
@@ -304,14 +290,14 @@ def test_two_imports_at_once_give_what_one_after_the_other_gives(
         )  # fmt: skip
         assert done.returncode == 0, done.stderr
 
-    # Another program holds the write lock while both imports read and plan, so both
-    # plans are made before either is applied: the case that gave everyone twice.
+    # Another program holds the write lock while both imports start, so both are under
+    # way at once (reading their files) and then write one after the other: planned
+    # under the write lock, the second sees the first's people and organisations.
     holder = sqlite3.connect(together, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     processes = [_spawn(together, "import", str(f)) for f in (first, second)]
     try:
-        for process, file in zip(processes, (first, second), strict=True):
-            _wait_for_line(process, f"{file.name} (", [])
+        time.sleep(2)
     finally:
         holder.execute("COMMIT")
         holder.close()

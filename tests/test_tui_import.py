@@ -97,8 +97,9 @@ def test_chosen_columns_override_the_detected_mapping(tmp_path: Path) -> None:
     assert source.mapping.headers[9] == "Member since"
     assert (source.mapping.targets[8], source.mapping.targets[9]) == (None, "notes")
     assert source.mapping.source[9] == "chosen"
-    assert source.records[0].notes and source.records[0].organisation
-    assert source.records[0].organisation.membership is None
+    first = next(iter(source.records))
+    assert first.notes and first.organisation
+    assert first.organisation.membership is None
 
 
 def test_the_preview_puts_rows_needing_attention_first_and_is_capped(
@@ -168,14 +169,14 @@ async def test_escape_abandons_planning_and_leaves_the_database_unchanged(
     path = sample("signon-form.csv", tmp_path)
     before = db_path.read_bytes()
     release = threading.Event()
-    real_plan = imports.plan_import
+    real_rehearse = imports.rehearse
 
-    def slow_plan(session: Any, records: Any, options: Any, progress: Any = None) -> Any:
+    def slow_rehearse(*args: Any, progress: Any = None, **kwargs: Any) -> Any:
         release.wait(10)
         progress("checking", 0, 1)  # the wizard's callback: raises once abandoned
-        return real_plan(session, records, options, progress)
+        return real_rehearse(*args, progress=progress, **kwargs)
 
-    monkeypatch.setattr(imports, "plan_import", slow_plan)
+    monkeypatch.setattr(imports, "rehearse", slow_rehearse)
     app = make_app(str(db_path), "alice")
     async with app.run_test(size=LARGE) as pilot:
         wizard = ImportWizard(path, folder=tmp_path)

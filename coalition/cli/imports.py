@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -166,59 +167,80 @@ def import_cmd(
                 click.echo(f"# {source.path.name}")
                 click.echo(source.mapping.to_toml())
         return
+
+    def options_of(source: importer.Source) -> imports.ImportOptions:
+        return importer.options_for(
+            source,
+            campaign=campaign,
+            tags=tuple(split_values(tags)),
+            on_duplicate=on_duplicate,
+            force=force,
+            allow_erased=allow_erased,
+        )
+
+    def report_of(source: importer.Source | importer.StatusSource) -> str | None:
+        if not report_path or len(sources) == 1:
+            return report_path
+        base = Path(report_path)
+        return str(base.with_name(f"{base.stem}-{source.path.stem}{base.suffix}"))
+
+    def show(source: importer.Source | importer.StatusSource, done: Any) -> None:
+        if isinstance(source, importer.StatusSource):
+            _show_status_plan(
+                source, done, force=force, ignored=bool(tags) or on_duplicate != "skip"
+            )
+            target = report_of(source)
+            if target:
+                importer.write_status_report(target, done)
+        else:
+            _show_outcome(source, done, force=force)
+        if report_of(source):
+            say(f"  Report written to {report_of(source)}.")
+
     with _ProgressBar() as progress:
-        plans: list[imports.Plan | imports.StatusPlan] = []
-        with state.read() as session:
+        if dry_run:
             for source in sources:
                 if isinstance(source, importer.StatusSource):
-                    options = importer.status_options(source, campaign=campaign, force=force)
-                    plans.append(
-                        imports.plan_statuses(
-                            session, source.records, options, tool=source.tool.name
+                    with state.read() as session:
+                        done: Any = imports.plan_statuses(
+                            session,
+                            source.records,
+                            importer.status_options(source, campaign=campaign, force=force),
+                            tool=source.tool.name,
                         )
-                    )
-                    continue
-                options = importer.options_for(
-                    source,
-                    campaign=campaign,
-                    tags=tuple(split_values(tags)),
-                    on_duplicate=on_duplicate,
-                    force=force,
-                    allow_erased=allow_erased,
-                )
-                plans.append(imports.plan_import(session, source.records, options, progress))
-        for source, plan in zip(sources, plans, strict=True):
-            if isinstance(source, importer.StatusSource):
-                assert isinstance(plan, imports.StatusPlan)
-                _show_status_plan(
-                    source, plan, force=force, ignored=bool(tags) or on_duplicate != "skip"
-                )
-            else:
-                assert isinstance(plan, imports.Plan)
-                _show_plan(source, plan, force=force)
-            if report_path:
-                target = report_path
-                if len(sources) > 1:
-                    base = Path(report_path)
-                    target = str(base.with_name(f"{base.stem}-{source.path.stem}{base.suffix}"))
-                if isinstance(plan, imports.StatusPlan):
-                    importer.write_status_report(target, plan)
                 else:
-                    assert isinstance(source, importer.Source)
-                    importer.write_report(target, plan, source.problems)
-                say(f"  Report written to {target}.")
-        if dry_run:
+                    with importer.report_writer(report_of(source), source) as observe:
+                        done = imports.rehearse(
+                            state.db, state.coordinator, source.records, options_of(source),
+                            progress=progress, observe=observe,
+                        )  # fmt: skip
+                show(source, done)
             say("Dry run: nothing was changed.")
             return
+        outcomes: list[Any] = []
         batches: list[Any] = []
         try:
-            with state.work() as work:  # all files or none: a refusal of one rolls back all
-                batches = [
-                    imports.apply_statuses(work, plan)
-                    if isinstance(plan, imports.StatusPlan)
-                    else imports.apply_plan(work, plan, progress)
-                    for plan in plans
-                ]
+            # all files or none: a refusal of one rolls back all; each report appears only
+            # once the import it tells of is saved
+            with contextlib.ExitStack() as reports, state.work() as work:
+                for source in sources:
+                    if isinstance(source, importer.StatusSource):
+                        options = importer.status_options(source, campaign=campaign, force=force)
+                        plan = imports.plan_statuses(
+                            work.session, source.records, options, tool=source.tool.name
+                        )
+                        batches.append(imports.apply_statuses(work, plan))
+                        outcomes.append(plan)
+                        continue
+                    observe = reports.enter_context(
+                        importer.report_writer(report_of(source), source)
+                    )
+                    outcome = imports.import_records(
+                        work, source.records, options_of(source),
+                        progress=progress, observe=observe,
+                    )  # fmt: skip
+                    batches.append(outcome.batch)
+                    outcomes.append(outcome)
         except KeyboardInterrupt as exc:  # Ctrl+C: say whether the commit had happened
             numbers = " and ".join(f"#{b.id}" for b in batches)
             undo = " and ".join(f"`coalition imports undo {b.id}`" for b in batches)
@@ -226,6 +248,8 @@ def import_cmd(
                 f"Interrupted; the import was saved as batch {numbers} (undo it with {undo})."
             )
             stop_interrupted(click.get_current_context(), exc, saved_as=saved_as)
+    for source, done in zip(sources, outcomes, strict=True):
+        show(source, done)
     for batch in batches:
         say(
             f"Imported {batch.file_name} as batch #{batch.id}; "
@@ -233,27 +257,27 @@ def import_cmd(
         )
 
 
-def _show_plan(source: importer.Source, plan: imports.Plan, *, force: bool) -> None:
-    counts = plan.counts()
+def _show_outcome(source: importer.Source, outcome: imports.Outcome, *, force: bool) -> None:
+    """What an import did, or a dry run would do: counts, how the file was read, the first
+    matches and notes (the report holds every row)."""
+    counts = dict(outcome.counts)
     if source.problems:
         counts["error"] = counts.get("error", 0) + len(source.problems)
     read = ", ".join(source.notes)
     words = imports.count_summary(counts)
-    say(f"{source.path.name} ({read}): {imports.records_phrase(len(plan.rows))} — {words}.")
+    say(f"{source.path.name} ({read}): {imports.records_phrase(outcome.rows)} — {words}.")
     sample = importer.encoding_sample(source)
     if sample:
         say(f"  {sample}; if these look wrong, give the file's encoding with --encoding.")
-    dating = plan.dating()
+    dating = outcome.dating()
     if dating:
         say(f"  {dating}.")
-    _show_repeat(plan.previous_batch, force)
-    _show_lines(plan.matches(), "matches")
-    notes = [
-        f"{row.source}: {note}"
-        for row in plan.rows
-        for note in ([row.reason] if row.action in ("error", "erased") else []) + row.warnings
-    ]
-    _show_lines(notes + [f"{where}: {message}" for where, message in source.problems])
+    if outcome.batch is None:
+        _show_repeat(outcome.previous_batch, force)
+    _show_lines(outcome.matches.shown, outcome.matches.total, "matches")
+    problems = [f"{where}: {message}" for where, message in source.problems]
+    notes = outcome.notes
+    _show_lines(notes.shown + problems, notes.total + len(problems))
 
 
 def _show_status_plan(
@@ -278,7 +302,7 @@ def _show_status_plan(
         for row in plan.rows
         for note in ([row.reason] if row.action == "not understood" else []) + row.warnings
     ]
-    _show_lines(notes)
+    _show_lines(notes, len(notes))
 
 
 def _show_repeat(previous_batch: int | None, force: bool) -> None:
@@ -286,12 +310,12 @@ def _show_repeat(previous_batch: int | None, force: bool) -> None:
         say(f"  Already imported as batch #{previous_batch}; --force imports it again.")
 
 
-def _show_lines(lines: list[str], what: str = "") -> None:
-    """The first ten lines, indented, and how many more the report holds."""
+def _show_lines(lines: list[str], total: int, what: str = "") -> None:
+    """The first ten lines, indented, and how many more (of ``total``) the report holds."""
     for line in lines[:10]:
         say(f"  {line}")
-    if len(lines) > 10:
-        say(f"  … and {len(lines) - 10} more{' ' + what if what else ''} (see --report).")
+    if total > 10:
+        say(f"  … and {total - 10} more{' ' + what if what else ''} (see --report).")
 
 
 @click.group("imports", cls=CoalitionGroup)

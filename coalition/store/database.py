@@ -200,6 +200,21 @@ class Database:
                 raise Interrupted(saved=not self._in_transaction(raw)) from exc
             self.commits += 1
 
+    @contextmanager
+    def rehearsal(self) -> Iterator[Session]:
+        """A write transaction that is always rolled back: a dry run that must write its
+        earlier steps to work out the later ones (a big import's windows). It waits for
+        other writers as a unit of work does, and leaves the database as it was."""
+        self.prepare_for_writing()
+        with self._writer() as session, _translate_errors(self):
+            session.begin()
+            try:
+                yield session
+            except KeyboardInterrupt as exc:
+                raise Interrupted(saved=False) from exc
+            finally:
+                session.rollback()
+
     def _on_invalidate(self, dbapi_connection: Any, _record: Any, _exc: Any) -> None:
         with suppress(sqlite3.Error):
             self._open_transaction[id(dbapi_connection)] = bool(dbapi_connection.in_transaction)

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from coalition.domain import people
 from coalition.domain.audit import Work, changes, jsonable
 from coalition.domain.campaigns import FINAL
+from coalition.domain.dedupe import OrgFacts
 from coalition.domain.imports.plan import Plan, PlannedRow, change_marker, match_rows
 from coalition.domain.imports.records import (
     CHUNK,
@@ -123,16 +124,35 @@ def apply_plan(work: Work, plan: Plan, progress: Progress | None = None) -> Batc
         # match again, now under the write lock, so nothing is created twice.
         match_rows(work.session, plan)
     refuse_repeat(plan.options, plan.previous_batch)
-    batch = _Batch(work, plan, progress)
+    batch = open_batch(work, plan.options, progress)
+    counts = apply_window(batch, plan)
+    return close_batch(batch, counts, len(plan.rows))
+
+
+def open_batch(work: Work, options: ImportOptions, progress: Progress | None) -> _Batch:
+    """The batch's row, written first: its id goes on every row the batch creates."""
+    return _Batch(work, options, progress)
+
+
+@collector_paused()
+def apply_window(batch: _Batch, plan: Plan) -> dict[str, int]:
+    """Write a plan (a whole file's, or one window of a big file's) into ``batch``.
+    Returns its counts, with the sign-ons as set."""
+    batch.plan = plan
     _new_organisations(batch)
     changed_organisations = _changed_organisations(batch)
     _new_contacts(batch)
     changed_contacts = _changed_contacts(batch)
     counts = plan.counts()
     counts["sign-ons"] = _signons(batch)
-    batch.write_audit(counts)
     _reindex_changed(batch, changed_organisations, changed_contacts)
-    refresh_statistics(work.session, len(plan.rows))
+    return counts
+
+
+def close_batch(batch: _Batch, counts: dict[str, int], rows: int) -> BatchView:
+    """The batch's entry in the change log and its counts; fresh statistics after a big one."""
+    batch.write_audit(counts)
+    refresh_statistics(batch.session, rows)
     return batch.close(counts)
 
 
@@ -294,11 +314,13 @@ class _Batch(BatchRecord):
     """What every step of one batch of people and organisations shares: the plan, the
     batch's tags and its time as the driver takes it."""
 
-    def __init__(self, work: Work, plan: Plan, progress: Progress | None) -> None:
-        super().__init__(work, plan.options)
-        self.plan = plan
+    plan: Plan
+    """The plan being written: the file's, or the window of it being written now."""
+
+    def __init__(self, work: Work, options: ImportOptions, progress: Progress | None) -> None:
+        super().__init__(work, options)
         self.progress = progress
-        self.tags = _Tags(self.session, plan.options.tags)
+        self.tags = _Tags(self.session, options.tags)
         self.stamp = stored(self.session, Organisation.__table__.c.created_at, self.now)
         """``now`` as the driver takes it, for the rows written in bulk."""
 
@@ -345,6 +367,12 @@ def _new_organisations(b: _Batch) -> None:
     for row in plan.rows:
         if row.org_action == "create" and row.org_key in ids:
             row.org_id = ids[row.org_key]
+    if plan.carry is not None and plan.carry.index is not None:
+        for key, oid in ids.items():  # the next windows find them as stored ones
+            org = plan.new_organisations[key]
+            plan.carry.index.add(
+                OrgFacts(oid, org.name, org.acronym, org.website, org.email, org.country)
+            )
 
 
 def _insert_organisations(b: _Batch, ids: dict[str, int]) -> None:
@@ -435,6 +463,10 @@ def _new_contacts(b: _Batch) -> None:
             chunk = creates[start : start + CHUNK]
             for cid, row in enumerate(chunk, first + start):
                 row.contact_id = cid
+            if b.plan.carry is not None:
+                for row in chunk:
+                    assert row.contact_id is not None
+                    b.plan.carry.note_created(row.contact_id, row.source)
             names = _insert_contacts(b, chunk, uids)
             _insert_emails(b, chunk)
             _insert_phones(b, chunk)
@@ -490,10 +522,25 @@ def _changed_contacts(b: _Batch) -> list[int]:
     session, bid = b.session, b.id
     changed = []
     for row in b.plan.rows:
-        if row.action not in ("update", "merge") or row.contact_id is None:
+        if row.action not in ("update", "merge", "in-file duplicate") or row.contact_id is None:
             continue
         contact = session.get(Contact, row.contact_id)
         if contact is None:
+            continue
+        if row.action == "in-file duplicate":
+            # a person an earlier window of this file created (``plan.Carry``): filled in
+            # as rows are within one window; undoing the batch removes them anyway
+            _update_contact_fields(contact, row.record, overwrite=False)
+            _add_emails(contact, row, bid)
+            _add_phones(contact, row, bid)
+            if row.org_id and contact.organisation_id is None:
+                contact.organisation_id = row.org_id
+            _add_tags(b, contact, row.record.tags)
+            if not contact.display_name_custom:
+                contact.display_name = people.derive_display_name(contact)
+            contact.display_name_key = fold(contact.display_name)
+            session.flush()
+            changed.append(contact.id)
             continue
         saved = contact_saved(contact)
         audit_before = people.contact_snapshot(contact)

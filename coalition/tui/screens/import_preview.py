@@ -73,28 +73,44 @@ _RANK = {"error": 0, "likely duplicate": 1, "duplicate": 2, "warning": 3, "": 4}
 def preview(
     plan: Plan, problems: Iterable[tuple[str, str]] = (), limit: int = PREVIEW_ROWS
 ) -> Preview:
-    """The rows to show for ``plan`` (and the rows the reader could not read at all).
+    """The rows to show for ``plan`` (and the rows the reader could not read at all)."""
+    shown = Previewing(limit)
+    shown.add(plan)
+    return shown.done(problems)
 
-    Every row is classified and counted, but only the first ``limit`` of each kind are
-    turned into preview rows: 100,000 rows cost one pass, not 100,000 objects.
-    """
-    buckets: list[list[PreviewRow]] = [[] for _ in _RANK]
-    counts = [0] * len(_RANK)
-    for where, message in problems:
-        counts[_RANK["error"]] += 1
-        if len(buckets[_RANK["error"]]) < limit:
-            buckets[_RANK["error"]].append(PreviewRow(where, "error", "", "", "", message, "error"))
-    for row in plan.rows:
-        attention = _attention(row)
-        rank = _RANK[attention]
-        counts[rank] += 1
-        if len(buckets[rank]) < limit:
-            buckets[rank].append(_preview_row(row, attention))
-    shown: list[PreviewRow] = []
-    for bucket in buckets:
-        shown.extend(bucket[: limit - len(shown)])
-    total = sum(counts)
-    return Preview(shown, total, total - counts[_RANK[""]])
+
+class Previewing:
+    """A preview gathered as an import's windows are planned (``imports.rehearse``'s
+    ``observe``): every row is classified and counted, but only the first ``limit`` of each
+    kind are turned into preview rows: 100,000 rows cost one pass, not 100,000 objects."""
+
+    def __init__(self, limit: int = PREVIEW_ROWS) -> None:
+        self.limit = limit
+        self.buckets: list[list[PreviewRow]] = [[] for _ in _RANK]
+        self.counts = [0] * len(_RANK)
+
+    def add(self, plan: Plan) -> None:
+        for row in plan.rows:
+            attention = _attention(row)
+            rank = _RANK[attention]
+            self.counts[rank] += 1
+            if len(self.buckets[rank]) < self.limit:
+                self.buckets[rank].append(_preview_row(row, attention))
+
+    def done(self, problems: Iterable[tuple[str, str]] = ()) -> Preview:
+        """The preview, with the rows the reader could not read first."""
+        buckets = [list(b) for b in self.buckets]
+        counts = list(self.counts)
+        unread = [
+            PreviewRow(where, "error", "", "", "", message, "error") for where, message in problems
+        ]
+        counts[_RANK["error"]] += len(unread)
+        buckets[_RANK["error"]] = (unread + buckets[_RANK["error"]])[: self.limit]
+        shown: list[PreviewRow] = []
+        for bucket in buckets:
+            shown.extend(bucket[: self.limit - len(shown)])
+        total = sum(counts)
+        return Preview(shown, total, total - counts[_RANK[""]])
 
 
 def _attention(row: PlannedRow) -> str:

@@ -56,15 +56,15 @@ from coalition.tui.screens.import_picker import FieldPicker, ImportableFiles, st
 from coalition.tui.screens.import_preview import (
     ATTENTION_STYLES,
     Preview,
+    Previewing,
     PreviewRow,
-    preview,
     reading,
 )
 from coalition.tui.widgets.buttons import ButtonRow
 from coalition.tui.widgets.footer import Footer
 
 if TYPE_CHECKING:
-    from coalition.domain.imports import BatchView, Plan
+    from coalition.domain.imports import BatchView, Outcome
     from coalition.interchange.importer import Source
 
 APPLY_NOTE = (
@@ -150,7 +150,7 @@ class ImportWizard(JobScreen):
         """Columns whose field the user chose (column index -> field, None to ignore)."""
         self.sheet: str | None = None
         """The sheet of a workbook to read; None for the first."""
-        self.plan: Plan | None = None
+        self.plan: Outcome | None = None
         self.shown: list[PreviewRow] = []
         """The rows of the plan in the preview table."""
         self.imported: BatchView | None = None
@@ -348,6 +348,7 @@ class ImportWizard(JobScreen):
                 f"list of people. Import it from the command line, which logs each email "
                 f"and flags bounces: coalition import {path}"
             )
+        source.records.counted()  # what the file holds, said before anything is planned
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show_source, job, source)
 
@@ -358,7 +359,7 @@ class ImportWizard(JobScreen):
         self.plan = None
         read = ", ".join(source.notes)
         about = Text(source.path.name, style="bold")
-        about.append(f"  {records_phrase(len(source.records))}", style="")
+        about.append(f"  {records_phrase(source.records.count or 0)}", style="")
         if read:
             about.append(f" ({read})", style="dim")
         if source.problems:
@@ -476,7 +477,7 @@ class ImportWizard(JobScreen):
         tags = tuple(split_values(self.query_one("#wizard-tags", Input).value))
         duplicate = cast("str", self.query_one("#wizard-duplicate", Select).value)
         force = self.query_one("#wizard-force", Checkbox).value
-        self._start_job("Planning", total=len(self.source.records) or None)
+        self._start_job("Planning", total=self.source.records.count or None)
         self.plan_rows(self._job, self.source, {
             "campaign": campaign, "tags": tags, "on_duplicate": duplicate, "force": force,
         })  # fmt: skip
@@ -494,21 +495,25 @@ class ImportWizard(JobScreen):
             self.app.call_from_thread(self._progress, job, stage, done, total)
 
         options = importer.options_for(source, **choices)
-        with self.coalition.database().read_session() as session:
-            plan = imports.plan_import(session, source.records, options, progress)
-        shown = preview(plan, source.problems)
+        previewing = Previewing()
+        coalition = self.coalition
+        plan = imports.rehearse(
+            coalition.database(), coalition.coordinator, source.records, options,
+            progress=progress, observe=previewing.add,
+        )  # fmt: skip
+        shown = previewing.done(source.problems)
         if not worker.is_cancelled:
             self.app.call_from_thread(self._show_plan, job, plan, shown)
 
-    def _show_plan(self, job: int, plan: Plan, shown: Preview) -> None:
+    def _show_plan(self, job: int, plan: Outcome, shown: Preview) -> None:
         if job != self._job or not self.is_attached or self.source is None:
             return
         self.plan = plan
         source = self.source
-        counts = plan.counts()
+        counts = dict(plan.counts)
         if source.problems:
             counts["error"] = counts.get("error", 0) + len(source.problems)
-        text = Text(f"{source.path.name}: {records_phrase(len(plan.rows))} — ", style="bold")
+        text = Text(f"{source.path.name}: {records_phrase(plan.rows)} — ", style="bold")
         text.append(summary(counts) or "nothing to do")
         text.append(".")
         if reading(source):
@@ -575,10 +580,11 @@ class ImportWizard(JobScreen):
         self.applying = True
         self._return_to = "plan"
         self._start_job("Importing", total=None, note=APPLY_NOTE)
-        self.apply_plan(self._job, plan)
+        assert self.source is not None
+        self.apply_plan(self._job, plan, self.source)
 
     @work(thread=True, group="import-apply", exit_on_error=False)
-    def apply_plan(self, job: int, plan: Plan) -> None:
+    def apply_plan(self, job: int, plan: Outcome, source: Source) -> None:
         from coalition.domain import imports
         from coalition.domain.audit import work as unit_of_work
 
@@ -591,7 +597,9 @@ class ImportWizard(JobScreen):
 
         coalition = self.coalition
         with unit_of_work(coalition.database(), coalition.coordinator) as w:
-            batch = imports.apply_plan(w, plan, progress)
+            # the file again, as previewed: planned and written under the write lock
+            batch = imports.import_records(w, source.records, plan.options, progress=progress).batch
+        assert batch is not None
         tell(self._show_done, job, batch)
 
     def _show_done(self, job: int, batch: BatchView) -> None:

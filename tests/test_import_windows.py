@@ -1,0 +1,170 @@
+"""A big file is planned and written a window of rows at a time (``imports.run``): the same
+people, organisations and sign-ons as one window gives, one batch, all or nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from coalition.domain import campaigns, imports
+from coalition.domain.imports import ContactRecord, ImportOptions, OrganisationRecord
+from coalition.errors import CoalitionError
+from coalition.store.models import Contact, ImportBatch, Organisation, SignOn
+
+
+def options(**kw: Any) -> ImportOptions:
+    base = {"file_name": "members.csv", "sha256": "cd" * 32, "file_format": "csv"}
+    return ImportOptions(**{**base, **kw})
+
+
+def rec(n: int, name: str, email: str, org: str | None = None, **kw: Any) -> ContactRecord:
+    given, family = name.split(" ")
+    record = ContactRecord(
+        source=f"row {n}", given_name=given, family_name=family, emails=[(email, None)], **kw
+    )
+    if org:
+        record.organisation = OrganisationRecord(name=org, website=kw.pop("website", None))
+    return record
+
+
+def member_file() -> list[ContactRecord]:
+    """Nine rows: the same person again in row 8 (with a phone the first row lacks), an
+    organisation named in rows 2, 5 and 9, and sign-on answers in several windows."""
+    return [
+        rec(2, "Ana Silva", "ana@example.org", "Alpha Kids", signon_status="yes"),
+        rec(3, "Ben Okafor", "ben@example.org", "Beta Youth"),
+        rec(4, "Chloé Martin", "chloe@example.net", "Gamma Care"),
+        rec(5, "Dara Novak", "dara@example.org", "Alpha Kids"),
+        rec(6, "Eli Kowalski", "eli@example.net", "Delta Aid", signon_status="no"),
+        rec(7, "Femi Adeyemi", "femi@example.org", "Beta Youth", signon_status="considering"),
+        rec(8, "Ana Silva", "ana@example.org", "Alpha Kids", phones=[("+32 470 12 34 56", None)]),
+        rec(9, "Gus Lindqvist", "gus@example.net", "Epsilon Net"),
+        rec(10, "Hana Sato", "hana@example.org", "Alpha Kids"),
+    ]
+
+
+def stored(session: Any) -> dict[str, Any]:
+    """What a coordinator sees of the database, without ids."""
+    organisations = {o.id: o.name for o in session.scalars(select(Organisation))}
+    people = sorted(
+        (
+            c.display_name,
+            organisations.get(c.organisation_id),
+            tuple(sorted(e.address for e in c.emails)),
+            tuple(sorted(p.e164 or p.number for p in c.phones)),
+            tuple(sorted(t.name for t in c.tags)),
+        )
+        for c in session.scalars(select(Contact))
+    )
+    signons = sorted(
+        (organisations[s.organisation_id], s.status) for s in session.scalars(select(SignOn))
+    )
+    return {
+        "people": people,
+        "organisations": sorted(organisations.values()),
+        "signons": signons,
+        "batches": session.query(ImportBatch).count(),
+    }
+
+
+@pytest.fixture
+def campaign(unit: Any) -> None:
+    with unit() as w:
+        campaigns.add_campaign(w, "csam-2022", name="Joint statement")
+
+
+def test_three_windows_store_what_one_window_stores(db: Any, unit: Any, campaign: None) -> None:
+    seen: list[tuple[str, str, str]] = []
+
+    def observe(plan: imports.Plan) -> None:
+        seen.extend((r.source, r.action, r.reason) for r in plan.rows)
+
+    with unit() as w:
+        windowed = imports.import_records(
+            w, member_file(), options(campaign="csam-2022", tags=("members",)),
+            observe=observe, window=3,
+        )  # fmt: skip
+    with db.read_session() as s:
+        by_windows = stored(s)
+
+    with unit() as w:  # undone, then the same file again in one window
+        imports.undo_batch(w, windowed.batch.id)
+    with unit() as w:
+        whole = imports.import_records(
+            w,
+            member_file(),
+            options(campaign="csam-2022", tags=("members",), force=True),
+        )
+    with db.read_session() as s:
+        at_once = stored(s)
+
+    by_windows["batches"] = at_once["batches"]  # the undone one is still listed
+    assert by_windows == at_once
+    assert windowed.rows == whole.rows == 9
+    assert windowed.counts["create"] == whole.counts["create"] == 8
+    assert windowed.counts["in-file duplicate"] == 1
+    assert windowed.counts["organisations created"] == whole.counts["organisations created"] == 5
+    assert windowed.counts["sign-ons"] == whole.counts["sign-ons"], (windowed.counts, whole.counts)
+    # row 8 is in the third window: folded into the person row 2 created, its phone added
+    assert ("row 8", "in-file duplicate", "same email as row 2; merged into it") in seen
+    ana = next(p for p in at_once["people"] if p[0] == "Ana Silva")
+    assert ana == ("Ana Silva", "Alpha Kids", ("ana@example.org",), ("+32470123456",), ("members",))
+    assert ("Alpha Kids", "signed") in at_once["signons"]
+    assert len([s for s in seen if s[1] == "create"]) == 8
+
+
+def test_a_windowed_batch_undoes_whole(db: Any, unit: Any) -> None:
+    with db.read_session() as s:
+        before = stored(s)
+    with unit() as w:
+        done = imports.import_records(w, member_file(), options(), window=2)
+    assert done.batch is not None
+    with unit() as w:
+        imports.undo_batch(w, done.batch.id)
+    with db.read_session() as s:
+        after = stored(s)
+    assert after["people"] == before["people"] == []
+    assert after["organisations"] == before["organisations"]
+
+
+def test_a_dry_run_of_several_windows_plans_the_same_and_changes_nothing(
+    db: Any, unit: Any, campaign: None
+) -> None:
+    with db.read_session() as s:
+        before = stored(s)
+    rehearsed = imports.rehearse(
+        db, "tester", member_file(), options(campaign="csam-2022"), window=3
+    )
+    with db.read_session() as s:
+        assert stored(s) == before
+    assert rehearsed.batch is None
+    with unit() as w:
+        done = imports.import_records(w, member_file(), options(campaign="csam-2022"), window=3)
+    assert done.counts == rehearsed.counts
+    assert done.rows == rehearsed.rows == 9
+
+
+def test_a_failure_in_a_later_window_leaves_no_trace(db: Any, unit: Any) -> None:
+    def records() -> Any:
+        yield from member_file()[:5]
+        raise CoalitionError("members.csv: row 7 cannot be read.")
+
+    with db.read_session() as s:
+        before = stored(s)
+    with pytest.raises(CoalitionError, match="row 7 cannot be read"), unit() as w:
+        imports.import_records(w, records(), options(), window=2)
+    with db.read_session() as s:
+        assert stored(s) == before
+
+
+def test_a_file_imported_before_is_refused_and_a_dry_run_says_so(db: Any, unit: Any) -> None:
+    with unit() as w:
+        first = imports.import_records(w, member_file(), options(), window=4)
+    assert first.batch is not None
+    with pytest.raises(CoalitionError, match="already imported"), unit() as w:
+        imports.import_records(w, member_file(), options(), window=4)
+    again = imports.rehearse(db, "tester", member_file(), options(), window=4)
+    assert again.previous_batch == first.batch.id
+    assert again.counts["duplicate"] == 9
