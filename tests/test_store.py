@@ -279,7 +279,6 @@ def test_upgrading_gives_the_search_indexes_one_letter_prefixes_and_keeps_them(
     tmp_path: Path,
 ) -> None:
     from alembic import command
-
     from sqlalchemy import text
 
     from coalition.domain import people
@@ -321,7 +320,9 @@ def test_upgrading_gives_the_search_indexes_one_letter_prefixes_and_keeps_them(
         command.downgrade(database._alembic_config(connection), "0005")
     assert all("prefix = '2 3 4'" in sql for sql in _index_sql(db))
     with db.read_session() as s:  # read as revision 0005's code did: the index alone
-        found = s.scalars(text("SELECT rowid FROM contact_search WHERE contact_search MATCH 'zielin*'"))
+        found = s.scalars(
+            text("SELECT rowid FROM contact_search WHERE contact_search MATCH 'zielin*'")
+        )
         assert list(found) == [1]
     db.close()
 
