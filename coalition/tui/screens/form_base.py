@@ -432,6 +432,7 @@ class FormScreen(JobModal[int | None]):
         self.writing = True
         if not self.allow_duplicate:
             self.show_error(None)
+            self.remove_class("-conflicted")
         self._show_state()
         self.save_record(self.values())
 
@@ -512,6 +513,7 @@ class FormScreen(JobModal[int | None]):
             said.append(f"Now as they saved it: {', '.join(taken)}.")
         said.append("Save keeps what the form shows now.")
         self.show_error("\n".join(said))
+        self.add_class("-conflicted")
         self._show_state()
 
     # --- another program's changes -----------------------------------------------------
