@@ -119,6 +119,8 @@ class NoSignOnView:
     notes: None = None
     status_since: None = None
     history: list[tuple[dt.datetime, str | None, str, str]] = field(default_factory=list)
+    version: int = 0
+    """None recorded: what ``expected_version`` says of a sign-on not there yet."""
 
 
 @dataclass(frozen=True)
