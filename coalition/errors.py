@@ -45,3 +45,26 @@ class DatabaseError(CoalitionError):
 
 class FileProblem(CoalitionError):
     """A file to import cannot be read."""
+
+
+class Conflict(CoalitionError):
+    """A record changed (or went) since the editor opened it, so the save was refused:
+    nothing of it was written. The sentence names who changed it and when (from the
+    change log); ``version`` is the one stored now (None: the record is gone), which a
+    form that has shown the new values passes on its next save."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        entity: str,
+        entity_id: int | None,
+        version: int | None,
+        coordinator: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.entity = entity
+        self.entity_id = entity_id
+        self.version = version
+        self.coordinator = coordinator
+        """Who made the latest change, as the change log has it (None: not logged)."""

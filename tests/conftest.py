@@ -119,6 +119,7 @@ SLOW = {
     "test_import_kill.py": "imports killed at random moments",
     "test_export_kill.py": "exports killed at random moments",
     "test_private_files.py": "exports killed mid-write",
+    "test_edit_race.py": "two processes editing one organisation at once",
 }
 """Modules whose tests run other processes, signals or waits: marked ``slow`` so that
 ``pytest -m "not tui and not slow"`` checks the rest: 64 s on two cores on SQLite alone

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from coalition.cli.options import F, format_option, given, with_options
+from coalition.cli.options import F, expected_version_option, format_option, given, with_options
 from coalition.cli.output import emit, emit_fields, say
 from coalition.cli.state import CoalitionGroup, State, pass_state
 from coalition.domain import browse, campaigns, pipeline
@@ -101,12 +101,15 @@ def campaign_show(state: State, code: str, fmt: str) -> None:
 @click.argument("code")
 @click.option("--name")
 @campaign_field_options
+@expected_version_option
 @pass_state
-def campaign_edit(state: State, code: str, **fields: Any) -> None:
+def campaign_edit(state: State, code: str, expected_version: int | None, **fields: Any) -> None:
     """Change a campaign; only the options given change."""
     fields["state"] = fields.pop("campaign_state")
     with state.work() as work:
-        view = campaigns.edit_campaign(work, code, given(**fields))
+        view = campaigns.edit_campaign(
+            work, code, given(**fields), expected_version=expected_version
+        )
     say(f"Saved campaign {view.code}.")
 
 
@@ -138,6 +141,7 @@ def signon() -> None:
     help="Many at once: also move those already in the campaign, where the pipeline allows.",
 )
 @click.option("--yes", is_flag=True, help="Many at once: do not ask first.")
+@expected_version_option
 @pass_state
 def signon_set(
     state: State,
@@ -149,6 +153,7 @@ def signon_set(
     organisations: tuple[str, ...],
     move_existing: bool,
     yes: bool,
+    expected_version: int | None,
     **selection: str | None,
 ) -> None:
     """Set ORGANISATION's STATUS for CAMPAIGN, or many organisations' at once.
@@ -169,9 +174,10 @@ def signon_set(
             raise click.UsageError(
                 "Many at once takes CAMPAIGN STATUS (the --org options name them)."
             )
-        if signed_by or display_name or public is not None or notes:
+        if signed_by or display_name or public is not None or notes or expected_version is not None:
             raise click.UsageError(
-                "--by, --display-name, --public and --notes are for one organisation."
+                "--by, --display-name, --public, --notes and --expected-version are for one "
+                "organisation."
             )
         _set_many(state, organisations, selection, *arguments, move_existing, yes)
         return
@@ -190,7 +196,13 @@ def signon_set(
         extra["notes"] = notes
     with state.work() as work:
         done = campaigns.change_signon(
-            work, organisation, campaign_code, status, public=public, **extra
+            work,
+            organisation,
+            campaign_code,
+            status,
+            public=public,
+            expected_version=expected_version,
+            **extra,
         )
     say(done.sentence())
 

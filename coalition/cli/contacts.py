@@ -12,6 +12,7 @@ from coalition.cli.merges import merge_options, merge_records
 from coalition.cli.options import (
     F,
     contact_filter_options,
+    expected_version_option,
     format_option,
     given,
     statuses_given,
@@ -249,6 +250,7 @@ def contact_show(state: State, ref: str, fmt: str) -> None:
 )
 @click.option("--add-tag", "add_tags", multiple=True)
 @click.option("--remove-tag", "remove_tags", multiple=True)
+@expected_version_option
 @pass_state
 def contact_edit(
     state: State,
@@ -264,6 +266,7 @@ def contact_edit(
     remove_tags: tuple[str, ...],
     allow_invalid: bool,
     allow_duplicate: bool,
+    expected_version: int | None,
     **fields: Any,
 ) -> None:
     """Change a contact; only the options given change ("" clears a field)."""
@@ -283,6 +286,7 @@ def contact_edit(
             relabel_phones={n: label for label, n in map(labelled, label_phones)},
             allow_invalid=allow_invalid,
             allow_duplicate=allow_duplicate,
+            expected_version=expected_version,
         )
     _report_contact(result, "Saved")
 

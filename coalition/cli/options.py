@@ -32,6 +32,18 @@ def format_option(func: F) -> F:
     )(func)
 
 
+def expected_version_option(func: F) -> F:
+    return click.option(
+        "--expected-version",
+        type=click.IntRange(min=0),
+        metavar="N",
+        help=(
+            "Refuse to save when the record is no longer at this version (the 'version' "
+            "of show --format json when you read it): someone changed it since."
+        ),
+    )(func)
+
+
 def given(**options: Any) -> dict[str, Any]:
     """The options the user actually gave ("" clears a field)."""
     return {k: v for k, v in options.items() if v is not None}

@@ -11,6 +11,7 @@ import click
 from coalition.cli.merges import merge_options, merge_records
 from coalition.cli.options import (
     F,
+    expected_version_option,
     format_option,
     given,
     organisation_filter_options,
@@ -160,6 +161,7 @@ def org_show(state: State, ref: str, fmt: str) -> None:
 @org_field_options
 @click.option("--add-tag", "add_tags", multiple=True)
 @click.option("--remove-tag", "remove_tags", multiple=True)
+@expected_version_option
 @pass_state
 def org_edit(
     state: State,
@@ -167,6 +169,7 @@ def org_edit(
     add_tags: tuple[str, ...],
     remove_tags: tuple[str, ...],
     allow_duplicate: bool,
+    expected_version: int | None,
     **fields: Any,
 ) -> None:
     """Change an organisation; only the options given change ("" clears a field)."""
@@ -178,6 +181,7 @@ def org_edit(
             add_tags=split_values(add_tags),
             remove_tags=split_values(remove_tags),
             allow_duplicate=allow_duplicate,
+            expected_version=expected_version,
         )
     say(f"Saved organisation #{view.id} {view.name}.")
 

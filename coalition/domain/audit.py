@@ -17,10 +17,12 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import ColumnElement
 
+from coalition.domain.values import local, local_time
 from coalition.domain.views import AuditView
-from coalition.errors import CoalitionError
+from coalition.errors import CoalitionError, Conflict
 from coalition.store.database import Database
 from coalition.store.models import AuditEntry, Contact, ImportBatch, Organisation, utcnow
 
@@ -103,6 +105,75 @@ def work(db: Database, coordinator: str) -> Iterator[Work]:
     """Open a unit of work; committed when the block ends, rolled back on any error."""
     with db.session() as session:
         yield Work(session, coordinator)
+
+
+# --- edits made at once ----------------------------------------------------------------------
+
+_WHAT = {"organisation": "organisation", "contact": "contact", "campaign": "campaign"}
+
+
+def _when(moment: dt.datetime, today: dt.date | None = None) -> str:
+    """ "at 12:03" today, "on 2026-12-05 at 12:03" another day: on the coordinator's clock."""
+    shown = local(moment)
+    if shown.date() == (today or dt.datetime.now().astimezone().date()):
+        return f"at {shown:%H:%M}"
+    day, time = local_time(moment).split(" ")
+    return f"on {day} at {time}"
+
+
+def conflict(
+    session: Session, entity: str, entity_id: int, label: str, version: int | None
+) -> Conflict:
+    """The refusal of a save made on ``label`` (the ``entity`` record with this id) as it
+    was when opened: "Changed by Bob at 12:03 since you opened it …", who and when from
+    the latest change-log entry about it. ``version``: the one stored now (None: gone)."""
+    latest = session.scalar(
+        select(AuditEntry)
+        .where(AuditEntry.entity == entity, AuditEntry.entity_id == entity_id)
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    what = "sign-on" if entity == "signon" else _WHAT.get(entity, entity)
+    if version is None:
+        verb = "Deleted"
+        then = "nothing was saved; close it and look the record up again."
+    else:
+        verb = "Changed"
+        then = "your changes were not saved; look at what it holds now and make them again."
+    who = f" by {latest.coordinator} {_when(latest.at)}" if latest is not None else ""
+    return Conflict(
+        f"{verb}{who} since you opened it: the {what} {label} — {then}",
+        entity=entity,
+        entity_id=entity_id,
+        version=version,
+        coordinator=latest.coordinator if latest is not None else None,
+    )
+
+
+def check_version(
+    session: Session, entity: str, row: Any, label: str, expected: int | None
+) -> None:
+    """Refuse an edit of ``row`` made on it as it was at version ``expected`` (what the
+    editor opened; None: not asked) when it has changed since. The unit of work holds the
+    write lock, so the version read here stays the stored one until the commit."""
+    if expected is not None and row.version != expected:
+        raise conflict(session, entity, row.id, label, row.version)
+
+
+def flush_checked(session: Session, entity: str, row: Any, label: str) -> None:
+    """Flush, turning SQLAlchemy's "the row's version moved on" (another program wrote
+    it without waiting for the write lock, or a statement of this unit of work did without
+    saying so) into the same refusal as ``check_version``. The failed flush has rolled
+    the transaction back, so who changed it is read in a session of its own."""
+    try:
+        session.flush()
+    except StaleDataError:
+        reader = session.get_bind().engine.execution_options(sqlite_begin="DEFERRED")
+        with Session(reader) as fresh:
+            stored = fresh.get(type(row), row.id)
+            raise conflict(
+                fresh, entity, row.id, label, None if stored is None else stored.version
+            ) from None
 
 
 def refuse_if_later_changes(

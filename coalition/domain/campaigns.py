@@ -30,13 +30,13 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from coalition.domain.audit import Work, jsonable
+from coalition.domain.audit import Work, check_version, conflict, flush_checked, jsonable
 from coalition.domain.lookup import find_campaign
 from coalition.domain.outreach import ClosedFollowups, close_campaign_followups
 from coalition.domain.people import find_contact, find_organisation
 from coalition.domain.values import choice, clean, normalise_website, parse_date
 from coalition.domain.views import CampaignView
-from coalition.errors import CoalitionError, InvalidTransition, InvalidValue, NotFound
+from coalition.errors import CoalitionError, Conflict, InvalidTransition, InvalidValue, NotFound
 from coalition.store.bulk import bulk_insert
 from coalition.store.models import AuditEntry, Campaign, Organisation, SignOn, SignOnEvent, utcnow
 from coalition.store.schema import CAMPAIGN_KINDS, CAMPAIGN_STATES, SIGNON_STATUSES
@@ -96,6 +96,8 @@ class SignOnView:
     notes: str | None
     status_since: dt.datetime
     history: list[tuple[dt.datetime, str | None, str, str]]
+    version: int = 0
+    """The stored version: an editor passes it back as ``expected_version``."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,6 +119,8 @@ class NoSignOnView:
     notes: None = None
     status_since: None = None
     history: list[tuple[dt.datetime, str | None, str, str]] = field(default_factory=list)
+    version: int = 0
+    """None recorded: what ``expected_version`` says of a sign-on not there yet."""
 
 
 @dataclass(frozen=True)
@@ -160,6 +164,7 @@ def campaign_view(session: Session, c: Campaign) -> CampaignView:
         _counts(session, c.id),
         c.created_at,
         c.updated_at,
+        c.version,
     )
 
 
@@ -224,15 +229,21 @@ def add_campaign(work: Work, code: str, **fields: Any) -> CampaignView:
     return campaign_view(session, campaign)
 
 
-def edit_campaign(work: Work, ref: str, changes: dict[str, Any]) -> CampaignView:
+def edit_campaign(
+    work: Work, ref: str, changes: dict[str, Any], *, expected_version: int | None = None
+) -> CampaignView:
+    """Change a campaign. ``expected_version``: the version the editor opened it at
+    (``CampaignView.version``); when it has changed since, ``Conflict`` says who changed
+    it and when, and nothing is saved."""
     session = work.session
     campaign = find_campaign(session, ref)
+    check_version(session, "campaign", campaign, campaign.code, expected_version)
     before = _snapshot(campaign)
     _apply_fields(campaign, changes)
     after = _snapshot(campaign)
     if after != before:
         campaign.updated_at = utcnow()
-    session.flush()
+    flush_checked(session, "campaign", campaign, campaign.code)
     work.audit("update", "campaign", campaign.id, campaign.code, before, after)
     return campaign_view(session, campaign)
 
@@ -267,6 +278,7 @@ def signon_view(s: SignOn) -> SignOnView:
         notes=s.notes,
         status_since=since,
         history=[(e.at, e.from_status, e.to_status, e.coordinator) for e in events],
+        version=s.version,
     )
 
 
@@ -311,6 +323,7 @@ def change_signon(
     display_name: str | None = _UNSET,
     public: bool | None = None,
     notes: str | None = _UNSET,
+    expected_version: int | None = None,
 ) -> SignOnChange:
     """Record or move an organisation's sign-on to a campaign.
 
@@ -318,6 +331,10 @@ def change_signon(
     given. ``signed_by`` names a contact (id, email or name); the signing
     contact defaults to nobody. Reaching a final status closes the organisation's
     open follow-ups about the campaign.
+
+    ``expected_version``: the version of the sign-on the editor opened (0: it had none);
+    when it has changed since (or was recorded, or deleted, meanwhile), ``Conflict`` says
+    who did it and when, and nothing is saved.
     """
     session = work.session
     reached: str | None = None
@@ -327,6 +344,9 @@ def change_signon(
     signon = session.scalar(
         select(SignOn).where(SignOn.organisation_id == org.id, SignOn.campaign_id == camp.id)
     )
+    label = f"{org.name} / {camp.code}"
+    if expected_version is not None:
+        _check_signon_version(session, org, camp, signon, label, expected_version)
     before = None
     if signon is None:
         if new_status is None:
@@ -386,13 +406,13 @@ def change_signon(
         signon.public = public
     if notes is not _UNSET:
         signon.notes = notes.strip() if notes and notes.strip() else None
-    session.flush()
+    flush_checked(session, "signon", signon, label)
     after = _signon_snapshot(signon)
     work.audit(
         "create" if before is None else "update",
         "signon",
         signon.id,
-        f"{org.name} / {camp.code}",
+        label,
         before,
         after,
         organisation_id=org.id,
@@ -400,6 +420,44 @@ def change_signon(
     )
     closed = _close_on_final(work, [org.id], camp.id, reached)
     return SignOnChange(signon_view(signon), closed)
+
+
+def _check_signon_version(
+    session: Session,
+    org: Organisation,
+    camp: Campaign,
+    signon: SignOn | None,
+    label: str,
+    expected: int,
+) -> None:
+    """``check_version`` for a sign-on, which may have been recorded or deleted since the
+    editor opened it (``expected`` 0: there was none then)."""
+    if signon is not None:
+        check_version(session, "signon", signon, label, expected or None)
+        if expected == 0:
+            raise conflict(session, "signon", signon.id, label, signon.version)
+        return
+    if expected == 0:
+        return
+    gone = session.scalar(
+        select(AuditEntry.entity_id)
+        .where(
+            AuditEntry.entity == "signon",
+            AuditEntry.action == "delete",
+            AuditEntry.organisation_id == org.id,
+            AuditEntry.label == label,
+        )
+        .order_by(AuditEntry.id.desc())
+        .limit(1)
+    )
+    if gone is None:
+        raise Conflict(
+            f"The sign-on {label} is no longer there since you opened it; nothing was saved.",
+            entity="signon",
+            entity_id=None,
+            version=None,
+        )
+    raise conflict(session, "signon", gone, label, None)
 
 
 def quiet_days(length: str | int, *, today: dt.date | None = None) -> int:
@@ -699,7 +757,7 @@ def set_signons(
         session.execute(
             update(SignOn)
             .where(SignOn.id.in_(moving[start : start + _ID_CHUNK]))
-            .values(status=new_status, updated_at=now)
+            .values(status=new_status, updated_at=now, version=SignOn.version + 1)
             .execution_options(synchronize_session=False)
         )
     if sorted_out.new or moving:

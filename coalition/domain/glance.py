@@ -68,4 +68,5 @@ def _campaign(r: glance.CampaignRow, counts: dict[int, dict[str, int]]) -> Campa
     return CampaignView(
         r.id, r.code, r.name, r.kind, r.text, r.link, r.opened_on, r.deadline, r.target, r.state,
         counts.get(r.id) or dict.fromkeys(SIGNON_STATUSES, 0), r.created_at, r.updated_at,
+        r.version,
     )  # fmt: skip

@@ -45,7 +45,7 @@ from coalition.errors import CoalitionError, InvalidValue, NotFound
 from coalition.store import search
 from coalition.store.bulk import stored
 from coalition.store.glance import FOLLOWUP_OPEN
-from coalition.store.models import AuditEntry, Base, Merge, utcnow
+from coalition.store.models import AuditEntry, Base, Merge, bump, utcnow
 from coalition.store.schema import MERGE_KINDS
 
 SNAPSHOT_VERSION = 1
@@ -255,11 +255,18 @@ def _set_where_ids(
     ids: Sequence[int],
     *,
     only_if: tuple[str, Any] | None = None,
+    changes_record: bool = False,
 ) -> None:
-    """``UPDATE table SET ... WHERE id IN ids`` (and ``only_if`` column = value), in chunks."""
+    """``UPDATE table SET ... WHERE id IN ids`` (and ``only_if`` column = value), in chunks.
+
+    ``changes_record``: the values are the record's own (the kept record's fields), so its
+    version moves on and an editor who opened it before the merge is told; pointing a row
+    at the kept record instead of the other changes nothing an editor would overwrite."""
     if not ids:
         return
     sets = ", ".join(f"{name} = :set_{name}" for name in values)
+    if changes_record:
+        sets += bump(table)
     sql = f"UPDATE {table} SET {sets} WHERE id IN :ids"
     params: dict[str, Any] = {f"set_{name}": value for name, value in values.items()}
     if only_if is not None:
@@ -279,7 +286,8 @@ def _delete_ids(session: Session, table: str, ids: Sequence[int]) -> None:
 
 
 def _update_row(session: Session, table: str, row: dict[str, Any]) -> None:
-    """Write every column of ``row`` back onto the row with its id."""
+    """Write every column of ``row`` back onto the row with its id. Its version goes back
+    with the rest: the values are those an editor who opened it before the merge saw."""
     names = [n for n in row if n != "id"]
     sets = ", ".join(f"{n} = :{n}" for n in names)
     session.execute(text(f"UPDATE {table} SET {sets} WHERE id = :id"), row)
@@ -927,7 +935,7 @@ def _merge(work: Work, kind: str, keep_ref: str, other_ref: str, take: Iterable[
     snap.deleted.setdefault(table, []).insert(0, plan.other)
     updates = dict(plan.updates)
     updates["updated_at"] = _stored(session, table, "updated_at", utcnow())
-    _set_where_ids(session, table, updates, [kept_id])
+    _set_where_ids(session, table, updates, [kept_id], changes_record=True)
     _delete_ids(session, table, [other_id])
 
     merged = {**plan.kept, **updates}
@@ -1016,7 +1024,7 @@ def _move_organisation_rows(session: Session, plan: _Plan, snap: _Snapshot) -> N
         )
         if pair.updates:
             snap.changed.setdefault("signons", []).append(pair.kept)
-            _set_where_ids(session, "signons", pair.updates, [pair.kept["id"]])
+            _set_where_ids(session, "signons", pair.updates, [pair.kept["id"]], changes_record=True)
         snap.deleted.setdefault("signons", []).append(pair.other)
         _delete_ids(session, "signons", [pair.other["id"]])
 

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from coalition.domain.audit import Work, forget_values, jsonable
+from coalition.domain.audit import Work, check_version, flush_checked, forget_values, jsonable
 from coalition.domain.dedupe import OrganisationIndex, OrgFacts
 from coalition.domain.values import (
     check_email,
@@ -102,6 +102,8 @@ class OrganisationView:
     contact_count: int
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int = 0
+    """The stored version (``models``): an editor passes it back as ``expected_version``."""
 
 
 @dataclass(frozen=True)
@@ -133,6 +135,8 @@ class ContactView:
     updated_at: dt.datetime
     uid: str = ""
     """Stable identity across exports and imports (the vCard UID)."""
+    version: int = 0
+    """The stored version (``models``): an editor passes it back as ``expected_version``."""
 
     @property
     def primary_email(self) -> str | None:
@@ -225,6 +229,7 @@ def organisation_view(org: Organisation, contact_count: int | None = None) -> Or
         contact_count=len(org.contacts) if contact_count is None else contact_count,
         created_at=org.created_at,
         updated_at=org.updated_at,
+        version=org.version,
     )
 
 
@@ -262,6 +267,7 @@ def contact_view(contact: Contact) -> ContactView:
         created_at=contact.created_at,
         updated_at=contact.updated_at,
         uid=contact.uid or "",
+        version=contact.version,
     )
 
 
@@ -553,9 +559,14 @@ def edit_organisation(
     add_tags: Iterable[str] = (),
     remove_tags: Iterable[str] = (),
     allow_duplicate: bool = False,
+    expected_version: int | None = None,
 ) -> OrganisationView:
+    """Change an organisation. ``expected_version``: the version the editor opened it at
+    (``OrganisationView.version``); when it has changed since, ``Conflict`` says who
+    changed it and when, and nothing is saved."""
     session = work.session
     org = find_organisation(session, str(ref))
+    check_version(session, "organisation", org, org.name, expected_version)
     before = organisation_snapshot(org)
     _apply_organisation_fields(org, changes)
     if ("name" in changes or "acronym" in changes) and not allow_duplicate:
@@ -565,7 +576,7 @@ def edit_organisation(
     after = organisation_snapshot(org)
     if after != before:
         org.updated_at = utcnow()
-    session.flush()
+    flush_checked(session, "organisation", org, org.name)
     work.audit("update", "organisation", org.id, org.name, before, after, organisation_id=org.id)
     search.index_organisations(session, [org.id])
     if before["name"] != after["name"] or before["acronym"] != after["acronym"]:
@@ -915,8 +926,13 @@ def edit_contact(
     relabel_phones: Mapping[str, str | None] | None = None,
     allow_invalid: bool = False,
     allow_duplicate: bool = False,
+    expected_version: int | None = None,
 ) -> ContactResult:
     """Change a contact. ``organisation`` moves them ("" leaves them without one).
+
+    ``expected_version``: the version the editor opened them at (``ContactView.version``);
+    when it has changed since, ``Conflict`` says who changed it and when, and nothing is
+    saved.
 
     ``relabel_emails`` and ``relabel_phones`` give addresses or numbers the contact has
     (a number as stored or in its E.164 form) a new label (work, mobile …; None or "" for
@@ -924,6 +940,7 @@ def edit_contact(
     """
     session = work.session
     contact = find_contact(session, str(ref))
+    check_version(session, "contact", contact, contact.display_name, expected_version)
     before = contact_snapshot(contact) | _label_snapshot(contact)
     changes = dict(changes)
     if organisation is not None:
@@ -956,7 +973,7 @@ def edit_contact(
     after = contact_snapshot(contact) | _label_snapshot(contact)
     if after != before:
         contact.updated_at = utcnow()
-    session.flush()
+    flush_checked(session, "contact", contact, contact.display_name)
     work.audit(
         "update",
         "contact",
@@ -1017,7 +1034,9 @@ def delete_contact(work: Work, ref: str | int) -> ContactView:
         update(Interaction).where(Interaction.contact_id == contact.id).values(contact_id=None)
     )
     session.execute(
-        update(SignOn).where(SignOn.signed_by_id == contact.id).values(signed_by_id=None)
+        update(SignOn)
+        .where(SignOn.signed_by_id == contact.id)
+        .values(signed_by_id=None, version=SignOn.version + 1)
     )
     session.delete(contact)
     session.flush()

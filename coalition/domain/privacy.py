@@ -373,7 +373,11 @@ def erase_person(work: Work, ref: str, *, entry: Erasure | None = None) -> Erasu
         .where(Interaction.contact_id == cid)
         .values(contact_id=None, subject=ERASED, notes=None, outcome=None)
     ).rowcount  # type: ignore[attr-defined]
-    session.execute(update(SignOn).where(SignOn.signed_by_id == cid).values(signed_by_id=None))
+    session.execute(
+        update(SignOn)
+        .where(SignOn.signed_by_id == cid)
+        .values(signed_by_id=None, version=SignOn.version + 1)
+    )
     # Every entry about them: by the contact they concern, or the record they are.
     scrubbed = forget_values(
         session,

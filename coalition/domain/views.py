@@ -28,6 +28,8 @@ class CampaignView:
     counts: dict[str, int]
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int = 0
+    """The stored version: an editor passes it back as ``expected_version``."""
 
     @property
     def signed(self) -> int:

@@ -58,6 +58,7 @@ class CampaignRow(NamedTuple):
     state: str
     created_at: dt.datetime
     updated_at: dt.datetime
+    version: int
 
 
 class SignOnCount(NamedTuple):
@@ -132,10 +133,11 @@ def _json(text: str | None) -> Any:
 
 
 def _campaign(r: tuple[Any, ...]) -> CampaignRow:
-    (cid, code, name, kind, text, link, opened_on, deadline, target, state, created, updated) = r
+    (cid, code, name, kind, text, link, opened_on, deadline, target, state, created, updated,
+     version) = r  # fmt: skip
     return CampaignRow(
         cid, code, name, kind, text, link, _date(opened_on), _date(deadline), target, state,
-        _time(created), _time(updated),
+        _time(created), _time(updated), version,
     )  # fmt: skip
 
 
@@ -157,7 +159,7 @@ def _audit(r: tuple[Any, ...]) -> AuditRow:
 
 _CAMPAIGNS = """
 SELECT id, code, name, kind, text, link, opened_on, deadline, target, state,
-  created_at, updated_at
+  created_at, updated_at, version
 FROM campaigns WHERE state = ? ORDER BY created_at DESC, id DESC
 """
 _SIGNON_COUNTS = """

@@ -119,7 +119,21 @@ class CampaignForm(FormScreen):
             if self.value("code").strip():
                 self.recheck("code")
             return
-        shown = {
+        self.take(view)
+        self.show_record(self.shown_of(view), f"Edit the campaign {view.code}")
+
+    def read_record(self) -> CampaignView:
+        from coalition.domain import campaigns
+
+        with self.coalition.database().read_session() as session:
+            return campaigns.get_campaign(session, f"#{self.record_id}")
+
+    def take(self, view: object) -> None:
+        super().take(view)
+        self.code = getattr(view, "code", None)
+
+    def shown_of(self, view: Any) -> dict[str, str | None]:
+        return {
             "name": view.name,
             "state": view.state,
             "target": str(view.target) if view.target is not None else "",
@@ -129,8 +143,6 @@ class CampaignForm(FormScreen):
             "link": view.link or "",
             "text": view.text or "",
         }
-        self.code = view.code
-        self.show_record(shown, f"Edit the campaign {view.code}")
 
     # --- checking as you type -----------------------------------------------------------------
 
@@ -202,7 +214,9 @@ class CampaignForm(FormScreen):
                 view = campaigns.add_campaign(w, code, **given)
                 return view.id, f"Added campaign {view.code}: {view.name} ({view.state})."
             changes = {k: v for k, v in fields.items() if values[k] != self.original.get(k, "")}
-            view = campaigns.edit_campaign(w, f"#{self.record_id}", changes)
+            view = campaigns.edit_campaign(
+                w, f"#{self.record_id}", changes, expected_version=self.version
+            )
         message = f"Saved campaign {view.code}"
         if view.state != self.original.get("state"):
             message += f": now {view.state}"

@@ -17,6 +17,15 @@ answered another question. Beside it, "Open #12 …" (``Ctrl+O``) closes the for
 dropping what was typed, and shows that record in its screen: the coordinator who meant
 the one already there goes to it.
 
+Two coordinators editing one record: a form editing one keeps the version it read
+(``version``) and saves with it as ``expected_version``. When someone saved the record
+since, the domain refuses (``Conflict``: "Changed by Bob at 12:03 since you opened it …")
+and the form stays open with what was typed. It reads the record again and shows it
+beside what was typed: the fields the coordinator had not changed take the stored
+values, and under the sentence a line lists each field both changed as "City: Brugge →
+Antwerpen" (theirs → yours, yours kept in the field). The form then holds the new
+version, so Save keeps what it shows: the merge is the coordinator's, by hand.
+
 Esc (or Cancel) closes a form at once while it shows what it opened with; once a field
 has been changed it first asks "Discard your changes?" (a ``ConfirmDialog``, "Keep
 editing" focused). What the form opened with (``baseline``) is taken once it is filled:
@@ -41,7 +50,7 @@ from textual.widget import Widget
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static, TextArea
 
 from coalition.domain import values as checks
-from coalition.errors import CoalitionError, InvalidValue
+from coalition.errors import CoalitionError, Conflict, InvalidValue, NotFound
 from coalition.text import split_values
 from coalition.tui import clock
 from coalition.tui.jobs import JobModal, failure
@@ -158,6 +167,9 @@ class FormScreen(JobModal[int | None]):
         self.baseline: dict[str, str] | None = None
         """The values the form opened with (None while the record is being read): Esc
         asks before throwing away anything else."""
+        self.version: int | None = None
+        """Editing, the version of the record as read: saving passes it as
+        ``expected_version``, so a save over someone else's is refused (``Conflict``)."""
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -420,6 +432,7 @@ class FormScreen(JobModal[int | None]):
         self.writing = True
         if not self.allow_duplicate:
             self.show_error(None)
+            self.remove_class("-conflicted")
         self._show_state()
         self.save_record(self.values())
 
@@ -437,10 +450,71 @@ class FormScreen(JobModal[int | None]):
             name = self.name_of(duplicate.kind, duplicate.existing_id)
             self.app.call_from_thread(self._repeats, str(duplicate), duplicate, name)
             return
+        except Conflict as conflict:
+            try:
+                stored = None if conflict.version is None else self.read_record()
+            except NotFound:
+                stored = None
+            self.app.call_from_thread(self._conflicted, str(conflict), stored)
+            return
         except CoalitionError as error:
             self.app.call_from_thread(self._refused, str(error))
             return
         self.app.call_from_thread(self._saved, record_id, message)
+
+    # --- someone else's save ------------------------------------------------------------
+
+    def read_record(self) -> object:
+        """Editing, the record as stored now, as the domain's view (in a worker thread)."""
+        raise NotImplementedError
+
+    def shown_of(self, view: object) -> dict[str, str | None]:
+        """The record's fields as the form shows them."""
+        raise NotImplementedError
+
+    def take(self, view: object) -> None:
+        """Keep what saving needs of the record as read: its version (forms keep more)."""
+        self.version = getattr(view, "version", None)
+
+    def _conflicted(self, message: str, stored: object | None) -> None:
+        """Refused: someone saved the record since it was read. ``stored``: the record as it
+        is now (None: it is gone). The fields not changed here take the stored values;
+        those changed on both sides are listed, theirs → yours, and keep what was typed."""
+        self.writing = False
+        if not self.is_attached:
+            return
+        self.withdraw_duplicate()
+        if stored is None:
+            self.show_error(message)
+            self._show_state()
+            return
+        theirs = {name: text or "" for name, text in self.shown_of(stored).items()}
+        yours = self.values()
+        both: list[str] = []
+        taken: list[str] = []
+        for spec in self.specs:
+            name = spec.name
+            was = self.original.get(name, "")
+            if name not in theirs or theirs[name] == was:
+                continue
+            if yours[name] == was:
+                self.set_value(name, theirs[name])
+                taken.append(spec.label)
+            elif yours[name] != theirs[name]:
+                both.append(f"{spec.label}: {_short(theirs[name])} → {_short(yours[name])}")
+        self.take(stored)
+        self.original = theirs
+        if self.baseline is not None:
+            self.baseline.update(theirs)  # what is stored now; Esc asks about the rest
+        said = [message]
+        if both:
+            said.append("Changed there and here (theirs → yours, yours kept): " + "; ".join(both))
+        if taken:
+            said.append(f"Now as they saved it: {', '.join(taken)}.")
+        said.append("Save keeps what the form shows now.")
+        self.show_error("\n".join(said))
+        self.add_class("-conflicted")
+        self._show_state()
 
     # --- another program's changes -----------------------------------------------------
 
@@ -526,6 +600,12 @@ class FormScreen(JobModal[int | None]):
         found = failure(self.app, event)
         if found is not None and self.is_attached:
             self.show_error(found[0])
+
+
+def _short(text: str, width: int = 30) -> str:
+    """A value as a line of the conflict notice shows it: on one line, cut at ``width``."""
+    one_line = " ".join(text.split()) or "(empty)"
+    return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
 
 
 # --- the domain's checks, with what they found --------------------------------------------------

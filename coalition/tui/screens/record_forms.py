@@ -89,16 +89,26 @@ class OrganisationForm(FormScreen):
 
     @work(thread=True, exclusive=True, group="form-load", exit_on_error=False)
     def load_record(self, record_id: int) -> None:
+        self.app.call_from_thread(self._loaded, self.read_record())
+
+    def read_record(self) -> Any:
         from coalition.domain import people
 
         with self.coalition.database().read_session() as session:
-            view = people.get_organisation(session, record_id)
-        self.app.call_from_thread(self._loaded, view)
+            return people.get_organisation(session, f"#{self.record_id}")
 
     def _loaded(self, view: Any) -> None:
         if not self.is_attached:
             return
-        shown = {
+        self.take(view)
+        self.show_record(self.shown_of(view), f"Edit {view.name}")
+
+    def take(self, view: Any) -> None:
+        super().take(view)
+        self.original_tags = list(view.tags)
+
+    def shown_of(self, view: Any) -> dict[str, str | None]:
+        return {
             "name": view.name,
             "acronym": view.acronym,
             "kind": view.kind,
@@ -113,8 +123,6 @@ class OrganisationForm(FormScreen):
             "tags": ", ".join(view.tags),
             "notes": view.notes,
         }
-        self.original_tags = list(view.tags)
-        self.show_record(shown, f"Edit {view.name}")
 
     def check(self, name: str, text: str) -> str | None:
         if name == "country":
@@ -154,6 +162,7 @@ class OrganisationForm(FormScreen):
                 add_tags=tags,
                 remove_tags=[t for t in self.original_tags if t.casefold() not in kept],
                 allow_duplicate=self.allow_duplicate,
+                expected_version=self.version,
             )
             return view.id, f"Saved organisation #{view.id} {view.name}."
 
@@ -218,16 +227,34 @@ class ContactForm(FormScreen):
 
     @work(thread=True, exclusive=True, group="form-load", exit_on_error=False)
     def load_record(self, record_id: int) -> None:
+        self.app.call_from_thread(self._loaded, self.read_record())
+
+    def read_record(self) -> Any:
         from coalition.domain import people
 
         with self.coalition.database().read_session() as session:
-            view = people.get_contact(session, record_id)
-        self.app.call_from_thread(self._loaded, view)
+            return people.get_contact(session, f"#{self.record_id}")
 
     def _loaded(self, view: Any) -> None:
         if not self.is_attached:
             return
-        shown = {
+        self.take(view)
+        self.show_record(self.shown_of(view), f"Edit {view.display_name}")
+
+    def take(self, view: Any) -> None:
+        """The contact as read: its version, its addresses and numbers with their labels
+        (a label select left as it showed follows the stored label)."""
+        super().take(view)
+        self.original_view = view
+        firsts = {"emails": view.emails[:1], "phones": view.phones[:1]}
+        for name, first in firsts.items():
+            label = first[0].label if first else None
+            if name not in self.original_labels or self.kind_of(name) == self.original_labels[name]:
+                self.show_label(name, label)
+            self.original_labels[name] = label
+
+    def shown_of(self, view: Any) -> dict[str, str | None]:
+        return {
             "given_name": view.given_name,
             "family_name": view.family_name,
             "display_name": view.display_name,
@@ -241,13 +268,6 @@ class ContactForm(FormScreen):
             "tags": ", ".join(view.tags),
             "notes": view.notes,
         }
-        self.original_view = view
-        firsts = {"emails": view.emails[:1], "phones": view.phones[:1]}
-        for name, first in firsts.items():
-            label = first[0].label if first else None
-            self.original_labels[name] = label
-            self.show_label(name, label)
-        self.show_record(shown, f"Edit {view.display_name}")
 
     def check(self, name: str, text: str) -> str | None:
         if name == "country":
@@ -416,7 +436,12 @@ class ContactForm(FormScreen):
             else:
                 changes, options = self._changes(values, organisation, emails, phones, tags, labels)
                 result = people.edit_contact(
-                    w, self.record_id, changes, allow_duplicate=self.allow_duplicate, **options
+                    w,
+                    self.record_id,
+                    changes,
+                    allow_duplicate=self.allow_duplicate,
+                    expected_version=self.version,
+                    **options,
                 )
                 verb = "Saved"
         view = result.contact

@@ -33,6 +33,14 @@ database without a campaign gets a sentence saying what to do rather than an emp
 dialog. Writing runs in the dialog's own worker; a refusal is shown in the dialog, which
 stays open with the choices made; it returns the sentence saying what was done, or None.
 
+Two coordinators at one sign-on: the dialog saves with the version of the sign-on it
+read (``Standing.version``; 0 when there was none), and a sign-on recorded, changed or
+deleted since is refused with who did it and when (``Conflict``). The dialog stays open,
+reads the organisation's sign-ons again and shows what is stored now beside what was
+chosen: details not changed here take the stored values, those changed on both sides
+are listed theirs → yours (yours kept), and the statuses offered are those from where
+the sign-on stands now. The next save is made on what it shows.
+
 The campaign chosen first is the one open campaign when there is exactly one; else the
 one campaign not yet closed that the organisation is already in; else the campaign last
 shown on the Campaign screen; else the only one not closed. A new sign-on starts as a
@@ -59,7 +67,7 @@ from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, 
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from coalition.errors import CoalitionError, NotFound
+from coalition.errors import CoalitionError, Conflict, NotFound
 from coalition.tui.jobs import JobModal, answer, failure
 from coalition.tui.widgets.buttons import ButtonRow
 
@@ -113,6 +121,8 @@ class Standing:
     since: dt.datetime
     details: Details = field(default_factory=Details)
     signed_by_name: str | None = None
+    version: int = 0
+    """Of the sign-on as read: a save passes it on (``campaigns.change_signon``)."""
 
 
 @dataclass(frozen=True)
@@ -200,6 +210,7 @@ def read_one(session: Session, organisation_id: int, name: str, remembered: str 
             s.status_since,
             Details(s.signed_by_id, s.display_name, s.public, s.notes or ""),
             s.signed_by,
+            s.version,
         )
         for s in signons_of(session, organisation_id)
     }
@@ -516,6 +527,9 @@ class SignOnDialog(_CampaignDialog):
         self.shown = Details(display_name=start.name)
         """The details as the dialog filled them in for the campaign chosen: what is saved
         is what differs from them."""
+        self.conflict_notice: str | None = None
+        """After a save refused as someone else's came first: what differs, for under
+        the refusal's sentence."""
 
     def more_fields(self) -> ComposeResult:
         with Vertical(id="signon-signed"):
@@ -616,6 +630,89 @@ class SignOnDialog(_CampaignDialog):
         self.show_error(None)
         self.show_state()
 
+    def _take_stored(self, campaign: str, status: str, fresh: OneStart | None) -> None:
+        """Refused, someone else's save first: the dialog takes the sign-on as stored now
+        (``fresh``; None: the organisation is gone). Details not changed here take the
+        stored values; those changed on both sides keep what was typed and are listed."""
+        if not self.is_attached or fresh is None:
+            self.conflict_notice = None
+            return
+        was = self.start.standing.get(campaign)
+        now = fresh.standing.get(campaign)
+        typed = self.typed()
+        stored = now.details if now else Details()
+        theirs = Details(
+            stored.signed_by, stored.display_name or fresh.name, stored.public, stored.notes
+        )
+        names = {p.id: p.name for p in fresh.people}
+        if now is not None and now.signed_by_name and now.details.signed_by is not None:
+            names[now.details.signed_by] = now.signed_by_name
+
+        def said(name: str, value: Any) -> str:
+            if name == "signed_by":
+                return "nobody named" if value is None else names.get(value, f"#{value}")
+            if name == "public":
+                return "public" if value else "not public"
+            return " ".join(str(value).split()) or "(empty)"
+
+        both: list[str] = []
+        taken: list[str] = []
+        kept: dict[str, Any] = {}
+        for name, label in (
+            ("signed_by", "Signed by"),
+            ("display_name", "Listed as"),
+            ("public", "Public"),
+            ("notes", "Notes"),
+        ):
+            before, mine, stored_value = (
+                getattr(self.shown, name),
+                getattr(typed, name),
+                getattr(theirs, name),
+            )
+            if stored_value == before:
+                kept[name] = mine
+            elif mine == before:
+                kept[name] = stored_value
+                taken.append(label)
+            else:
+                kept[name] = mine
+                if mine != stored_value:
+                    both.append(f"{label}: {said(name, stored_value)} → {said(name, mine)}")
+        self.start = fresh
+        # Filled in here, not typed: the refusal's sentence stays (a change clears it).
+        with self.prevent(
+            Input.Changed, Checkbox.Changed, Select.Changed, OptionList.OptionHighlighted
+        ):
+            self.show_details()  # the stored values, and the people as they are now
+            self._show_typed(Details(**kept))
+            offered, first = self.statuses(campaign)  # from where it stands now
+            chosen = status if status in dict(offered) else first
+            self.query_one("#signon-status", StatusList).offer(offered, chosen)
+        lines = []
+        where = f"now {now.status}" if now else "no longer recorded"
+        if (was.status if was else None) != (now.status if now else None):
+            lines.append(f"Status: {where}; you chose {status}.")
+        if both:
+            lines.append("Changed there and here (theirs → yours, yours kept): " + "; ".join(both))
+        if taken:
+            lines.append(f"Now as they saved it: {', '.join(taken)}.")
+        lines.append("The dialog shows the sign-on as it is now; save again to keep your choice.")
+        self.conflict_notice = "\n".join(lines)
+
+    def _show_typed(self, details: Details) -> None:
+        by = self.query_one("#signon-by", Select)
+        if details.signed_by is None:
+            by.clear()
+        else:
+            by.value = details.signed_by
+        self.query_one("#signon-display", Input).value = details.display_name
+        self.query_one("#signon-public", Checkbox).value = details.public
+        self.query_one("#signon-notes", Input).value = details.notes
+
+    def _refused(self, message: str) -> None:
+        notice, self.conflict_notice = self.conflict_notice, None
+        super()._refused(f"{message}\n{notice}" if notice else message)
+
     def statuses(self, campaign: str) -> tuple[list[tuple[str, str]], str | None]:
         from coalition.domain.campaigns import allowed_moves, next_status
 
@@ -660,8 +757,26 @@ class SignOnDialog(_CampaignDialog):
         from coalition.domain.campaigns import set_signon
 
         coalition = self.coalition
-        with unit_of_work(coalition.database(), coalition.coordinator) as w:
-            view = set_signon(w, f"#{self.start.organisation_id}", campaign, status, **details)
+        standing = self.start.standing.get(campaign)
+        opened = standing.version if standing else 0
+        try:
+            with unit_of_work(coalition.database(), coalition.coordinator) as w:
+                view = set_signon(
+                    w,
+                    f"#{self.start.organisation_id}",
+                    campaign,
+                    status,
+                    expected_version=opened,
+                    **details,
+                )
+        except Conflict:
+            try:
+                with coalition.database().read_session() as session:
+                    fresh = read_one(session, self.start.organisation_id, self.start.name, campaign)
+            except CoalitionError:
+                fresh = None
+            self.app.call_from_thread(self._take_stored, campaign, status, fresh)
+            raise  # said by ``_refused``, with the notice ``refused`` adds
         sentence = f"{view.organisation} is {view.status} for {view.campaign}"
         if view.status == "signed":
             if view.signed_by:
