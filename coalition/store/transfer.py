@@ -35,6 +35,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -348,9 +349,17 @@ def _copy(src: Database, dst: Database, report: CopyReport, tell: Progress) -> N
             digest = digests[table.name] = _Digest(table)
             write = _writer(target, table, from_postgres)
             for rows in _rows(source, table):
-                write(rows)
+                try:
+                    write(rows)
+                except Exception as exc:
+                    problem = _unfit(exc, table.name, src.where, dst.where)
+                    if problem is None:
+                        raise
+                    raise problem from exc
                 digest.add(rows)
                 tell(stage, digest.count, totals[table.name])
+        if not _is_postgres(target):
+            _check_references(target, src.where, dst.where)
         tell("Indexing for search", 0, 1)
         _rebuild_index(writing)
         tell("Indexing for search", 1, 1)
@@ -372,6 +381,41 @@ def _copy(src: Database, dst: Database, report: CopyReport, tell: Progress) -> N
         report.indexes.extend(_index_checks(target))
         if not report.ok:
             raise _Differs
+
+
+_DATA_OR_INTEGRITY = ("22", "23")
+"""SQLSTATE classes of a value the server will not take (too long, not a date …) and of
+a broken rule (a reference to nothing, a duplicate, a missing value)."""
+
+
+def _unfit(exc: Exception, table: str, source: str, target: str) -> DatabaseError | None:
+    """The sentence for a row of ``table`` the target refused; None for anything else."""
+    state = getattr(exc, "sqlstate", None) or getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if isinstance(state, str) and state[:2] in _DATA_OR_INTEGRITY:
+        lines = str(exc).strip().splitlines()
+        reason = lines[0] if lines else type(exc).__name__
+    elif isinstance(exc, sqlite3.IntegrityError):
+        reason = str(exc)
+    else:
+        return None
+    return DatabaseError(
+        f"The table {table} of {source} holds a row {target} does not take ({reason}); "
+        f"nothing was copied. `coalition --db {source} check` looks for such rows."
+    )
+
+
+def _check_references(connection: Connection, source: str, target: str) -> None:
+    """SQLite checks deferred foreign keys only at the commit, and then without a word of
+    where: look first, and name the table."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+    if not broken:
+        return
+    table, rowid, parent = broken[0][0], broken[0][1], broken[0][2]
+    raise DatabaseError(
+        f"The table {table} of {source} holds {len(broken)} row(s) pointing at rows that are "
+        f"not there (the first: #{rowid}, in {parent}); nothing was copied to {target}. "
+        f"`coalition --db {source} check` lists them."
+    )
 
 
 def _refusal(connection: Connection, where: str) -> str | None:
