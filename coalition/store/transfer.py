@@ -39,6 +39,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -155,15 +156,18 @@ class _Digest:
     """Row count and checksum of a table's rows, values normalised (``normal``)."""
 
     def __init__(self, table: Table) -> None:
-        self.kinds = [_kind(c) for c in table.columns]
-        self.plain = all(k == "plain" for k in self.kinds)
+        kinds = [_kind(c) for c in table.columns]
+        self.normals = [None if k == "plain" else partial(normal, k) for k in kinds]
+        self.plain = not any(self.normals)
         self.hash = hashlib.sha256()
         self.count = 0
 
     def normalised(self, row: Sequence[Any]) -> tuple[Any, ...]:
         if self.plain:
             return tuple(row)
-        return tuple(normal(k, v) for k, v in zip(self.kinds, row, strict=True))
+        return tuple(
+            v if f is None or v is None else f(v) for f, v in zip(self.normals, row, strict=True)
+        )
 
     def add(self, rows: Sequence[Sequence[Any]]) -> None:
         update = self.hash.update
