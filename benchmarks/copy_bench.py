@@ -67,9 +67,11 @@ def main() -> None:
             pg_ctl = pg_cluster.find_pg_ctl()
             if pg_ctl is None:
                 sys.exit("No PostgreSQL here: give --server postgresql://user@host/postgres.")
-            folder = Path(tmp) / "pg"
-            folder.mkdir()
+            # A folder of its own under /tmp: run as root, the server runs as postgres,
+            # who cannot enter this run's private temporary folder.
+            folder = Path(tempfile.mkdtemp(prefix="coalition-copy-bench-pg-"))
             cluster = pg_cluster.Cluster(pg_ctl, folder)
+            cluster.remove_folder = True
             server = cluster.start()
         name = f"coalition_copy_bench_{uuid.uuid4().hex[:8]}"
         _run(server, f"CREATE DATABASE {name}")
