@@ -14,6 +14,7 @@ CORE = [
     "coalition.store.planner",
     "coalition.store.watch",
     "coalition.store.check",
+    "coalition.store.transfer",
     "coalition.domain.reports",
     "coalition.domain.values",
     "coalition.domain.audit",

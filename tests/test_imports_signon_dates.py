@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 import time
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ import pytest
 
 from coalition.domain.pipeline import signons_over_time
 from coalition.store.database import open_database
-from tests.conftest import ok
+from tests.conftest import database_state, ok
 
 GOOGLE_FORM = [
     "Timestamp",
@@ -44,10 +43,6 @@ def google_form_csv(path: Path, rows: list[list[str]], headers: list[str] = GOOG
 def signons(run: Any) -> dict[str, dict[str, Any]]:
     listed = json.loads(ok(run("signon", "list", "csam-2022", "--format", "json")).stdout)
     return {s["organisation"]: s for s in listed}
-
-
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @pytest.fixture
@@ -76,7 +71,7 @@ def brussels_time(_utc_clock: None) -> Iterator[None]:
 
 
 def test_google_forms_replies_are_signed_on_their_timestamps(
-    run: Any, tmp_path: Path, db_path: Path, campaign: None
+    run: Any, tmp_path: Path, db_path: Path | str, campaign: None
 ) -> None:
     form = google_form_csv(
         tmp_path / "Joint statement (Responses).csv",
@@ -109,7 +104,7 @@ def test_google_forms_replies_are_signed_on_their_timestamps(
 
 
 def test_the_dry_run_says_which_dates_it_will_use(
-    run: Any, tmp_path: Path, db_path: Path, campaign: None
+    run: Any, tmp_path: Path, db_path: Path | str, campaign: None
 ) -> None:
     form = google_form_csv(
         tmp_path / "replies.csv",
@@ -120,7 +115,7 @@ def test_the_dry_run_says_which_dates_it_will_use(
         ],
     )
     report = tmp_path / "plan.csv"
-    before = sha(db_path)
+    before = database_state(db_path)
     result = ok(
         run("import", str(form), "--campaign", "csam-2022", "--dry-run", "--report", str(report))
     )
@@ -131,7 +126,7 @@ def test_the_dry_run_says_which_dates_it_will_use(
     rows = {r["name"]: r for r in csv.DictReader(report.open(encoding="utf-8"))}
     assert rows["Léa Martin"]["answered_at"] == "2026-10-12 08:00:00"
     assert rows["Eva Gamma"]["answered_at"] == ""
-    assert sha(db_path) == before
+    assert database_state(db_path) == before
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import json
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ from sqlalchemy import func, select
 from coalition.domain import imports
 from coalition.errors import CoalitionError
 from coalition.store.models import ImportBatch, Interaction
-from tests.conftest import fails, ok
+from tests.conftest import database_state, fails, ok
 
 TODAY = dt.datetime.now(dt.UTC).date().isoformat()
 
@@ -43,10 +42,6 @@ MEMBERS = [
 ]
 
 
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def listed(run: Any, *what: str) -> list[dict[str, Any]]:
     return list(json.loads(ok(run(*what, "--format", "json")).stdout))
 
@@ -65,9 +60,9 @@ def invited(run: Any, tmp_path: Path) -> None:
 
 
 def test_the_refusal_lists_the_later_work_by_kind_what_when_and_who(
-    run: Any, db_path: Path, invited: None
+    run: Any, db_path: Path | str, invited: None
 ) -> None:
-    before = sha(db_path)
+    before = database_state(db_path)
     message = fails(run("imports", "undo", "1", "--yes"))
     assert message == (
         "Error: Cannot undo import batch #1: later changes depend on it — "
@@ -77,11 +72,11 @@ def test_the_refusal_lists_the_later_work_by_kind_what_when_and_who(
         "(Alpha Enfance, Fundacja Beta, Gamma Kinder); "
         "--with-later takes them back with the batch."
     )
-    assert sha(db_path) == before
+    assert database_state(db_path) == before
 
 
 def test_with_later_takes_the_outreach_and_the_moves_back_too(
-    run: Any, db_path: Path, invited: None
+    run: Any, db_path: Path | str, invited: None
 ) -> None:
     result = ok(run("imports", "undo", "1", "--with-later", "--yes"))
     assert result.stderr == (
@@ -109,16 +104,16 @@ def test_with_later_takes_the_outreach_and_the_moves_back_too(
 
 
 def test_the_question_names_what_goes_with_the_batch(
-    run: Any, db_path: Path, invited: None
+    run: Any, db_path: Path | str, invited: None
 ) -> None:
-    before = sha(db_path)
+    before = database_state(db_path)
     result = run("imports", "undo", "1", "--with-later", input="n\n")
     assert result.exit_code == 1
     assert (
         "Undo import batch #1 and take back "
         f"3 interactions logged by tester on {TODAY} (Invitation to sign); " in result.stderr
     )
-    assert sha(db_path) == before
+    assert database_state(db_path) == before
     # Without --with-later there is nothing to ask: the refusal comes first.
     refused = run("imports", "undo", "1")
     assert fails(refused).startswith("Error: Cannot undo import batch #1: later changes")
@@ -171,14 +166,14 @@ def test_a_sign_on_moved_since_the_batch_goes_back_to_where_it_was_before_it(
 
 
 def test_work_on_what_was_there_before_the_batch_must_be_undone_by_hand(
-    run: Any, tmp_path: Path, db_path: Path
+    run: Any, tmp_path: Path, db_path: Path | str
 ) -> None:
     ok(run("contact", "add", "--name", "Léa Martin", "--email", "lea@example.org"))
     ok(run("import", str(members_xlsx(tmp_path / "members.xlsx", MEMBERS)),
            "--on-duplicate", "update"))  # fmt: skip
     ok(run("export", "mailmerge", str(tmp_path / "news.csv"), "--log-outreach", "Newsletter"))
     ok(run("--as", "bob", "contact", "edit", "lea@example.org", "--role", "Chair"))
-    before = sha(db_path)
+    before = database_state(db_path)
     message = fails(run("imports", "undo", "1", "--yes", "--with-later"))
     assert message == (
         "Error: Cannot undo import batch #1: later changes depend on it — "
@@ -186,7 +181,7 @@ def test_work_on_what_was_there_before_the_batch_must_be_undone_by_hand(
         f"(--with-later takes back the rest: 3 interactions logged by tester on {TODAY} "
         "(Newsletter))."
     )
-    assert sha(db_path) == before
+    assert database_state(db_path) == before
 
 
 def test_a_later_import_that_builds_on_the_batch_is_undone_first(run: Any, tmp_path: Path) -> None:

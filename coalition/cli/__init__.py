@@ -38,6 +38,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "database:restore_cmd",
         "Replace the database with the backup SOURCE, keeping the current file as a safety copy.",
     ),
+    "db": (
+        "database:db_group",
+        "The whole database: copy it to another file or a PostgreSQL server, and back.",
+    ),
     "org": ("orgs:org", "Organisations: add, list, show, edit, delete."),
     "contact": ("contacts:contact", "Contacts (people): add, list, show, edit, delete."),
     "merges": ("merges:merges", "Merges of contacts or organisations: list them, undo one."),

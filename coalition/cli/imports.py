@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -12,39 +11,11 @@ import click
 
 from coalition.cli.options import format_option
 from coalition.cli.output import emit, say
+from coalition.cli.progress import ProgressBar
 from coalition.cli.state import CoalitionGroup, State, pass_state, stop_interrupted
 from coalition.domain import imports
 from coalition.interchange import importer
 from coalition.text import split_values
-
-
-class _ProgressBar:
-    """A rich progress bar on stderr, only when stderr is a terminal."""
-
-    def __init__(self) -> None:
-        self.bar: Any = None
-        self.tasks: dict[str, Any] = {}
-
-    def __enter__(self) -> _ProgressBar:
-        if sys.stderr.isatty():
-            # rich.progress costs ~40 ms to import: only a terminal, which shows it, pays.
-            from rich.console import Console
-            from rich.progress import Progress
-
-            self.bar = Progress(console=Console(stderr=True), transient=True)
-            self.bar.start()
-        return self
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if self.bar is None:
-            return
-        if stage not in self.tasks:
-            self.tasks[stage] = self.bar.add_task(stage, total=max(total, 1))
-        self.bar.update(self.tasks[stage], completed=done, total=max(total, 1))
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
 
 
 @click.command("import")
@@ -197,7 +168,7 @@ def import_cmd(
         if report_of(source):
             say(f"  Report written to {report_of(source)}.")
 
-    with _ProgressBar() as progress:
+    with ProgressBar() as progress:
         if dry_run:
             for source in sources:
                 if isinstance(source, importer.StatusSource):
