@@ -68,7 +68,7 @@ from coalition.text import split_values
     type=click.IntRange(min=1),
     default=1_000_000,
     show_default=True,
-    help="Refuse a file with more rows of data (or cards) than this, before importing any.",
+    help="Refuse a file with more rows of data (or cards) than this; nothing of it is imported.",
 )
 @click.option("--force", is_flag=True, help="Import a file again that was imported before.")
 @click.option(

@@ -676,26 +676,26 @@ def match_rows(session: Session, plan: Plan) -> None:
         row.org_note = new_notes[key]
 
     # 3. People still unknown: by name at the same organisation.
+    unknown = [
+        (row, _name_key(row))
+        for row in people_rows
+        if row.contact_id is None and row.action != "error" and row.org_id
+    ]
     by_name: dict[tuple[str, int | None], int] = {}
     for cid, key, org_id in _in_chunks(
         session,
         lambda chunk: select(Contact.id, Contact.display_name_key, Contact.organisation_id).where(
             Contact.display_name_key.in_(chunk)
         ),
-        (
-            _name_key(r)
-            for r in people_rows
-            if r.contact_id is None and r.action != "error" and r.org_id and _name_key(r)
-        ),
+        (name for _row, name in unknown if name),
     ):
         if carry is None or not carry.created(cid):
             # two people of one name in a file are two, in one window or across windows
             by_name.setdefault((key, org_id), cid)
-    for row in people_rows:
-        if row.contact_id is None and row.action != "error" and row.org_id:
-            row.contact_id = by_name.get((_name_key(row), row.org_id))
-            if row.contact_id is not None:
-                row.reason = "same name at the same organisation"
+    for row, name in unknown:
+        row.contact_id = by_name.get((name, row.org_id))
+        if row.contact_id is not None:
+            row.reason = "same name at the same organisation"
 
     # 4. What each person row does.
     for row in people_rows:

@@ -5,11 +5,13 @@ file browser that starts in ``imports/`` when the current folder has one, or a
 typed path: typing in the browser goes to the path box), check and change the
 column mapping, preview the plan, apply it, read the outcome. The same
 interchange and domain functions do the work as on the command line
-(``importer.open_source`` / ``options_for``, ``imports.plan_import`` /
-``apply_plan``), each in a thread worker so the screen never freezes; their
-progress callback drives a ProgressBar through ``call_from_thread``.
+(``importer.open_source`` / ``options_for``, ``imports.rehearse`` for the preview,
+``imports.import_records`` to import, which reads the file again as it was previewed),
+each in a thread worker so the screen never freezes; their progress callback drives a
+ProgressBar through ``call_from_thread``.
 
-Reading and planning change nothing, so Esc abandons them: the worker is
+Reading and planning change nothing (a file of more than one window is previewed in a
+transaction that is rolled back), so Esc abandons them: the worker is
 cancelled, its progress callback raises at its next report, and anything it
 still sends is dropped (every job carries a token and only the latest one is
 shown). Applying is one transaction that commits once at its end, so once it
