@@ -491,13 +491,19 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
 
     # Organisation names, countries, roles, tags and notes repeat down a sheet: each distinct
     # value is kept once (a 100,000-row file held ~40 MB of copies). Emails and phones are
-    # nearly all distinct and are not pooled.
+    # nearly all distinct and are not pooled. The pools are emptied when they grow past
+    # ``_POOLED``: the import holds a window of rows, and a million rows of distinct names
+    # must not be kept for the sake of sharing.
     pool: dict[str, str] = {}
     shared = pool.setdefault
     organisations: dict[tuple[object, ...], OrganisationRecord] = {}
 
     def read(values: list[str], source: str) -> ContactRecord:
         """``values``: a table row's cells, stripped (``TableRow.values``)."""
+        if len(pool) > _POOLED:
+            pool.clear()
+        if len(organisations) > _POOLED:
+            organisations.clear()
         record = ContactRecord(source=source)
         width = len(values)
         for index, name in plain:
@@ -590,6 +596,10 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
         return record
 
     return read
+
+
+_POOLED = 50_000
+"""Most distinct values (and organisations) a row reader keeps for sharing."""
 
 
 def _organisation(org: dict[str, str], place: dict[str, str]) -> OrganisationRecord:

@@ -367,10 +367,10 @@ def _new_organisations(b: _Batch) -> None:
     for row in plan.rows:
         if row.org_action == "create" and row.org_key in ids:
             row.org_id = ids[row.org_key]
-    if plan.carry is not None and plan.carry.index is not None:
-        for key, oid in ids.items():  # the next windows find them as stored ones
+    if plan.carry is not None:
+        for key, oid in ids.items():  # the next windows find them again
             org = plan.new_organisations[key]
-            plan.carry.index.add(
+            plan.carry.made.add(
                 OrgFacts(oid, org.name, org.acronym, org.website, org.email, org.country)
             )
 

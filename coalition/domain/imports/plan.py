@@ -198,7 +198,12 @@ class Carry:
     first_contact: int
     """Contacts from this id on were created by this import."""
     index: OrganisationIndex | None = None
-    """The stored organisations, built once and told of each window's new ones."""
+    """The organisations stored before the import, read once."""
+    made: OrganisationIndex = field(default_factory=OrganisationIndex)
+    """The organisations earlier windows created: found again by the exact rules, as a
+    file's rows find its new organisations (``in_file``); a merely similar name is not
+    looked for among them (nor within one window), and each new one is not compared
+    with all those before it."""
     rows: array[int] = field(default_factory=lambda: array("l"))
     """The row (or card) number each created contact came from, by ``id - first_contact``."""
     word: str = "row"
@@ -654,6 +659,11 @@ def match_rows(session: Session, plan: Plan) -> None:
             row.org_id, row.org_action = match.organisation_id, "existing"
             row.org_note = f"organisation #{match.organisation_id} ({match.rule})"
             continue
+        made = carry.made.exact(named) if carry is not None else None
+        if made is not None:
+            row.org_id, row.org_action = made.organisation_id, "existing"
+            row.org_note = f"organisation #{made.organisation_id} (new, from an earlier row)"
+            continue
         earlier = in_file.exact(named)
         key = (
             in_file.facts[earlier.organisation_id].key
@@ -795,6 +805,8 @@ def _org_country(
         new = plan.new_organisations.get(row.org_key or "") if row.org_action == "create" else None
         return new.country if new is not None else None
     stored = index.facts.get(org_id)
+    if stored is None and plan.carry is not None:
+        stored = plan.carry.made.facts.get(org_id)
     stored_country = stored.country if stored is not None else None
     named = row.record.organisation.country if row.record.organisation else None
     if org_id != row.org_id:

@@ -138,10 +138,13 @@ def import_records(
     if not rehearsal:
         refuse_repeat(options, outcome.previous_batch)
     windows = _windows(records, window)
-    first = next(windows, None)  # a file that cannot be read is refused before any write
+    # the first window is read before any write: a file that cannot be read is refused
+    # with the database untouched (and is not kept once written)
+    waiting = [first] if (first := next(windows, None)) else []
+    del first
     batch = open_batch(work, options, progress)
     carry = Carry(first_contact=next_id(session, Contact.__table__))
-    for rows in itertools.chain([first] if first else [], windows):
+    for rows in itertools.chain(_taken(waiting), windows):
         plan = plan_import(session, rows, options, progress, carry)
         outcome.add(plan, apply_window(batch, plan))
         if observe is not None:
@@ -187,6 +190,11 @@ def rehearse(
             window=window,
             rehearsal=True,
         )
+
+
+def _taken(waiting: list[list[ContactRecord]]) -> Iterator[list[ContactRecord]]:
+    while waiting:
+        yield waiting.pop()
 
 
 def _windows(records: Iterable[ContactRecord], size: int) -> Iterator[list[ContactRecord]]:
