@@ -519,7 +519,7 @@ def _display_name(
 def _changed_contacts(b: _Batch) -> list[int]:
     """Existing contacts to update or merge (usually few), through the ORM. Returns the ids
     of those that changed."""
-    session, bid = b.session, b.id
+    session = b.session
     changed = []
     for row in b.plan.rows:
         if row.action not in ("update", "merge", "in-file duplicate") or row.contact_id is None:
@@ -530,33 +530,12 @@ def _changed_contacts(b: _Batch) -> list[int]:
         if row.action == "in-file duplicate":
             # a person an earlier window of this file created (``plan.Carry``): filled in
             # as rows are within one window; undoing the batch removes them anyway
-            _update_contact_fields(contact, row.record, overwrite=False)
-            _add_emails(contact, row, bid)
-            _add_phones(contact, row, bid)
-            if row.org_id and contact.organisation_id is None:
-                contact.organisation_id = row.org_id
-            _add_tags(b, contact, row.record.tags)
-            if not contact.display_name_custom:
-                contact.display_name = people.derive_display_name(contact)
-            contact.display_name_key = fold(contact.display_name)
-            session.flush()
+            _fill_contact(b, contact, row, overwrite=False)
             changed.append(contact.id)
             continue
         saved = contact_saved(contact)
         audit_before = people.contact_snapshot(contact)
-        overwrite = row.action == "update"
-        _update_contact_fields(contact, row.record, overwrite=overwrite)
-        if row.language_from_country and not contact.language:
-            contact.language = row.language_from_country
-        _add_emails(contact, row, bid)
-        _add_phones(contact, row, bid)
-        if row.org_id and (overwrite or contact.organisation_id is None):
-            contact.organisation_id = row.org_id
-        _add_tags(b, contact, row.record.tags)
-        if not contact.display_name_custom:
-            contact.display_name = people.derive_display_name(contact)
-        contact.display_name_key = fold(contact.display_name)
-        session.flush()
+        _fill_contact(b, contact, row, overwrite=row.action == "update")
         session.refresh(contact)
         before_values, after_values = changes(audit_before, people.contact_snapshot(contact))
         if not after_values:
@@ -568,6 +547,24 @@ def _changed_contacts(b: _Batch) -> list[int]:
         )  # fmt: skip
         changed.append(contact.id)
     return changed
+
+
+def _fill_contact(b: _Batch, contact: Contact, row: PlannedRow, *, overwrite: bool) -> None:
+    """A row written into a stored contact: its fields (``_update_contact_fields``), the
+    language from its country, the addresses, numbers and tags it lacks, its organisation
+    (an update moves it; a merge only gives one to a contact without)."""
+    _update_contact_fields(contact, row.record, overwrite=overwrite)
+    if row.language_from_country and not contact.language:
+        contact.language = row.language_from_country
+    _add_emails(contact, row, b.id)
+    _add_phones(contact, row, b.id)
+    if row.org_id and (overwrite or contact.organisation_id is None):
+        contact.organisation_id = row.org_id
+    _add_tags(b, contact, row.record.tags)
+    if not contact.display_name_custom:
+        contact.display_name = people.derive_display_name(contact)
+    contact.display_name_key = fold(contact.display_name)
+    b.session.flush()
 
 
 def _update_contact_fields(contact: Contact, r: ContactRecord, *, overwrite: bool) -> None:
