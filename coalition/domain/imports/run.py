@@ -180,10 +180,12 @@ def rehearse(
         if observe is not None:
             observe(plan)
         return outcome
+    waiting = [first + more]
+    del first, more
     with db.rehearsal() as session:
         return import_records(
             Work(session, coordinator),
-            itertools.chain(first, more, rest),
+            itertools.chain.from_iterable(itertools.chain(_taken(waiting), [rest])),
             options,
             progress=progress,
             observe=observe,
