@@ -11,7 +11,7 @@ import click
 
 from coalition.cli.output import say
 from coalition.cli.progress import ProgressBar
-from coalition.cli.state import CoalitionGroup, State, pass_state
+from coalition.cli.state import CoalitionGroup, State, pass_state, saved_from_here
 from coalition.errors import DatabaseError
 from coalition.store import maintenance
 
@@ -148,6 +148,7 @@ def copy_cmd(source: str, target: str) -> None:
 
     with ProgressBar() as progress:
         report = transfer.copy_database(source, target, progress)
+        saved_from_here()
     width = max(len(t.table) for t in report.tables)
     click.echo(f"{'table':<{width}}  {'rows':>9}  {'copied':>9}  checksum (sha256)")
     for t in report.tables:

@@ -12,7 +12,13 @@ import click
 from coalition.cli.options import format_option
 from coalition.cli.output import emit, say
 from coalition.cli.progress import ProgressBar
-from coalition.cli.state import CoalitionGroup, State, pass_state, stop_interrupted
+from coalition.cli.state import (
+    CoalitionGroup,
+    State,
+    pass_state,
+    saved_from_here,
+    stop_interrupted,
+)
 from coalition.domain import imports
 from coalition.interchange import importer
 from coalition.text import split_values
@@ -219,6 +225,7 @@ def import_cmd(
                 f"Interrupted; the import was saved as batch {numbers} (undo it with {undo})."
             )
             stop_interrupted(click.get_current_context(), exc, saved_as=saved_as)
+        saved_from_here()
     for source, done in zip(sources, outcomes, strict=True):
         show(source, done)
     for batch in batches:

@@ -66,6 +66,14 @@ class CoalitionGroup(click.Group):
     returns, Ctrl+C is ignored."""
 
 
+def saved_from_here() -> None:
+    """The command's work is saved: a Ctrl+C while it reports and exits stops nothing, and
+    landing in whatever the process is freeing it would print a traceback. In a process
+    of its own (``CoalitionGroup.finished_is_final``), Ctrl+C is ignored from here on."""
+    if CoalitionGroup.finished_is_final:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def database_problem(ctx: click.Context, exc: BaseException) -> str | None:
     """The sentence for a failure of the database (an SQLite error, bare or wrapped by
     SQLAlchemy) that reached the command line without one; None for anything else."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import Session
 
 from coalition.domain import people
@@ -694,10 +694,12 @@ def match_rows(session: Session, plan: Plan) -> None:
     by_name: dict[tuple[str, int | None], int] = {}
     for cid, key, org_id in _in_chunks(
         session,
+        # (name, organisation) pairs: by name alone, a common name at a million contacts
+        # brought back every namesake at every organisation, window after window
         lambda chunk: select(Contact.id, Contact.display_name_key, Contact.organisation_id).where(
-            Contact.display_name_key.in_(chunk)
+            tuple_(Contact.display_name_key, Contact.organisation_id).in_(chunk)
         ),
-        (name for _row, name in unknown if name),
+        ((name, row.org_id) for row, name in unknown if name),
     ):
         if carry is None or not carry.created(cid):
             # two people of one name in a file are two, in one window or across windows
