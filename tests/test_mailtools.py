@@ -271,9 +271,10 @@ def test_a_sheet_imported_again_is_refused_and_statuses_not_understood_are_named
     result = ok(run("import", str(sheet)))
     assert "row 4: status 'EMAIL_QUEUED' not understood; left alone" in result.stderr
     assert "José Núñez" not in interactions(run)
-    assert "Already imported as batch #2; --force imports it again." in ok(
-        run("import", "--dry-run", str(sheet))
-    ).stderr
+    assert (
+        "Already imported as batch #2; --force imports it again."
+        in ok(run("import", "--dry-run", str(sheet))).stderr
+    )
     message = fails(run("import", str(sheet)))
     assert message.endswith(
         "Error: merge.csv was already imported (batch #2); pass --force to import it again, "
