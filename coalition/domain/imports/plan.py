@@ -11,7 +11,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select, tuple_
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from coalition.domain import people
@@ -476,6 +476,10 @@ def _fold_in_file(rows: list[PlannedRow]) -> None:
             first_by_uid[row.record.uid] = row
 
 
+MAX_ID = 2**62
+"""Above any id a table holds."""
+
+
 def change_marker(session: Session) -> tuple[int, ...]:
     """Changes whenever anything an import matches against changes: every change writes
     the change log, and new rows take new ids."""
@@ -692,18 +696,24 @@ def match_rows(session: Session, plan: Plan) -> None:
         if row.contact_id is None and row.action != "error" and row.org_id
     ]
     by_name: dict[tuple[str, int | None], int] = {}
+    organisations_of: dict[str, set[int]] = {}
+    for row, name in unknown:
+        if name and row.org_id:
+            organisations_of.setdefault(name, set()).add(row.org_id)
     for cid, key, org_id in _in_chunks(
         session,
-        # (name, organisation) pairs: by name alone, a common name at a million contacts
-        # brought back every namesake at every organisation, window after window
+        # by name at these rows' organisations: by name alone, a common name at a million
+        # contacts brought back every namesake everywhere, window after window
+        # contacts this import created are not looked at (two people of one name in a file
+        # are two): the index on the name holds the id too, so they are not even read
         lambda chunk: select(Contact.id, Contact.display_name_key, Contact.organisation_id).where(
-            tuple_(Contact.display_name_key, Contact.organisation_id).in_(chunk)
+            Contact.display_name_key.in_(chunk),
+            Contact.organisation_id.in_(sorted(set().union(*(organisations_of[n] for n in chunk)))),
+            Contact.id < (carry.first_contact if carry is not None else MAX_ID),
         ),
-        ((name, row.org_id) for row, name in unknown if name),
+        organisations_of,
     ):
-        if carry is None or not carry.created(cid):
-            # two people of one name in a file are two, in one window or across windows
-            by_name.setdefault((key, org_id), cid)
+        by_name.setdefault((key, org_id), cid)
     for row, name in unknown:
         row.contact_id = by_name.get((name, row.org_id))
         if row.contact_id is not None:
