@@ -3,8 +3,9 @@
 A file of 20,000 rows or fewer (nearly every file a coordinator has) is one window: it is
 planned and written exactly as ``plan_import`` and ``apply_plan`` do. A bigger one is
 read, planned and written window by window inside the batch's one transaction, so memory
-holds one window, not the file (a million rows take what 20,000 take), while the batch
-stays all or nothing: a crash or Ctrl+C in any window leaves no trace of it.
+holds one window, not the file (besides what the import keeps of what it created: the
+new organisations, to find them again, and a row number per new contact, to name it),
+while the batch stays all or nothing: a crash or Ctrl+C in any window leaves no trace.
 
 Each window is matched against the database as the earlier windows left it, so a person
 or an organisation an earlier window created is found like a stored one: a later row with
@@ -48,7 +49,7 @@ from coalition.store.database import Database
 from coalition.store.models import Contact
 
 WINDOW = 20_000
-"""Rows planned and written at a time: a window of the benchmark's rows holds ~40 MB."""
+"""Rows planned and written at a time: a window of the benchmark's rows holds ~35 MB."""
 
 Observer = Callable[[Plan], None]
 """Told of each window's plan once it is made (and written): the report, the app's preview."""
