@@ -604,6 +604,7 @@ def match_rows(session: Session, plan: Plan) -> None:
         index = carry.index
     in_file = OrganisationIndex()
     exact_cache: dict[OrgFacts, OrgMatch | None] = {}
+    made_cache: dict[OrgFacts, OrgMatch | None] = {}
     new_notes: dict[str, str] = {}
     naming = [
         r
@@ -663,7 +664,9 @@ def match_rows(session: Session, plan: Plan) -> None:
             row.org_id, row.org_action = match.organisation_id, "existing"
             row.org_note = f"organisation #{match.organisation_id} ({match.rule})"
             continue
-        made = carry.made.exact(named) if carry is not None else None
+        if carry is not None and named not in made_cache:
+            made_cache[named] = carry.made.exact(named)
+        made = made_cache.get(named)
         if made is not None:
             row.org_id, row.org_action = made.organisation_id, "existing"
             row.org_note = f"organisation #{made.organisation_id} (new, from an earlier row)"
