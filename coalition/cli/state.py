@@ -115,6 +115,7 @@ def stop_interrupted(
     otherwise what counts is whether any unit of this command had. ``saved_as``: the
     line to print when the work was saved (what it was saved as, how to undo it).
     """
+    saved_from_here()  # stopping now: a second Ctrl+C would only cut the sentence short
     state = ctx.find_object(State)
     db = state._db if state is not None else None
     saved = bool(getattr(exc, "saved", False)) or (db is not None and db.commits > 0)
