@@ -162,17 +162,17 @@ def import_cmd(
         return str(base.with_name(f"{base.stem}-{source.path.stem}{base.suffix}"))
 
     def show(source: importer.Source | importer.StatusSource, done: Any) -> None:
+        target = report_of(source)
         if isinstance(source, importer.StatusSource):
             _show_status_plan(
                 source, done, force=force, ignored=bool(tags) or on_duplicate != "skip"
             )
-            target = report_of(source)
             if target:
                 importer.write_status_report(target, done)
         else:
-            _show_outcome(source, done, force=force)
-        if report_of(source):
-            say(f"  Report written to {report_of(source)}.")
+            _show_outcome(source, done, force=force)  # its report is written as it imports
+        if target:
+            say(f"  Report written to {target}.")
 
     with ProgressBar() as progress:
         if dry_run:

@@ -176,7 +176,7 @@ def open_source(
     field, None to ignore) are applied after the mapping file: the terminal app's choices.
     ``encoding`` and ``delimiter`` say what a CSV file is (``tabular.open_table``).
     A file of more than ``max_rows`` rows or cards (default ``tabular.DEFAULT_MAX_ROWS``)
-    is refused while it is read, before anything is planned."""
+    is refused while it is read (``Source.records``); nothing of it is imported."""
     found = open_import(
         path,
         sheet=sheet,
@@ -744,7 +744,7 @@ REPORT_COLUMNS = [
 ]
 
 
-def report_rows(plan: Plan, problems: list[tuple[str, str]] = ()) -> Iterator[list[str]]:  # type: ignore[assignment]
+def report_rows(plan: Plan) -> Iterator[list[str]]:
     for row in plan.rows:
         r = row.record
         name = r.display_name or " ".join(p for p in (r.given_name, r.family_name) if p) or ""
@@ -761,18 +761,12 @@ def report_rows(plan: Plan, problems: list[tuple[str, str]] = ()) -> Iterator[li
             row.answered_at.isoformat(sep=" ") if row.answered_at else "",
             "; ".join(row.warnings),
         ]
-    yield from _problem_rows(problems)
 
 
 def _problem_rows(problems: Iterable[tuple[str, str]]) -> Iterator[list[str]]:
     """The rows or cards the reader could not read at all, as report lines."""
     for source, message in problems:
         yield [source, "error", message, "", "", "", "", "", "", "", ""]
-
-
-def write_report(path: str | os.PathLike[str], plan: Plan, problems: list[tuple[str, str]]) -> None:
-    """Every row's outcome as CSV, written privately (``safefile.private_file``)."""
-    _write_report(path, REPORT_COLUMNS, report_rows(plan, problems))
 
 
 @contextmanager
@@ -786,18 +780,9 @@ def report_writer(
     if path is None:
         yield None
         return
-    target = _report_target(path)
-    with private_file(target) as handle:
-        writer = csv.writer(handle)
-        writer.writerow(REPORT_COLUMNS)
-
-        def observe(plan: Plan) -> None:
-            for line in report_rows(plan):
-                writer.writerow([safe_text(v) for v in line])
-
-        yield observe
-        for line in _problem_rows(source.problems):
-            writer.writerow([safe_text(v) for v in line])
+    with _report_file(path, REPORT_COLUMNS) as write:
+        yield lambda plan: write(report_rows(plan))
+        write(_problem_rows(source.problems))
 
 
 STATUS_REPORT_COLUMNS = [
@@ -832,7 +817,7 @@ def status_report_rows(plan: StatusPlan) -> Iterator[list[str]]:
 
 
 def write_status_report(path: str | os.PathLike[str], plan: StatusPlan) -> None:
-    """Every row of a status file with its outcome, as CSV (as ``write_report``)."""
+    """Every row of a status file with its outcome, as CSV, written privately."""
     _write_report(path, STATUS_REPORT_COLUMNS, status_report_rows(plan))
 
 
@@ -848,9 +833,24 @@ def _report_target(path: str | os.PathLike[str]) -> Path:
 def _write_report(
     path: str | os.PathLike[str], columns: list[str], lines: Iterable[list[str]]
 ) -> None:
+    with _report_file(path, columns) as write:
+        write(lines)
+
+
+@contextmanager
+def _report_file(
+    path: str | os.PathLike[str], columns: list[str]
+) -> Iterator[Callable[[Iterable[list[str]]], None]]:
+    """A report being written: the block gets a function writing lines under ``columns``,
+    each cell guarded against formulas (``safe_text``); the file is 0600, never written
+    through a symlink, and appears whole when the block ends without an exception."""
     target = _report_target(path)
-    with private_file(target) as handle:  # 0600, never through a symlink, whole or not at all
+    with private_file(target) as handle:
         writer = csv.writer(handle)
         writer.writerow(columns)
-        for line in lines:
-            writer.writerow([safe_text(v) for v in line])
+
+        def write(lines: Iterable[list[str]]) -> None:
+            for line in lines:
+                writer.writerow([safe_text(v) for v in line])
+
+        yield write

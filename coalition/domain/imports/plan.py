@@ -476,10 +476,6 @@ def _fold_in_file(rows: list[PlannedRow]) -> None:
             first_by_uid[row.record.uid] = row
 
 
-MAX_ID = 2**62
-"""Above any id a table holds."""
-
-
 def change_marker(session: Session) -> tuple[int, ...]:
     """Changes whenever anything an import matches against changes: every change writes
     the change log, and new rows take new ids."""
@@ -703,16 +699,17 @@ def match_rows(session: Session, plan: Plan) -> None:
     for row, name in unknown:
         if name and row.org_id:
             organisations_of.setdefault(name, set()).add(row.org_id)
+    # contacts this import created are not looked at (two people of one name in a file are
+    # two): the index on the name holds the id too, so they are not even read
+    stored_before = [Contact.id < carry.first_contact] if carry is not None else []
     for cid, key, org_id in _in_chunks(
         session,
         # by name at these rows' organisations: by name alone, a common name at a million
         # contacts brought back every namesake everywhere, window after window
-        # contacts this import created are not looked at (two people of one name in a file
-        # are two): the index on the name holds the id too, so they are not even read
         lambda chunk: select(Contact.id, Contact.display_name_key, Contact.organisation_id).where(
             Contact.display_name_key.in_(chunk),
             Contact.organisation_id.in_(sorted(set().union(*(organisations_of[n] for n in chunk)))),
-            Contact.id < (carry.first_contact if carry is not None else MAX_ID),
+            *stored_before,
         ),
         organisations_of,
     ):
