@@ -16,18 +16,12 @@ from __future__ import annotations
 
 import importlib
 import os
-import signal
 import sys
-import weakref
-from typing import TYPE_CHECKING
 
 import click
 
-from coalition import __version__, settings
+from coalition import __version__, interrupts, settings
 from coalition.cli.state import CoalitionGroup, State, stop_quietly
-
-if TYPE_CHECKING:
-    from types import FrameType
 
 COMMANDS: dict[str, tuple[str, str]] = {
     # name: (its module under coalition.cli and attribute, the summary `coalition --help` shows)
@@ -167,8 +161,7 @@ def main() -> None:
         click.echo(f"Error: {problem}", err=True)
         raise SystemExit(1)
     CoalitionGroup.finished_is_final = True
-    signal.signal(signal.SIGINT, _interrupt)
-    signal.signal(signal.SIGALRM, _interrupt)
+    interrupts.install()  # again: a program may call main() without coalition.__main__
     try:
         cli(prog_name="coalition")
     finally:
@@ -178,22 +171,6 @@ def main() -> None:
             sys.stdout.flush()
         except BrokenPipeError:
             stop_quietly()
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    """Ctrl+C: ``KeyboardInterrupt`` where the command is, as Python's own handler raises
-    it, except inside a finaliser (a weakref callback, a ``__del__``). Raised there, Python
-    prints it as "Exception ignored" with a traceback and goes on as if no key had been
-    pressed: a copy or an import would then finish and say it was saved. It is raised again
-    a moment later instead (SIGALRM), once the finaliser has returned."""
-    at = frame
-    while at is not None:
-        code = at.f_code
-        if code.co_filename == weakref.__file__ or code.co_name == "__del__":
-            signal.setitimer(signal.ITIMER_REAL, 0.005)
-            return
-        at = at.f_back
-    raise KeyboardInterrupt
 
 
 def _undecodable(text: str) -> bool:

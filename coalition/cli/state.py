@@ -10,7 +10,6 @@ Ctrl+C with one line that says whether anything was saved, with status 130.
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import functools
 import os
@@ -21,7 +20,7 @@ from typing import Any, NoReturn
 
 import click
 
-from coalition import settings
+from coalition import interrupts, settings
 from coalition.errors import CoalitionError
 
 
@@ -102,10 +101,6 @@ def database_problem(ctx: click.Context, exc: BaseException) -> str | None:
     return str(problem) if problem is not None else None
 
 
-INTERRUPTED_STATUS = 130
-"""The status a shell reports for a program ended by Ctrl+C (128 + SIGINT)."""
-
-
 def stop_interrupted(
     ctx: click.Context, exc: KeyboardInterrupt, *, saved_as: str | None = None
 ) -> NoReturn:
@@ -125,10 +120,7 @@ def stop_interrupted(
         )
     else:
         message = "Interrupted; nothing was changed."
-    with contextlib.suppress(OSError, ValueError):
-        # On a terminal the line starts after the ^C it echoed.
-        click.echo(("\n" if sys.stderr.isatty() else "") + message, err=True)
-    raise SystemExit(INTERRUPTED_STATUS)
+    interrupts.exit_interrupted(message)
 
 
 SIGPIPE_STATUS = 141
