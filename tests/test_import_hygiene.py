@@ -11,6 +11,7 @@ CORE = [
     "coalition.store.database",
     "coalition.store.search",
     "coalition.store.bulk",
+    "coalition.store.keys",
     "coalition.store.planner",
     "coalition.store.watch",
     "coalition.store.check",

@@ -49,6 +49,7 @@ from coalition.errors import CoalitionError
 from coalition.memory import collector_paused
 from coalition.store import search
 from coalition.store.bulk import bulk_insert, indexes_deferred, insert_rows, stored
+from coalition.store.keys import one_of
 from coalition.store.models import (
     AuditEntry,
     Campaign,
@@ -429,16 +430,11 @@ def _changed_organisations(b: _Batch) -> list[int]:
 
 def _organisation_names(session: Session, ids: set[int]) -> dict[int, tuple[str, str | None]]:
     """(name, acronym) of these organisations, as stored: what a contact's index entry holds."""
-    wanted = sorted(ids)
-    names: dict[int, tuple[str, str | None]] = {}
-    for start in range(0, len(wanted), 900):
-        for oid, name, acronym in session.execute(
-            select(Organisation.id, Organisation.name, Organisation.acronym).where(
-                Organisation.id.in_(wanted[start : start + 900])
-            )
-        ):
-            names[oid] = (name, acronym)
-    return names
+    query = select(Organisation.id, Organisation.name, Organisation.acronym)
+    return {
+        oid: (name, acronym)
+        for oid, name, acronym in session.execute(query.where(one_of(Organisation.id, ids)))
+    }
 
 
 # --- contacts ---------------------------------------------------------------------------------
@@ -852,7 +848,9 @@ def _reindex_changed(b: _Batch, organisations: list[int], contacts: list[int]) -
     if organisations:
         search.index_contacts(
             session,
-            session.scalars(select(Contact.id).where(Contact.organisation_id.in_(organisations))),
+            session.scalars(
+                select(Contact.id).where(one_of(Contact.organisation_id, organisations))
+            ),
         )
     search.index_contacts(session, contacts)
     b.report("indexing", 1, 1)

@@ -46,6 +46,7 @@ from coalition.domain.values import (
 )
 from coalition.errors import InvalidValue
 from coalition.memory import collector_paused
+from coalition.store.keys import one_of
 from coalition.store.models import (
     AuditEntry,
     Contact,
@@ -499,15 +500,13 @@ def previous_batch(session: Session, sha256: str) -> int | None:
     )
 
 
-def _in_chunks(
+def _rows_for(
     session: Session, query: Callable[[list[Any]], Any], keys: Iterable[Any]
 ) -> list[Any]:
-    """Rows of ``query(chunk)`` for ``keys`` 900 at a time (SQLite's bound-parameter limit)."""
+    """Rows of ``query(keys)`` for the distinct ``keys``, none asked for when there are none
+    (``query`` reads them with ``keys.one_of``: one statement for any number)."""
     wanted = sorted(set(keys))
-    found: list[Any] = []
-    for start in range(0, len(wanted), 900):
-        found.extend(session.execute(query(wanted[start : start + 900])).all())
-    return found
+    return list(session.execute(query(wanted))) if wanted else []
 
 
 def _named(org: OrganisationRecord) -> OrgFacts:
@@ -541,24 +540,24 @@ def match_rows(session: Session, plan: Plan) -> None:
     # 1. People by the id column, their UID or any of their addresses.
     known_ids = {
         cid
-        for (cid,) in _in_chunks(
+        for (cid,) in _rows_for(
             session,
-            lambda chunk: select(Contact.id).where(Contact.id.in_(chunk)),
+            lambda keys: select(Contact.id).where(one_of(Contact.id, keys)),
             (r.record.id for r in people_rows if r.record.id is not None),
         )
     }
     by_uid: dict[str, int] = dict(
-        _in_chunks(
+        _rows_for(
             session,
-            lambda chunk: select(Contact.uid, Contact.id).where(Contact.uid.in_(chunk)),
+            lambda keys: select(Contact.uid, Contact.id).where(one_of(Contact.uid, keys)),
             (r.record.uid for r in people_rows if r.record.uid),
         )
     )
     by_email: dict[str, int] = {}
-    for key, cid in _in_chunks(
+    for key, cid in _rows_for(
         session,
-        lambda chunk: select(ContactEmail.address_key, ContactEmail.contact_id).where(
-            ContactEmail.address_key.in_(chunk)
+        lambda keys: select(ContactEmail.address_key, ContactEmail.contact_id).where(
+            one_of(ContactEmail.address_key, keys)
         ),
         (e[1] for r in people_rows for e in r.emails),
     ):
@@ -583,9 +582,9 @@ def match_rows(session: Session, plan: Plan) -> None:
             what = "UID" if row.reason == "same UID" else "email"
             row.reason = f"same {what} as {carry.source_of(row.contact_id)}; merged into it"
     known_orgs: dict[int, int | None] = dict(
-        _in_chunks(
+        _rows_for(
             session,
-            lambda chunk: select(Contact.id, Contact.organisation_id).where(Contact.id.in_(chunk)),
+            lambda ids: select(Contact.id, Contact.organisation_id).where(one_of(Contact.id, ids)),
             (r.contact_id for r in people_rows if r.contact_id),
         )
     )
@@ -702,13 +701,13 @@ def match_rows(session: Session, plan: Plan) -> None:
     # contacts this import created are not looked at (two people of one name in a file are
     # two): the index on the name holds the id too, so they are not even read
     stored_before = [Contact.id < carry.first_contact] if carry is not None else []
-    for cid, key, org_id in _in_chunks(
+    for cid, key, org_id in _rows_for(
         session,
         # by name at these rows' organisations: by name alone, a common name at a million
         # contacts brought back every namesake everywhere, window after window
-        lambda chunk: select(Contact.id, Contact.display_name_key, Contact.organisation_id).where(
-            Contact.display_name_key.in_(chunk),
-            Contact.organisation_id.in_(sorted(set().union(*(organisations_of[n] for n in chunk)))),
+        lambda keys: select(Contact.id, Contact.display_name_key, Contact.organisation_id).where(
+            one_of(Contact.display_name_key, keys),
+            one_of(Contact.organisation_id, set().union(*(organisations_of[n] for n in keys))),
             *stored_before,
         ),
         organisations_of,

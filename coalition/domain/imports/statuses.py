@@ -47,11 +47,12 @@ from coalition.domain.imports.apply import (
     next_id,
     refuse_repeat,
 )
-from coalition.domain.imports.plan import _in_chunks, change_marker, previous_batch
+from coalition.domain.imports.plan import _rows_for, change_marker, previous_batch
 from coalition.domain.imports.records import ImportOptions, days_phrase, read_answer_times
 from coalition.domain.lookup import find_campaign
 from coalition.domain.values import check_email, clean
 from coalition.store.bulk import bulk_insert
+from coalition.store.keys import one_of
 from coalition.store.models import (
     Contact,
     ContactEmail,
@@ -264,30 +265,30 @@ def _match(session: Session, plan: StatusPlan) -> None:
     plan.campaign_id = find_campaign(session, options.campaign).id if options.campaign else None
     plan.previous_batch = previous_batch(session, options.sha256)
     by_key: dict[str, tuple[int, int]] = {}
-    for key, contact_id, email_id in _in_chunks(
+    for key, contact_id, email_id in _rows_for(
         session,
-        lambda chunk: select(
+        lambda keys: select(
             ContactEmail.address_key, ContactEmail.contact_id, ContactEmail.id
-        ).where(ContactEmail.address_key.in_(chunk)),
+        ).where(one_of(ContactEmail.address_key, keys)),
         (r.key for r in plan.rows if r.key),
     ):
         by_key.setdefault(key, (contact_id, email_id))
     contacts: dict[int, tuple[int | None, bool, bool]] = {
         cid: (org_id, bounced, quiet)
-        for cid, org_id, bounced, quiet in _in_chunks(
+        for cid, org_id, bounced, quiet in _rows_for(
             session,
-            lambda chunk: select(
+            lambda keys: select(
                 Contact.id, Contact.organisation_id, Contact.bounced, Contact.do_not_contact
-            ).where(Contact.id.in_(chunk)),
+            ).where(one_of(Contact.id, keys)),
             (contact_id for contact_id, _email in by_key.values()),
         )
     }
     invalid = {
         eid
-        for (eid,) in _in_chunks(
+        for (eid,) in _rows_for(
             session,
-            lambda chunk: select(ContactEmail.id).where(
-                ContactEmail.id.in_(chunk), ContactEmail.valid.is_(False)
+            lambda keys: select(ContactEmail.id).where(
+                one_of(ContactEmail.id, keys), ContactEmail.valid.is_(False)
             ),
             (email_id for _contact, email_id in by_key.values()),
         )
@@ -316,11 +317,11 @@ def _earlier_emails(
     (interaction id, when, outcome)."""
     latest: dict[int, tuple[int, dt.datetime, str | None]] = {}
 
-    def statement(chunk: list[Any]) -> Any:
+    def statement(keys: list[Any]) -> Any:
         query = select(
             Interaction.contact_id, Interaction.id, Interaction.occurred_at, Interaction.outcome
         ).where(
-            Interaction.contact_id.in_(chunk),
+            one_of(Interaction.contact_id, keys),
             Interaction.channel == "email",
             Interaction.direction == "out",
         )
@@ -328,7 +329,7 @@ def _earlier_emails(
             query = query.where(Interaction.campaign_id == plan.campaign_id)
         return query
 
-    for contact_id, iid, at, outcome in _in_chunks(session, statement, contact_ids):
+    for contact_id, iid, at, outcome in _rows_for(session, statement, contact_ids):
         known = latest.get(contact_id)
         if known is None or (at, iid) > (known[1], known[0]):
             latest[contact_id] = (iid, at, outcome)
@@ -373,15 +374,15 @@ def _logged(
     contact_ids = {by_key[r.key][0] for r in plan.rows if r.at and r.key in by_key}
     return {
         (cid, subject, at, outcome)
-        for cid, subject, at, outcome in _in_chunks(
+        for cid, subject, at, outcome in _rows_for(
             session,
-            lambda chunk: select(
+            lambda keys: select(
                 Interaction.contact_id,
                 Interaction.subject,
                 Interaction.occurred_at,
                 Interaction.outcome,
             ).where(
-                Interaction.contact_id.in_(chunk),
+                one_of(Interaction.contact_id, keys),
                 Interaction.channel == "email",
                 Interaction.direction == "out",
             ),
