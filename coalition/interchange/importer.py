@@ -598,8 +598,10 @@ def row_reader(mapping: Mapping) -> Callable[[list[str], str], ContactRecord]:
     return read
 
 
-_POOLED = 50_000
-"""Most distinct values (and organisations) a row reader keeps for sharing."""
+_POOLED = 20_000
+"""Most distinct values (and organisations) a row reader keeps for sharing: rows share
+within a window or two (``imports.run.WINDOW``); at 50,000 the pools held ~35 MB of a long
+file's organisations for little more sharing."""
 
 
 def _organisation(org: dict[str, str], place: dict[str, str]) -> OrganisationRecord:
