@@ -155,7 +155,7 @@ def import_records(
             observe(plan)
         del plan, rows
         if outcome.rows >= window:
-            gc.collect()  # what the window's writes left in cycles (the collector is paused)
+            gc.collect(0)  # what the window's writes left in cycles (the collector is paused)
     view = close_batch(batch, dict(outcome.counts), outcome.rows)
     outcome.batch = None if rehearsal else view
     return outcome
