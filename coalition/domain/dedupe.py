@@ -187,6 +187,16 @@ class OrgFacts:
         domains = tuple(d for d in dict.fromkeys((web, mail)) if d and d not in PUBLIC_MAIL_DOMAINS)
         object.__setattr__(self, "domains", domains)
 
+    def lean(self) -> OrgFacts:
+        """These facts without the website and address the domains were worked out from:
+        all that matching compares (an import keeps one per organisation it creates)."""
+        lean = object.__new__(OrgFacts)
+        for name in ("id", "name", "acronym", "country", "key", "domains"):
+            object.__setattr__(lean, name, getattr(self, name))
+        object.__setattr__(lean, "website", None)
+        object.__setattr__(lean, "email", None)
+        return lean
+
 
 @dataclass(frozen=True, slots=True)
 class OrgMatch:
@@ -258,10 +268,12 @@ class OrganisationIndex:
     many named organisations (an import) against them without comparing every pair."""
 
     def __init__(self, facts: Iterable[OrgFacts] = ()) -> None:
+        # ids as tuples: nearly every key names one organisation, and a tuple of one is
+        # 40 bytes smaller than a list of one (an import keeps these for what it creates)
         self.facts: dict[int, OrgFacts] = {}
-        self.by_key: dict[str, list[int]] = {}
-        self.by_acronym: dict[str, list[int]] = {}
-        self.by_domain: dict[str, list[int]] = {}
+        self.by_key: dict[str, tuple[int, ...]] = {}
+        self.by_acronym: dict[str, tuple[int, ...]] = {}
+        self.by_domain: dict[str, tuple[int, ...]] = {}
         self.keys: list[str] = []
         self.key_ids: list[int] = []
         for fact in facts:
@@ -274,11 +286,11 @@ class OrganisationIndex:
             if key not in self.by_key:
                 self.keys.append(key)
                 self.key_ids.append(fact.id)
-            self.by_key.setdefault(key, []).append(fact.id)
+            self.by_key[key] = (*self.by_key.get(key, ()), fact.id)
         for acronym in {acronym_key(fact.acronym), acronym_key(fact.name)} - {""}:
-            self.by_acronym.setdefault(acronym, []).append(fact.id)
+            self.by_acronym[acronym] = (*self.by_acronym.get(acronym, ()), fact.id)
         for domain in fact.domains:
-            self.by_domain.setdefault(domain, []).append(fact.id)
+            self.by_domain[domain] = (*self.by_domain.get(domain, ()), fact.id)
 
     def _candidates(self, named: OrgFacts) -> list[int]:
         ids: list[int] = []

@@ -372,7 +372,7 @@ def _new_organisations(b: _Batch) -> None:
         for key, oid in ids.items():  # the next windows find them again
             org = plan.new_organisations[key]
             plan.carry.made.add(
-                OrgFacts(oid, org.name, org.acronym, org.website, org.email, org.country)
+                OrgFacts(oid, org.name, org.acronym, org.website, org.email, org.country).lean()
             )
 
 
