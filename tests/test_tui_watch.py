@@ -121,3 +121,25 @@ async def test_a_form_open_on_an_organisation_deleted_elsewhere_says_so(db_path:
             lambda: "deleted or merged by someone else" in screen_text(app),
             "that the organisation is gone",
         )
+
+
+@pytest.mark.asyncio
+async def test_on_a_server_database_the_start_screen_shows_another_coordinators_sign_on(
+    pg_server: object,
+) -> None:
+    """PostgreSQL has no change counter: the app listens for the notification every write
+    sends as it commits, and the start screen's activity says who did what."""
+    url = pg_server.url_of(pg_server.new_database())  # type: ignore[attr-defined]
+    make_campaign(url)  # type: ignore[arg-type]
+    app = make_app(url, "alice")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        assert isinstance(app.screen, StartScreen)
+        said = f"marked Verein Alpha signed ({CODE})"
+        assert said not in screen_text(app)
+        subprocess.run(
+            [sys.executable, "-m", "coalition", "--db", url, "signon", "set", "Verein Alpha",
+             CODE, "signed"],
+            check=True, capture_output=True,
+        )  # fmt: skip
+        await within_two_seconds(pilot, lambda: said in screen_text(app), "the sign-on")

@@ -67,6 +67,31 @@ class AuditView:
     before: dict[str, Any] | None
     after: dict[str, Any] | None
 
+    def summary(self) -> str:
+        """What the change did, as the start screen's activity says it after who did it:
+        "marked Alpha Kids signed (csam-2022)", "changed organisation Alpha Kids: city",
+        "imported members.csv"."""
+        label = self.label or f"#{self.entity_id}"
+        after = self.after or {}
+        if self.entity == "signon" and self.action in ("create", "update") and "status" in after:
+            organisation, _, campaign = label.rpartition(" / ")
+            where = f" ({campaign})" if organisation else ""
+            return f"marked {organisation or label} {after['status']}{where}"
+        if self.entity == "import_batch" and self.action == "create":
+            return f"imported {label}"
+        if self.action == "erase":
+            return "erased a person"
+        acted = _ACTED.get(self.action, self.action)
+        sentence = f"{acted} {self.entity.replace('_', ' ')} {label}"
+        if self.action == "update" and after:
+            fields = ", ".join(k.replace("_", " ") for k in list(after)[:3])
+            more = f" and {len(after) - 3} more" if len(after) > 3 else ""
+            sentence += f": {fields}{more}"
+        return sentence
+
+
+_ACTED = {"create": "added", "update": "changed", "delete": "deleted", "erase": "erased"}
+
 
 OVERVIEW_FOLLOWUPS = 30
 """How many follow-ups due the start screen lists (it counts them all)."""

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,6 +59,9 @@ from coalition.settings import missing_folder
 from coalition.store.schema import SCHEMA_HEAD
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+CHANGES_CHANNEL = "coalition_changes"
+"""On PostgreSQL every write transaction notifies this channel as it commits: the terminal
+apps open on the database listen to it (``watch.ChangeWatch``)."""
 BUSY_TIMEOUT_MS = 10_000
 WRITE_LOCK = 0x636F616C
 """The advisory lock every write transaction takes on PostgreSQL ("coal")."""
@@ -192,6 +195,9 @@ class Database:
             except KeyboardInterrupt as exc:
                 raise Interrupted(saved=False) from exc  # closing the session rolls back
             raw = session.connection().connection.dbapi_connection
+            if not self.is_sqlite:
+                # told on commit to every app open on this database (``watch``)
+                session.execute(text(f"NOTIFY {CHANGES_CHANNEL}"))
             try:
                 session.commit()
             except KeyboardInterrupt as exc:

@@ -30,7 +30,7 @@ from coalition.tui.screens.start import StartScreen
 
 if TYPE_CHECKING:
     from coalition.store.database import Database
-    from coalition.store.watch import ChangeWatch
+    from coalition.store.watch import ChangeWatch, ServerChangeWatch
 
 
 class CoalitionApp(App[None]):
@@ -103,7 +103,7 @@ class CoalitionApp(App[None]):
         """Recorded with every change made from the app."""
         self._db: Database | None = None
         self._db_lock = threading.Lock()
-        self._watch: ChangeWatch | None = None
+        self._watch: ChangeWatch | ServerChangeWatch | None = None
         """The database's change counter (``store.watch``), once the database is open."""
         self._saved_theme = settings.saved_theme()
         """The theme chosen last time (Ctrl+P, Theme); kept in the user config dir."""
@@ -120,10 +120,10 @@ class CoalitionApp(App[None]):
         with self._db_lock:
             if self._db is None:
                 from coalition.store.database import open_database
-                from coalition.store.watch import ChangeWatch
+                from coalition.store.watch import watch_for
 
                 db = open_database(self.db_target)
-                watch = ChangeWatch(db.path)
+                watch = watch_for(db)
                 watch.changed()  # the count before anything is read: later changes show
                 self._watch, self._db = watch, db
                 _freeze_long_lived()

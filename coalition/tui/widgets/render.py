@@ -172,9 +172,7 @@ def _campaign_table(
 def activity(entries: Iterable[AuditView]) -> RenderableType:
     rows = []
     for e in entries:
-        what = Text(f"{e.action} {e.entity.replace('_', ' ')} ")
-        what.append_text(_t(e.label))
-        rows.append((_t(e.at), _t(e.coordinator), what))
+        rows.append((_t(e.at), _t(e.coordinator), Text(e.summary())))
     if not rows:
         return Group(heading("Recent activity"), Text("Nothing yet.", style=MUTED))
 
