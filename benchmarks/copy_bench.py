@@ -18,31 +18,17 @@ import argparse
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
+from pg_server import server_database
 from search_bench import build
 
 from coalition.store.database import open_database
 from coalition.store.transfer import copy_database, dump
-
-
-def _run(url: str, sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(sql)  # type: ignore[arg-type]
-
-
-def _database_url(server: str, name: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    rendered = make_url(server).set(database=name).render_as_string(hide_password=False)
-    return rendered.replace("postgresql+psycopg://", "postgresql://", 1)
 
 
 def _dumped(target: Path | str) -> dict[str, list[tuple[object, ...]]]:
@@ -58,50 +44,31 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--server", help="a PostgreSQL server URL to create a database on")
     args = parser.parse_args()
-    cluster = None
-    with tempfile.TemporaryDirectory() as tmp:
-        server = args.server
-        if not server:
-            from tests import pg_cluster
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        server_database(args.server, "coalition_copy_bench") as on_server,
+    ):
+        original = Path(tmp) / "original.db"
+        seconds = build(original, args.contacts)
+        print(f"built {args.contacts:,} contacts and their index in {seconds:.1f} s")
+        before = _dumped(original)
+        rows = sum(len(r) for r in before.values())
 
-            pg_ctl = pg_cluster.find_pg_ctl()
-            if pg_ctl is None:
-                sys.exit("No PostgreSQL here: give --server postgresql://user@host/postgres.")
-            # A folder of its own under /tmp: run as root, the server runs as postgres,
-            # who cannot enter this run's private temporary folder.
-            folder = Path(tempfile.mkdtemp(prefix="coalition-copy-bench-pg-"))
-            cluster = pg_cluster.Cluster(pg_ctl, folder)
-            cluster.remove_folder = True
-            server = cluster.start()
-        name = f"coalition_copy_bench_{uuid.uuid4().hex[:8]}"
-        _run(server, f"CREATE DATABASE {name}")
-        on_server = _database_url(server, name)
-        try:
-            original = Path(tmp) / "original.db"
-            seconds = build(original, args.contacts)
-            print(f"built {args.contacts:,} contacts and their index in {seconds:.1f} s")
-            before = _dumped(original)
-            rows = sum(len(r) for r in before.values())
+        for label, source, target in (
+            ("SQLite -> PostgreSQL", str(original), on_server),
+            ("PostgreSQL -> SQLite", on_server, str(Path(tmp) / "back.db")),
+        ):
+            started = time.perf_counter()
+            report = copy_database(source, target)
+            elapsed = time.perf_counter() - started
+            verdict = "all tables equal" if report.ok else "DIFFERS"
+            print(f"{label}: {elapsed:6.1f} s  ({report.rows:,} rows, {verdict})")
 
-            for label, source, target in (
-                ("SQLite -> PostgreSQL", str(original), on_server),
-                ("PostgreSQL -> SQLite", on_server, str(Path(tmp) / "back.db")),
-            ):
-                started = time.perf_counter()
-                report = copy_database(source, target)
-                elapsed = time.perf_counter() - started
-                verdict = "all tables equal" if report.ok else "DIFFERS"
-                print(f"{label}: {elapsed:6.1f} s  ({report.rows:,} rows, {verdict})")
-
-            after = _dumped(Path(tmp) / "back.db")
-            same = after == before
-            print(f"final dump equal to the original ({rows:,} rows): {'yes' if same else 'NO'}")
-            if not same:
-                sys.exit(1)
-        finally:
-            _run(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            if cluster is not None:
-                cluster.stop()
+        after = _dumped(Path(tmp) / "back.db")
+        same = after == before
+        print(f"final dump equal to the original ({rows:,} rows): {'yes' if same else 'NO'}")
+        if not same:
+            sys.exit(1)
 
 
 if __name__ == "__main__":

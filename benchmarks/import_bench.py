@@ -17,7 +17,10 @@ comparison figures the targets are stated against:
   naming ten times as many, as the generator's twentieth of the rows gives (an import keeps
   each organisation it creates, ~900 bytes, to find it again in later rows).
 
-    pip install -e '.[bench]' && python benchmarks/import_bench.py [--rows 100000] [--flat]
+    pip install -e '.[bench]' && python benchmarks/import_bench.py [--rows 100000] [--flat] [--pg [SERVER]]
+
+``--pg``: the CSV imported into a PostgreSQL database too (issue 17's figures beside
+SQLite's), on SERVER or on a throwaway server started as the tests start one.
 """
 
 from __future__ import annotations
@@ -177,10 +180,11 @@ def sqlite_floor(imported: Path, tmp: Path) -> float:
     return float(out.stdout)
 
 
-def run_import(file: Path, tmp: Path) -> dict[str, object]:
-    db = tmp / f"{file.stem}-{file.suffix[1:]}.db"
+def run_import(file: Path, tmp: Path, db: str | None = None) -> dict[str, object]:
+    """Import ``file`` into a new SQLite file beside it, or into the database ``db``."""
+    db = db or str(tmp / f"{file.stem}-{file.suffix[1:]}.db")
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(file), str(db)], capture_output=True, text=True
+        [sys.executable, "-c", CHILD, str(file), db], capture_output=True, text=True
     )
     if out.returncode != 0:
         raise SystemExit(out.stderr)
@@ -230,6 +234,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--cards", type=int, default=10_000)
     parser.add_argument("--flat", action="store_true", help="also import 1,000,000 CSV rows")
+    parser.add_argument(
+        "--pg",
+        nargs="?",
+        const="",
+        metavar="SERVER",
+        help="also import the CSV into PostgreSQL: a server URL to create a database on, "
+        "or none for a throwaway server (pg_ctl)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
@@ -267,6 +279,15 @@ def main() -> None:
             )
         else:
             print("       sqlite-utils not installed (pip install -e '.[bench]'): no comparison")
+
+        if args.pg is not None:
+            from pg_server import server_database
+
+            with server_database(args.pg or None, "coalition_import_bench") as url:
+                on_server = run_import(csv_path, tmp, url)
+            report("csv→pg", on_server)
+            ratio = float(on_server["total"]) / float(csv_result["total"])  # type: ignore[arg-type]
+            print(f"       the same CSV into PostgreSQL: {ratio:.2f}x the SQLite import")
 
         xlsx_result = run_import(xlsx_path, tmp)
         report("xlsx", xlsx_result)

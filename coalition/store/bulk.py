@@ -5,21 +5,21 @@ its type processors and statement bookkeeping; for 100,000 contacts plus their
 emails, phones and audit rows that is seconds of pure Python. On SQLite the
 rows go to ``cursor.executemany`` as tuples instead, with values converted
 here exactly as SQLAlchemy stores them (DateTime as "YYYY-MM-DD HH:MM:SS.ffffff",
-Date as ISO, JSON as text, booleans as 0/1). Other databases take the Core path
-(PostgreSQL's COPY is for a later change), and a table's id sequence is moved past the
-ids the rows were given.
+Date as ISO, JSON as text, booleans as 0/1). On PostgreSQL they go in with ``COPY … FROM
+STDIN`` (psycopg's ``copy``; ``copy_rows``, which ``db copy`` uses too), JSON as text, and
+a table's id sequence is then moved past the ids the rows were given.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, insert, text
+from sqlalchemy import JSON, Boolean, Date, DateTime, text
 from sqlalchemy.orm import Session
 
 CHUNK = 10_000
@@ -88,16 +88,17 @@ def insert_rows(
     """
     if not rows:
         return
+    _check_columns(table, names)
     if session.get_bind().dialect.name != "sqlite":
-        for start in range(0, len(rows), CHUNK):
-            session.execute(
-                insert(table),
-                [dict(zip(names, row, strict=True)) for row in rows[start : start + CHUNK]],
-            )
+        session.flush()  # what the ORM holds goes first, as it would before an INSERT
+        raw = session.connection().connection.dbapi_connection
+        as_text = [i for i, name in enumerate(names) if isinstance(table.c[name].type, JSON)]
+        if as_text:
+            rows = [_json_as_text(row, as_text) for row in rows]
+        copy_rows(raw, table.name, names, rows)
         if "id" in names:
             _ids_taken(session, table)
         return
-    _check_columns(table, names)
     placeholders = ", ".join("?" for _ in names)
     sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({placeholders})"
     cursor = session.connection().connection.cursor()
@@ -105,6 +106,29 @@ def insert_rows(
         cursor.executemany(sql, rows)
     finally:
         cursor.close()
+
+
+def copy_rows(raw: Any, table: str, names: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """``rows`` into ``table`` of a PostgreSQL database with ``COPY … FROM STDIN``, on the
+    psycopg connection ``raw`` (in its transaction): values as psycopg adapts them, JSON
+    as its text. Several times faster than INSERTs, even batched."""
+
+    def quoted(name: str) -> str:
+        return '"' + name.replace('"', '""') + '"'
+
+    columns = ", ".join(quoted(name) for name in names)
+    statement = f"COPY {quoted(table)} ({columns}) FROM STDIN"
+    with raw.cursor() as cursor, cursor.copy(statement) as copying:
+        for row in rows:
+            copying.write_row(row)
+
+
+def _json_as_text(row: Sequence[Any], at: list[int]) -> list[Any]:
+    values = list(row)
+    for i in at:
+        if values[i] is not None:
+            values[i] = json.dumps(values[i], ensure_ascii=False)
+    return values
 
 
 def _ids_taken(session: Session, table: Any) -> None:

@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 
 from coalition.errors import DatabaseError
 from coalition.store import planner, search
+from coalition.store.bulk import copy_rows
 from coalition.store.database import MIGRATIONS_DIR, Database, open_database, to_url
 from coalition.store.models import Base
 
@@ -185,14 +186,8 @@ def _writer(connection: Connection, table: Table, from_postgres: bool) -> Any:
     names = ", ".join(_quoted(c.name) for c in table.columns)
     raw: Any = connection.connection.dbapi_connection
     if _is_postgres(connection):
-        statement = f"COPY {_quoted(table.name)} ({names}) FROM STDIN"
-
-        def copy(rows: Sequence[Sequence[Any]]) -> None:
-            with raw.cursor() as cursor, cursor.copy(statement) as copying:
-                for row in rows:
-                    copying.write_row(row)
-
-        return copy
+        columns = [c.name for c in table.columns]
+        return lambda rows: copy_rows(raw, table.name, columns, rows)
     marks = ", ".join("?" for _ in table.columns)
     statement = f"INSERT INTO {_quoted(table.name)} ({names}) VALUES ({marks})"
     converters = [_for_sqlite(_kind(c)) if from_postgres else None for c in table.columns]
