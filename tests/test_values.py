@@ -324,6 +324,33 @@ def test_fast_email_path_agrees_with_email_validator() -> None:
     agree()
 
 
+def test_fast_domain_path_agrees_with_email_validator() -> None:
+    """Plain lowercase domains skip the library's Unicode checks (``values._domain``):
+    valid or not, normalised as, exactly as the library says."""
+    from email_validator import EmailNotValidError, validate_email
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from coalition.domain import values
+
+    label = st.text(alphabet="abz09-", min_size=1, max_size=70)
+    ends = st.sampled_from(["org", "example", "local", "arpa", "test", "a1", "1", "xn--p1ai"])
+
+    @settings(max_examples=1500, deadline=None)
+    @given(st.lists(label, min_size=0, max_size=4), ends)
+    def agree(labels: list[str], end: str) -> None:
+        domain = ".".join([*labels, end])
+        values._domain.cache_clear()
+        ours = values._domain(domain)[0]
+        try:
+            theirs = validate_email("a@" + domain, check_deliverability=False).domain
+        except EmailNotValidError:
+            theirs = None
+        assert ours == theirs, domain
+
+    agree()
+
+
 def test_fast_phone_path_agrees_with_phonenumbers() -> None:
     import phonenumbers
     from hypothesis import given, settings
