@@ -197,6 +197,7 @@ class PostgresServer:
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         self.name = f"coalition_test_{worker}_{uuid.uuid4().hex[:8]}"
         self._emptying = ""
+        self._teams: set[tuple[str, str, bool]] = set()
 
     def url_of(self, name: str) -> str:
         rendered = self.url.set(database=name).render_as_string(hide_password=False)
@@ -240,6 +241,56 @@ class PostgresServer:
     def stop(self) -> None:
         drop = f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)"
         self._run(self.url.database or "postgres", drop)
+        drop_groups(self, self.name)
+
+    @property
+    def admin(self) -> str:
+        """The role the suite connects as (it may create databases and roles)."""
+        return str(self.url.username or "postgres")
+
+    def url_as(self, database: str, role: str) -> str:
+        """The URL of ``database`` for a coordinator who logs in as ``role`` (the throwaway
+        server trusts every local connection)."""
+        rendered = self.url.set(database=database, username=role, password=None)
+        return rendered.render_as_string(hide_password=False).replace(
+            "postgresql+psycopg://", "postgresql://", 1
+        )
+
+    def on_team(self, database: str, role: str, *, viewer: bool = False) -> str:
+        """The URL of ``database`` as ``role``, a coordinator (or viewer) there: the role
+        made with ``team add`` when the server has none of that name, or joined to this
+        database's team. Roles belong to the whole server, and the workers share it: a
+        role another worker is making meanwhile is joined on the second try."""
+        from coalition.domain import team
+        from coalition.errors import InvalidValue
+
+        if (database, role, viewer) in self._teams:
+            return self.url_as(database, role)
+        admin = open_database(self.url_of(database))
+        try:
+            for attempt in range(2):
+                try:
+                    team.add_member(admin, role, viewer=viewer, password=False)
+                    break
+                except InvalidValue:  # already on this database's team
+                    break
+                except Exception:
+                    if attempt:
+                        raise
+        finally:
+            admin.close()
+        self._teams.add((database, role, viewer))
+        return self.url_as(database, role)
+
+
+def drop_groups(server: PostgresServer, database: str) -> None:
+    """Drop the team's group roles of a database dropped (roles outlive databases)."""
+    from coalition.store.team import KINDS, group_name
+
+    for kind in KINDS:
+        server._run(
+            server.url.database or "postgres", f'DROP ROLE IF EXISTS "{group_name(database, kind)}"'
+        )
 
 
 def _deletion_order(tables: list[str]) -> list[str]:
@@ -298,16 +349,38 @@ def session(db: Database) -> Iterator[Any]:
 
 
 @pytest.fixture
-def run(db_path: Path) -> Callable[..., Result]:
-    """Run the command line on the test database; returns click's Result."""
+def run(db_path: Path, engine: str, request: pytest.FixtureRequest) -> Callable[..., Result]:
+    """Run the command line on the test database; returns click's Result.
+
+    ``as_="bob"``: as coordinator bob — ``--as bob`` on SQLite; on PostgreSQL, where the
+    change log names the database role and --as cannot name another, logged in as the
+    role bob (made a coordinator of the test database on first use)."""
     runner = CliRunner()
 
-    def invoke(*args: str, input: str | None = None, db: Path | str | None = None) -> Result:
-        return runner.invoke(
-            cli, ["--db", str(db or db_path), *args], input=input, catch_exceptions=True
-        )
+    def invoke(
+        *args: str, input: str | None = None, db: Path | str | None = None, as_: str | None = None
+    ) -> Result:
+        target = str(db or db_path)
+        who: list[str] = []
+        if as_ is not None and engine == "postgresql":
+            server: PostgresServer = request.getfixturevalue("pg_server")
+            target = server.on_team(server.name, as_)
+        elif as_ is not None:
+            who = ["--as", as_]
+        return runner.invoke(cli, [*who, "--db", target, *args], input=input, catch_exceptions=True)
 
     return invoke
+
+
+@pytest.fixture
+def me(engine: str, request: pytest.FixtureRequest) -> str:
+    """Who the change log names for what the tests' own commands do: the name given by
+    $COALITION_USER ("tester") on SQLite, the database role the suite logs in as on
+    PostgreSQL."""
+    if engine == "postgresql":
+        server: PostgresServer = request.getfixturevalue("pg_server")
+        return server.admin
+    return "tester"
 
 
 def database_state(target: Path | str) -> Any:
