@@ -119,6 +119,7 @@ SLOW = {
     "test_export_kill.py": "exports killed at random moments",
     "test_private_files.py": "exports killed mid-write",
     "test_edit_race.py": "two processes editing one organisation at once",
+    "test_team_race.py": "two coordinators' processes, two roles, working at once for 30 s in CI",
 }
 """Modules whose tests run other processes, signals or waits: marked ``slow`` so that
 ``pytest -m "not tui and not slow"`` checks the rest: 64 s on two cores on SQLite alone
@@ -401,6 +402,64 @@ def database_state(target: Path | str) -> Any:
     return rows, None
 
 
+class Team:
+    """A fresh server database (``team`` fixture), the suite's admin URL to it, and roles
+    made for the test. Roles and their grants outlive the emptying the other tests'
+    database gets between tests, and roles belong to the whole server, which the test
+    workers share: a test of the team gets a database of its own, and names its roles
+    with a suffix of its own (tests/test_team.py)."""
+
+    def __init__(self, server: PostgresServer, name: str) -> None:
+        self.server = server
+        self.name = name
+        self.admin_url = server.url_of(name)
+        self.suffix = uuid.uuid4().hex[:6]
+
+    def role(self, first: str) -> str:
+        """A role name for this test alone: ``lea`` -> ``lea_3f2a1b``."""
+        return f"{first}_{self.suffix}"
+
+    def url(self, role: str) -> str:
+        return self.server.url_as(self.name, role)
+
+    def sql(self, statement: str, *params: Any) -> list[Any]:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as connection:
+            cursor = connection.execute(statement, params or None)  # type: ignore[arg-type]
+            return cursor.fetchall() if cursor.description else []
+
+    def run(self, *args: str, db: str | None = None, env: dict[str, str] | None = None) -> Result:
+        runner = CliRunner(env=env)
+        return runner.invoke(cli, ["--db", db or self.admin_url, *args], catch_exceptions=True)
+
+
+@pytest.fixture(scope="session")
+def team_template(pg_server: PostgresServer) -> Iterator[str]:
+    """A migrated database the tests' own are copied from (CREATE DATABASE … TEMPLATE)."""
+    name = f"coalition_team_tpl_{uuid.uuid4().hex[:8]}"
+    postgres = pg_server.url.database or "postgres"
+    pg_server._run(postgres, f"CREATE DATABASE {name}")
+    open_database(pg_server.url_of(name)).close()
+    yield name
+    pg_server._run(postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def team(pg_server: PostgresServer, team_template: str) -> Iterator[Team]:
+    name = f"coalition_team_{uuid.uuid4().hex[:8]}"
+    postgres = pg_server.url.database or "postgres"
+    pg_server._run(postgres, f"CREATE DATABASE {name} TEMPLATE {team_template}")
+    made = Team(pg_server, name)
+    yield made
+    pg_server._run(postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    drop_groups(pg_server, name)
+    for (role,) in pg_server._run(
+        postgres, f"SELECT rolname FROM pg_roles WHERE rolname LIKE '%\\_{made.suffix}'"
+    ):
+        pg_server._run(postgres, f'DROP ROLE IF EXISTS "{role}"')
+
+
 def ok(result: Result) -> Result:
     """Assert a command succeeded, showing its output when it did not."""
     assert result.exit_code == 0, (result.output, result.exception)
@@ -415,4 +474,4 @@ def fails(result: Result) -> str:
     return result.stderr.strip()
 
 
-__all__ = ["Work", "database_state", "fails", "ok"]
+__all__ = ["Team", "Work", "database_state", "fails", "ok"]

@@ -13,71 +13,16 @@ import json
 import os
 import subprocess
 import sys
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 from click.testing import CliRunner, Result
 
 from coalition.cli import cli
 from coalition.errors import CoalitionError
-from coalition.store.database import open_database
-from tests.conftest import PostgresServer, database_state, drop_groups, fails, ok
-
-
-class Team:
-    """A fresh server database, the suite's admin URL to it, and roles made for the test."""
-
-    def __init__(self, server: PostgresServer, name: str) -> None:
-        self.server = server
-        self.name = name
-        self.admin_url = server.url_of(name)
-        self.suffix = uuid.uuid4().hex[:6]
-
-    def role(self, first: str) -> str:
-        """A role name for this test alone: ``lea`` -> ``lea_3f2a1b``."""
-        return f"{first}_{self.suffix}"
-
-    def url(self, role: str) -> str:
-        return self.server.url_as(self.name, role)
-
-    def sql(self, statement: str, *params: Any) -> list[Any]:
-        with psycopg.connect(self.admin_url, autocommit=True) as connection:
-            cursor = connection.execute(statement, params or None)  # type: ignore[arg-type]
-            return cursor.fetchall() if cursor.description else []
-
-    def run(self, *args: str, db: str | None = None, env: dict[str, str] | None = None) -> Result:
-        runner = CliRunner(env=env)
-        return runner.invoke(cli, ["--db", db or self.admin_url, *args], catch_exceptions=True)
-
-
-@pytest.fixture(scope="session")
-def team_template(pg_server: PostgresServer) -> Iterator[str]:
-    """A migrated database the tests' own are copied from (CREATE DATABASE … TEMPLATE)."""
-    name = f"coalition_team_tpl_{uuid.uuid4().hex[:8]}"
-    postgres = pg_server.url.database or "postgres"
-    pg_server._run(postgres, f"CREATE DATABASE {name}")
-    open_database(pg_server.url_of(name)).close()
-    yield name
-    pg_server._run(postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-@pytest.fixture
-def team(pg_server: PostgresServer, team_template: str) -> Iterator[Team]:
-    name = f"coalition_team_{uuid.uuid4().hex[:8]}"
-    postgres = pg_server.url.database or "postgres"
-    pg_server._run(postgres, f"CREATE DATABASE {name} TEMPLATE {team_template}")
-    made = Team(pg_server, name)
-    yield made
-    pg_server._run(postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    drop_groups(pg_server, name)
-    for (role,) in pg_server._run(
-        postgres, f"SELECT rolname FROM pg_roles WHERE rolname LIKE '%\\_{made.suffix}'"
-    ):
-        pg_server._run(postgres, f'DROP ROLE IF EXISTS "{role}"')
+from tests.conftest import Team, database_state, fails, ok
 
 
 def added(team: Team, first: str, *options: str) -> str:
