@@ -22,7 +22,7 @@ from click.testing import CliRunner, Result
 
 from coalition.cli import cli
 from coalition.errors import CoalitionError
-from tests.conftest import Team, database_state, fails, ok
+from tests.conftest import Team, database_state, drop_groups, fails, ok
 
 
 def added(team: Team, first: str, *options: str) -> str:
@@ -282,3 +282,30 @@ def test_a_viewer_reads_searches_and_exports_what_is_public(
     ok(viewer("export", "signatories", "kids-2027", str(tmp_path / "list.html")))
     assert "Alpha Kids" in (tmp_path / "list.html").read_text(encoding="utf-8")
     ok(viewer("export", "organisations", str(tmp_path / "orgs.csv")))
+
+
+def test_a_coordinator_cannot_upgrade_the_schema_and_is_told_whom_to_ask(team: Team) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from coalition.domain.team import add_member
+    from coalition.store.database import _alembic_config, open_database, to_url
+
+    server, old = team.server, f"coalition_old_{team.suffix}"
+    server._run(server.url.database or "postgres", f"CREATE DATABASE {old}")
+    try:
+        engine = create_engine(to_url(server.url_of(old)))
+        with engine.begin() as connection:  # as a coalition of two revisions ago left it
+            command.upgrade(_alembic_config(connection), "0008")
+        engine.dispose()
+        admin = open_database(server.url_of(old), upgrade=False)
+        add_member(admin, team.role("lea"), password=False)
+        admin.close()
+        said = fails(team.run("org", "list", db=server.url_as(old, team.role("lea"))))
+        assert "needs its schema changed (a newer coalition, or an upgrade), which only its " in (
+            said
+        )
+        assert said.endswith("ask them to run `coalition init` with this version of coalition.")
+    finally:
+        server._run(server.url.database or "postgres", f"DROP DATABASE {old} WITH (FORCE)")
+        drop_groups(server, old)

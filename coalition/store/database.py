@@ -467,7 +467,16 @@ def _explain_server(error: BaseException, where: str, waited: float | None) -> D
             "check that the server is running, then try again."
         )
     if state == _INSUFFICIENT_PRIVILEGE:
-        if message.startswith("permission denied for") and _a_write(error):
+        if message.startswith(("permission denied for schema", "must be owner")):
+            # A coordinator's coalition newer than the schema: upgrading it is the owner's.
+            return DatabaseError(
+                f"The database {where} needs its schema changed (a newer coalition, or an "
+                f"upgrade), which only its owner may do ({message}); ask them to run "
+                "`coalition init` with this version of coalition."
+            )
+        if message.startswith(
+            ("permission denied for table", "permission denied for sequence")
+        ) and _a_write(error):
             # The team's viewers are granted SELECT alone (store/team.py): a write of
             # theirs ends here, whichever command or screen tried it.
             return DatabaseError(
