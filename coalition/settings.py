@@ -2,7 +2,8 @@
 
 The database: ``--db`` on the command line, else ``COALITION_DB``, else
 ``coalition.db`` in the user data dir (platformdirs). The coordinator:
-``--as``, else ``COALITION_USER``, else the login name. The terminal app's
+``--as``, else ``COALITION_USER``, else the login name, on a SQLite file; on a
+server, the database role. The terminal app's
 theme, once chosen, is kept in ``settings.json`` in the user config dir.
 """
 
@@ -51,7 +52,17 @@ def missing_folder(target: str) -> str | None:
     )
 
 
+def is_server(target: str) -> bool:
+    """Whether ``target`` names a database server (a URL other than sqlite://), where who
+    is working is the database role, not a name given here."""
+    scheme = target.partition("://")[0] if "://" in target else ""
+    return bool(scheme) and not scheme.lower().startswith("sqlite")
+
+
 def coordinator(option: str | None = None) -> str:
+    """The name a person gives as theirs: ``--as``, ``$COALITION_USER``, the login name.
+    Recorded as it is on a SQLite file; on a server the database role is recorded
+    (``domain.team.acting_coordinator``)."""
     if option and option.strip():
         return option.strip()
     env = os.environ.get(USER_ENV, "").strip()

@@ -119,6 +119,7 @@ SLOW = {
     "test_export_kill.py": "exports killed at random moments",
     "test_private_files.py": "exports killed mid-write",
     "test_edit_race.py": "two processes editing one organisation at once",
+    "test_team_race.py": "two coordinators' processes, two roles, working at once for 30 s in CI",
 }
 """Modules whose tests run other processes, signals or waits: marked ``slow`` so that
 ``pytest -m "not tui and not slow"`` checks the rest: 64 s on two cores on SQLite alone
@@ -197,6 +198,7 @@ class PostgresServer:
         worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
         self.name = f"coalition_test_{worker}_{uuid.uuid4().hex[:8]}"
         self._emptying = ""
+        self._teams: set[tuple[str, str, bool]] = set()
 
     def url_of(self, name: str) -> str:
         rendered = self.url.set(database=name).render_as_string(hide_password=False)
@@ -240,6 +242,56 @@ class PostgresServer:
     def stop(self) -> None:
         drop = f"DROP DATABASE IF EXISTS {self.name} WITH (FORCE)"
         self._run(self.url.database or "postgres", drop)
+        drop_groups(self, self.name)
+
+    @property
+    def admin(self) -> str:
+        """The role the suite connects as (it may create databases and roles)."""
+        return str(self.url.username or "postgres")
+
+    def url_as(self, database: str, role: str) -> str:
+        """The URL of ``database`` for a coordinator who logs in as ``role`` (the throwaway
+        server trusts every local connection)."""
+        rendered = self.url.set(database=database, username=role, password=None)
+        return rendered.render_as_string(hide_password=False).replace(
+            "postgresql+psycopg://", "postgresql://", 1
+        )
+
+    def on_team(self, database: str, role: str, *, viewer: bool = False) -> str:
+        """The URL of ``database`` as ``role``, a coordinator (or viewer) there: the role
+        made with ``team add`` when the server has none of that name, or joined to this
+        database's team. Roles belong to the whole server, and the workers share it: a
+        role another worker is making meanwhile is joined on the second try."""
+        from coalition.domain import team
+        from coalition.errors import InvalidValue
+
+        if (database, role, viewer) in self._teams:
+            return self.url_as(database, role)
+        admin = open_database(self.url_of(database))
+        try:
+            for attempt in range(2):
+                try:
+                    team.add_member(admin, role, viewer=viewer, password=False)
+                    break
+                except InvalidValue:  # already on this database's team
+                    break
+                except Exception:
+                    if attempt:
+                        raise
+        finally:
+            admin.close()
+        self._teams.add((database, role, viewer))
+        return self.url_as(database, role)
+
+
+def drop_groups(server: PostgresServer, database: str) -> None:
+    """Drop the team's group roles of a database dropped (roles outlive databases)."""
+    from coalition.store.team import KINDS, group_name
+
+    for kind in KINDS:
+        server._run(
+            server.url.database or "postgres", f'DROP ROLE IF EXISTS "{group_name(database, kind)}"'
+        )
 
 
 def _deletion_order(tables: list[str]) -> list[str]:
@@ -298,16 +350,38 @@ def session(db: Database) -> Iterator[Any]:
 
 
 @pytest.fixture
-def run(db_path: Path) -> Callable[..., Result]:
-    """Run the command line on the test database; returns click's Result."""
+def run(db_path: Path, engine: str, request: pytest.FixtureRequest) -> Callable[..., Result]:
+    """Run the command line on the test database; returns click's Result.
+
+    ``as_="bob"``: as coordinator bob — ``--as bob`` on SQLite; on PostgreSQL, where the
+    change log names the database role and --as cannot name another, logged in as the
+    role bob (made a coordinator of the test database on first use)."""
     runner = CliRunner()
 
-    def invoke(*args: str, input: str | None = None, db: Path | str | None = None) -> Result:
-        return runner.invoke(
-            cli, ["--db", str(db or db_path), *args], input=input, catch_exceptions=True
-        )
+    def invoke(
+        *args: str, input: str | None = None, db: Path | str | None = None, as_: str | None = None
+    ) -> Result:
+        target = str(db or db_path)
+        who: list[str] = []
+        if as_ is not None and engine == "postgresql":
+            server: PostgresServer = request.getfixturevalue("pg_server")
+            target = server.on_team(server.name, as_)
+        elif as_ is not None:
+            who = ["--as", as_]
+        return runner.invoke(cli, [*who, "--db", target, *args], input=input, catch_exceptions=True)
 
     return invoke
+
+
+@pytest.fixture
+def me(engine: str, request: pytest.FixtureRequest) -> str:
+    """Who the change log names for what the tests' own commands do: the name given by
+    $COALITION_USER ("tester") on SQLite, the database role the suite logs in as on
+    PostgreSQL."""
+    if engine == "postgresql":
+        server: PostgresServer = request.getfixturevalue("pg_server")
+        return server.admin
+    return "tester"
 
 
 def database_state(target: Path | str) -> Any:
@@ -328,6 +402,64 @@ def database_state(target: Path | str) -> Any:
     return rows, None
 
 
+class Team:
+    """A fresh server database (``team`` fixture), the suite's admin URL to it, and roles
+    made for the test. Roles and their grants outlive the emptying the other tests'
+    database gets between tests, and roles belong to the whole server, which the test
+    workers share: a test of the team gets a database of its own, and names its roles
+    with a suffix of its own (tests/test_team.py)."""
+
+    def __init__(self, server: PostgresServer, name: str) -> None:
+        self.server = server
+        self.name = name
+        self.admin_url = server.url_of(name)
+        self.suffix = uuid.uuid4().hex[:6]
+
+    def role(self, first: str) -> str:
+        """A role name for this test alone: ``lea`` -> ``lea_3f2a1b``."""
+        return f"{first}_{self.suffix}"
+
+    def url(self, role: str) -> str:
+        return self.server.url_as(self.name, role)
+
+    def sql(self, statement: str, *params: Any) -> list[Any]:
+        import psycopg
+
+        with psycopg.connect(self.admin_url, autocommit=True) as connection:
+            cursor = connection.execute(statement, params or None)  # type: ignore[arg-type]
+            return cursor.fetchall() if cursor.description else []
+
+    def run(self, *args: str, db: str | None = None, env: dict[str, str] | None = None) -> Result:
+        runner = CliRunner(env=env)
+        return runner.invoke(cli, ["--db", db or self.admin_url, *args], catch_exceptions=True)
+
+
+@pytest.fixture(scope="session")
+def team_template(pg_server: PostgresServer) -> Iterator[str]:
+    """A migrated database the tests' own are copied from (CREATE DATABASE … TEMPLATE)."""
+    name = f"coalition_team_tpl_{uuid.uuid4().hex[:8]}"
+    postgres = pg_server.url.database or "postgres"
+    pg_server._run(postgres, f"CREATE DATABASE {name}")
+    open_database(pg_server.url_of(name)).close()
+    yield name
+    pg_server._run(postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def team(pg_server: PostgresServer, team_template: str) -> Iterator[Team]:
+    name = f"coalition_team_{uuid.uuid4().hex[:8]}"
+    postgres = pg_server.url.database or "postgres"
+    pg_server._run(postgres, f"CREATE DATABASE {name} TEMPLATE {team_template}")
+    made = Team(pg_server, name)
+    yield made
+    pg_server._run(postgres, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    drop_groups(pg_server, name)
+    for (role,) in pg_server._run(
+        postgres, f"SELECT rolname FROM pg_roles WHERE rolname LIKE '%\\_{made.suffix}'"
+    ):
+        pg_server._run(postgres, f'DROP ROLE IF EXISTS "{role}"')
+
+
 def ok(result: Result) -> Result:
     """Assert a command succeeded, showing its output when it did not."""
     assert result.exit_code == 0, (result.output, result.exception)
@@ -342,4 +474,4 @@ def fails(result: Result) -> str:
     return result.stderr.strip()
 
 
-__all__ = ["Work", "database_state", "fails", "ok"]
+__all__ = ["Team", "Work", "database_state", "fails", "ok"]

@@ -284,34 +284,12 @@ def test_a_merge_changes_the_kept_record(unit: Any) -> None:
 
 
 def test_the_command_line_refuses_a_stale_edit_and_exits_1(run: Any) -> None:
-    ok(run("--as", "alice", "org", "add", "Alpha Kids"))
+    ok(run("org", "add", "Alpha Kids", as_="alice"))
     shown = json.loads(ok(run("org", "show", "Alpha Kids", "--format", "json")).stdout)
     assert shown["version"] == 1
-    ok(
-        run(
-            "--as",
-            "bob",
-            "org",
-            "edit",
-            "Alpha Kids",
-            "--city",
-            "Brugge",
-            "--expected-version",
-            "1",
-        )
-    )
+    ok(run("org", "edit", "Alpha Kids", "--city", "Brugge", "--expected-version", "1", as_="bob"))
     sentence = fails(
-        run(
-            "--as",
-            "alice",
-            "org",
-            "edit",
-            "Alpha Kids",
-            "--city",
-            "Gent",
-            "--expected-version",
-            "1",
-        )
+        run("org", "edit", "Alpha Kids", "--city", "Gent", "--expected-version", "1", as_="alice")
     )
     assert sentence.startswith("Error: Changed by bob at ")
     assert "since you opened it: the organisation Alpha Kids" in sentence
@@ -322,18 +300,18 @@ def test_the_command_line_refuses_a_stale_edit_and_exits_1(run: Any) -> None:
 def test_the_version_is_checked_for_contacts_campaigns_and_sign_ons_on_the_command_line(
     run: Any,
 ) -> None:
-    ok(run("--as", "bob", "contact", "add", "--name", "Jana Novak"))
-    ok(run("--as", "bob", "contact", "edit", "Jana Novak", "--role", "Director"))
+    ok(run("contact", "add", "--name", "Jana Novak", as_="bob"))
+    ok(run("contact", "edit", "Jana Novak", "--role", "Director", as_="bob"))
     assert "Changed by bob" in fails(
         run("contact", "edit", "Jana Novak", "--role", "CEO", "--expected-version", "1")
     )
-    ok(run("--as", "bob", "campaign", "add", "kids-2027"))
-    ok(run("--as", "bob", "campaign", "edit", "kids-2027", "--target", "10"))
+    ok(run("campaign", "add", "kids-2027", as_="bob"))
+    ok(run("campaign", "edit", "kids-2027", "--target", "10", as_="bob"))
     assert "Changed by bob" in fails(
         run("campaign", "edit", "kids-2027", "--target", "20", "--expected-version", "1")
     )
-    ok(run("--as", "bob", "org", "add", "Alpha Kids"))
-    ok(run("--as", "bob", "signon", "set", "Alpha Kids", "kids-2027", "invited"))
+    ok(run("org", "add", "Alpha Kids", as_="bob"))
+    ok(run("signon", "set", "Alpha Kids", "kids-2027", "invited", as_="bob"))
     assert "Changed by bob" in fails(
         run("signon", "set", "Alpha Kids", "kids-2027", "signed", "--expected-version", "0")
     )

@@ -202,7 +202,9 @@ def test_contact_rules_and_scores() -> None:
         assert (None if match is None else (match.rule, match.certain, match.score)) == expected
 
 
-def test_a_dismissed_pair_is_not_listed_again(unit: Any, run: Any, db_path: Any, db: Any) -> None:
+def test_a_dismissed_pair_is_not_listed_again(
+    unit: Any, run: Any, db_path: Any, db: Any, me: str
+) -> None:
     a = person(unit, given_name="Jan", family_name="Nowak", emails=["jan@example.org"])
     b = person(unit, given_name="Jan", family_name="Nowak", emails=["jan.nowak@example.net"])
     item = pair_of(listed(run), a, b, "contact")
@@ -224,7 +226,7 @@ def test_a_dismissed_pair_is_not_listed_again(unit: Any, run: Any, db_path: Any,
             assert duplicates.find_duplicates(s) == []
             (row,) = s.scalars(select(DuplicateDismissal)).all()
             assert (row.kind, row.low_id, row.high_id, row.coordinator) == (
-                "contact", a, b, "tester"
+                "contact", a, b, me
             )  # fmt: skip
             entry = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
             assert entry is not None and entry.action == "create"

@@ -16,6 +16,8 @@ CORE = [
     "coalition.store.watch",
     "coalition.store.check",
     "coalition.store.transfer",
+    "coalition.store.team",
+    "coalition.domain.team",
     "coalition.domain.reports",
     "coalition.domain.values",
     "coalition.domain.audit",

@@ -55,20 +55,20 @@ def invited(run: Any, tmp_path: Path) -> None:
            "--campaign", "csam-2022"))  # fmt: skip
     ok(run("export", "mailmerge", str(tmp_path / "invitations.xlsx"), "--campaign", "csam-2022",
            "--status", "prospect", "--log-outreach", "Invitation to sign"))  # fmt: skip
-    ok(run("--as", "bob", "log", "--org", "Fundacja Beta", "--channel", "call",
-           "--subject", "Quick call"))  # fmt: skip
+    ok(run("log", "--org", "Fundacja Beta", "--channel", "call",
+           "--subject", "Quick call", as_="bob"))  # fmt: skip
 
 
 def test_the_refusal_lists_the_later_work_by_kind_what_when_and_who(
-    run: Any, db_path: Path | str, invited: None
+    me: str, run: Any, db_path: Path | str, invited: None
 ) -> None:
     before = database_state(db_path)
     message = fails(run("imports", "undo", "1", "--yes"))
     assert message == (
         "Error: Cannot undo import batch #1: later changes depend on it — "
-        f"3 interactions logged by tester on {TODAY} (Invitation to sign); "
+        f"3 interactions logged by {me} on {TODAY} (Invitation to sign); "
         f"1 interaction logged by bob on {TODAY} (Quick call); "
-        f"3 sign-ons moved to invited by tester on {TODAY} "
+        f"3 sign-ons moved to invited by {me} on {TODAY} "
         "(Alpha Enfance, Fundacja Beta, Gamma Kinder); "
         "--with-later takes them back with the batch."
     )
@@ -76,14 +76,14 @@ def test_the_refusal_lists_the_later_work_by_kind_what_when_and_who(
 
 
 def test_with_later_takes_the_outreach_and_the_moves_back_too(
-    run: Any, db_path: Path | str, invited: None
+    me: str, run: Any, db_path: Path | str, invited: None
 ) -> None:
     result = ok(run("imports", "undo", "1", "--with-later", "--yes"))
     assert result.stderr == (
         "Undid import batch #1 (members.xlsx), and took back "
-        f"3 interactions logged by tester on {TODAY} (Invitation to sign); "
+        f"3 interactions logged by {me} on {TODAY} (Invitation to sign); "
         f"1 interaction logged by bob on {TODAY} (Quick call); "
-        f"3 sign-ons moved to invited by tester on {TODAY} "
+        f"3 sign-ons moved to invited by {me} on {TODAY} "
         "(Alpha Enfance, Fundacja Beta, Gamma Kinder).\n"
     )
     assert listed(run, "contact", "list") == []
@@ -93,25 +93,25 @@ def test_with_later_takes_the_outreach_and_the_moves_back_too(
     # The change log says what went, with the batch's undo and for each interaction.
     log = listed(run, "history", "--limit", "100")
     undo = next(e for e in log if e["entity"] == "import_batch" and e["action"] == "update")
-    assert undo["coordinator"] == "tester"
+    assert undo["coordinator"] == me
     assert undo["after"]["taken_back"][0] == (
-        f"3 interactions logged by tester on {TODAY} (Invitation to sign)"
+        f"3 interactions logged by {me} on {TODAY} (Invitation to sign)"
     )
     deleted = [e for e in log if e["entity"] == "interaction" and e["action"] == "delete"]
     assert sorted(e["label"] for e in deleted) == ["Invitation to sign"] * 3 + ["Quick call"]
     assert all(e["after"] == {"undone_with_import_batch": 1} for e in deleted)
-    assert listed(run, "imports", "list")[0]["undone_by"] == "tester"
+    assert listed(run, "imports", "list")[0]["undone_by"] == me
 
 
 def test_the_question_names_what_goes_with_the_batch(
-    run: Any, db_path: Path | str, invited: None
+    me: str, run: Any, db_path: Path | str, invited: None
 ) -> None:
     before = database_state(db_path)
     result = run("imports", "undo", "1", "--with-later", input="n\n")
     assert result.exit_code == 1
     assert (
         "Undo import batch #1 and take back "
-        f"3 interactions logged by tester on {TODAY} (Invitation to sign); " in result.stderr
+        f"3 interactions logged by {me} on {TODAY} (Invitation to sign); " in result.stderr
     )
     assert database_state(db_path) == before
     # Without --with-later there is nothing to ask: the refusal comes first.
@@ -120,13 +120,13 @@ def test_the_question_names_what_goes_with_the_batch(
     assert "Undo import batch" not in refused.stderr
 
 
-def test_outreach_without_a_campaign_is_later_work_too(run: Any, tmp_path: Path) -> None:
+def test_outreach_without_a_campaign_is_later_work_too(me: str, run: Any, tmp_path: Path) -> None:
     # The mail merge writes no change-log entry per email: the undo used to delete the
     # people and organisations under them and stop on a database error.
     ok(run("import", str(members_xlsx(tmp_path / "members.xlsx", MEMBERS))))
     ok(run("export", "mailmerge", str(tmp_path / "news.csv"), "--log-outreach", "Newsletter"))
     message = fails(run("imports", "undo", "1", "--yes"))
-    assert f"3 interactions logged by tester on {TODAY} (Newsletter)" in message
+    assert f"3 interactions logged by {me} on {TODAY} (Newsletter)" in message
     ok(run("imports", "undo", "1", "--yes", "--with-later"))
     assert listed(run, "contact", "list") == []
 
@@ -155,7 +155,7 @@ def test_a_sign_on_moved_since_the_batch_goes_back_to_where_it_was_before_it(
         [["2026/11/05 14:03:22 GMT+1", "lea@example.org", "Léa Martin", "Alpha Enfance", "Yes"]],
     )
     ok(run("import", str(form), "--campaign", "csam-2022"))  # invited -> signed
-    ok(run("--as", "bob", "signon", "set", "Alpha Enfance", "csam-2022", "withdrawn"))
+    ok(run("signon", "set", "Alpha Enfance", "csam-2022", "withdrawn", as_="bob"))
     message = fails(run("imports", "undo", "1", "--yes"))
     assert f"1 sign-on moved to withdrawn by bob on {TODAY} (Alpha Enfance)" in message
     ok(run("imports", "undo", "1", "--yes", "--with-later"))
@@ -166,25 +166,27 @@ def test_a_sign_on_moved_since_the_batch_goes_back_to_where_it_was_before_it(
 
 
 def test_work_on_what_was_there_before_the_batch_must_be_undone_by_hand(
-    run: Any, tmp_path: Path, db_path: Path | str
+    me: str, run: Any, tmp_path: Path, db_path: Path | str
 ) -> None:
     ok(run("contact", "add", "--name", "Léa Martin", "--email", "lea@example.org"))
     ok(run("import", str(members_xlsx(tmp_path / "members.xlsx", MEMBERS)),
            "--on-duplicate", "update"))  # fmt: skip
     ok(run("export", "mailmerge", str(tmp_path / "news.csv"), "--log-outreach", "Newsletter"))
-    ok(run("--as", "bob", "contact", "edit", "lea@example.org", "--role", "Chair"))
+    ok(run("contact", "edit", "lea@example.org", "--role", "Chair", as_="bob"))
     before = database_state(db_path)
     message = fails(run("imports", "undo", "1", "--yes", "--with-later"))
     assert message == (
         "Error: Cannot undo import batch #1: later changes depend on it — "
         f"1 contact edited by bob on {TODAY} (Léa Martin); undo or redo those by hand first "
-        f"(--with-later takes back the rest: 3 interactions logged by tester on {TODAY} "
+        f"(--with-later takes back the rest: 3 interactions logged by {me} on {TODAY} "
         "(Newsletter))."
     )
     assert database_state(db_path) == before
 
 
-def test_a_later_import_that_builds_on_the_batch_is_undone_first(run: Any, tmp_path: Path) -> None:
+def test_a_later_import_that_builds_on_the_batch_is_undone_first(
+    me: str, run: Any, tmp_path: Path
+) -> None:
     ok(run("import", str(members_xlsx(tmp_path / "members.xlsx", MEMBERS))))
     more = members_xlsx(
         tmp_path / "more.xlsx", [["Alpha Enfance", "France", "Paul", "Petit", "paul@example.org"]]
@@ -193,7 +195,7 @@ def test_a_later_import_that_builds_on_the_batch_is_undone_first(run: Any, tmp_p
     # Undone, batch #1 would leave Paul Petit at an organisation that is no more.
     for asked in ((), ("--with-later",)):
         message = fails(run("imports", "undo", "1", "--yes", *asked))
-        assert f"1 later import by tester on {TODAY} (batch #2, more.xlsx)" in message
+        assert f"1 later import by {me} on {TODAY} (batch #2, more.xlsx)" in message
     ok(run("imports", "undo", "2", "--yes"))
     ok(run("imports", "undo", "1", "--yes"))
     assert listed(run, "contact", "list") == []

@@ -87,6 +87,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "CAMPAIGN's progress: sign-ons per status, response rate, days to answer, "
         "signatures per week, who is quiet longest.",
     ),
+    "team": (
+        "team:team",
+        "Who may work on a PostgreSQL database: add, list and remove coordinators and viewers.",
+    ),
     "person": (
         "privacy:person",
         "Personal-data requests: export everything held on a person, or erase them.",
@@ -132,7 +136,8 @@ class LazyGroup(CoalitionGroup):
     "--as",
     "as_",
     metavar="NAME",
-    help="Coordinator recorded with every change. Default: $COALITION_USER, else your login.",
+    help="Coordinator recorded with every change. Default: $COALITION_USER, else your login. "
+    "On a PostgreSQL server your database role is recorded, and --as may only name it.",
 )
 @click.version_option(__version__, prog_name="coalition")
 @click.pass_context
@@ -152,7 +157,7 @@ def cli(ctx: click.Context, db: str | None, as_: str | None) -> None:
             raise click.ClickException(problem)
         from coalition.tui.app import make_app
 
-        make_app(target, state.coordinator).run()
+        make_app(target, state.claimed, declared=state.declared).run()
 
 
 def main() -> None:

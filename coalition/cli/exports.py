@@ -15,7 +15,7 @@ from coalition.cli.options import (
 )
 from coalition.cli.output import say
 from coalition.cli.state import CoalitionGroup, State, pass_state
-from coalition.domain import browse, exports, outreach, pipeline, privacy
+from coalition.domain import browse, exports, outreach, pipeline, privacy, team
 from coalition.interchange import exporter
 from coalition.interchange.vcard_export import write_vcards
 from coalition.text import split_values
@@ -192,6 +192,7 @@ def export_signons(state: State, campaign_code: str, out: str) -> None:
     """Write CAMPAIGN's sign-ons to OUT (.xlsx or .csv) for reporting to partners:
     organisation, status and since when, who signed, and the last outreach."""
     with state.read() as session:
+        team.require_personal_data(session)  # who signed: people's names
         signons = pipeline.list_signons(session, campaign_code)
         last = outreach.last_interactions(session, [s.organisation_id for s in signons])
     headers = [

@@ -154,7 +154,11 @@ class State:
 
     def __init__(self, db_option: str | None, as_option: str | None) -> None:
         self.db_option = db_option
-        self.coordinator = settings.coordinator(as_option)
+        self.claimed = settings.coordinator(as_option)
+        """Who the person says they are (--as, $COALITION_USER, the login name)."""
+        self.declared = bool(as_option and as_option.strip())
+        """Whether they said it themselves, with --as."""
+        self._coordinator: str | None = None
         self._db: Any = None
         self.command: click.Context | None = None
         """The running command's context (``pass_state`` keeps it): what it was given."""
@@ -216,6 +220,22 @@ class State:
                 "`coalition person erase --finish`.",
                 err=True,
             )
+
+    @property
+    def coordinator(self) -> str:
+        """Who is recorded with every change: the name claimed on a SQLite file, the
+        database role on a server (``domain.team.acting_coordinator``, which the terminal
+        app asks too). A file's commands need not open it to know."""
+        if self._coordinator is None:
+            if not settings.is_server(settings.database_target(self.db_option)):
+                self._coordinator = self.claimed
+            else:
+                from coalition.domain.team import acting_coordinator
+
+                self._coordinator = acting_coordinator(
+                    self.db, self.claimed, declared=self.declared
+                )
+        return self._coordinator
 
     def work(self) -> Any:
         from coalition.domain.audit import work

@@ -38,6 +38,7 @@ from coalition.domain.filters import (
 from coalition.domain.lookup import find_campaign
 from coalition.domain.outreach import close_earlier_followups
 from coalition.domain.people import ContactView, EmailView, PhoneView
+from coalition.domain.team import require_personal_data
 from coalition.domain.values import country_name, fold, language_of_country
 from coalition.errors import InvalidValue
 from coalition.store.models import (
@@ -281,8 +282,10 @@ def recipient_stream(session: Session, wanted: RecipientFilter) -> RecipientStre
     ``one_per_org``, the organisation's signer for the campaign if they can be mailed,
     else its first contact who can. After the people, by name, each organisation the
     filters select that none of its people reached: at its own address, unless someone
-    there asked not to be contacted (``_stand_ins``).
+    there asked not to be contacted (``_stand_ins``). A viewer of a server database is
+    refused here, before a file is opened.
     """
+    require_personal_data(session)
     campaign = find_campaign(session, wanted.campaign) if wanted.campaign else None
     conditions = contact_conditions(session, wanted.contacts)
     campaign_id = campaign.id if campaign is not None else None
@@ -629,6 +632,13 @@ def _address_book_query(
 
 def address_book(session: Session, wanted: RecipientFilter) -> Iterator[ContactView]:
     """Every contact the filters select, as contact views, by name: for vCards and sheets.
+    A viewer of a server database is refused here, before a file is opened."""
+    require_personal_data(session)
+    return _address_book(session, wanted)
+
+
+def _address_book(session: Session, wanted: RecipientFilter) -> Iterator[ContactView]:
+    """``address_book``'s views, streamed.
 
     The same views as ``people.contacts_by_id`` gives, read without ORM objects:
     four queries in the same order (contacts with their organisation's name;

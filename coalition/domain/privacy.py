@@ -48,6 +48,7 @@ from sqlalchemy.orm import Session
 from coalition.domain.audit import Work, forget_values, work
 from coalition.domain.merge import erase_from_merges
 from coalition.domain.people import DELETED, contact_view, find_contact
+from coalition.domain.team import require_personal_data
 from coalition.domain.values import check_email, fold
 from coalition.errors import CoalitionError, NotFound
 from coalition.store import maintenance, search
@@ -70,7 +71,9 @@ ERASED = "[erased]"
 def person_record(session: Session, ref: str) -> dict[str, Any]:
     """Everything held on one person, from every table, as plain values: dicts, lists,
     text, numbers, and dates and times (UTC) that the caller writes as it writes all
-    others (the command line: ``cli.output.to_data``)."""
+    others (the command line: ``cli.output.to_data``). Refused to a viewer of a server
+    database."""
+    require_personal_data(session)
     contact = find_contact(session, ref)
     view = contact_view(contact)
     record: dict[str, Any] = {

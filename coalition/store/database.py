@@ -167,6 +167,7 @@ class Database:
         self.commits = 0
         """Units of work committed through ``session`` since the database was opened."""
         self._wal_checked = False
+        self._role: str | None = None
         self._open_transaction: dict[int, bool] = {}
         """Whether each connection SQLAlchemy threw away (after an interruption) was still
         in its transaction, by ``id`` of the connection: asked before it was closed."""
@@ -175,6 +176,22 @@ class Database:
         self._writer = sessionmaker(engine, expire_on_commit=False)
         reader_bind = engine.execution_options(sqlite_begin="DEFERRED")
         self._reader = sessionmaker(reader_bind, expire_on_commit=False)
+
+    @property
+    def role(self) -> str | None:
+        """The database role this program logged in as, on a server (PostgreSQL's
+        ``session_user``); None for a SQLite file, which has no users of its own.
+
+        ``session_user``, not ``current_user``: it is the role that authenticated, and
+        no one but a superuser can change it within the session, while ``current_user``
+        follows ``SET ROLE`` (to a group role that names nobody) and security-definer
+        functions. Read once, on first use."""
+        if self.is_sqlite:
+            return None
+        if self._role is None:
+            with _translate_errors(self), _reading(self).connect() as connection:
+                self._role = str(connection.exec_driver_sql("SELECT session_user").scalar_one())
+        return self._role
 
     @property
     def where(self) -> str:
@@ -456,6 +473,28 @@ def _explain_server(error: BaseException, where: str, waited: float | None) -> D
             "check that the server is running, then try again."
         )
     if state == _INSUFFICIENT_PRIVILEGE:
+        if message.startswith(("permission denied for schema", "must be owner")):
+            # A coordinator's coalition newer than the schema: upgrading it is the owner's.
+            return DatabaseError(
+                f"The database {where} needs its schema changed (a newer coalition, or an "
+                f"upgrade), which only its owner may do ({message}); ask them to run "
+                "`coalition init` with this version of coalition."
+            )
+        if message.startswith(
+            ("permission denied for table", "permission denied for sequence")
+        ) and _a_write(error):
+            # The team's viewers are granted SELECT alone (store/team.py): a write of
+            # theirs ends here, whichever command or screen tried it.
+            return DatabaseError(
+                f"You are a viewer on this database ({where}): you may read and search it "
+                "but not change it; nothing was changed. Ask one of its coordinators "
+                "(`coalition team list`) to make the change, or to make you a coordinator."
+            )
+        if message.startswith("permission denied for"):
+            return DatabaseError(
+                f"Your database role may not read {where} ({message}); ask one of its "
+                "coordinators to add you to the team (`coalition team add NAME`)."
+            )
         return DatabaseError(
             f"The database server {where} refused this ({message}); ask its administrator "
             "for the rights you need."
@@ -466,6 +505,17 @@ def _explain_server(error: BaseException, where: str, waited: float | None) -> D
             "Ask its administrator to free some space."
         )
     return None
+
+
+def _a_write(error: BaseException) -> bool:
+    """Whether the statement that failed (SQLAlchemy keeps it) would have written: any
+    but a plain SELECT (a failed ``nextval`` is a write's too)."""
+    statement = getattr(error, "statement", None)
+    if not isinstance(statement, str):
+        return True
+    words = statement.lstrip().split(None, 1)
+    first = words[0].upper() if words else ""
+    return first not in ("SELECT", "WITH") or "nextval(" in statement
 
 
 def _connection_problem(error: BaseException, where: str) -> DatabaseError | None:

@@ -95,12 +95,15 @@ class CoalitionApp(App[None]):
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
     ]
 
-    def __init__(self, db_target: str, coordinator: str) -> None:
+    def __init__(self, db_target: str, coordinator: str, *, declared: bool = False) -> None:
         super().__init__()
         self.db_target = db_target
         """What --db, COALITION_DB or the default said: a path or a URL."""
         self.coordinator = coordinator
-        """Recorded with every change made from the app."""
+        """Recorded with every change made from the app: the name given (``declared``:
+        with --as) until the database opens, then the one ``acting_coordinator`` decides
+        (on a server, the database role)."""
+        self._declared = declared
         self._db: Database | None = None
         self._db_lock = threading.Lock()
         self._watch: ChangeWatch | ServerChangeWatch | None = None
@@ -119,10 +122,18 @@ class CoalitionApp(App[None]):
         """The open database; opened (and upgraded) on first use. Call from a worker thread."""
         with self._db_lock:
             if self._db is None:
+                from coalition.domain.team import acting_coordinator
                 from coalition.store.database import open_database
                 from coalition.store.watch import watch_for
 
                 db = open_database(self.db_target)
+                try:
+                    self.coordinator = acting_coordinator(
+                        db, self.coordinator, declared=self._declared
+                    )
+                except BaseException:
+                    db.close()
+                    raise
                 watch = watch_for(db)
                 watch.changed()  # the count before anything is read: later changes show
                 self._watch, self._db = watch, db
@@ -329,6 +340,7 @@ def _campaign() -> Any:
     return campaign
 
 
-def make_app(db_target: str, coordinator: str) -> CoalitionApp:
-    """The app over the database at ``db_target`` (a path or URL), working as ``coordinator``."""
-    return CoalitionApp(db_target, coordinator)
+def make_app(db_target: str, coordinator: str, *, declared: bool = False) -> CoalitionApp:
+    """The app over the database at ``db_target`` (a path or URL), working as ``coordinator``
+    (``declared``: named with --as; on a server the database role is recorded)."""
+    return CoalitionApp(db_target, coordinator, declared=declared)
