@@ -1,7 +1,9 @@
 """Where the database is and who is working.
 
-The database: ``--db`` on the command line, else ``COALITION_DB``, else
-``coalition.db`` in the user data dir (platformdirs). The coordinator:
+The database: ``--db`` on the command line, else ``COALITION_DB``, else the
+``database`` line of ``config.toml`` in the user config dir (written by hand, so a
+coordinator of a team database need not retype its URL), else ``coalition.db`` in the
+user data dir (platformdirs). The coordinator:
 ``--as``, else ``COALITION_USER``, else the login name, on a SQLite file; on a
 server, the database role. The terminal app's
 theme, once chosen, is kept in ``settings.json`` in the user config dir.
@@ -12,6 +14,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import tomllib
 from pathlib import Path
 
 APP_NAME = "coalition"
@@ -31,6 +34,9 @@ def database_target(option: str | None = None) -> str:
     env = os.environ.get(DB_ENV)
     if env:
         return env
+    configured = configured_database()
+    if configured:
+        return configured
     path = default_database_path()
     if not path.parent.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -48,7 +54,8 @@ def missing_folder(target: str) -> str | None:
         return None
     return (
         f"There is no folder {path.parent} to hold the database {path.name}. "
-        "Check the path given with --db or COALITION_DB, or create the folder first."
+        "Check the path given with --db, COALITION_DB or config.toml, or create the folder "
+        "first."
     )
 
 
@@ -72,6 +79,43 @@ def coordinator(option: str | None = None) -> str:
         return getpass.getuser()
     except Exception:  # no login name in some containers
         return "coordinator"
+
+
+def config_file() -> Path:
+    """The settings a person writes by hand (``~/.config/coalition/config.toml`` on Linux):
+    ``database = "postgresql://alice@db.example.org/coalition"``."""
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False) / "config.toml"
+
+
+def configured_database() -> str | None:
+    """The ``database`` of ``config.toml`` (a file path or a URL), None when there is none.
+    A file that cannot be read or parsed is said with its place, not skipped: the
+    database it names would silently become the default file."""
+    from coalition.errors import CoalitionError
+
+    path = config_file()
+    try:
+        text = path.read_bytes().decode("utf-8")
+        data = tomllib.loads(text)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise CoalitionError(f"{path} cannot be read ({exc.strerror or exc}).") from None
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise CoalitionError(
+            f"{path} is not valid TOML ({exc}); fix it, or give the database with --db."
+        ) from None
+    value = data.get("database")
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise CoalitionError(
+            f"{path}: database must be a text, a file path or a postgresql:// URL in quotes."
+        )
+    value = value.strip()
+    return value if "://" in value else str(Path(value).expanduser())
 
 
 def config_path() -> Path:
