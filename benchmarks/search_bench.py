@@ -15,12 +15,14 @@ Prints per-query medians and the 95th percentile over all keystrokes.
     python benchmarks/search_bench.py [--contacts 100000] [--db postgresql://user@host/empty_db]
 
 ``--db`` builds in that (empty) database instead of a temporary SQLite file: the same
-figures on a PostgreSQL server.
+figures on a PostgreSQL server; ``--pg [SERVER]`` makes that database (on a throwaway
+server when no SERVER is given, as the tests start one).
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import sys
 import tempfile
@@ -107,8 +109,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--contacts", type=int, default=100_000)
     parser.add_argument("--db", help="an empty database to build in (default: a temporary file)")
+    parser.add_argument(
+        "--pg",
+        nargs="?",
+        const="",
+        metavar="SERVER",
+        help="build on PostgreSQL: a server URL to create a database on, or none for a "
+        "throwaway server (pg_ctl)",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with contextlib.ExitStack() as stack:
+        tmp = stack.enter_context(tempfile.TemporaryDirectory())
+        if args.pg is not None:
+            from pg_server import server_database
+
+            args.db = stack.enter_context(server_database(args.pg or None, "coalition_search"))
         path: Path | str = args.db or Path(tmp) / "bench.db"
         seconds = build(path, args.contacts)
         print(f"built {args.contacts:,} contacts and their index in {seconds:.1f} s")
