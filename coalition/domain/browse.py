@@ -27,7 +27,7 @@ Nothing here writes; every function takes a read session.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -45,6 +45,7 @@ from coalition.domain.filters import (
     NO_SIGNON,
     ContactFilter,
     OrganisationFilter,
+    Total,
     contact_country,
     contact_narrowings,
     counter,
@@ -164,7 +165,7 @@ def list_contacts(
         if limit is None
         else leading(
             narrowings,
-            total=everyone,
+            total=everyone.about,
             by_name=True,
             rows=max(offset, 0) + limit,
         )
@@ -252,7 +253,7 @@ def _contact_ids(
     offset: int,
     limit: int,
     narrowings: list[Narrowing] | None,
-    everyone: Callable[[], int],
+    everyone: Total,
 ) -> list[int]:
     if narrowings is None:
         return []
@@ -260,7 +261,7 @@ def _contact_ids(
     offset = max(offset, 0)
     conditions = leading(
         narrowings,
-        total=everyone,
+        total=everyone.about,
         by_name=sort == "name",
         rows=offset + limit,
     )
@@ -329,9 +330,7 @@ def count_contacts(session: Session, query: ContactQuery = ContactQuery()) -> in
     return _count_contacts(session, contact_narrowings(session, query, everyone), everyone)
 
 
-def _count_contacts(
-    session: Session, narrowings: list[Narrowing] | None, everyone: Callable[[], int]
-) -> int:
+def _count_contacts(session: Session, narrowings: list[Narrowing] | None, everyone: Total) -> int:
     if narrowings is None:
         return 0
     if not narrowings:
