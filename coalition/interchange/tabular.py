@@ -121,6 +121,7 @@ Cells become text
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import datetime as dt
 import html
@@ -131,7 +132,7 @@ import posixpath
 import re
 import unicodedata
 import zipfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -223,6 +224,7 @@ class Table:
     _bom: int = field(default=0, repr=False, compare=False)
     _skip_first: bool = field(default=False, repr=False, compare=False)
     _grid: Any = field(default=None, repr=False, compare=False)
+    """The sheet's cells: a loaded calamine sheet (.ods), or an ``_XlsxSheet`` (.xlsx)."""
     max_rows: int | None = None
     """Most rows of data ``rows()`` yields; one more is refused (``FileProblem``)."""
 
@@ -1350,12 +1352,16 @@ def _short(err: BaseException) -> str:
     return text[:160]
 
 
-def _grid_iter(grid: Any, file: Path) -> Iterator[tuple[int, list[Any]]]:
-    """(row number, raw cells) for every row of a loaded calamine sheet.
+def _grid_iter(grid: Any, file: Path) -> Generator[tuple[int, list[Any]], None, None]:
+    """(row number, raw cells) for the rows of a sheet: streamed from an .xlsx, or every
+    row of a loaded calamine sheet.
 
     python-calamine yields the rows above the used range as empty rows, so
     the n-th row yielded is row n of the sheet.
     """
+    if isinstance(grid, _XlsxSheet):
+        yield from grid.rows()
+        return
     if grid is None or grid.start is None:
         return
     try:
@@ -1374,8 +1380,11 @@ def _grid_iter(grid: Any, file: Path) -> Iterator[tuple[int, list[Any]]]:
         yield number, raw
 
 
-def _spreadsheet_table(file: Path, kind: str, sheets: list[_Sheet], chosen: _Sheet) -> Table:
-    grid = _load_grid(file, chosen, kind)
+def _spreadsheet_table(
+    file: Path, kind: str, sheets: list[_Sheet], chosen: _Sheet, grid: Any = None
+) -> Table:
+    if grid is None:
+        grid = _load_grid(file, chosen, kind)
     table = Table(
         path=file,
         format=kind,
@@ -1386,11 +1395,12 @@ def _spreadsheet_table(file: Path, kind: str, sheets: list[_Sheet], chosen: _She
         _grid=grid,
     )
     head: list[tuple[int, list[Any]]] = []
-    for number, raw in _grid_iter(grid, file):
-        if _filled(raw):
-            head.append((number, raw))
-            if len(head) >= _HEADER_LOOKAHEAD:
-                break
+    with contextlib.closing(_grid_iter(grid, file)) as rows:
+        for number, raw in rows:
+            if _filled(raw):
+                head.append((number, raw))
+                if len(head) >= _HEADER_LOOKAHEAD:
+                    break
     if not head:
         others = [s.name for s in sheets if s.name != chosen.name]
         hint = (
@@ -1418,12 +1428,69 @@ def _open_xlsx(file: Path, wanted: str | None, max_rows: int | None = None) -> T
         _refuse_rows(file, chosen, chosen.filled, max_rows, "has values in")
         _refuse_extent(file, chosen)
         _refuse_shared_copies(zf, chosen, filled[1])
-    table = _spreadsheet_table(file, "xlsx", sheets, chosen)
+        grid = None if os.environ.get(_ENGINE) == "calamine" else _xlsx_sheet(zf, chosen)
+    table = _spreadsheet_table(file, "xlsx", sheets, chosen, grid)
     table.max_rows = max_rows
     return table
 
 
-def _xlsx_sheets(zf: _SafeZip) -> list[_Sheet]:
+_ENGINE = "COALITION_XLSX_READER"
+"""Set to ``calamine`` to read .xlsx sheets whole with calamine, as before the streamed
+reader (for comparing the two; tests/test_xlsx_stream.py runs the suite's files both ways)."""
+
+
+@dataclass
+class _XlsxSheet:
+    """An .xlsx sheet read as a stream each time its rows are asked for (``xlsx.py``):
+    only the shared strings and cell styles stay in memory."""
+
+    file: Path
+    part: str
+    book: Any
+
+    def rows(self) -> Iterator[tuple[int, list[Any]]]:
+        from coalition.interchange import xlsx
+
+        with _SafeZip(self.file, "xlsx") as zf:
+            try:
+                yield from xlsx.sheet_rows(zf.chunks(self.part), self.book)
+            except xlsx.Damaged as err:
+                raise _unreadable_xlsx(self.file, err) from None
+
+
+def _unreadable_xlsx(file: Path, err: Exception) -> FileProblem:
+    return FileProblem(
+        f"{file.name} cannot be read ({_short(err)}); "
+        "re-save the file in Excel or LibreOffice and try again."
+    )
+
+
+def _xlsx_sheet(zf: _SafeZip, sheet: _Sheet) -> _XlsxSheet:
+    """The chosen sheet, with what its cells refer to: shared strings, styles, 1904."""
+    from coalition.interchange import xlsx
+
+    workbook, targets = _xlsx_workbook(zf)
+    parts: dict[str, str] = {}
+    for kind, target in targets.values():
+        for wanted in ("sharedStrings", "styles"):
+            if kind.endswith("/" + wanted) and target in zf.names:
+                parts.setdefault(wanted, target)
+    for wanted in ("sharedStrings", "styles"):  # where calamine looks, whatever rels say
+        usual = f"xl/{wanted}.xml".lower()
+        parts.setdefault(wanted, next((n for n in zf.names if n.lower() == usual), ""))
+    try:
+        book = xlsx.Book.load(
+            zf.chunks(workbook),
+            zf.chunks(parts["styles"]) if parts["styles"] else None,
+            zf.chunks(parts["sharedStrings"]) if parts["sharedStrings"] else None,
+        )
+    except xlsx.Damaged as err:
+        raise _unreadable_xlsx(zf.file, err) from None
+    return _XlsxSheet(zf.file, sheet.part, book)
+
+
+def _xlsx_workbook(zf: _SafeZip) -> tuple[str, dict[str, tuple[str, str]]]:
+    """The workbook part and its relationships: id -> (type, part)."""
     workbook = "xl/workbook.xml"
     if "_rels/.rels" in zf.names:
         for rel in _parse_xml(zf, "_rels/.rels"):
@@ -1445,6 +1512,11 @@ def _xlsx_sheets(zf: _SafeZip) -> list[_Sheet]:
                 rel.get("Type", ""),
                 _resolve(posixpath.dirname(workbook), rel.get("Target", "")),
             )
+    return workbook, targets
+
+
+def _xlsx_sheets(zf: _SafeZip) -> list[_Sheet]:
+    workbook, targets = _xlsx_workbook(zf)
     sheets: list[_Sheet] = []
     for element in _parse_xml(zf, workbook).iter():
         if _local(element.tag) != "sheet":
