@@ -439,6 +439,9 @@ def sheet_rows(chunks: Iterable[bytes], book: Book) -> Iterator[tuple[int, list[
     style_kinds = {str(index): kind for index, kind in enumerate(styles)}
     kinds = _Kinds()
     columns: dict[str, int] = {}
+    # The parser gives every tag of one name as the same str object: ``is`` finds the
+    # usual ones (learnt from the first met) without a dictionary look-up.
+    c_tag = is_tag = t_tag = ""
     row_counter = 1  # calamine's counters: the row of a cell without r= (1-based) ...
     for batch in _children(chunks, "sheetData"):
         for row in batch:
@@ -456,8 +459,10 @@ def sheet_rows(chunks: Iterable[bytes], book: Book) -> Iterator[tuple[int, list[
             number = 0
             cells: list[Any] = []
             for cell in row:
-                if kinds[cell.tag] != _C:
-                    continue
+                if cell.tag is not c_tag:
+                    if kinds[cell.tag] != _C:
+                        continue
+                    c_tag = cell.tag
                 cell_row = row_counter
                 ref = cell.get("r")
                 if ref:
@@ -473,6 +478,13 @@ def sheet_rows(chunks: Iterable[bytes], book: Book) -> Iterator[tuple[int, list[
                 value = _EMPTY
                 typ = cell.get("t")
                 for child in cell:
+                    if child.tag is is_tag and len(child) == 1:  # <is><t>text</t></is>
+                        only = child[0]
+                        if only.tag is t_tag and not len(only):
+                            value = only.text or ""
+                            if "_x" in value:
+                                value = _text(value)
+                            continue
                     kind = kinds[child.tag]
                     if kind == _V:
                         raw = child.text or ""
@@ -515,13 +527,8 @@ def sheet_rows(chunks: Iterable[bytes], book: Book) -> Iterator[tuple[int, list[
                             number_ = _number(raw) if raw else None
                             value = (raw or _EMPTY) if number_ is None else number_
                     elif kind == _IS:
-                        if len(child) == 1:  # <is><t>text</t></is>, inline for speed
-                            only = child[0]
-                            if not len(only) and kinds[only.tag] == _T:
-                                value = only.text or ""
-                                if "_x" in value:
-                                    value = _text(value)
-                                continue
+                        if len(child) == 1 and kinds[child[0].tag] == _T:
+                            is_tag, t_tag = child.tag, child[0].tag
                         value = _item_text(child, kinds)
                     elif kind == _F:
                         value = _EMPTY
