@@ -1,9 +1,8 @@
 """Time and peak memory of reading an .xlsx sheet: calamine whole against the streamed reader.
 
 Four files of 14 columns (``import_bench``'s people): 100,000 and 210,000 rows, each
-written twice, with inline strings (openpyxl's write-only mode, as import_bench writes
-them) and with shared strings (openpyxl's normal mode, as Excel and LibreOffice write
-them). For each, in a process of its own:
+written twice, with inline strings (as openpyxl and import_bench write them) and with
+shared strings (as Excel and LibreOffice write them). For each, in a process of its own:
 
 - ``calamine``: ``CalamineWorkbook.get_sheet_by_name`` and ``iter_rows`` (the load and
   iterate that imports did before), every row's cells made text (``tabular._texts``);
@@ -70,16 +69,40 @@ def build(folder: Path, rows: int, shared: bool) -> Path:
     if not shared:
         write_xlsx(path, data)
         return path
-    from openpyxl import Workbook
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "Members"
-    sheet.append(HEADERS)
-    for row in data:
-        sheet.append(row)
-    book.save(path)
+    _write_shared(path, [HEADERS, *data])
     return path
+
+
+def _write_shared(path: Path, rows: list[list[str]]) -> None:
+    """As Excel and LibreOffice write a sheet: every text once in sharedStrings.xml, the
+    cells pointing to it (openpyxl 3.1 writes inline strings in either mode)."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    from tests.hostile import _SHEET_HEAD, _SHEET_TAIL, _XLSX_PARTS
+
+    index: dict[str, int] = {}
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in _XLSX_PARTS.items():
+            archive.writestr(name, data)
+        with archive.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(_SHEET_HEAD)
+            for number, row in enumerate(rows, start=1):
+                cells = []
+                for column, text in enumerate(row):
+                    if text:
+                        at = index.setdefault(text, len(index))
+                        cells.append(f'<c r="{chr(65 + column)}{number}" t="s"><v>{at}</v></c>')
+                sheet.write(f'<row r="{number}">{"".join(cells)}</row>'.encode())
+            sheet.write(_SHEET_TAIL)
+        with archive.open("xl/sharedStrings.xml", "w") as shared:
+            shared.write(
+                b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.'
+                b'openxmlformats.org/spreadsheetml/2006/main">'
+            )
+            for text in index:
+                shared.write(f"<si><t>{escape(text)}</t></si>".encode())
+            shared.write(b"</sst>")
 
 
 def read(path: Path, how: str) -> tuple[float, float, float]:

@@ -138,16 +138,21 @@ def test_hostile_workbooks_either_way(tmp_path: Path, case: hostile.Hostile) -> 
 def test_import_bench_workbook(tmp_path: Path) -> None:
     sys.path.insert(0, str(ROOT / "benchmarks"))
     try:
-        from import_bench import make_rows, write_xlsx
+        from import_bench import HEADERS, make_rows, write_xlsx
+        from xlsx_reader_bench import _write_shared
     finally:
         sys.path.pop(0)
-    write_xlsx(tmp_path / "bench.xlsx", make_rows(300))
-    rows = assert_same(tmp_path / "bench.xlsx")
-    assert len(rows) == 301
+    rows = make_rows(300)
+    write_xlsx(tmp_path / "bench.xlsx", rows)
+    assert len(assert_same(tmp_path / "bench.xlsx")) == 301
+    _write_shared(tmp_path / "shared.xlsx", [HEADERS, *rows])  # as Excel writes strings
+    with zipfile.ZipFile(tmp_path / "shared.xlsx") as archive:
+        assert b't="s"' in archive.read("xl/worksheets/sheet1.xml")
+    assert assert_same(tmp_path / "shared.xlsx") == assert_same(tmp_path / "bench.xlsx")
 
 
 # ---------------------------------------------------------------------------
-# Workbooks as openpyxl writes them (normal mode: shared strings and styles)
+# Workbooks as openpyxl writes them (number formats, 1904; inline strings in either mode)
 
 
 def _kitchen_sink(path: Path, *, epoch: Any = None) -> Path:
@@ -354,6 +359,55 @@ def test_excel_shaped_sheet(tmp_path: Path) -> None:
         (2, ["Ann Example", "2026-03-01", "2"]),
         (3, ["小林", "2026-03-01 14:30", "0.1"]),
     ]
+
+
+def test_coalitions_own_export(tmp_path: Path) -> None:
+    """What ``coalition export … .xlsx`` writes (a row at a time, styles for dates, bold
+    header) reads back the same both ways."""
+    from coalition.interchange.exporter import _write_xlsx
+
+    rows = [
+        ["Ann Example", "ann@example.org", dt.date(2026, 3, 1), dt.datetime(2026, 3, 1, 14, 30),
+         12.5, True, "=HYPERLINK(\"x\")", "+32 2 555 01 01", "a & b < c", "Line\nbreak"],
+        ["Bob", "", None, None, -3, False, "", "0032", "_x0041_", "  "],
+    ]  # fmt: skip
+    headers = ["Name", "Email", "Joined", "Called", "Fee", "Active", "Note", "Phone", "X", "Y"]
+    _write_xlsx(tmp_path / "export.xlsx", headers, rows, "Contacts")
+    got = assert_same(tmp_path / "export.xlsx")
+    assert got[1] == (2, ["Ann Example", "ann@example.org", "2026-03-01", "2026-03-01 14:30",
+                          "12.5", "TRUE", '=HYPERLINK("x")', "+32 2 555 01 01", "a & b < c",
+                          "Line\nbreak"])  # fmt: skip
+
+
+def test_libreoffice_and_google_shaped_sheets(tmp_path: Path) -> None:
+    """LibreOffice writes every cell's style and row attributes, formulas with aca=,
+    booleans as t="b"; Google Sheets writes shared strings with styles on each cell and
+    dates as custom formats."""
+    libreoffice = (
+        '<row r="1" customFormat="false" ht="12.8" hidden="false" customHeight="false" '
+        'outlineLevel="0" collapsed="false"><c r="A1" s="0" t="s"><v>0</v></c>'
+        '<c r="B1" s="0" t="s"><v>1</v></c><c r="C1" s="0" t="s"><v>2</v></c></row>'
+        '<row r="2" customFormat="false" ht="12.8" hidden="false" customHeight="false" '
+        'outlineLevel="0" collapsed="false"><c r="A2" s="0" t="s"><v>3</v></c>'
+        '<c r="B2" s="1" t="n"><v>46082</v></c><c r="C2" s="0" t="b"><v>1</v></c>'
+        '<c r="D2" s="0" t="n"><f aca="false">B2+1</f><v>46083</v></c></row>'
+    )
+    google = (
+        '<row r="1"><c r="A1" s="2" t="s"><v>0</v></c><c r="B1" s="2" t="s"><v>1</v></c>'
+        '</row><row r="2"><c r="A2" s="3" t="s"><v>3</v></c><c r="B2" s="4"><v>46082.5</v>'
+        '</c><c r="C2" s="3"/><c r="D2" s="3"/></row>'
+    )
+    styles = (
+        '<numFmts count="2"><numFmt numFmtId="164" formatCode="DD/MM/YYYY"/>'
+        '<numFmt numFmtId="165" formatCode="m/d/yyyy h:mm:ss"/></numFmts>'
+        '<cellXfs count="5"><xf numFmtId="0"/><xf numFmtId="164" applyNumberFormat="true"/>'
+        '<xf borderId="0" fillId="0" fontId="1" numFmtId="0" xfId="0" applyFont="1"/>'
+        '<xf borderId="0" fillId="0" fontId="2" numFmtId="0" xfId="0"/>'
+        '<xf numFmtId="165" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    )
+    shared = "<si><t>Name</t></si><si><t>Joined</t></si><si><t>Active</t></si><si><t>Zoë</t></si>"
+    for name, rows in (("libreoffice", libreoffice), ("google", google)):
+        assert_same(workbook(tmp_path / f"{name}.xlsx", rows, styles=styles, shared=shared))
 
 
 def test_dates_by_number_format_at_random(tmp_path: Path) -> None:
