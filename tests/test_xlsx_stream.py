@@ -281,6 +281,10 @@ def _inline(ref: str, text: str, attrs: str = "") -> str:
         '<row r="7" spans="3:4"><c r="C7" t="inlineStr"><is><t>Name</t></is></c>'
         '<c r="D7" t="inlineStr"><is><t>Email</t></is></c></row><row r="8"><c r="C8" s="0">'
         '<v>1</v></c><c r="XFD8"><v>2</v></c></row>',
+        # empty cells: dropped before parsing where no later cell needs their place
+        '<row r="1"><c r="A1" s="1"/><c r="B1" s="1" /><c r="C1"><v>1</v></c><c r="D1" s="2"/>'
+        '<c><v>2</v></c><c r="F1" t="inlineStr"/></row><row r="2"><c r="A2" s="1"/></row>'
+        '<row><c r="B3" x="a/>"/><c><v>3</v></c><c r="XFD3"/><c r="A3"><v>4</v></c></row>',
         # lower-case references, a row number with spaces, a styled empty cell
         '<row r="3"><c r="b3"><v>1</v></c><c r="C3" s="1"/></row>',
     ],
@@ -515,7 +519,8 @@ def test_broken_xml_in_the_data_is_a_sentence(tmp_path: Path) -> None:
     )  # fmt: skip
     path = workbook(tmp_path / "broken.xlsx", rows + '<row r="3000"><c r="A3000"><v>1</v></row>')
     table = open_table(path)  # the header is read before the break
-    with pytest.raises(FileProblem, match=r"broken\.xlsx cannot be read \(mismatched tag"):
+    said = r"broken\.xlsx: sheet 'Members' cannot be read \(mismatched tag"
+    with pytest.raises(FileProblem, match=said):
         list(table.rows())
 
 

@@ -236,7 +236,8 @@ class Table:
     _bom: int = field(default=0, repr=False, compare=False)
     _skip_first: bool = field(default=False, repr=False, compare=False)
     _grid: Any = field(default=None, repr=False, compare=False)
-    """The sheet's cells: a loaded calamine sheet (.ods), or an ``_XlsxSheet`` (.xlsx)."""
+    """The sheet's cells: a loaded calamine sheet (.ods), an ``_XlsxSheet`` (.xlsx), or the
+    few (number, cells) that hold a value, when the header look-ahead read them all."""
     max_rows: int | None = None
     """Most rows of data ``rows()`` yields; one more is refused (``FileProblem``)."""
 
@@ -1374,6 +1375,9 @@ def _grid_iter(grid: Any, file: Path) -> Generator[tuple[int, list[Any]], None, 
     if isinstance(grid, _XlsxSheet):
         yield from grid.rows()
         return
+    if isinstance(grid, list):  # all the rows holding a value, read by the header look-ahead
+        yield from grid
+        return
     if grid is None or grid.start is None:
         return
     try:
@@ -1413,6 +1417,8 @@ def _spreadsheet_table(
                 head.append((number, raw))
                 if len(head) >= _HEADER_LOOKAHEAD:
                     break
+        else:  # the whole sheet was read: its few rows are kept, not streamed again
+            table._grid = list(head)
     if not head:
         others = [s.name for s in sheets if s.name != chosen.name]
         hint = (
@@ -1457,6 +1463,7 @@ class _XlsxSheet:
     only the shared strings and cell styles stay in memory."""
 
     file: Path
+    sheet: str
     part: str
     book: Any
 
@@ -1467,12 +1474,13 @@ class _XlsxSheet:
             try:
                 yield from xlsx.sheet_rows(zf.chunks(self.part), self.book)
             except xlsx.Damaged as err:
-                raise _unreadable_xlsx(self.file, err) from None
+                raise _unreadable_xlsx(self.file, err, self.sheet) from None
 
 
-def _unreadable_xlsx(file: Path, err: Exception) -> FileProblem:
+def _unreadable_xlsx(file: Path, err: Exception, sheet: str | None = None) -> FileProblem:
+    where = f"{file.name}: sheet {sheet!r}" if sheet is not None else file.name
     return FileProblem(
-        f"{file.name} cannot be read ({_short(err)}); "
+        f"{where} cannot be read ({_short(err)}); "
         "re-save the file in Excel or LibreOffice and try again."
     )
 
@@ -1498,7 +1506,7 @@ def _xlsx_sheet(zf: _SafeZip, sheet: _Sheet) -> _XlsxSheet:
         )
     except xlsx.Damaged as err:
         raise _unreadable_xlsx(zf.file, err) from None
-    return _XlsxSheet(zf.file, sheet.part, book)
+    return _XlsxSheet(zf.file, sheet.name, sheet.part, book)
 
 
 def _xlsx_workbook(zf: _SafeZip) -> tuple[str, dict[str, tuple[str, str]]]:
