@@ -138,6 +138,7 @@ from pathlib import Path
 from typing import Any
 
 from coalition.errors import FileProblem, InvalidValue
+from coalition.interchange.ods import OdsTable
 from coalition.text import implausibility
 
 __all__ = [
@@ -1327,6 +1328,8 @@ def _column_number(letters: bytes) -> int:
 
 
 def _load_grid(file: Path, sheet: _Sheet, kind: str) -> Any:
+    if kind == "ods":  # streamed from the file each time it is read, never held
+        return OdsTable(file, sheet.name, lambda: _ods_content(file))
     from python_calamine import CalamineWorkbook
 
     try:
@@ -1356,6 +1359,9 @@ def _grid_iter(grid: Any, file: Path) -> Iterator[tuple[int, list[Any]]]:
     python-calamine yields the rows above the used range as empty rows, so
     the n-th row yielded is row n of the sheet.
     """
+    if isinstance(grid, OdsTable):
+        yield from grid.rows()
+        return
     if grid is None or grid.start is None:
         return
     try:
@@ -1644,6 +1650,11 @@ def _open_ods(file: Path, wanted: str | None, max_rows: int | None = None) -> Ta
     table = _spreadsheet_table(file, "ods", sheets, chosen)
     table.max_rows = max_rows
     return table
+
+
+def _ods_content(file: Path) -> Iterator[bytes]:
+    with _SafeZip(file, "ods") as zf:
+        yield from zf.chunks("content.xml")
 
 
 _ODS_TABLE = re.compile(rb"<table:table(?=[\s>])([^>]*)>")
