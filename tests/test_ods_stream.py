@@ -401,3 +401,22 @@ def test_a_large_table_is_read_in_little_memory(tmp_path: Path) -> None:
     count, peak = map(int, done.stdout.split())
     assert count == 60_000
     assert peak - int(baseline.stdout) < 30, (peak, baseline.stdout)
+
+
+@pytest.mark.parametrize(
+    "bomb",
+    [
+        row(text("v"), attributes=repeated(1_048_576)),
+        row(text("v"), typed('office:value-type="string" table:number-columns-repeated="16384"')),
+        row('<table:table-cell table:number-columns-repeated="2000000000"/>', text("v")),
+    ],
+)
+def test_repeats_past_the_guard_are_refused_not_multiplied(tmp_path: Path, bomb: str) -> None:
+    # the guard refuses these when the file is opened; the reader reads the file again,
+    # so a file swapped in between meets the same bounds
+    path = handmade_ods(tmp_path / "swapped.ods", [("S", row(text("Name")) + bomb)])
+    with pytest.raises(FileProblem):
+        open_table(path)
+    for plain in (True, False):
+        with pytest.raises(FileProblem, match=r"swapped\.ods: .* has changed since"):
+            stream_rows(path, "S", plain=plain)

@@ -109,6 +109,10 @@ _BAD_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)")
 _DATE = re.compile(r"(\d{1,4})-(\d{1,2})-(\d{1,2})(?:T(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?)?")
 _DURATION = re.compile(r"(-)?P(?:(\d+)D)?T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:\.(\d+))?S)?")
 _CACHE_SIZE = 4096
+MAX_REPEATS = (10_000, 1_000)
+"""``tabular``'s bounds on repeated rows and cells holding something, checked before any row
+is read; here only a file changed since (its rows are read again) could break them."""
+MAX_COLUMNS = 1 << 20
 
 _TEXT = object()
 """A cell kind whose value is the cell's text."""
@@ -145,7 +149,6 @@ class _Reader:
         self.wanted = name
         self.out: list[tuple[int, list[Any]]] = []
         self.kinds: dict[bytes, tuple[Any, int, Any]] = {}
-        self.tags: list[tuple[bytes, bytes]] = []
         # expat state
         self.parser = expat.ParserCreate()
         self.parser.buffer_text = True
@@ -180,24 +183,7 @@ class _Reader:
             cut = end + len(_ROW_END)
             carry = buffer[cut:]
             if plain and not _not_plain(buffer):
-                # the separators this block needs, so that each row is not searched in vain
-                self.tags = [(tag, by) for tag, by in _TEXT_CELLS if tag in buffer]
-                for piece in buffer[:end].split(_ROW_END):
-                    if self.row_end_at == self.fed - len(_ROW_END) and not self.done:
-                        row = _ROW_TAG.match(piece)
-                        if row is not None and self.tables == 1:
-                            if not self.active:
-                                if piece.count(b"<table:table") == piece.count(_CELL_TAG) + 1:
-                                    continue  # a row of another table: skipped unread
-                                self._feed(piece + _ROW_END)
-                                continue
-                            if self._text_row(row[1], piece, row.end()):
-                                continue
-                            row = _PLAIN_ROW.match(piece)
-                            if row is not None:
-                                self._plain_row(row[1], row[2], piece)
-                                continue
-                    self._feed(piece + _ROW_END)
+                self._region(buffer[:end])
             else:
                 self._feed(buffer[:cut])
             if out:
@@ -236,14 +222,38 @@ class _Reader:
 
     # -- the plain path --------------------------------------------------------
 
-    def _text_row(self, attrs: bytes, piece: bytes, start: int) -> bool:
-        """A row of text cells and empty cells only, the commonest, without a look at each
-        cell: their tags become separators in a few passes over the row's bytes."""
-        body = piece[start:]
-        for tag, by in self.tags:
-            body = body.replace(tag, by)
-        if b"<" in body:
-            return False
+    def _region(self, region: bytes) -> None:
+        """Complete rows (and whatever lies between them), each row's end tag cut off."""
+        pieces = region.split(_ROW_END)
+        # text cells' tags become separators in a few passes over the whole region
+        texts = region
+        for tag, by in _TEXT_CELLS:
+            texts = texts.replace(tag, by)
+        text_pieces = texts.split(_ROW_END)
+        if len(text_pieces) != len(pieces):  # cannot happen outside comments, but be sure
+            text_pieces = pieces
+        clean = len(_ROW_END)
+        for piece, text_piece in zip(pieces, text_pieces, strict=True):
+            # only right after expat has read a row's end: never inside a comment or a cell
+            if self.row_end_at == self.fed - clean and self.tables == 1 and not self.done:
+                row = _ROW_TAG.match(piece)
+                if row is not None:
+                    if not self.active:
+                        if piece.count(b"<table:table") == piece.count(_CELL_TAG) + 1:
+                            continue  # a row of another table: skipped unread
+                    else:
+                        body = text_piece[row.end() :]
+                        if b"<" not in body and self._text_row(row[1], body):
+                            continue
+                        plain = _PLAIN_ROW.match(piece)
+                        if plain is not None:
+                            self._plain_row(plain[1], plain[2], piece)
+                            continue
+            self._feed(piece + _ROW_END)
+
+    def _text_row(self, attrs: bytes, body: bytes) -> bool:
+        """A row of text cells and empty cells only, the commonest: its cells' tags are
+        already separators (``_TEXT_CELLS``), so no cell is looked at one by one."""
         if b"&" in body and _BAD_ENTITY.search(body):
             return False
         try:
@@ -302,17 +312,28 @@ class _Reader:
                 empties += times
                 continue
             if empties:
+                if empties > MAX_COLUMNS:
+                    raise self._changed()
                 cells.extend([""] * empties)
                 empties = 0
             if times == 1:
                 cells.append(value)
             else:
+                if times > MAX_REPEATS[1]:
+                    raise self._changed()
                 cells.extend([value] * times)
         self._emit(cells, repeat)
 
     def _feed_alone(self, piece: bytes) -> None:
         """A row the plain path cannot read after all: expat reads it."""
         self._feed(piece + _ROW_END)
+
+    def _changed(self) -> FileProblem:
+        return FileProblem(
+            f"{self.file.name}: sheet {self.wanted!r} repeats row {self.number + 1:,} or its "
+            "cells far more often than when the file was opened; it has changed since: "
+            "import it again."
+        )
 
     def _damaged(self) -> FileProblem:
         return FileProblem(
@@ -325,6 +346,8 @@ class _Reader:
         self.number = number + repeat
         if not cells:
             return
+        if repeat > MAX_REPEATS[0] or len(cells) > MAX_COLUMNS:
+            raise self._changed()
         out = self.out
         out.append((number + 1, cells))
         for extra in range(2, repeat + 1):
@@ -413,8 +436,12 @@ class _Reader:
             self.empties += times
             return
         if self.empties:
+            if self.empties > MAX_COLUMNS:
+                raise self._changed()
             cells.extend([""] * self.empties)
             self.empties = 0
+        if times > MAX_REPEATS[1]:
+            raise self._changed()
         cells.extend([value] * times)
 
 
