@@ -8,19 +8,21 @@ the chosen table; the empty filler LibreOffice writes to row 1,048,576 and the
 tables around the chosen one cost only the time to read past them.
 
 Two paths, one meaning
-    The file is cut after every ``</table:table-row>``. A row that is plain —
-    the row tag, then cells written as LibreOffice writes them (attributes in
-    double quotes, no ``&`` in them, at most one ``<text:p>`` of plain text)
-    and nothing else — is taken apart by two regular expressions, in C; its
-    cells' attributes are looked up in a small cache (LibreOffice repeats the
-    same few attribute strings). Anything else — table starts, spans, links,
-    several paragraphs, annotations, comments, merged cells — goes to expat
-    (``xml.parsers.expat``, no namespace processing: names are matched with
-    the prefixes LibreOffice and calamine use), which keeps the state of the
-    whole document. A plain row is only taken apart by the expressions when
-    expat has just read a row's end tag, so text inside a comment or CDATA
-    section never passes for a row. Both paths give the same values; the
-    tests read files both ways.
+    The file is cut after every ``</table:table-row>``. In each 1 MiB block the
+    tags of text cells and empty cells as LibreOffice writes them become
+    separators (NUL, which XML text cannot hold) in a few passes of
+    ``bytes.replace``, so a row of text is split in C without a look at each
+    cell. The other cells of a row, if they are plain too (attributes in double
+    quotes without ``&``, at most one paragraph of plain text), are matched by
+    a regular expression and their attributes looked up in a small cache
+    (LibreOffice repeats the same few). Anything else — table starts, spans,
+    links, several paragraphs, annotations, merged cells, comments — goes to
+    expat (``xml.parsers.expat``, no namespace processing: names are matched
+    with the prefixes LibreOffice and calamine use), which keeps the state of
+    the whole document. A row is only read without expat right after expat
+    has read a row's end tag, so text inside a comment or CDATA section never
+    passes for a row. Both paths give the same values; the tests read every
+    file both ways.
 
 Values, as calamine gives them (``tabular._texts`` turns them into text)
     ``office:value-type`` float, percentage and currency give ``office:value``
@@ -71,17 +73,17 @@ _ROW_END = b"</table:table-row>"
 _ATTRS = rb'(?:[ ][^<>&\t\n\r\'"/]*(?:"[^<>&\t\n\r\'"]*"[^<>&\t\n\r\'"/]*)*)?'
 """Attributes as LibreOffice writes them: double quotes, no '&', '<', '>', tab or line break
 (which XML would unescape or normalise), '/' only inside a value."""
-_PLAIN_ROW = re.compile(
-    rb"<table:table-row("
-    + _ATTRS
-    + rb")>((?:<table:table-cell"
-    + _ATTRS
-    + rb"(?:/>|>(?:<text:p>[^<]*</text:p>|<text:p/>)?</table:table-cell>))*)\Z"
-)
 _ROW_TAG = re.compile(rb"<table:table-row(" + _ATTRS + rb")>")
-_CELL = re.compile(rb"<table:table-cell([^>]*)>(?:<text:p>([^<]*)</text:p>)?")
-"""Each cell of a row ``_PLAIN_ROW`` has matched: its attributes and text."""
-_ATTR = re.compile(rb'([\w.\-:]+)="([^"]*)"')
+_TYPED_RUN = re.compile(
+    "(?:<table:table-cell"
+    + _ATTRS.decode()
+    + "(?:/>|></table:table-cell>|><text:p/></table:table-cell>|><text:p>[^<]*))+"
+)
+"""Other cells as ``_TEXT_CELLS`` leaves them in a row: their attributes, then no text or
+one paragraph of plain text (its end tags are gone)."""
+_TYPED = re.compile("<table:table-cell([^>]*)>(?:<text:p>([^<]*))?")
+"""Each cell of a ``_TYPED_RUN``: its attributes and text."""
+_ATTR = re.compile(r'([\w.\-:]+)="([^"]*)"')
 _ROWS_REPEATED = re.compile(rb'\btable:number-rows-repeated="([0-9]+)"')
 _TEXT_CELLS = (
     (b'<table:table-cell office:value-type="string" calcext:value-type="string"><text:p>', b"\0"),
@@ -148,7 +150,7 @@ class _Reader:
         self.file = file
         self.wanted = name
         self.out: list[tuple[int, list[Any]]] = []
-        self.kinds: dict[bytes, tuple[Any, int, Any]] = {}
+        self.kinds: dict[str, tuple[Any, int, Any]] = {}
         # expat state
         self.parser = expat.ParserCreate()
         self.parser.buffer_text = True
@@ -242,91 +244,90 @@ class _Reader:
                         if piece.count(b"<table:table") == piece.count(_CELL_TAG) + 1:
                             continue  # a row of another table: skipped unread
                     else:
-                        body = text_piece[row.end() :]
-                        if b"<" not in body and self._text_row(row[1], body):
-                            continue
-                        plain = _PLAIN_ROW.match(piece)
-                        if plain is not None:
-                            self._plain_row(plain[1], plain[2], piece)
+                        if self._row(row[1], text_piece[row.end() :]):
                             continue
             self._feed(piece + _ROW_END)
 
-    def _text_row(self, attrs: bytes, body: bytes) -> bool:
-        """A row of text cells and empty cells only, the commonest: its cells' tags are
-        already separators (``_TEXT_CELLS``), so no cell is looked at one by one."""
+    def _row(self, attrs: bytes, body: bytes) -> bool:
+        """A row of cells LibreOffice writes plainly, read without expat; False if it is not.
+
+        The tags of text cells and empty cells are already separators (``_TEXT_CELLS``), so
+        a row of those alone is split in C; other cells are matched by ``_TYPED_RUN``, and
+        their attributes looked up in a cache (LibreOffice repeats the same few)."""
         if b"&" in body and _BAD_ENTITY.search(body):
             return False
         try:
             text = body.decode()
         except UnicodeDecodeError:
             raise self._damaged() from None
-        if text and text[0] != "\x00":  # text outside a cell: not a row of this kind
-            return False
-        cells: list[Any] = text.split("\x00")[1:]
-        if "&" in text:
-            cells = [html.unescape(cell) if "&" in cell else cell for cell in cells]
-        while cells and not cells[-1]:
-            cells.pop()
+        parts = text.split("\x00")
         repeat = 1
         if attrs and b"rows-repeated" in attrs:
             found = _ROWS_REPEATED.search(attrs)
             repeat = max(1, int(found[1])) if found else 1
+        entities = "&" in text
+        if "<" not in text:
+            if parts[0]:  # text outside a cell
+                return False
+            cells: list[Any] = parts[1:]
+            if entities:
+                cells = [html.unescape(cell) if "&" in cell else cell for cell in cells]
+            while cells and not cells[-1]:
+                cells.pop()
+            self._emit(cells, repeat)
+            return True
+        cells = []
+        empties = 0
+        kinds = self.kinds
+        for index, part in enumerate(parts):
+            if index:  # a text cell's text, then perhaps other cells
+                at = part.find("<")
+                value, rest = (part, "") if at < 0 else (part[:at], part[at:])
+                if value:
+                    if empties:
+                        if empties > MAX_COLUMNS:
+                            raise self._changed()
+                        cells.extend([""] * empties)
+                        empties = 0
+                    cells.append(html.unescape(value) if entities and "&" in value else value)
+                else:
+                    empties += 1
+            else:
+                rest = part
+            if not rest:
+                continue
+            if _TYPED_RUN.fullmatch(rest) is None:
+                return False
+            for cell_attrs, shown in _TYPED.findall(rest):
+                kind = kinds.get(cell_attrs)
+                if kind is None:
+                    if len(kinds) >= _CACHE_SIZE:
+                        kinds.clear()
+                    try:
+                        kind = _kind(_ATTR.findall(cell_attrs))
+                    except _BadValue as err:
+                        self.cells, self.empties = cells, empties
+                        raise self._bad(str(err)) from None
+                    kinds[cell_attrs] = kind
+                mode, times, value = kind
+                if mode is _TEXT:
+                    value = html.unescape(shown) if entities and "&" in shown else shown
+                if value == "" or value is None:
+                    empties += times
+                    continue
+                if empties:
+                    if empties > MAX_COLUMNS:
+                        raise self._changed()
+                    cells.extend([""] * empties)
+                    empties = 0
+                if times == 1:
+                    cells.append(value)
+                else:
+                    if times > MAX_REPEATS[1]:
+                        raise self._changed()
+                    cells.extend([value] * times)
         self._emit(cells, repeat)
         return True
-
-    def _plain_row(self, attrs: bytes, body: bytes, piece: bytes) -> None:
-        repeat = 1
-        if attrs and b"rows-repeated" in attrs:
-            found = _ROWS_REPEATED.search(attrs)
-            repeat = max(1, int(found[1])) if found else 1
-        if not body:
-            self.number += repeat
-            return
-        entities = b"&" in body
-        if entities and _BAD_ENTITY.search(body):
-            self._feed_alone(piece)
-            return
-        kinds = self.kinds
-        cells: list[Any] = []
-        empties = 0
-        for cell_attrs, text in _CELL.findall(body):
-            kind = kinds.get(cell_attrs)
-            if kind is None:
-                if len(kinds) >= _CACHE_SIZE:
-                    kinds.clear()
-                try:
-                    kind = _kind(_ATTR.findall(cell_attrs))
-                except _BadValue as err:
-                    self.cells, self.empties = cells, empties
-                    raise self._bad(str(err)) from None
-                kinds[cell_attrs] = kind
-            mode, times, value = kind
-            if mode is _TEXT:
-                try:
-                    value = text.decode()
-                except UnicodeDecodeError:
-                    raise self._damaged() from None
-                if entities and "&" in value:
-                    value = html.unescape(value)
-            if value == "" or value is None:
-                empties += times
-                continue
-            if empties:
-                if empties > MAX_COLUMNS:
-                    raise self._changed()
-                cells.extend([""] * empties)
-                empties = 0
-            if times == 1:
-                cells.append(value)
-            else:
-                if times > MAX_REPEATS[1]:
-                    raise self._changed()
-                cells.extend([value] * times)
-        self._emit(cells, repeat)
-
-    def _feed_alone(self, piece: bytes) -> None:
-        """A row the plain path cannot read after all: expat reads it."""
-        self._feed(piece + _ROW_END)
 
     def _changed(self) -> FileProblem:
         return FileProblem(
@@ -445,7 +446,7 @@ class _Reader:
         cells.extend([value] * times)
 
 
-def _kind(attrs: list[tuple[Any, Any]]) -> tuple[Any, int, Any]:
+def _kind(attrs: list[tuple[str, str]]) -> tuple[Any, int, Any]:
     """(mode, columns repeated, value) of a cell from its attributes, in document order.
 
     As calamine reads a cell: the first of the value attributes counts; without one, a
@@ -456,9 +457,6 @@ def _kind(attrs: list[tuple[Any, Any]]) -> tuple[Any, int, Any]:
     found = False
     times = 1
     for key, raw in attrs:
-        if isinstance(key, bytes):
-            key = key.decode("utf-8", "replace")
-            raw = raw.decode("utf-8", "replace")
         if key == "table:number-columns-repeated":
             times = max(1, int(raw)) if raw.isdigit() else 1
         elif found:
