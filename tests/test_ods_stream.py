@@ -420,3 +420,16 @@ def test_repeats_past_the_guard_are_refused_not_multiplied(tmp_path: Path, bomb:
     for plain in (True, False):
         with pytest.raises(FileProblem, match=r"swapped\.ods: .* has changed since"):
             stream_rows(path, "S", plain=plain)
+
+
+def test_odd_counts_are_no_traceback_and_no_gigabytes(tmp_path: Path) -> None:
+    members = row(
+        text('a<text:s text:c="10000000000"/>b'),
+        typed('office:value-type="float" office:value="1" table:number-columns-repeated="²"'),
+        text("c"),
+        attributes=' table:number-rows-repeated="³"',
+    )
+    path = handmade_ods(tmp_path / "odd.ods", [("S", members)])
+    expected = [(1, ["a" + " " * 1_000 + "b", "1", "c"])]
+    assert stream_rows(path, "S") == expected
+    assert stream_rows(path, "S", plain=False) == expected

@@ -28,7 +28,7 @@ Values, as calamine gives them (``tabular._texts`` turns them into text)
     ``office:value-type`` float, percentage and currency give ``office:value``
     as a float; date gives a ``date`` (``2026-03-01``) or a ``datetime``
     (``2026-03-01T14:30:05``, fractions of a second cut to microseconds), any
-    other date text as it is written; boolean gives True for "true"; string
+    other date text as it is written; boolean gives True for "true" or "1"; string
     gives ``office:string-value`` or the cell's text: paragraphs joined by a
     line break, ``text:s`` as its count of spaces, spans and links as their
     text, annotations left out. As calamine does, the first value attribute of
@@ -47,6 +47,8 @@ Where this reader differs from calamine (on purpose)
       written short (``PT1H``) is a duration (shown ``36:00:00``), any other
       time of day a ``time``; calamine gives such times as their ISO text;
     - ``office:boolean-value="1"`` is True (XML Schema's boolean);
+    - ``text:s`` gives at most 1,000 spaces, and a repeat count that is not
+      ASCII digits counts 1 (calamine fails on it);
     - the text of drawings anchored in a cell (``draw:*``: text boxes,
       shapes) is not the cell's value; calamine adds it;
     - whitespace between cells (an indented content.xml) is ignored; calamine
@@ -108,9 +110,17 @@ def _not_plain(block: bytes) -> bool:
 
 
 _BAD_ENTITY = re.compile(rb"&(?!(?:amp|lt|gt|quot|apos);)")
-_DATE = re.compile(r"(\d{1,4})-(\d{1,2})-(\d{1,2})(?:T(\d{1,2}):(\d{1,2}):(\d{1,2})(?:\.(\d+))?)?")
-_DURATION = re.compile(r"(-)?P(?:(\d+)D)?T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)(?:\.(\d+))?S)?")
+_DATE = re.compile(
+    r"([0-9]{1,4})-([0-9]{1,2})-([0-9]{1,2})"
+    r"(?:T([0-9]{1,2}):([0-9]{1,2}):([0-9]{1,2})(?:\.([0-9]+))?)?"
+)
+_DURATION = re.compile(
+    r"(-)?P(?:([0-9]+)D)?T(?=[0-9])(?:([0-9]+)H)?(?:([0-9]+)M)?(?:([0-9]+)(?:\.([0-9]+))?S)?"
+)
 _CACHE_SIZE = 4096
+_MAX_SPACES = 1_000
+"""``text:s`` gives at most this many spaces (calamine gives any number, and ten digits of
+count ask for gigabytes)."""
 MAX_REPEATS = (10_000, 1_000)
 """``tabular``'s bounds on repeated rows and cells holding something, checked before any row
 is read; here only a file changed since (its rows are read again) could break them."""
@@ -367,7 +377,8 @@ class _Reader:
                     self.texts.append("\n")
             elif name == "text:s":
                 count = attrs.get("text:c", "1")
-                self.texts.append(" " * (int(count) if count.isdigit() else 1))
+                spaces = int(count) if count.isascii() and count.isdigit() else 1
+                self.texts.append(" " * min(spaces, _MAX_SPACES))
             elif name == "text:tab":
                 self.texts.append("\t")
             elif name == "text:line-break":
@@ -388,7 +399,7 @@ class _Reader:
             if self.tables != 1:
                 return
             repeated = attrs.get("table:number-rows-repeated", "1")
-            self.repeat = max(1, int(repeated)) if repeated.isdigit() else 1
+            self.repeat = _count(repeated)
             self.cells = []
             self.empties = 0
         elif name == "table:table":
@@ -458,7 +469,7 @@ def _kind(attrs: list[tuple[str, str]]) -> tuple[Any, int, Any]:
     times = 1
     for key, raw in attrs:
         if key == "table:number-columns-repeated":
-            times = max(1, int(raw)) if raw.isdigit() else 1
+            times = _count(raw)
         elif found:
             continue
         elif key == "office:value-type":
@@ -476,6 +487,11 @@ def _kind(attrs: list[tuple[str, str]]) -> tuple[Any, int, Any]:
     if not found and is_string:
         return _TEXT, times, None
     return None, times, value
+
+
+def _count(raw: str) -> int:
+    """A repeat count; 1 unless it is one (a count of 0 is no count, as in tabular)."""
+    return max(1, int(raw)) if raw.isascii() and raw.isdigit() else 1
 
 
 def _float(raw: str) -> Any:
