@@ -105,9 +105,10 @@ ODS: streamed, not loaded
     checks unchanged), one row at a time, and stops at the table's end. The
     header search reads the first rows and stops; ``rows()`` reads the file
     again from the start. A 140,000 × 14 table that calamine held in ~280
-    MiB takes ~25 MiB, read in about 1.5 times calamine's time (rows of text
-    cells are cut apart in C, other rows go through expat); an import of it
-    peaks at ~145 MiB, was 317. Values are calamine's, except where calamine
+    MiB takes ~25 MiB; rows of text are read in about calamine's time, rows
+    mixing numbers and dates in about 2.5 times, rows expat must read in 5
+    (``benchmarks/ods_reader_bench.py``). An import of it peaks at ~145 MiB,
+    was 317, in the same time. Values are calamine's, except where calamine
     is wrong (columns left of the used range, tabs and line breaks in text,
     durations, drawings' text): that module lists each.
 
