@@ -39,6 +39,7 @@ CORE = [
     "coalition.interchange.importer",
     "coalition.interchange.mailtools",
     "coalition.interchange.tabular",
+    "coalition.interchange.ods",
     "coalition.interchange.vcard",
     "coalition.interchange.exporter",
     "coalition.interchange.vcard_export",
