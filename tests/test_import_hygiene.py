@@ -41,6 +41,7 @@ CORE = [
     "coalition.interchange.importer",
     "coalition.interchange.mailtools",
     "coalition.interchange.tabular",
+    "coalition.interchange.ods",
     "coalition.interchange.xlsx",
     "coalition.interchange.vcard",
     "coalition.interchange.exporter",

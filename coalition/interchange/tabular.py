@@ -59,7 +59,7 @@ CSV: bytes first, then text
     honoured and skipped. Rows are then streamed: the file is never held in
     memory, only the detection sample.
 
-Spreadsheets: .xlsx streamed, .ods in calamine, both behind a guard
+Spreadsheets: .xlsx and .ods streamed, .xls in calamine, all behind a guard
     An .xlsx/.xlsm sheet is streamed (``interchange/xlsx.py``): the sheet part is
     read from the zip in pieces through ``_SafeZip`` and parsed by the C expat parser,
     and only the shared strings, the cell styles and one row are in memory. Its values
@@ -72,12 +72,14 @@ Spreadsheets: .xlsx streamed, .ods in calamine, both behind a guard
     ``COALITION_XLSX_READER=calamine`` reads .xlsx sheets whole in calamine, as before,
     for comparing the two.
 
-    .ods sheets are read by python-calamine, which reads 100,000 rows several times
-    faster than openpyxl's read-only mode, but builds a dense grid over the sheet's used
-    range: one stray cell at XFD1048576 (python-calamine issue #130) asks for 17
-    billion cells and the process aborts — an abort, not an exception. And
-    an .ods row of repeated cells (``number-columns-repeated``) inside a
-    repeated row asks for as many cells from a file of a few hundred bytes.
+    .ods tables are streamed too (``interchange/ods.py``: see "ODS: streamed, not
+    loaded" below); .xls sheets, and .xlsx ones with ``COALITION_XLSX_READER=calamine``,
+    are read by python-calamine, which reads 100,000 rows several times faster than
+    openpyxl's read-only mode, but builds a dense grid over the sheet's used range: one
+    stray cell at XFD1048576 (python-calamine issue #130) asks for 17 billion cells and
+    the process aborts — an abort, not an exception. And an .ods row of repeated cells
+    (``number-columns-repeated``) inside a repeated row asks for as many cells from a
+    file of a few hundred bytes.
     So before either reader sees a workbook it is checked with ``zipfile`` (the checks
     were made for calamine, and stay for the streamed reader):
 
@@ -108,9 +110,22 @@ Spreadsheets: .xlsx streamed, .ods in calamine, both behind a guard
       the user can delete the stray cell. A real 100,000 × 20 sheet is 2
       million cells; the scan takes about a quarter of calamine's own time.
 
-    An .ods sheet stays loaded in the ``Table`` after ``open_table`` (calamine
-    parses the whole sheet up front, and the header has to be found first), so
+    A sheet calamine reads (.xls) stays loaded in the ``Table`` after ``open_table``
+    (calamine parses the whole sheet up front, and the header has to be found first), so
     ``rows()`` does not parse it twice.
+
+ODS: streamed, not loaded
+    An .ods never reaches calamine: ``coalition.interchange.ods`` reads the
+    chosen table from content.xml as it unpacks, through the same guard (its
+    checks unchanged), one row at a time, and stops at the table's end. The
+    header search reads the first rows and stops; ``rows()`` reads the file
+    again from the start. A 140,000 × 14 table that calamine held in ~280
+    MiB takes ~25 MiB; rows of text are read in about calamine's time, rows
+    mixing numbers and dates in about 2.5 times, rows expat must read in 5
+    (``benchmarks/ods_reader_bench.py``). An import of it peaks at ~145 MiB,
+    was 317, in the same time. Values are calamine's, except where calamine
+    is wrong (columns left of the used range, tabs and line breaks in text,
+    durations, drawings' text): that module lists each.
 
 Header rows
     In a spreadsheet the header may sit below a title ("Coalition members
@@ -152,6 +167,7 @@ from pathlib import Path
 from typing import Any
 
 from coalition.errors import FileProblem, InvalidValue
+from coalition.interchange.ods import OdsTable
 from coalition.text import implausibility
 
 __all__ = [
@@ -1343,6 +1359,8 @@ def _column_number(letters: bytes) -> int:
 
 
 def _load_grid(file: Path, sheet: _Sheet, kind: str) -> Any:
+    if kind == "ods":  # streamed from the file each time it is read, never held
+        return OdsTable(file, sheet.name, lambda: _ods_content(file))
     from python_calamine import CalamineWorkbook
 
     try:
@@ -1373,6 +1391,9 @@ def _grid_iter(grid: Any, file: Path) -> Generator[tuple[int, list[Any]], None, 
     python-calamine yields the rows above the used range as empty rows, so
     the n-th row yielded is row n of the sheet.
     """
+    if isinstance(grid, OdsTable):
+        yield from grid.rows()
+        return
     if isinstance(grid, _XlsxSheet):
         yield from grid.rows()
         return
@@ -1737,6 +1758,11 @@ def _open_ods(file: Path, wanted: str | None, max_rows: int | None = None) -> Ta
     table = _spreadsheet_table(file, "ods", sheets, chosen)
     table.max_rows = max_rows
     return table
+
+
+def _ods_content(file: Path) -> Iterator[bytes]:
+    with _SafeZip(file, "ods") as zf:
+        yield from zf.chunks("content.xml")
 
 
 _ODS_TABLE = re.compile(rb"<table:table(?=[\s>])([^>]*)>")
