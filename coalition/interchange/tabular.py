@@ -59,7 +59,7 @@ CSV: bytes first, then text
     honoured and skipped. Rows are then streamed: the file is never held in
     memory, only the detection sample.
 
-Spreadsheets: .xlsx and .ods streamed, .xls in calamine, all behind a guard
+Spreadsheets: .xlsx and .ods streamed, behind a guard (.xls is not read)
     An .xlsx/.xlsm sheet is streamed (``interchange/xlsx.py``): the sheet part is
     read from the zip in pieces through ``_SafeZip`` and parsed by the C expat parser,
     and only the shared strings, the cell styles and one row are in memory. Its values
@@ -73,8 +73,8 @@ Spreadsheets: .xlsx and .ods streamed, .xls in calamine, all behind a guard
     for comparing the two.
 
     .ods tables are streamed too (``interchange/ods.py``: see "ODS: streamed, not
-    loaded" below); .xls sheets, and .xlsx ones with ``COALITION_XLSX_READER=calamine``,
-    are read by python-calamine, which reads 100,000 rows several times faster than
+    loaded" below). python-calamine, which read both before (and still reads .xlsx with
+    ``COALITION_XLSX_READER=calamine``), reads 100,000 rows several times faster than
     openpyxl's read-only mode, but builds a dense grid over the sheet's used range: one
     stray cell at XFD1048576 (python-calamine issue #130) asks for 17 billion cells and
     the process aborts — an abort, not an exception. And an .ods row of repeated cells
@@ -110,7 +110,7 @@ Spreadsheets: .xlsx and .ods streamed, .xls in calamine, all behind a guard
       the user can delete the stray cell. A real 100,000 × 20 sheet is 2
       million cells; the scan takes about a quarter of calamine's own time.
 
-    A sheet calamine reads (.xls) stays loaded in the ``Table`` after ``open_table``
+    A sheet calamine reads (that setting) stays loaded in the ``Table`` after ``open_table``
     (calamine parses the whole sheet up front, and the header has to be found first), so
     ``rows()`` does not parse it twice.
 
