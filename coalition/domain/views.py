@@ -70,7 +70,7 @@ class AuditView:
     def summary(self) -> str:
         """What the change did, as the start screen's activity says it after who did it:
         "marked Alpha Kids signed (csam-2022)", "changed organisation Alpha Kids: city",
-        "imported members.csv"."""
+        "logged Invitation to sign", "imported members.csv"."""
         label = self.label or f"#{self.entity_id}"
         after = self.after or {}
         if self.entity == "signon" and self.action in ("create", "update") and "status" in after:
@@ -79,6 +79,8 @@ class AuditView:
             return f"marked {organisation or label} {after['status']}{where}"
         if self.entity == "import_batch" and self.action == "create":
             return f"imported {label}"
+        if self.entity == "interaction" and self.action == "create":
+            return f"logged {label}"
         if self.action == "erase":
             return "erased a person"
         acted = _ACTED.get(self.action, self.action)
