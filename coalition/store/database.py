@@ -61,7 +61,7 @@ from coalition.store.schema import SCHEMA_HEAD
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 CHANGES_CHANNEL = "coalition_changes"
 """On PostgreSQL every write transaction notifies this channel as it commits: the terminal
-apps open on the database listen to it (``watch.ChangeWatch``)."""
+apps open on the database listen to it (``watch.ServerChangeWatch``)."""
 BUSY_TIMEOUT_MS = 10_000
 WRITE_LOCK = 0x636F616C
 """The advisory lock every write transaction takes on PostgreSQL ("coal")."""
