@@ -227,7 +227,7 @@ class _Reader:
     def _bad(self, value: str) -> FileProblem:
         column = len(self.cells or ()) + self.empties + 1
         return FileProblem(
-            f"{self.file.name}: sheet {self.wanted!r} cell {_column_name(column)}"
+            f"{self.file.name}: sheet {self.wanted!r} cell {column_name(column)}"
             f"{self.number + 1} holds {value[:40]!r} where a number, date or time belongs; "
             "re-save the file in LibreOffice and try again."
         )
@@ -542,7 +542,8 @@ def _duration(raw: str) -> Any:
     return span
 
 
-def _column_name(number: int) -> str:
+def column_name(number: int) -> str:
+    """A spreadsheet column's letters: 1 is A, 27 is AA (a cell named in a sentence)."""
     letters = ""
     while number > 0:
         number, rest = divmod(number - 1, 26)

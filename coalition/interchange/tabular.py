@@ -167,7 +167,7 @@ from pathlib import Path
 from typing import Any
 
 from coalition.errors import FileProblem, InvalidValue
-from coalition.interchange.ods import OdsTable
+from coalition.interchange.ods import OdsTable, column_name
 from coalition.text import implausibility
 
 __all__ = [
@@ -1299,7 +1299,7 @@ def _choose(file: Path, sheets: list[_Sheet], wanted: str | None) -> _Sheet:
 
 def _refuse_extent(file: Path, sheet: _Sheet) -> None:
     if sheet.rows * sheet.cols > MAX_SHEET_CELLS:
-        corner = f"{_column_name(sheet.cols)}{sheet.rows}"
+        corner = f"{column_name(sheet.cols)}{sheet.rows}"
         raise FileProblem(
             f"{file.name}: sheet {sheet.name!r} reaches cell {corner}, "
             f"{sheet.rows:,} rows by {sheet.cols:,} columns, more than the "
@@ -1341,14 +1341,6 @@ def _refuse_parts(zf: _SafeZip, skip: Iterable[str]) -> None:
             f"than the {MAX_PART >> 20} MiB a spreadsheet's {posixpath.basename(name)} "
             "needs; save the data as CSV and import that."
         )
-
-
-def _column_name(number: int) -> str:
-    letters = ""
-    while number > 0:
-        number, rest = divmod(number - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters or "A"
 
 
 def _column_number(letters: bytes) -> int:
@@ -1910,7 +1902,7 @@ def _ods_piece(piece: bytes, sheets: list[_Sheet], state: dict[str, int], *, clo
                 ends = cells[at + 1].start() if at + 1 < len(cells) else len(piece)
                 text += times * len(_MARKUP.sub(b"", piece[cell.end() : ends]))
                 if times > MAX_REPEATED_CELLS:
-                    first = f"{_column_name(col - times + 1)}{rows_before + 1}"
+                    first = f"{column_name(col - times + 1)}{rows_before + 1}"
                     raise _RepeatBomb(
                         sheet.name,
                         f"cell {first} {times:,} times (more than {MAX_REPEATED_CELLS:,})",
