@@ -440,7 +440,7 @@ def test_dates_by_number_format_at_random(tmp_path: Path) -> None:
     rows = []
     for number, serial in enumerate(serials, start=1):
         cells = "".join(
-            f'<c r="{tabular._column_name(style + 1)}{number}" s="{style}"><v>{serial!r}</v></c>'
+            f'<c r="{tabular.column_name(style + 1)}{number}" s="{style}"><v>{serial!r}</v></c>'
             for style in range(len(xfs) + 2)  # and two styles past the table
         )
         rows.append(f'<row r="{number}">{cells}</row>')
