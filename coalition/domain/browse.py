@@ -48,7 +48,6 @@ from coalition.domain.filters import (
     Total,
     contact_country,
     contact_narrowings,
-    counter,
     organisation_conditions,
     total,
 )
@@ -155,7 +154,7 @@ def list_contacts(
         campaign=campaign,
         statuses=tuple(statuses),
     )
-    everyone = counter(session, Contact)
+    everyone = Total(session, Contact)
     narrowings = contact_narrowings(session, wanted, everyone)
     if narrowings is None:
         return []
@@ -319,14 +318,14 @@ def contact_page(
     session: Session, query: ContactQuery, *, offset: int = 0, limit: int = 100
 ) -> list[ContactRow]:
     """Contacts ``offset`` to ``offset + limit`` of the listing ``query`` describes."""
-    everyone = counter(session, Contact)
+    everyone = Total(session, Contact)
     narrowings = contact_narrowings(session, query, everyone)
     return _contact_rows(session, _contact_ids(session, query, offset, limit, narrowings, everyone))
 
 
 def count_contacts(session: Session, query: ContactQuery = ContactQuery()) -> int:
     """How many contacts the listing ``query`` describes has."""
-    everyone = counter(session, Contact)
+    everyone = Total(session, Contact)
     return _count_contacts(session, contact_narrowings(session, query, everyone), everyone)
 
 
@@ -347,7 +346,7 @@ def first_contacts(session: Session, query: ContactQuery, *, limit: int = 100) -
     The search and filters are worked out once for both, and a listing that fits in
     one page is not counted again.
     """
-    everyone = counter(session, Contact)
+    everyone = Total(session, Contact)
     narrowings = contact_narrowings(session, query, everyone)
     if narrowings is None:
         return Page([], 0)

@@ -157,11 +157,6 @@ class Total:
         return self._guess if self._guess is not None else self()
 
 
-def counter(session: Session, model: Any) -> Total:
-    """``Total`` of ``model``."""
-    return Total(session, model)
-
-
 def _tag_links(link: Any, tag: str) -> Any:
     """The records tagged ``tag``: ``link`` is the link table's record column."""
     key = select(Tag.id).where(Tag.key == fold(tag)).scalar_subquery()
@@ -222,8 +217,8 @@ def contact_narrowings(
 ) -> list[Narrowing] | None:
     """The filter's conditions, each with how many contacts it keeps; None when nothing
     can match (a search without a match). ``everyone``: how many contacts there are (a
-    ``counter``, to share the count with the listing's plan)."""
-    everyone = everyone or counter(session, Contact)
+    ``Total``, to share the count with the listing's plan)."""
+    everyone = everyone or Total(session, Contact)
     narrowings: list[Narrowing] = []
     if wanted.tag:
         tagged = _tag_links(contact_tags.c.contact_id, wanted.tag)
@@ -365,7 +360,6 @@ __all__ = [
     "contact_conditions",
     "contact_country",
     "contact_narrowings",
-    "counter",
     "organisation_conditions",
     "total",
 ]

@@ -33,7 +33,7 @@ def watch_for(db: Database) -> ChangeWatch | ServerChangeWatch:
 
 
 class ChangeWatch:
-    """Whether the database file changed since the last look (SQLite; False otherwise)."""
+    """Whether the SQLite file changed since the last look (with no file: never)."""
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
