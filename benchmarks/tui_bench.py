@@ -19,15 +19,21 @@ and applied as one batch), then measures, headless:
 
 Figures are printed, never asserted (a loaded machine would fail them).
 
-    python benchmarks/tui_bench.py [--contacts 100000] [--db PATH]
+    python benchmarks/tui_bench.py [--contacts 100000] [--db PATH|URL] [--pg [SERVER]]
 
-``--db PATH`` keeps the database there and reuses it on the next run.
+``--db`` keeps the database there (a file, or an empty PostgreSQL database's URL) and
+reuses it on the next run. ``--pg`` measures on PostgreSQL in a database made for the
+run: on SERVER (a URL), or on a throwaway server when none is given (as the tests start
+one), filled through the same import, dropped at the end. A server busy with its
+autovacuum just after the import slows the first figures: a database kept with ``--db``
+and measured again gives the settled ones.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import statistics
@@ -52,7 +58,7 @@ QUERIES = [
 ]
 
 
-def build(path: Path, n_contacts: int) -> float:
+def build(path: Path | str, n_contacts: int, scratch: Path) -> float:
     from import_bench import make_rows, write_csv
 
     from coalition.domain.audit import work
@@ -61,7 +67,7 @@ def build(path: Path, n_contacts: int) -> float:
     from coalition.store.database import open_database
 
     started = time.perf_counter()
-    csv_path = path.with_suffix(".csv")
+    csv_path = scratch / "bench-contacts.csv"
     write_csv(csv_path, make_rows(n_contacts))
     source = open_source(csv_path)
     db = open_database(path)
@@ -72,6 +78,21 @@ def build(path: Path, n_contacts: int) -> float:
     db.close()
     csv_path.unlink()
     return time.perf_counter() - started
+
+
+def holds_contacts(path: Path | str) -> bool:
+    """Whether ``path`` holds a database with contacts already (one to reuse)."""
+    if isinstance(path, Path) and not path.exists():
+        return False
+    from coalition.domain.browse import ContactQuery, count_contacts
+    from coalition.store.database import open_database
+
+    db = open_database(path)
+    try:
+        with db.read_session() as s:
+            return count_contacts(s, ContactQuery()) > 0
+    finally:
+        db.close()
 
 
 # Each first-frame figure is taken in a fresh process, so imports count as a user sees them.
@@ -125,7 +146,9 @@ asyncio.run(main())
 """
 
 
-def first_frames(db: Path, runs: int) -> tuple[list[float], list[float], list[float], list[float]]:
+def first_frames(
+    db: Path | str, runs: int
+) -> tuple[list[float], list[float], list[float], list[float]]:
     # As an installed program runs: with its modules' bytecode cached. Textual's came with
     # its install; ours is written by a first, untimed run (PYTHONDONTWRITEBYTECODE, set on
     # some machines, would have every run compile coalition from source, ~60 ms).
@@ -160,7 +183,7 @@ async def _painted(app) -> None:  # type: ignore[no-untyped-def]
     await drawn.wait()
 
 
-async def keystrokes(db: Path, *, settled: bool) -> tuple[list[float], list[float]]:
+async def keystrokes(db: Path | str, *, settled: bool) -> tuple[list[float], list[float]]:
     """Each character inserted as a key press inserts it; returns the times until the table
     holds the new listing's first page and count, and until those rows are painted
     (Pilot's own pauses would add 20 ms a key).
@@ -243,7 +266,7 @@ async def keystrokes(db: Path, *, settled: bool) -> tuple[list[float], list[floa
     return held, painted
 
 
-def domain_queries(db: Path) -> list[float]:
+def domain_queries(db: Path | str) -> list[float]:
     from coalition.domain.browse import ContactQuery, contact_page, count_contacts
     from coalition.store.database import open_database
 
@@ -274,16 +297,35 @@ def summary(label: str, values: list[float]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--contacts", type=int, default=100_000)
-    parser.add_argument("--db", type=Path, help="keep the database here and reuse it")
+    parser.add_argument("--db", help="keep the database here (a path or URL) and reuse it")
     parser.add_argument("--runs", type=int, default=3, help="fresh processes per first frame")
+    parser.add_argument(
+        "--pg",
+        nargs="?",
+        const="",
+        metavar="SERVER",
+        help="measure on PostgreSQL: a server URL to create a database on, or none for a "
+        "throwaway server (pg_ctl)",
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = args.db or Path(tmp) / "bench.db"
-        if path.exists():
+    with contextlib.ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+        path: Path | str = tmp / "bench.db"
+        if args.db:
+            path = args.db if "://" in args.db else Path(args.db)
+        if args.pg is not None:
+            from pg_server import server_database
+
+            path = stack.enter_context(server_database(args.pg or None, "coalition_tui"))
+        if holds_contacts(path):
             print(f"reusing {path}")
         else:
-            seconds = build(path, args.contacts)
-            print(f"built {args.contacts:,} contacts through the import path in {seconds:.1f} s")
+            seconds = build(path, args.contacts, tmp)
+            engine = "PostgreSQL" if args.pg is not None else "SQLite"
+            print(
+                f"built {args.contacts:,} contacts on {engine} through the import path "
+                f"in {seconds:.1f} s"
+            )
 
         empty, ours, filled, ready = first_frames(path, args.runs)
         e, o, f = statistics.median(empty), statistics.median(ours), statistics.median(filled)

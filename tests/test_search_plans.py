@@ -103,3 +103,58 @@ def test_a_large_import_leaves_the_server_knowing_the_tables_size(
     # Without the import's ANALYZE the server would plan from tables it never sampled
     # (-1: unknown) until its autovacuum came round.
     assert sizes["contacts"] >= 1200 and sizes["contact_search"] >= 1200
+
+
+def test_a_renamed_contact_moves_in_a_searchs_name_order(crowd: Database) -> None:
+    # "fondation test 0001" finds the 30 people of one organisation (by its name, not
+    # theirs): few, so their first page is read from the matches, which on PostgreSQL
+    # hold each contact's name key beside the words. Renamed, a contact must move in that
+    # order as in the plain listing: the key follows the name.
+    typed = "fondation test 0001"
+    with crowd.read_session() as s:
+        before = browse.first_contacts(s, ContactQuery(search_text=typed), limit=5).rows
+    last = before[-1]
+    with work(crowd, "tester") as w:
+        people.edit_contact(w, last.id, {"given_name": "Aaron", "family_name": "Aalto"})
+    found = _found(crowd, typed)
+    assert last.id in found
+    with crowd.read_session() as s:
+        by_name = [r.id for r in browse.contact_page(s, ContactQuery(), limit=5000)]
+        expected = [i for i in by_name if i in found]
+        for descending in (False, True):
+            query = ContactQuery(search_text=typed, descending=descending)
+            wanted = expected[::-1] if descending else expected
+            assert [r.id for r in browse.first_contacts(s, query, limit=5).rows] == wanted[:5]
+    assert expected[0] == last.id  # "Aaron Aalto" now comes first
+
+
+def test_an_upgraded_database_lists_its_searches_in_name_order(db_path: Path | str) -> None:
+    # Migration 0010 gives PostgreSQL's index entries their contacts' name keys: from an
+    # older database, the entries are filled from the contacts (left empty, the matches
+    # would come in the order they were added).
+    from alembic import command
+
+    from coalition.store import database
+
+    db = open_database(db_path)
+    with work(db, "tester") as w:
+        for given in ("Zoe", "Anna", "Mia"):
+            people.add_contact(w, given_name=given, family_name="Upgrade")
+        people.add_contact(w, given_name="Otto", family_name="Elsewhere")  # not found
+    try:
+        with db.engine.begin() as connection:
+            command.downgrade(database._alembic_config(connection), "0009")
+    finally:
+        db.close()
+    db = open_database(db_path)  # upgraded again, to the newest revision
+    try:
+        with db.read_session() as s:
+            for descending, names in (
+                (False, ["Anna", "Mia", "Zoe"]),
+                (True, ["Zoe", "Mia", "Anna"]),
+            ):
+                query = ContactQuery(search_text="upgrade", descending=descending)
+                listed = browse.first_contacts(s, query, limit=2).rows  # a page of two
+                assert [r.name.split()[0] for r in listed] == names[:2]
+    finally:
+        db.close()

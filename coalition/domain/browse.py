@@ -61,6 +61,7 @@ from coalition.domain.views import (
 )
 from coalition.errors import InvalidValue
 from coalition.store import search
+from coalition.store.keys import among
 from coalition.store.models import (
     Campaign,
     Contact,
@@ -263,6 +264,7 @@ def _contact_ids(
         total=everyone.about,
         by_name=sort == "name",
         rows=offset + limit,
+        descending=query.descending,
     )
     statement = select(Contact.id).where(*conditions)
     if sort in ("organisation", "country"):
@@ -308,7 +310,7 @@ def _contact_rows(session: Session, ids: Sequence[int]) -> list[ContactRow]:
             contact_country(Contact.country, Organisation.country),
         )
         .outerjoin(Organisation, Contact.organisation_id == Organisation.id)
-        .where(Contact.id.in_(ids))
+        .where(among(session, Contact.id, ids))
     )
     by_id = {row[0]: ContactRow(*row) for row in session.execute(statement)}
     return [by_id[i] for i in ids if i in by_id]
@@ -412,7 +414,7 @@ def _organisation_rows(session: Session, ids: Sequence[int]) -> list[Organisatio
         Organisation.city,
         Organisation.membership,
         _contact_count(),
-    ).where(Organisation.id.in_(ids))
+    ).where(among(session, Organisation.id, ids))
     by_id = {row[0]: OrganisationRow(*row) for row in session.execute(statement)}
     return [by_id[i] for i in ids if i in by_id]
 

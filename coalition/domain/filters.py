@@ -49,7 +49,14 @@ from coalition.store.models import (
     contact_tags,
     organisation_tags,
 )
-from coalition.store.planner import Narrowing, hidden, matched, plain, search_condition
+from coalition.store.planner import (
+    Narrowing,
+    first_matched,
+    hidden,
+    matched,
+    plain,
+    search_condition,
+)
 from coalition.store.schema import MEMBERSHIPS, ORGANISATION_KINDS, SIGNON_STATUSES
 
 NO_SIGNON = "none"
@@ -155,6 +162,16 @@ class Total:
             if guess is not None and guess >= 0:  # -1: never analysed
                 self._guess = int(guess)
         return self._guess if self._guess is not None else self()
+
+    def may_leave_out(self, rows: int) -> bool:
+        """Whether a filter keeping ``rows`` rows may leave some out, so that it narrows a
+        listing: on SQLite told by the count; on PostgreSQL true unless the rows have
+        been counted already, as keeping a filter that leaves nothing out costs a check
+        of each listed row, under a millisecond for a page, and counting 100,000 rows
+        4-9 ms of the keystroke (below the statistics' figure, it surely may)."""
+        if self._known is None and self.session.get_bind().dialect.name == "postgresql":
+            return True
+        return rows < self()
 
 
 def _tag_links(link: Any, tag: str) -> Any:
@@ -291,12 +308,13 @@ def contact_narrowings(
             return None
         # A search every contact matches ("e", "example.org" in a list of such addresses)
         # narrows nothing; reading its matches would cost ~40 ms at 100,000 contacts.
-        # (kept whenever the statistics say fewer than all: only the exact count may drop it)
-        if found.count < everyone.about() or found.count < everyone():
+        # (only an exact count drops it: see ``Total.may_leave_out``)
+        if everyone.may_leave_out(found.count):
             narrowings.append(
                 Narrowing(
                     lambda drive: matched(found, Contact.id, drive),
                     lambda: found.count,
+                    first=first_matched(found, Contact.id),
                 )
             )
     return narrowings

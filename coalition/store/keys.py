@@ -12,11 +12,13 @@ statement text for any number of values, and no bound-parameter limit to chunk a
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Boolean, Integer, String, bindparam
+from sqlalchemy import Boolean, Integer, String, any_, bindparam
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -58,3 +60,16 @@ def _postgresql(element: _OneOf, compiler: SQLCompiler, **kw: Any) -> str:
     # text, never cast to the column's varchar(n), which would cut a longer value to fit
     value = "CAST(v AS BIGINT)" if isinstance(element.column.type, Integer) else "v"
     return f"{column} IN (SELECT {value} FROM {values} AS one_of(v))"
+
+
+def among(session: Session, column: Any, ids: Sequence[int]) -> ColumnElement[bool]:
+    """``column IN ids`` for the few ids of a page (a listing's hundred rows).
+
+    PostgreSQL: ``= ANY`` of one array parameter; a hundred parameters cost the driver
+    and SQLAlchemy ~1 ms to render and parse at each keystroke of a search. SQLite: the
+    plain ``IN``, which its statement cache keeps (``one_of``'s ``json_each`` would have
+    it plan a scan of the table: 20 ms for a page at 100,000 contacts).
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(ids), type_=ARRAY(Integer), unique=True))  # type: ignore[no-any-return]
+    return column.in_(ids)  # type: ignore[no-any-return]

@@ -476,26 +476,30 @@ def _new_contacts(b: _Batch) -> None:
     b.report("contacts", len(creates), len(creates))
 
 
-def _insert_contacts(b: _Batch, chunk: Sequence[PlannedRow], uids: set[str]) -> list[str]:
+def _insert_contacts(
+    b: _Batch, chunk: Sequence[PlannedRow], uids: set[str]
+) -> list[tuple[str, str]]:
     """The contacts of these rows (each given its id already). ``uids``: those the batch has
-    used, so a file repeating one gets a new one. Returns their display names."""
+    used, so a file repeating one gets a new one. Returns their display names and the
+    names' sort keys."""
     stamp, bid, source = b.stamp, b.id, b.plan.options.file_name[:300]
     rows: list[tuple[Any, ...]] = []
-    names: list[str] = []
+    names: list[tuple[str, str]] = []
     for row in chunk:
         r = row.record
         name, custom = _display_name(r, row.emails)
+        key = fold(name)
         uid = r.uid if r.uid and r.uid not in uids else new_uid()
         uids.add(uid)
         rows.append(
             (
-                row.contact_id, uid, r.given_name, r.family_name, r.honorific, name, fold(name),
+                row.contact_id, uid, r.given_name, r.family_name, r.honorific, name, key,
                 custom, r.role, row.org_id, r.language or row.language_from_country, r.street,
                 r.postal_code, r.city, r.region,
                 r.country, r.notes, False, False, source, stamp, stamp, bid,
             )
         )  # fmt: skip
-        names.append(name)
+        names.append((name, key))
     insert_rows(b.session, Contact.__table__, _CONTACT_COLUMNS, rows)
     return names
 
@@ -812,20 +816,21 @@ def _organisation_documents(b: _Batch, ids: dict[str, int]) -> list[tuple[Any, .
 def _contact_documents(
     b: _Batch,
     chunk: Sequence[PlannedRow],
-    names: Sequence[str],
+    names: Sequence[tuple[str, str]],
     tag_ids: Sequence[Sequence[int]],
     organisations: dict[int, tuple[str, str | None]],
     document: Callable[..., tuple[str, ...]],
 ) -> list[tuple[Any, ...]]:
-    """New contacts' index entries: (id, *document), from their display names, tag ids and
-    the (name, acronym) of their organisations."""
+    """New contacts' index entries: (id, name key, *document), from their display names and
+    keys, tag ids and the (name, acronym) of their organisations."""
     tag_names = b.tags.names
     documents: list[tuple[Any, ...]] = []
-    for row, name, ids in zip(chunk, names, tag_ids, strict=True):
+    for row, (name, key), ids in zip(chunk, names, tag_ids, strict=True):
         r = row.record
         documents.append(
             (
                 row.contact_id,
+                key,
                 *document(
                     (name, r.given_name, r.family_name, r.honorific),
                     [e[0] for e in row.emails],
