@@ -65,7 +65,10 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 DATABASE_FIXTURES = frozenset({"db_path", "db", "unit", "session", "run"})
 
-SQLITE_ONLY_TUI = "the terminal app's tests: the app's start screen reads the file with sqlite3"
+SQLITE_ONLY_TUI = (
+    "the terminal app's tests: they copy a filled SQLite template (tests/tui_helpers.py), and "
+    "their snapshots show its path; tests/test_tui_watch.py runs the app on a server"
+)
 _SAME_BYTES = "checks that nothing changed by comparing the SQLite file's bytes"
 SQLITE_ONLY: dict[str, str] = {
     # Modules whose database tests run on SQLite alone, and why. Shrink this list.
@@ -75,7 +78,6 @@ SQLITE_ONLY: dict[str, str] = {
     "test_erasure.py": "erasure rewrites the SQLite file (domain/privacy.py)",
     "test_export_kill.py": "kills a process mid-write to a SQLite file",
     "test_faults.py": "SQLite's failures: locks, read-only files, full disk, damaged files",
-    "test_glance.py": "the start screen reads the file with sqlite3 (store/glance.py)",
     "test_hostile_files.py": "checks that nothing changed by a checksum of the SQLite file",
     "test_import_cli.py": _SAME_BYTES,
     "test_import_kill.py": "kills an import mid-write to a SQLite file",

@@ -289,7 +289,8 @@ def test_a_coordinator_cannot_upgrade_the_schema_and_is_told_whom_to_ask(team: T
     from sqlalchemy import create_engine
 
     from coalition.domain.team import add_member
-    from coalition.store.database import _alembic_config, open_database, to_url
+    from coalition.store.database import _alembic_config, open_database
+    from coalition.store.where import to_url
 
     server, old = team.server, f"coalition_old_{team.suffix}"
     server._run(server.url.database or "postgres", f"CREATE DATABASE {old}")

@@ -377,7 +377,7 @@ def test_duplicates_screen(snap_compare: Compare, duplicates_db: Path) -> None:
 
 
 def test_the_start_screen_names_the_database_briefly_and_without_a_password() -> None:
-    from coalition.store.database import shown_url
+    from coalition.store.where import shown_url
     from coalition.tui.screens.start import shown_path
 
     assert shown_path(Path.home() / "data" / "coalition.db") == "~/data/coalition.db"

@@ -86,7 +86,8 @@ def database_problem(ctx: click.Context, exc: BaseException) -> str | None:
     ):
         return None
 
-    from coalition.store.database import explain, to_url
+    from coalition.store.database import explain
+    from coalition.store.where import to_url
 
     state = ctx.find_object(State)
     db = state._db if state is not None else None

@@ -1,5 +1,6 @@
 """The start screen's overview without SQLAlchemy: what ``browse.overview`` returns,
-built from the rows ``store.glance`` reads with the standard library's sqlite3.
+built from the rows ``store.glance`` reads with the standard library's sqlite3 (or, on a
+PostgreSQL server, psycopg).
 
 The terminal app asks for it first, before anything has imported SQLAlchemy, so its
 first screen is filled in milliseconds rather than after ~270 ms of imports; every
@@ -28,8 +29,8 @@ from coalition.store.schema import SIGNON_STATUSES
 
 class FirstLook(NamedTuple):
     overview: Overview
-    path: Path
-    """The database file read."""
+    where: Path | str
+    """The database file read, or the server database's URL as shown (no password)."""
 
 
 def first_look(
@@ -39,8 +40,9 @@ def first_look(
     followups: int = OVERVIEW_FOLLOWUPS,
     recent: int = OVERVIEW_RECENT,
 ) -> FirstLook | None:
-    """The overview of the SQLite file ``target``, or None when it must be opened the usual
-    way (a server, no file yet, a schema to upgrade, not a database)."""
+    """The overview of the SQLite file or server database ``target``, or None when it must
+    be opened the usual way (no file yet, a schema to upgrade, not a database, a server
+    that does not let this in)."""
     today = today or dt.date.today()
     due_before = today + dt.timedelta(days=1)
     rows = glance.read(target, due_before=due_before, followups=followups, recent=recent)
@@ -61,7 +63,7 @@ def first_look(
         today=today,
         pending_erasures=rows.pending_erasures,
     )
-    return FirstLook(overview, rows.path)
+    return FirstLook(overview, rows.where)
 
 
 def _campaign(r: glance.CampaignRow, counts: dict[int, dict[str, int]]) -> CampaignView:

@@ -57,6 +57,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from coalition.errors import CoalitionError, DatabaseError
 from coalition.settings import missing_folder
 from coalition.store.schema import SCHEMA_HEAD
+from coalition.store.where import shown_url, to_url
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 CHANGES_CHANNEL = "coalition_changes"
@@ -65,24 +66,6 @@ apps open on the database listen to it (``watch.ServerChangeWatch``)."""
 BUSY_TIMEOUT_MS = 10_000
 WRITE_LOCK = 0x636F616C
 """The advisory lock every write transaction takes on PostgreSQL ("coal")."""
-_POSTGRES_SCHEMES = ("postgresql://", "postgres://")
-
-
-def to_url(target: str | os.PathLike[str]) -> str:
-    """A database URL from what a user typed: a URL as is, a plain path as SQLite."""
-    text = os.fspath(target)
-    for scheme in _POSTGRES_SCHEMES:
-        if text.startswith(scheme):  # psycopg 3, not SQLAlchemy's default psycopg2
-            return "postgresql+psycopg://" + text[len(scheme) :]
-    if "://" in text:
-        return text
-    path = Path(text).expanduser().resolve()
-    return f"sqlite:///{path}"
-
-
-def shown_url(url: str) -> str:
-    """A server's URL as a screen may show it: without its password."""
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def _sqlite_path(url: str) -> Path | None:

@@ -49,8 +49,9 @@ from sqlalchemy.orm import Session
 from coalition.errors import DatabaseError
 from coalition.store import planner, search
 from coalition.store.bulk import copy_rows
-from coalition.store.database import MIGRATIONS_DIR, Database, open_database, to_url
+from coalition.store.database import MIGRATIONS_DIR, Database, open_database
 from coalition.store.models import Base
+from coalition.store.where import to_url
 
 Progress = Callable[[str, int, int], None]
 """``(stage, done, total)``: what the copy is doing, for a progress bar."""

@@ -149,11 +149,13 @@ class StartScreen(JobScreen):
 
             look = first_look(self.coalition.db_target, today=clock.today())
             if look is not None:
-                self.post_message(self.Loaded(look.overview, shown_path(look.path)))
+                where = look.where
+                shown = shown_path(where) if isinstance(where, Path) else where
+                self.post_message(self.Loaded(look.overview, shown))
                 self.coalition.database()
                 return
         from coalition.domain.browse import overview
-        from coalition.store.database import shown_url
+        from coalition.store.where import shown_url
 
         db = self.coalition.database()
         with db.read_session() as session:
