@@ -53,6 +53,7 @@ CORE = [
     "coalition.domain.pipeline",
     "coalition.text",
     "coalition.store.schema",
+    "coalition.store.where",
     "coalition.store.glance",
     "coalition.domain.views",
     "coalition.domain.glance",
