@@ -117,6 +117,7 @@ SLOW = {
     "test_erasure.py": "erasures killed at every step, readers holding the file",
     "test_hostile_files.py": "51 hostile files, each imported in a process of its own",
     "test_import_kill.py": "imports killed at random moments",
+    "test_import_feed.py": "imports read by a second process, killed and interrupted",
     "test_db_copy_kill.py": "copies of 40,000 contacts interrupted by Ctrl+C",
     "test_export_kill.py": "exports killed at random moments",
     "test_private_files.py": "exports killed mid-write",

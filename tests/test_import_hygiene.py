@@ -39,6 +39,8 @@ CORE = [
     "coalition.interchange.safety",
     "coalition.interchange.mapping",
     "coalition.interchange.importer",
+    "coalition.interchange.feed",
+    "coalition.domain.imports.wire",
     "coalition.interchange.mailtools",
     "coalition.interchange.tabular",
     "coalition.interchange.ods",

@@ -20,7 +20,7 @@ from coalition.cli.state import (
     stop_interrupted,
 )
 from coalition.domain import imports
-from coalition.interchange import importer
+from coalition.interchange import feed, importer
 from coalition.text import split_values
 
 
@@ -188,7 +188,7 @@ def import_cmd(
                 else:
                     with importer.report_writer(report_of(source), source) as observe:
                         done = imports.rehearse(
-                            state.db, state.coordinator, source.records, options_of(source),
+                            state.db, state.coordinator, feed.records(source), options_of(source),
                             progress=progress, observe=observe,
                         )  # fmt: skip
                 show(source, done)
@@ -213,7 +213,7 @@ def import_cmd(
                         importer.report_writer(report_of(source), source)
                     )
                     outcome = imports.import_records(
-                        work, source.records, options_of(source),
+                        work, feed.records(source), options_of(source),
                         progress=progress, observe=observe,
                     )  # fmt: skip
                     batches.append(outcome.batch)

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from coalition.domain.imports import (
     CLEARABLE_CONTACT_FIELDS,
@@ -110,10 +110,7 @@ class Records:
         if self._first is not None:
             records, self._first = self._first, None
         else:
-            if _stamp(self.path) != self._stamp:
-                raise FileProblem(
-                    f"{self.path.name} has changed since it was opened; open it again."
-                )
+            self.check_unchanged()
             records = self._again()
         count = 0
         for record in records:
@@ -122,6 +119,12 @@ class Records:
         self.count = count
         if self._finished is not None:
             self._finished(count)
+
+    def check_unchanged(self) -> None:
+        """Refuse a file changed since it was opened: a pass over it now would not read
+        what was looked at (the mapping, the dry run)."""
+        if _stamp(self.path) != self._stamp:
+            raise FileProblem(f"{self.path.name} has changed since it was opened; open it again.")
 
     def counted(self) -> int:
         """How many records the file holds; a pass over it when no pass has ended yet."""
@@ -158,6 +161,9 @@ class Source:
     """CSV: the encoding the file was read with."""
     accented: list[str] = field(default_factory=list)
     """CSV: a few values with non-ASCII letters as read (``encoding_sample``)."""
+    opened: dict[str, Any] = field(default_factory=dict)
+    """How ``open_source`` was asked to read it (its keyword arguments): a second process
+    reading it again reads the same records (``feed``)."""
 
 
 def open_source(
@@ -212,15 +218,28 @@ def open_import(
 
     file, kind = _checked(path)
     sha = file_sha256(file)
+    opened: dict[str, Any] = {
+        "sheet": sheet,
+        "mapping_file": None if mapping_file is None else os.fspath(mapping_file),
+        "require_people": require_people,
+        "overrides": overrides,
+        "encoding": encoding,
+        "delimiter": delimiter,
+        "max_rows": max_rows,
+    }
     if kind == "vcf":
-        return _open_vcards(file, sha, max_rows)
+        source = _open_vcards(file, sha, max_rows)
+        source.opened = opened
+        return source
     limit = DEFAULT_MAX_ROWS if max_rows is None else max_rows
     table = open_table(file, sheet=sheet, encoding=encoding, delimiter=delimiter, max_rows=limit)
     if statuses and mapping_file is None:
         found = _status_source(file, kind, sha, table)
         if found is not None:
             return found
-    return _open_table(file, kind, sha, table, mapping_file, require_people, overrides)
+    source = _open_table(file, kind, sha, table, mapping_file, require_people, overrides)
+    source.opened = opened
+    return source
 
 
 def encoding_sample(source: Source) -> str | None:

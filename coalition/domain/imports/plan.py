@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from array import array
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -92,6 +92,9 @@ class PlannedRow:
     """The language the person is given because the row names none and their country has
     one clear language (``values.language_of_country``): set on a new contact, or on one
     that has no language yet."""
+    normalised: bool = False
+    """Cleaned and checked already (``normalised_rows``; in the reading process, see
+    ``interchange.feed``), so ``plan_import`` does not check it again."""
 
     @property
     def writes(self) -> bool:
@@ -240,7 +243,18 @@ _CLEANED_FIELDS = (
 )  # fmt: skip
 
 
+def normalised_rows(records: Iterable[ContactRecord]) -> Iterator[PlannedRow]:
+    """Each record as a planned row, cleaned and checked: what needs neither the database
+    nor the file's other rows (``plan_import``'s first step, which a second process can
+    take while this one plans and writes: ``interchange.feed``)."""
+    for record in records:
+        row = PlannedRow(record.source, "create", "", record)
+        _normalise(row)
+        yield row
+
+
 def _normalise(row: PlannedRow) -> None:
+    row.normalised = True
     r = row.record
     for name in _CLEANED_FIELDS:
         value = getattr(r, name)
@@ -402,12 +416,12 @@ def _has_person(row: PlannedRow) -> bool:
 @collector_paused()
 def plan_import(
     session: Session,
-    records: Iterable[ContactRecord],
+    records: Iterable[ContactRecord | PlannedRow],
     options: ImportOptions,
     progress: Progress | None = None,
     carry: Carry | None = None,
 ) -> Plan:
-    """Decide what to do with each record; changes nothing.
+    """Decide what to do with each record (or row ``normalised_rows`` made); changes nothing.
 
     Three steps: each record is normalised, rows of one person in the file are folded
     into the first, then every row is matched against the database (``match_rows``). Only
@@ -417,10 +431,13 @@ def plan_import(
     """
     if options.on_duplicate not in ON_DUPLICATE:
         raise InvalidValue(f"--on-duplicate takes one of: {', '.join(ON_DUPLICATE)}.")
-    rows = [PlannedRow(r.source, "create", "", r) for r in records]
+    rows = [
+        r if isinstance(r, PlannedRow) else PlannedRow(r.source, "create", "", r) for r in records
+    ]
     total = len(rows)
     for i, row in enumerate(rows, 1):
-        _normalise(row)
+        if not row.normalised:
+            _normalise(row)
         if progress and i % CHUNK == 0:
             progress("checking", i, total)
     if progress:
@@ -674,10 +691,11 @@ def match_rows(session: Session, plan: Plan) -> None:
         )
         row.org_key, row.org_action = key, "create"
         if key in plan.new_organisations:
-            if plan.new_organisations[key] is not org:
-                _fill_org(plan.new_organisations[key], org)
+            _fill_org(plan.new_organisations[key], org)
         else:
-            plan.new_organisations[key] = org
+            # a copy, which other spellings fill in: the reader's record is shared by every
+            # row naming the organisation so, later windows' too, and is checked as given
+            plan.new_organisations[key] = replace(org)
             in_file.add(replace(named, id=-len(plan.new_organisations)))
             likely = index.similar(named)
             new_notes[key] = (

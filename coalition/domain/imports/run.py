@@ -39,6 +39,7 @@ from coalition.domain.imports.apply import (
 from coalition.domain.imports.plan import (
     Carry,
     Plan,
+    PlannedRow,
     dating_phrase,
     plan_import,
     previous_batch,
@@ -124,7 +125,7 @@ class Outcome:
 @collector_paused()
 def import_records(
     work: Work,
-    records: Iterable[ContactRecord],
+    records: Iterable[ContactRecord | PlannedRow],
     options: ImportOptions,
     *,
     progress: Progress | None = None,
@@ -165,7 +166,7 @@ def import_records(
 def rehearse(
     db: Database,
     coordinator: str,
-    records: Iterable[ContactRecord],
+    records: Iterable[ContactRecord | PlannedRow],
     options: ImportOptions,
     *,
     progress: Progress | None = None,
@@ -198,12 +199,16 @@ def rehearse(
         )
 
 
-def _taken(waiting: list[list[ContactRecord]]) -> Iterator[list[ContactRecord]]:
+def _taken(
+    waiting: list[list[ContactRecord | PlannedRow]],
+) -> Iterator[list[ContactRecord | PlannedRow]]:
     while waiting:
         yield waiting.pop()
 
 
-def _windows(records: Iterable[ContactRecord], size: int) -> Iterator[list[ContactRecord]]:
+def _windows(
+    records: Iterable[ContactRecord | PlannedRow], size: int
+) -> Iterator[list[ContactRecord | PlannedRow]]:
     rest = iter(records)
     while True:
         rows = list(itertools.islice(rest, size))

@@ -487,7 +487,7 @@ class ImportWizard(JobScreen):
     @work(thread=True, exclusive=True, group="import-plan", exit_on_error=False)
     def plan_rows(self, job: int, source: Source, choices: dict[str, Any]) -> None:
         from coalition.domain import imports
-        from coalition.interchange import importer
+        from coalition.interchange import feed, importer
 
         worker = get_current_worker()
 
@@ -500,7 +500,7 @@ class ImportWizard(JobScreen):
         previewing = Previewing()
         coalition = self.coalition
         plan = imports.rehearse(
-            coalition.database(), coalition.coordinator, source.records, options,
+            coalition.database(), coalition.coordinator, feed.records(source), options,
             progress=progress, observe=previewing.add,
         )  # fmt: skip
         shown = previewing.done(source.problems)
@@ -589,6 +589,7 @@ class ImportWizard(JobScreen):
     def apply_plan(self, job: int, plan: Outcome, source: Source) -> None:
         from coalition.domain import imports
         from coalition.domain.audit import work as unit_of_work
+        from coalition.interchange import feed
 
         def tell(callback: Any, *args: Any) -> None:
             with contextlib.suppress(RuntimeError):  # the app closed: the batch still commits
@@ -600,7 +601,9 @@ class ImportWizard(JobScreen):
         coalition = self.coalition
         with unit_of_work(coalition.database(), coalition.coordinator) as w:
             # the file again, as previewed: planned and written under the write lock
-            batch = imports.import_records(w, source.records, plan.options, progress=progress).batch
+            batch = imports.import_records(
+                w, feed.records(source), plan.options, progress=progress
+            ).batch
         assert batch is not None
         tell(self._show_done, job, batch)
 
