@@ -41,6 +41,7 @@ CORE = [
     "coalition.interchange.importer",
     "coalition.interchange.feed",
     "coalition.domain.imports.wire",
+    "coalition.domain.imports.checks",
     "coalition.interchange.mailtools",
     "coalition.interchange.tabular",
     "coalition.interchange.ods",

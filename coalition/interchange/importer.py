@@ -26,8 +26,6 @@ from coalition.domain.imports import (
     ContactRecord,
     ImportOptions,
     OrganisationRecord,
-    Plan,
-    StatusPlan,
     StatusRecord,
 )
 from coalition.domain.values import parse_pasted_addresses
@@ -51,6 +49,8 @@ from coalition.memory import collector_paused
 from coalition.safefile import private_file
 
 if TYPE_CHECKING:
+    from coalition.domain.imports.plan import Plan
+    from coalition.domain.imports.statuses import StatusPlan
     from coalition.interchange.tabular import Table
 
 SPREADSHEETS = (".csv", ".tsv", ".txt", ".xlsx", ".xlsm", ".ods")

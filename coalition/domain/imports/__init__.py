@@ -25,40 +25,76 @@ with a person it created, a sign-on moved since) rather than silently losing
 that work, naming it; asked to, it takes that work back too when it can.
 """
 
-from coalition.domain.imports.apply import BatchView, apply_plan, batch_view
-from coalition.domain.imports.plan import Plan, PlannedRow, change_marker, plan_import
-from coalition.domain.imports.records import (
-    CHUNK,
-    CLEARABLE_CONTACT_FIELDS,
-    CLEARABLE_ORGANISATION_FIELDS,
-    COUNT_LABELS,
-    ON_DUPLICATE,
-    ORGANISATION_RECORD_FIELDS,
-    ContactRecord,
-    ImportOptions,
-    OrganisationRecord,
-    Progress,
-    count_summary,
-    records_phrase,
-    signon_status_from,
-)
-from coalition.domain.imports.run import WINDOW, Lines, Outcome, import_records, rehearse
-from coalition.domain.imports.statuses import (
-    StatusMeaning,
-    StatusPlan,
-    StatusRecord,
-    apply_statuses,
-    plan_statuses,
-)
-from coalition.domain.imports.undo import (
-    LaterGroup,
-    LaterWork,
-    Undone,
-    list_batches,
-    undo_batch,
-    undo_import,
-    undo_preview,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# What each name comes from. Loaded when first asked for (PEP 562): reading and checking a
+# file's rows needs ``records`` and ``checks`` alone, and a second process doing just that
+# (``interchange.feed``) starts without SQLAlchemy, which the rest loads.
+_FROM = {
+    "apply": ("BatchView", "apply_plan", "batch_view"),
+    "checks": ("PlannedRow",),
+    "plan": ("Plan", "change_marker", "plan_import"),
+    "records": (
+        "CHUNK", "CLEARABLE_CONTACT_FIELDS", "CLEARABLE_ORGANISATION_FIELDS", "COUNT_LABELS",
+        "ON_DUPLICATE", "ORGANISATION_RECORD_FIELDS", "ContactRecord", "ImportOptions",
+        "OrganisationRecord", "Progress", "StatusMeaning", "StatusRecord", "count_summary",
+        "records_phrase", "signon_status_from", "WINDOW",
+    ),
+    "run": ("Lines", "Outcome", "import_records", "rehearse"),
+    "statuses": ("StatusPlan", "apply_statuses", "plan_statuses"),
+    "undo": (
+        "LaterGroup", "LaterWork", "Undone", "list_batches", "undo_batch", "undo_import",
+        "undo_preview",
+    ),
+}  # fmt: skip
+_MODULE_OF = {name: module for module, names in _FROM.items() for name in names}
+
+if TYPE_CHECKING:
+    from coalition.domain.imports.apply import BatchView, apply_plan, batch_view
+    from coalition.domain.imports.checks import PlannedRow
+    from coalition.domain.imports.plan import Plan, change_marker, plan_import
+    from coalition.domain.imports.records import (
+        CHUNK,
+        CLEARABLE_CONTACT_FIELDS,
+        CLEARABLE_ORGANISATION_FIELDS,
+        COUNT_LABELS,
+        ON_DUPLICATE,
+        ORGANISATION_RECORD_FIELDS,
+        WINDOW,
+        ContactRecord,
+        ImportOptions,
+        OrganisationRecord,
+        Progress,
+        StatusMeaning,
+        StatusRecord,
+        count_summary,
+        records_phrase,
+        signon_status_from,
+    )
+    from coalition.domain.imports.run import Lines, Outcome, import_records, rehearse
+    from coalition.domain.imports.statuses import StatusPlan, apply_statuses, plan_statuses
+    from coalition.domain.imports.undo import (
+        LaterGroup,
+        LaterWork,
+        Undone,
+        list_batches,
+        undo_batch,
+        undo_import,
+        undo_preview,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "CHUNK",

@@ -31,7 +31,8 @@ from coalition.domain import people
 from coalition.domain.audit import Work, changes, jsonable
 from coalition.domain.campaigns import FINAL
 from coalition.domain.dedupe import OrgFacts
-from coalition.domain.imports.plan import Plan, PlannedRow, change_marker, match_rows
+from coalition.domain.imports.checks import PlannedRow
+from coalition.domain.imports.plan import Plan, change_marker, match_rows
 from coalition.domain.imports.records import (
     CHUNK,
     ORGANISATION_RECORD_FIELDS,

@@ -36,24 +36,18 @@ from coalition.domain.imports.apply import (
     open_batch,
     refuse_repeat,
 )
+from coalition.domain.imports.checks import PlannedRow
 from coalition.domain.imports.plan import (
     Carry,
     Plan,
-    PlannedRow,
     dating_phrase,
     plan_import,
     previous_batch,
 )
-from coalition.domain.imports.records import ContactRecord, ImportOptions, Progress
+from coalition.domain.imports.records import WINDOW, ContactRecord, ImportOptions, Progress
 from coalition.memory import collector_paused
 from coalition.store.database import Database
 from coalition.store.models import Contact
-
-WINDOW = 10_000
-"""Rows planned and written at a time: a window of the benchmark's rows holds ~18 MB while
-it is planned (records, planned rows, match facts). 10,000 rather than 20,000 took a
-100,000-row import's peak from ~210 to ~165 MiB at no measurable cost in time: the windows'
-own queries are a small part of the work."""
 
 Observer = Callable[[Plan], None]
 """Told of each window's plan once it is made (and written): the report, the app's preview."""

@@ -48,7 +48,12 @@ from coalition.domain.imports.apply import (
     refuse_repeat,
 )
 from coalition.domain.imports.plan import _rows_for, change_marker, previous_batch
-from coalition.domain.imports.records import ImportOptions, days_phrase, read_answer_times
+from coalition.domain.imports.records import (
+    ImportOptions,
+    StatusRecord,
+    days_phrase,
+    read_answer_times,
+)
 from coalition.domain.lookup import find_campaign
 from coalition.domain.values import check_email, clean
 from coalition.store.bulk import bulk_insert
@@ -68,47 +73,6 @@ FLAGS = ("bounced", "do_not_contact")
 
 EVENTS = ("sent", "opened", "clicked", "responded", "bounced", "unsubscribed")
 """What a status can say happened to an email, in the order a plan counts them."""
-
-
-@dataclass(frozen=True, slots=True)
-class StatusMeaning:
-    """What one status value says of a recipient: a mail tool's table maps its values here."""
-
-    event: str
-    """What the plan counts it as: one of ``EVENTS``, or "not sent"."""
-    mailed: bool
-    """The email went out to them: it is logged with the contact."""
-    outcome: str | None = None
-    """The logged email's outcome: "opened", "clicked", "responded", "bounced" …"""
-    flag: str | None = None
-    """Set on the contact: "bounced" or "do_not_contact" (one of ``FLAGS``)."""
-
-    @property
-    def reached(self) -> bool:
-        """The email reached the recipient: with a campaign, it is their invitation."""
-        return self.mailed and self.flag != "bounced"
-
-
-@dataclass(frozen=True, slots=True)
-class StatusRecord:
-    """One row of a status file, as read."""
-
-    source: str
-    """Where it came from, for the plan: "row 12"."""
-    address: str
-    """The recipient as the file writes it ("" when the row has none)."""
-    status: str
-    """The status as the file writes it ("EMAIL_OPENED"); "" when the file has no status
-    column (every row of a Mailchimp export of cleaned members is one)."""
-    meaning: StatusMeaning | None
-    """None: a status the tool's table does not know."""
-    subject: str | None = None
-    """The email's subject or campaign title, when the file names it."""
-    at: str | None = None
-    """When it happened, as the file writes it (a zone-less time is local, unless it ends
-    with "UTC")."""
-    note: str | None = None
-    """What else the tool says (Mailchimp's reason for unsubscribing)."""
 
 
 ACTIONS = ("apply", "recorded", "unknown", "no address", "not sent", "not understood")

@@ -19,7 +19,7 @@ from dataclasses import fields
 from operator import attrgetter
 from typing import Any
 
-from coalition.domain.imports.plan import PlannedRow
+from coalition.domain.imports.checks import PlannedRow
 from coalition.domain.imports.records import ContactRecord, OrganisationRecord
 
 _CONTACT_FIELDS = tuple(f.name for f in fields(ContactRecord))
