@@ -1,7 +1,8 @@
 """Importing many people and organisations at once: plan, apply, undo.
 
-A package of four steps: ``records`` (what is read), ``plan`` (normalise, fold the
-file, match), ``apply`` (one batch, one transaction) and ``undo``; and ``statuses``, the
+A package of four steps: ``records`` (what is read), ``plan`` (normalise each row
+(``checks``), fold the file, match), ``apply`` (one batch, one transaction) and ``undo``;
+``run`` takes a file through them a window at a time; and ``statuses``, the
 answers coming back from mail tools (sent, opened, bounced …), planned and applied as a
 batch of their own that undoes the same way.
 

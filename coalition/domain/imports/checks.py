@@ -111,11 +111,12 @@ def normalised_rows(records: Iterable[ContactRecord]) -> Iterator[PlannedRow]:
     take while this one plans and writes: ``interchange.feed``)."""
     for record in records:
         row = PlannedRow(record.source, "create", "", record)
-        _normalise(row)
+        normalise(row)
         yield row
 
 
-def _normalise(row: PlannedRow) -> None:
+def normalise(row: PlannedRow) -> None:
+    """Clean and check one row as the file gives it (``normalised_rows``)."""
     row.normalised = True
     r = row.record
     for name in _CLEANED_FIELDS:
@@ -261,7 +262,7 @@ def _generic_email_to_organisation(row: PlannedRow) -> None:
     ):
         return
     if not r.organisation.email:
-        # a copy: rows naming the organisation alike share one record (``_normalise``)
+        # a copy: rows naming the organisation alike share one record (``normalise``)
         r.organisation = replace(r.organisation, email=row.emails[0][0])
     row.emails = []
 

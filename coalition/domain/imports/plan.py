@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from coalition.domain import people
 from coalition.domain.campaigns import is_allowed
 from coalition.domain.dedupe import OrganisationIndex, OrgFacts, OrgMatch, organisation_key
-from coalition.domain.imports.checks import PlannedRow, _normalise
+from coalition.domain.imports.checks import PlannedRow, normalise
 from coalition.domain.imports.records import (
     CHUNK,
     ON_DUPLICATE,
@@ -190,7 +190,7 @@ def plan_import(
     total = len(rows)
     for i, row in enumerate(rows, 1):
         if not row.normalised:
-            _normalise(row)
+            normalise(row)
         if progress and i % CHUNK == 0:
             progress("checking", i, total)
     if progress:
