@@ -24,7 +24,9 @@ file (the tests use both).
 
 from __future__ import annotations
 
+import collections
 import gc
+import itertools
 import os
 import pickle
 import signal
@@ -85,9 +87,16 @@ class Feed:
             )
             try:
                 assert reader.stdin is not None and reader.stdout is not None
-                request = (str(self.source.path), self.source.opened, self.window)
+                # the first window is read and checked here, while the reader starts and
+                # reads past it: nothing waits for the reader's start
+                request = (str(self.source.path), self.source.opened, self.window, self.window)
                 reader.stdin.write(pickle.dumps(request))
                 reader.stdin.close()
+                here = iter(self.source.records)
+                try:
+                    yield from normalised_rows(itertools.islice(here, self.window))
+                finally:
+                    here.close()  # type: ignore[attr-defined]  # a generator: its file closes
                 yield from self._rows(reader, reader.stdout, errors)
             finally:
                 if reader.poll() is None:
@@ -159,12 +168,16 @@ def _raised(exc: BaseException) -> bytes:
     return pickle.dumps(RuntimeError(f"The process reading the file failed:\n{told}"))
 
 
-def _read(request: tuple[str, dict[str, Any], int], pipe: IO[bytes]) -> None:
-    path, opened, window = request
+def _read(request: tuple[str, dict[str, Any], int, int], pipe: IO[bytes]) -> None:
+    """Send the rows of the file ``request`` names, past the first ``skip`` (which the
+    importer reads itself), ``window`` at a time; then what the reader learnt at the end."""
+    path, opened, window, skip = request
     try:
         source = open_source(path, **opened)
+        records = iter(source.records)
+        collections.deque(itertools.islice(records, skip), maxlen=0)  # read, not checked
         rows: list[PlannedRow] = []
-        for row in normalised_rows(source.records):
+        for row in normalised_rows(records):
             rows.append(row)
             if len(rows) >= window:
                 _send(pipe, _ROWS, wire.encode(rows))
