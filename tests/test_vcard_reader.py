@@ -59,6 +59,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from coalition.errors import FileProblem
 from coalition.interchange.vcard import (
@@ -677,3 +679,40 @@ def test_reader_imports_neither_textual_nor_click() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == ""
+
+
+# --- the quote-aware splitters, with and without their shortcut for unquoted text -----------
+
+
+def _index_by_walking(text: bytes, byte: int) -> int:
+    quoted = False
+    for i, b in enumerate(text):
+        if b == 0x22:
+            quoted = not quoted
+        elif b == byte and not quoted:
+            return i
+    return text.find(bytes([byte]))
+
+
+def _split_by_walking(text: str, sep: str) -> list[str]:
+    parts: list[str] = []
+    start, quoted = 0, False
+    for i, ch in enumerate(text):
+        if ch == '"':
+            quoted = not quoted
+        elif ch == sep and not quoted:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=':;="ab ', max_size=24))
+def test_the_unquoted_splitters_shortcut_changes_nothing(text: str) -> None:
+    # Nearly every line has no quote: the splitters then take the plain find/split.
+    from coalition.interchange.vcard import _split_unquoted, _unquoted_index
+
+    raw = text.encode()
+    assert _unquoted_index(raw, 0x3A) == _index_by_walking(raw, 0x3A)
+    assert _split_unquoted(text, ";") == _split_by_walking(text, ";")

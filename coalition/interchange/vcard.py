@@ -211,7 +211,10 @@ class _Property:
 
     @property
     def encoding(self) -> Literal["qp", "b"] | None:
-        words = {w.upper() for w in self.params.get("ENCODING", ())}
+        said = self.params.get("ENCODING")
+        if not said:  # nearly every property: asked three times each
+            return None
+        words = {w.upper() for w in said}
         if "QUOTED-PRINTABLE" in words:
             return "qp"
         if words & {"B", "BASE64"}:
@@ -525,6 +528,8 @@ def _wide_encoding(data: bytes) -> str | None:
 
 
 def _unquoted_index(text: bytes, byte: int) -> int:
+    if 0x22 not in text:  # nothing quoted: the first one (nearly every line)
+        return text.find(bytes([byte]))
     quoted = False
     for i, b in enumerate(text):
         if b == 0x22:
@@ -535,6 +540,8 @@ def _unquoted_index(text: bytes, byte: int) -> int:
 
 
 def _split_unquoted(text: str, sep: str) -> list[str]:
+    if '"' not in text:  # nothing quoted: every one
+        return text.split(sep)
     parts: list[str] = []
     start, quoted = 0, False
     for i, ch in enumerate(text):
@@ -553,6 +560,8 @@ def _head_flags(line: bytes) -> tuple[bool, bool]:
     head = line if colon < 0 else line[:colon]
     name = head.split(b";", 1)[0].rsplit(b".", 1)[-1].strip().upper()
     qp = b"QUOTED-PRINTABLE" in head.upper()
+    if b";" not in head:  # no parameters (most lines): not base64 either
+        return qp, name.decode("latin-1") in _MEDIA
     base64_coded = bool(_BASE64_PARAM.search(head))
     text_name = name.decode("latin-1") in _TEXT_PROPERTIES
     binary = name.decode("latin-1") in _MEDIA or (base64_coded and not text_name)
