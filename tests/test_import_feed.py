@@ -232,6 +232,9 @@ def test_small_files_are_read_here_and_big_ones_beside(tmp_path: Path, monkeypat
     assert isinstance(feed.records(source), feed.Feed)
     monkeypatch.setenv("COALITION_IMPORT_FEED", "inline")
     assert feed.records(source) is source.records
+    monkeypatch.setenv("COALITION_IMPORT_FEED", "process")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)  # a bundled executable
+    assert feed.records(source) is source.records  # it cannot start `python -m` itself
 
 
 # --- the whole command, with real signals ---------------------------------------------------

@@ -58,11 +58,17 @@ def records(source: Source, *, window: int = WINDOW) -> Iterable[ContactRecord |
     """``source``'s rows for ``imports.import_records`` or ``rehearse``: read here, or for a
     big file in a second process (module notes)."""
     choice = os.environ.get("COALITION_IMPORT_FEED", "")
-    if choice == "inline" or not source.opened:
+    if choice == "inline" or not source.opened or not _can_start_python():
         return source.records
     if choice != "process" and source.path.stat().st_size < FEED_FROM_BYTES[source.kind]:
         return source.records
     return Feed(source, window)
+
+
+def _can_start_python() -> bool:
+    """Whether this program can start a Python with coalition in it: not a frozen one
+    (an executable bundling its interpreter), nor one that does not know its own path."""
+    return bool(sys.executable) and not getattr(sys, "frozen", False)
 
 
 class Feed:
