@@ -234,3 +234,28 @@ def _elsewhere(url: str, **parts: str) -> str:
     from sqlalchemy.engine import make_url
 
     return make_url(url).set(**parts).render_as_string(hide_password=False)
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "postgresql://postgres@/coalition?host=/tmp/pg",
+        "postgresql://bob:s3cr%40t@db.example.org:5433/coal?sslmode=require",
+        "postgres://alice@localhost/x",
+        "postgresql://u:p@h/d?host=/a%20b",
+        "postgresql://%40odd%3Auser:pw@[::1]:5432/d?b=2&a=1&a=0",
+        "postgresql:///d?host=/x+y",
+        "postgresql://u@h/my%20db",
+        "mysql://root:pw@h/db",
+    ],
+)
+def test_a_server_is_shown_as_sqlalchemy_shows_it_without_its_password(typed: str) -> None:
+    # Where a database is gets said before SQLAlchemy is loaded (store.where, the first
+    # look's title and every message since): as SQLAlchemy's URL said it, password hidden.
+    from sqlalchemy.engine import make_url
+
+    from coalition.store.where import to_url
+
+    url = to_url(typed)
+    assert shown_url(url) == make_url(url).render_as_string(hide_password=True)
+    assert "s3cr" not in shown_url(url) and ":pw@" not in shown_url(url)
