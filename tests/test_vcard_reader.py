@@ -684,34 +684,16 @@ def test_reader_imports_neither_textual_nor_click() -> None:
 # --- the quote-aware splitters, with and without their shortcut for unquoted text -----------
 
 
-def _index_by_walking(text: bytes, byte: int) -> int:
-    quoted = False
-    for i, b in enumerate(text):
-        if b == 0x22:
-            quoted = not quoted
-        elif b == byte and not quoted:
-            return i
-    return text.find(bytes([byte]))
-
-
-def _split_by_walking(text: str, sep: str) -> list[str]:
-    parts: list[str] = []
-    start, quoted = 0, False
-    for i, ch in enumerate(text):
-        if ch == '"':
-            quoted = not quoted
-        elif ch == sep and not quoted:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return parts
-
-
 @settings(max_examples=400, deadline=None)
 @given(st.text(alphabet=':;="ab ', max_size=24))
 def test_the_unquoted_splitters_shortcut_changes_nothing(text: str) -> None:
     # Nearly every line has no quote: the splitters then take the plain find/split.
-    from coalition.interchange.vcard import _split_unquoted, _unquoted_index
+    from coalition.interchange.vcard import (
+        _index_by_walking,
+        _split_by_walking,
+        _split_unquoted,
+        _unquoted_index,
+    )
 
     raw = text.encode()
     assert _unquoted_index(raw, 0x3A) == _index_by_walking(raw, 0x3A)

@@ -530,6 +530,10 @@ def _wide_encoding(data: bytes) -> str | None:
 def _unquoted_index(text: bytes, byte: int) -> int:
     if 0x22 not in text:  # nothing quoted: the first one (nearly every line)
         return text.find(bytes([byte]))
+    return _index_by_walking(text, byte)
+
+
+def _index_by_walking(text: bytes, byte: int) -> int:
     quoted = False
     for i, b in enumerate(text):
         if b == 0x22:
@@ -542,6 +546,10 @@ def _unquoted_index(text: bytes, byte: int) -> int:
 def _split_unquoted(text: str, sep: str) -> list[str]:
     if '"' not in text:  # nothing quoted: every one
         return text.split(sep)
+    return _split_by_walking(text, sep)
+
+
+def _split_by_walking(text: str, sep: str) -> list[str]:
     parts: list[str] = []
     start, quoted = 0, False
     for i, ch in enumerate(text):
