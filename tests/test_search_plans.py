@@ -47,9 +47,28 @@ def test_the_searches_take_each_plan(crowd: Database) -> None:
     assert len(_found(crowd, "ελ")) == 120
 
 
+def test_many_matches_on_a_server_come_before_their_count(crowd: Database, engine: str) -> None:
+    # Counting every match costs PostgreSQL ~0.6 us each (a visit of its row): the first
+    # page of a search alone says "at least" once its plan is settled, and the count is
+    # asked after. SQLite counts in its index: always the count.
+    query = ContactQuery(search_text="example")
+    with crowd.read_session() as s:
+        first = browse.first_contacts(s, query, limit=50)
+        assert len(first.rows) == 50
+        if engine == "postgresql":
+            assert not first.exact and 50 < first.total < 1200
+        else:
+            assert first.exact and first.total == 1200
+        assert browse.count_contacts(s, query) == 1200
+        # Few matches, or any filter besides the search: counted whole, as before.
+        assert browse.first_contacts(s, ContactQuery(search_text="ελ"), limit=50).exact
+        filtered = ContactQuery(search_text="example", country="FR")
+        assert browse.first_contacts(s, filtered, limit=50).exact
+
+
 @pytest.mark.parametrize("typed", SEARCHES)
 def test_search_pages_are_the_plain_listing_kept_to_the_matches(
-    crowd: Database, typed: str
+    crowd: Database, typed: str, engine: str
 ) -> None:
     found = _found(crowd, typed)
     with crowd.read_session() as s:
@@ -61,7 +80,14 @@ def test_search_pages_are_the_plain_listing_kept_to_the_matches(
                 expected = [r for r in every if r.id in found]
                 query = ContactQuery(search_text=typed, sort=sort, descending=descending)
                 first = browse.first_contacts(s, query, limit=50)
-                assert (first.rows, first.total) == (expected[:50], len(expected)), query
+                assert first.rows == expected[:50], query
+                if first.exact:
+                    assert first.total == len(expected), query
+                else:
+                    # On a server, a search alone in name order stops counting where
+                    # its plan is settled (347 of 1,200 here): the page says "at least".
+                    assert engine == "postgresql" and sort == "name", query
+                    assert len(first.rows) < first.total < len(expected), query
                 assert browse.contact_page(s, query, offset=100, limit=30) == expected[100:130]
                 assert browse.count_contacts(s, query) == len(expected)
         by_name = [r.id for r in browse.contact_page(s, ContactQuery(), limit=5000)]

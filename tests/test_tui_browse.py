@@ -14,7 +14,7 @@ from coalition.tui.app import make_app
 from coalition.tui.screens.browse import ContactsScreen, OrganisationsScreen
 from coalition.tui.widgets.lazy_table import PAGE
 from tests.browse_data import copy
-from tests.tui_helpers import LARGE, SMALL, make_filled_template, screen_text, settle
+from tests.tui_helpers import LARGE, SMALL, make_filled_template, screen_text, settle, until
 
 
 @pytest.fixture(scope="module")
@@ -69,6 +69,52 @@ async def test_typing_narrows_the_table_as_you_go(filled_path: Path) -> None:
         assert table.scroll_y == table.max_scroll_y == 26 - table.scrollable_content_region.height
         bottom = screen_text(app).splitlines()[table.region.bottom - 1]
         assert table.current_row.email[:16] in bottom  # the last row, in the last line
+
+
+@pytest.mark.asyncio
+async def test_a_first_page_before_its_count_is_shown_at_once_and_counted_after(
+    filled_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # On a server a search's first page of many matches comes with a total it has at
+    # least, and its count after (test_search_plans). The screen's side of it, made to
+    # happen on a file: the page comes saying "at least 120", the count waits for the
+    # test's word.
+    import threading
+
+    from coalition.domain import browse
+
+    real_first, real_count = browse.first_contacts, browse.count_contacts
+    may_count = threading.Event()
+
+    def first_at_least(session, query, **options):  # type: ignore[no-untyped-def]
+        page = real_first(session, query, **options)
+        if not query.search_text:
+            return page
+        return browse.Page(page.rows, 120, exact=False)
+
+    def count_when_told(session, query):  # type: ignore[no-untyped-def]
+        assert may_count.wait(20), "the test never let the count go"
+        return real_count(session, query)
+
+    monkeypatch.setattr(browse, "first_contacts", first_at_least)
+    monkeypatch.setattr(browse, "count_contacts", count_when_told)
+    app = make_app(str(filled_path), "tester")
+    async with app.run_test(size=SMALL) as pilot:
+        screen = await contacts(pilot, app)
+        await pilot.press("slash", *"emi")
+        await until(pilot, lambda: "120+ contacts match emi" in screen_text(app), "the page")
+        await pilot.press("tab", "down", "down")  # the coordinator moves on meanwhile
+        picked = screen.table.current_row
+        assert screen.table.cursor == 2 and picked is not None
+        may_count.set()
+        await settle(pilot)
+        assert "200 contacts match emi" in screen_text(app)
+        assert screen.table.total == 200
+        assert screen.table.vertical_scrollbar.window_virtual_size == 201
+        assert screen.table.current_row == picked  # the count moved nothing
+        await pilot.press("end")
+        await settle(pilot)
+        assert screen.table.cursor == 199  # the last row is the count's, not the guess's
 
 
 @pytest.mark.asyncio

@@ -230,11 +230,17 @@ def _in_organisations(
 
 
 def contact_narrowings(
-    session: Session, wanted: ContactFilter, everyone: Total | None = None
+    session: Session,
+    wanted: ContactFilter,
+    everyone: Total | None = None,
+    *,
+    search_up_to: int | None = None,
 ) -> list[Narrowing] | None:
     """The filter's conditions, each with how many contacts it keeps; None when nothing
     can match (a search without a match). ``everyone``: how many contacts there are (a
-    ``Total``, to share the count with the listing's plan)."""
+    ``Total``, to share the count with the listing's plan). ``search_up_to``: the
+    search's count may stop there (``search.matches``; its narrowing then says it is
+    not ``whole``)."""
     everyone = everyone or Total(session, Contact)
     narrowings: list[Narrowing] = []
     if wanted.tag:
@@ -303,7 +309,9 @@ def contact_narrowings(
     if signon is not None:
         narrowings.append(_in_organisations(session, *signon, everyone=everyone))
     if wanted.search_text.strip():
-        found = search.matches(session, search.CONTACT_TABLE, wanted.search_text)
+        found = search.matches(
+            session, search.CONTACT_TABLE, wanted.search_text, up_to=search_up_to
+        )
         if found is None:
             return None
         # A search every contact matches ("e", "example.org" in a list of such addresses)
@@ -315,6 +323,7 @@ def contact_narrowings(
                     lambda drive: matched(found, Contact.id, drive),
                     lambda: found.count,
                     first=first_matched(found, Contact.id),
+                    whole=found.whole,
                 )
             )
     return narrowings

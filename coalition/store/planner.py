@@ -16,6 +16,7 @@ search's matches lie in name order: ``matched`` says its plan for a search too.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -29,12 +30,13 @@ WALK_FROM = 1000
 sorting them (reading every match and sorting costs ~25 ms for a one-letter search at
 100,000 contacts)."""
 
-FIRST_OVER_WALK = 5
+FIRST_OVER_WALK = 2
 """How many more rows a filter that gives its first rows in name order itself
-(``Narrowing.first``) may keep than the name index's walk would read, and still lead:
-on PostgreSQL at 100,000 contacts such a search costs ~1 µs a match, the walk ~4 µs a
-row where the matches lie evenly in name order and far more where they bunch at its
-end ("z": 1,859 rows foreseen, 22.6 ms, against 6.5 ms for its 5,380 matches)."""
+(``Narrowing.first``) may keep than the walk of the name order would read, and still
+lead by reading them all and sorting: on PostgreSQL at 100,000 contacts such a search
+reads ~1 µs a match, and walking its own entries in name order (``walk``) ~2 µs an
+entry, more where the matches bunch at the order's end ("z": 5,380 matches, ~6.5 ms
+sorted, ~8 ms walked)."""
 
 READ_FIRST_UNDER = 20_000
 """PostgreSQL: matches a leading search reads before the rows (``= ANY(ARRAY(...))``);
@@ -58,7 +60,8 @@ class Narrowing:
         *,
         drivable: bool = True,
         estimate: Callable[[], int | None] | None = None,
-        first: Callable[[int, bool], ColumnElement[bool]] | None = None,
+        first: Callable[[int, bool, bool], ColumnElement[bool]] | None = None,
+        whole: bool = True,
     ) -> None:
         self._condition = condition
         """drive -> the condition, with its column usable by the planner when True."""
@@ -68,8 +71,12 @@ class Narrowing:
         """() -> about how many it keeps, when ``size`` is None."""
         self.drivable = drivable and size is not None
         self.first = first
-        """(rows, descending) -> the condition when it alone leads a listing in name order:
-        its first ``rows`` rows in that order (None: no such shortcut)."""
+        """(rows, descending, walk) -> the condition when it alone leads a listing in name
+        order: its first ``rows`` rows in that order, found by walking the order where it
+        keeps many rows (``walk``), else by sorting them (None: no such shortcut)."""
+        self.whole = whole
+        """Whether ``size`` counts every row it keeps (False: it stopped counting there,
+        they are at least that many; see ``walked_from``)."""
         self._known: int | None = None
         self._guess: int | None = None
 
@@ -117,7 +124,8 @@ def leading(
     (guessed as if the filters were independent). Other orders sort anyway, so the
     smallest filter always leads. ``total``: how many rows the table has. A filter leading
     a listing in name order alone gives only its first ``rows`` rows where it can tell
-    them (``Narrowing.first``; ``descending``: the order reversed).
+    them (``Narrowing.first``; ``descending``: the order reversed), walking its own
+    entries in name order when it keeps many, else sorting them.
     """
     drivable = [n for n in narrowings if n.drivable]
     driver = min(drivable, key=lambda n: n.size()) if drivable else None
@@ -128,11 +136,21 @@ def leading(
             kept *= min(narrowing.estimate(count), count) / count
         walk = min(count, rows * count / max(kept, 1.0))
         alone = driver.first if len(narrowings) == 1 else None
-        if driver.size() > (FIRST_OVER_WALK if alone else 2) * walk:
+        many = driver.size() > (FIRST_OVER_WALK if alone else 2) * walk
+        if alone is not None:
+            return [alone(rows, descending, many)]
+        if many:
             driver = None
-        elif alone is not None:
-            return [alone(rows, descending)]
     return [n.condition(n is driver) for n in narrowings]
+
+
+def walked_from(rows: int, total: int) -> int:
+    """How many rows a filter leading a listing in name order alone may keep for
+    ``leading`` to walk the name index whatever their real number: from there counting
+    them further changes nothing in the plan (``FIRST_OVER_WALK``), and a search on
+    PostgreSQL, whose count visits every match, may stop there (``Narrowing.whole``).
+    ~4,500 for the first 100 rows of 100,000 contacts."""
+    return math.isqrt(FIRST_OVER_WALK * max(rows, 1) * max(total, 1)) + 1
 
 
 def matched(found: Matches, id_column: Any, drive: bool) -> ColumnElement[bool]:
@@ -153,7 +171,7 @@ def matched(found: Matches, id_column: Any, drive: bool) -> ColumnElement[bool]:
         return hidden(id_column, drive).in_(found.clause)  # type: ignore[no-any-return]
     if not drive:
         return found.row_matches(id_column)
-    if found.count < READ_FIRST_UNDER:
+    if found.whole and found.count < READ_FIRST_UNDER:
         return id_column == any_(found.id_array())  # type: ignore[no-any-return]
     return id_column.in_(found.clause)  # type: ignore[no-any-return]
 
@@ -182,15 +200,15 @@ def refresh_statistics(session: Session, rows: int) -> None:
 
 def first_matched(
     found: Matches, id_column: Any
-) -> Callable[[int, bool], ColumnElement[bool]] | None:
-    """(rows, descending) -> the first ``rows`` rows a search matches in name order, as
-    a condition on ``id_column`` (``Matches.first_in_name_order``): a ``Narrowing``'s
+) -> Callable[[int, bool, bool], ColumnElement[bool]] | None:
+    """(rows, descending, walk) -> the first ``rows`` rows a search matches in name order,
+    as a condition on ``id_column`` (``Matches.first_in_name_order``): a ``Narrowing``'s
     ``first``. None where the index cannot tell them (SQLite's, organisations')."""
     if not found.knows_name_order:
         return None
 
-    def first(rows: int, descending: bool) -> ColumnElement[bool]:
-        ids = found.first_in_name_order(rows, descending=descending)
+    def first(rows: int, descending: bool, walk: bool) -> ColumnElement[bool]:
+        ids = found.first_in_name_order(rows, descending=descending, walk=walk)
         return id_column == any_(ids)  # type: ignore[no-any-return]
 
     return first
@@ -221,4 +239,5 @@ __all__ = [
     "plain",
     "refresh_statistics",
     "search_condition",
+    "walked_from",
 ]

@@ -539,11 +539,14 @@ class Matches:
     clause: TextClause
     """``SELECT rowid FROM <table> WHERE <table> MATCH …``: the matching ids."""
     count: int
-    """How many there are (counted in the index alone)."""
+    """How many there are (counted in the index alone), or, ``whole`` False, how many
+    were counted before the count stopped: at least that many."""
     table: str = CONTACT_TABLE
     """The search table matched."""
     tsquery: str | None = None
     """On PostgreSQL, the tsquery literal matched (None on SQLite)."""
+    whole: bool = True
+    """Whether ``count`` is every match (False: counting stopped there, ``up_to``)."""
 
     @property
     def on_postgres(self) -> bool:
@@ -560,17 +563,26 @@ class Matches:
         contact entries: ``name_key``), so ``first_in_name_order`` can be asked."""
         return self.tsquery is not None and self.table == CONTACT_TABLE
 
-    def first_in_name_order(self, rows: int, *, descending: bool = False) -> ColumnElement[Any]:
+    def first_in_name_order(
+        self, rows: int, *, descending: bool = False, walk: bool = False
+    ) -> ColumnElement[Any]:
         """PostgreSQL, contacts: ``ARRAY(...)`` of the ids of the first ``rows`` matches in
         name order (``display_name_key``, then id), found among the index entries alone.
-        At 100,000 contacts, 2-3 ms for the 1,925 matches of "kow", where reading the key
-        from each match's contact row took 6-9."""
+
+        ``walk`` False (few matches): every match is read, then sorted, the server kept
+        from walking the name order (``OFFSET 0`` keeps the inner query whole): 2-3 ms
+        for the 1,925 matches of "kow" at 100,000 contacts, where the walk would go
+        through most entries for matches whose names sort last. ``walk`` True (many):
+        the entries are read in name order (``ix_contact_search_name_key``) until
+        ``rows`` match, ~1 ms for a letter's."""
         assert self.knows_name_order, "first_in_name_order() needs entries with the key"
         order = "name_key DESC, id DESC" if descending else "name_key, id"
-        first = text(
-            f"SELECT id FROM {CONTACT_TABLE} WHERE doc @@ CAST(:first_q AS tsquery) "
-            f"ORDER BY {order} LIMIT :first_rows"
-        ).bindparams(first_q=self.tsquery, first_rows=rows)
+        matching = f"FROM {CONTACT_TABLE} WHERE doc @@ CAST(:first_q AS tsquery)"
+        if not walk:
+            matching = f"FROM (SELECT id, name_key {matching} OFFSET 0) AS found"
+        first = text(f"SELECT id {matching} ORDER BY {order} LIMIT :first_rows").bindparams(
+            first_q=self.tsquery, first_rows=rows
+        )
         return func.array(first.columns(column("id", Integer)).scalar_subquery())
 
     def row_matches(self, id_column: Any) -> ColumnElement[bool]:
@@ -586,8 +598,12 @@ class Matches:
         )
 
 
-def matches(session: Session, table: str, query: str) -> Matches | None:
+def matches(
+    session: Session, table: str, query: str, *, up_to: int | None = None
+) -> Matches | None:
     """The ids matching ``query`` as a subquery, with their count; None when nothing does.
+    ``up_to``: counting may stop there (see ``count_matches``; ``Matches.whole`` says
+    whether it did).
 
     One pass over the index tells both how many match (the count beside a table) and
     how a listing should find its page: from the matches when they are few, by walking
@@ -598,10 +614,11 @@ def matches(session: Session, table: str, query: str) -> Matches | None:
     clause = _matching(table, query, postgres=postgres)
     if clause is None:
         return None
-    count = count_matches(session, table, query)
+    count = count_matches(session, table, query, up_to=up_to)
     if not count:
         return None
-    return Matches(clause, count, table, ts_query(query) if postgres else None)
+    whole = not postgres or up_to is None or count < up_to
+    return Matches(clause, count, table, ts_query(query) if postgres else None, whole)
 
 
 def matching_contacts(query: str) -> TextClause | None:
@@ -610,17 +627,32 @@ def matching_contacts(query: str) -> TextClause | None:
     return _matching(CONTACT_TABLE, query)
 
 
-def count_matches(session: Session, table: str, query: str) -> int:
+def count_matches(session: Session, table: str, query: str, *, up_to: int | None = None) -> int:
     """How many records of ``table`` match ``query`` (the count beside a searched table).
 
-    Counted in the index alone, without touching the records: a prefix that
-    matches half of 100,000 contacts is counted in a few milliseconds.
+    SQLite counts in its index alone, without touching the records: a prefix that
+    matches half of 100,000 contacts is counted in a few milliseconds. PostgreSQL
+    checks each match's row for whether this transaction sees it (a GIN index holds no
+    visibility), ~0.6 µs a match: 12-25 ms for a letter's 20,000-45,000 matches. There
+    ``up_to`` is for a caller that only needs to know whether there are so many
+    (SQLite counts them all: it costs no more): when the server's statistics foresee
+    twice that many or more (``EXPLAIN``, ~1 ms: a word's share of the documents is
+    kept per word, so a prefix's is foreseen within a few percent) they are trusted and
+    nothing is counted; otherwise the count stops at ``up_to``. They foresee too few
+    rather than too many where they err (words that go together, a word never seen):
+    those are counted.
     """
     if _on_postgres(session):
         found = ts_query(query)
         if found is None:
             return 0
-        sql = f"SELECT count(*) FROM {table} WHERE doc @@ CAST(:q AS tsquery)"
+        rows = f"SELECT 1 FROM {table} WHERE doc @@ CAST(:q AS tsquery)"
+        if up_to is not None:
+            plan = session.scalar(text(f"EXPLAIN (FORMAT JSON) {rows}"), {"q": found})
+            if plan[0]["Plan"]["Plan Rows"] >= 2 * up_to:
+                return up_to
+            rows += f" LIMIT {int(up_to)}"
+        sql = f"SELECT count(*) FROM ({rows}) AS counted"
         return int(session.scalar(text(sql), {"q": found}) or 0)
     expression = match_expression(query)
     if expression is None:

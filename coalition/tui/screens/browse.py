@@ -116,6 +116,14 @@ class BrowseScreen(JobScreen):
             self.generation = generation
             self.page = page
 
+    class Counted(Message):
+        """The count of a listing whose first page came with a total it has at least."""
+
+        def __init__(self, generation: int, total: int) -> None:
+            super().__init__()
+            self.generation = generation
+            self.total = total
+
     class RowsFetched(Message):
         def __init__(self, generation: int, offset: int, rows: list[Any]) -> None:
             super().__init__()
@@ -194,6 +202,10 @@ class BrowseScreen(JobScreen):
     def page(self, session: Session, query: Any, offset: int, limit: int) -> list[Any]:
         raise NotImplementedError
 
+    def count(self, session: Session, query: Any) -> int:
+        """How many rows the listing has (asked when its first page did not say)."""
+        raise NotImplementedError
+
     def detail(self, session: Session, record_id: int) -> RenderableType:
         raise NotImplementedError
 
@@ -236,15 +248,19 @@ class BrowseScreen(JobScreen):
     def load_listing(self, generation: int, query: Any) -> None:
         with self.coalition.database().read_session() as session:
             page = self.first_page(session, query)
-        self.post_message(self.Listed(generation, page))
+            self.post_message(self.Listed(generation, page))
+            # The rows are shown first; the count follows, in the same snapshot, unless
+            # the next keystroke has already asked for another listing.
+            if not page.exact and not get_current_worker().is_cancelled:
+                self.post_message(self.Counted(generation, self.count(session, query)))
 
     def on_browse_screen_listed(self, message: Listed) -> None:
         if message.generation != self.generation:
             return
         page = message.page
         table = self.table
-        table.reset(message.generation, page.total, page.rows)
-        self._show_count(page.total)
+        table.reset(message.generation, page.total, page.rows, exact=page.exact)
+        self._show_count()
         if self.pinned is not None:
             at = next((i for i, row in enumerate(page.rows) if row.id == self.pinned), None)
             self.pinned = None
@@ -253,7 +269,16 @@ class BrowseScreen(JobScreen):
         if page.total == 0:
             self._want_detail(None)
 
-    def _show_count(self, total: int) -> None:
+    def on_browse_screen_counted(self, message: Counted) -> None:
+        if message.generation != self.generation:
+            return
+        self.table.set_total(message.generation, message.total)
+        self._show_count()
+
+    def _show_count(self) -> None:
+        total = self.table.total
+        # A first page may come before its count: "4,473+" until the count follows.
+        figure = f"{total:,}" if self.table.total_exact else f"{total:,}+"
         title = Text(self.PLURAL.capitalize(), style="bold")
         marked = self.table.marked_count
         if marked:  # first: kept through searches, and never cut by a long one
@@ -263,10 +288,10 @@ class BrowseScreen(JobScreen):
         noun = self.KIND if total == 1 else self.PLURAL
         if text:
             verb = "matches" if total == 1 else "match"
-            title.append(f"  {total:,} {noun} {verb} ", style="dim")
+            title.append(f"  {figure} {noun} {verb} ", style="dim")
             title.append(Text(text))
         else:
-            title.append(f"  {total:,} {noun}", style="dim")
+            title.append(f"  {figure} {noun}", style="dim")
         filtered = len(self.filters.parts())
         if filtered:
             title.append(f", {filtered} filter{'s' if filtered > 1 else ''}", style="dim")
@@ -286,7 +311,7 @@ class BrowseScreen(JobScreen):
 
     @on(LazyTable.MarksChanged)
     def _marks_changed(self) -> None:
-        self._show_count(self.table.total)
+        self._show_count()
 
     # --- more rows as the view moves -------------------------------------------------------
 
@@ -535,6 +560,11 @@ class ContactsScreen(BrowseScreen):
 
         return contact_page(session, query, offset=offset, limit=limit)
 
+    def count(self, session: Session, query: Any) -> int:
+        from coalition.domain.browse import count_contacts
+
+        return count_contacts(session, query)
+
     def detail(self, session: Session, record_id: int) -> RenderableType:
         from coalition.domain.browse import contact_detail
         from coalition.tui.widgets import render
@@ -610,6 +640,11 @@ class OrganisationsScreen(BrowseScreen):
         from coalition.domain.browse import organisation_page
 
         return organisation_page(session, query, offset=offset, limit=limit)
+
+    def count(self, session: Session, query: Any) -> int:
+        from coalition.domain.browse import count_organisations
+
+        return count_organisations(session, query)
 
     def detail(self, session: Session, record_id: int) -> RenderableType:
         from coalition.domain.browse import organisation_detail

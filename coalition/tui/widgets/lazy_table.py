@@ -234,7 +234,8 @@ class LazyTable(ScrollView, can_focus=True):
         self.descending = False
         self.empty_text = empty_text
         self.total = 0
-        """Rows in the whole listing."""
+        """Rows in the whole listing (``total_exact`` False: at least that many)."""
+        self.total_exact = True
         self.generation = 0
         self._pages: dict[int, list[Any]] = {}
         self._requested: tuple[int, int, int] | None = None
@@ -251,16 +252,31 @@ class LazyTable(ScrollView, can_focus=True):
 
     # --- what the screen calls ---------------------------------------------------------
 
-    def reset(self, generation: int, total: int, first_rows: Sequence[Any]) -> None:
-        """Show a new listing: its count and first rows; the cursor goes to the top."""
+    def reset(
+        self, generation: int, total: int, first_rows: Sequence[Any], *, exact: bool = True
+    ) -> None:
+        """Show a new listing: its count and first rows; the cursor goes to the top.
+        ``exact`` False: the listing has at least ``total`` rows, ``set_total`` follows."""
         self.generation = generation
         self.total = total
+        self.total_exact = exact
         self._pages = {}
         self._requested = None
         self._store(0, first_rows)
         self._set_height(total + 1)
         self.scroll_to(y=0, animate=False)
         self.cursor = 0
+        self.refresh()
+        self._want_visible()
+
+    def set_total(self, generation: int, total: int) -> None:
+        """The count of listing ``generation``, come after its first rows: the rows shown
+        and the cursor stay. Ignored when it belongs to an older listing."""
+        if generation != self.generation:
+            return
+        self.total = total
+        self.total_exact = True
+        self._set_height(total + 1)
         self.refresh()
         self._want_visible()
 
