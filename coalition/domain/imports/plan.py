@@ -120,6 +120,11 @@ def dating_phrase(dated: Sequence[dt.datetime], undated: int, reading: str | Non
     return text
 
 
+REMEMBERED = 20_000
+"""Organisations an import's windows remember what they matched (``Carry.named``, ``Carry.known``):
+each costs ~1 kB, and a window names at most a few thousand."""
+
+
 @dataclass
 class Carry:
     """What the windows of one big import share (``run.import_records``): each window is
@@ -143,6 +148,19 @@ class Carry:
     """The row (or card) number each created contact came from, by ``id - first_contact``."""
     word: str = "row"
     """What the file's records are called: "row" or "card"."""
+    named: dict[tuple[str | None, ...], OrgFacts] = field(default_factory=dict)
+    """What the rules compare of each organisation the windows named, by its values (a
+    window's rows share one record per organisation, but each window has its own)."""
+    known: dict[OrgFacts, OrgMatch | None] = field(default_factory=dict)
+    """The organisation stored before the import that each one named certainly is
+    (``index.exact``): ``index`` does not change while the import runs."""
+
+    def remembered(self) -> None:
+        """Past ``REMEMBERED`` organisations the two memories start again, so a file
+        naming very many keeps memory bounded by its windows, not by itself."""
+        if len(self.named) > REMEMBERED or len(self.known) > REMEMBERED:
+            self.named.clear()
+            self.known.clear()
 
     def created(self, contact_id: int | None) -> bool:
         return contact_id is not None and contact_id >= self.first_contact
@@ -369,6 +387,10 @@ def match_rows(session: Session, plan: Plan) -> None:
         index = carry.index
     in_file = OrganisationIndex()
     exact_cache: dict[OrgFacts, OrgMatch | None] = {}
+    named_of: dict[tuple[str | None, ...], OrgFacts] = {}
+    if carry is not None:
+        carry.remembered()
+        exact_cache, named_of = carry.known, carry.named
     made_cache: dict[OrgFacts, OrgMatch | None] = {}
     new_notes: dict[str, str] = {}
     naming = [
@@ -384,7 +406,11 @@ def match_rows(session: Session, plan: Plan) -> None:
     for row in naming:
         org = row.record.organisation
         if org is not None and id(org) not in facts:
-            facts[id(org)] = _named(org)
+            values = (org.name, org.acronym, org.website, org.email, org.country)
+            fact = named_of.get(values)
+            if fact is None:
+                fact = named_of[values] = _named(org)
+            facts[id(org)] = fact
     # A name a known sender used for their own organisation means that organisation in
     # every row of the file, before or after theirs.
     spelled: dict[str, OrgMatch] = {}
