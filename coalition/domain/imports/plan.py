@@ -121,8 +121,8 @@ def dating_phrase(dated: Sequence[dt.datetime], undated: int, reading: str | Non
 
 
 REMEMBERED = 20_000
-"""Organisations an import's windows remember what they matched (``Carry.named``, ``Carry.known``):
-each costs ~1 kB, and a window names at most a few thousand."""
+"""How many organisations an import's windows remember the facts and stored match of
+(``Carry.named``, ``Carry.known``): each costs ~1 kB; a window names a few thousand."""
 
 
 @dataclass
