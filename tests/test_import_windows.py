@@ -208,3 +208,30 @@ def test_the_statements_an_import_sends_do_not_multiply_with_its_length(db: Any,
     short = statements(30, 1_000, "a")  # 5 windows
     long = statements(150, 2_000, "b")  # 22 windows, into a fuller database
     assert len(long) == len(short), sorted(long - short)[:3]
+
+
+def test_an_import_writes_with_a_larger_page_cache_and_gives_it_back(
+    db: Any, unit: Any, engine: str
+) -> None:
+    # Past its first window an import writes into indexes holding the earlier windows'
+    # rows: SQLite's 2 MiB default cache read most of their pages again each window. The
+    # import's connection keeps 16 MiB while it writes, and goes back to the pool as it was.
+    from sqlalchemy import text
+
+    from coalition.store.bulk import IMPORT_PAGE_CACHE_KIB
+
+    if engine != "sqlite":
+        pytest.skip("a server's page cache is its own")
+    seen: list[int] = []
+    with unit() as w:
+        before = w.session.execute(text("PRAGMA cache_size")).scalar()
+        imports.import_records(
+            w,
+            member_file(),
+            options(),
+            window=4,
+            observe=lambda plan: seen.append(w.session.execute(text("PRAGMA cache_size")).scalar()),
+        )
+        after = w.session.execute(text("PRAGMA cache_size")).scalar()
+    assert seen == [-IMPORT_PAGE_CACHE_KIB] * 3  # each of the three windows
+    assert after == before != -IMPORT_PAGE_CACHE_KIB

@@ -46,6 +46,7 @@ from coalition.domain.imports.plan import (
 )
 from coalition.domain.imports.records import WINDOW, ContactRecord, ImportOptions, Progress
 from coalition.memory import collector_paused
+from coalition.store.bulk import page_cache
 from coalition.store.database import Database
 from coalition.store.models import Contact
 
@@ -143,14 +144,15 @@ def import_records(
     del first
     batch = open_batch(work, options, progress)
     carry = Carry(first_contact=next_id(session, Contact.__table__))
-    for rows in itertools.chain(_taken(waiting), windows):
-        plan = plan_import(session, rows, options, progress, carry)
-        outcome.add(plan, apply_window(batch, plan))
-        if observe is not None:
-            observe(plan)
-        del plan, rows
-        if outcome.rows >= window:
-            gc.collect(0)  # what the window's writes left in cycles (the collector is paused)
+    with page_cache(session):
+        for rows in itertools.chain(_taken(waiting), windows):
+            plan = plan_import(session, rows, options, progress, carry)
+            outcome.add(plan, apply_window(batch, plan))
+            if observe is not None:
+                observe(plan)
+            del plan, rows
+            if outcome.rows >= window:
+                gc.collect(0)  # what the window's writes left in cycles (collector paused)
     view = close_batch(batch, dict(outcome.counts), outcome.rows)
     outcome.batch = None if rehearsal else view
     return outcome
