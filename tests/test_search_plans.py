@@ -66,6 +66,22 @@ def test_many_matches_on_a_server_come_before_their_count(crowd: Database, engin
         assert browse.first_contacts(s, filtered, limit=50).exact
 
 
+def test_a_count_stops_only_where_it_may(crowd: Database) -> None:
+    # up_to: "at least that many" is enough (a server may stop there; SQLite counts
+    # all). One word's share the server's statistics foresee well; words in a phrase
+    # they foresee as if their order did not matter: "org.example" is in no address,
+    # though both words are in all 1,200, and must be counted, not foreseen.
+    table = search.CONTACT_TABLE
+    with crowd.read_session() as s:
+        assert 100 <= search.count_matches(s, table, "example", up_to=100) <= 1200
+        assert search.count_matches(s, table, "example") == 1200
+        assert search.count_matches(s, table, "org.example", up_to=100) == 0
+        assert 100 <= search.count_matches(s, table, "ελ", up_to=100) <= 120
+        assert search.count_matches(s, table, "ελ", up_to=500) == 120
+        first = browse.first_contacts(s, ContactQuery(search_text="org.example"), limit=50)
+        assert (first.rows, first.total, first.exact) == ([], 0, True)
+
+
 @pytest.mark.parametrize("typed", SEARCHES)
 def test_search_pages_are_the_plain_listing_kept_to_the_matches(
     crowd: Database, typed: str, engine: str
