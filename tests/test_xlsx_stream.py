@@ -573,3 +573,35 @@ def test_a_large_sheet_is_read_in_little_memory(tmp_path: Path) -> None:
             assert grown < most, f"reading the rows grew the process by {grown} MiB"
         else:
             assert grown > streamed_growth + 40, (grown, streamed_growth)
+
+
+def test_the_reading_process_does_not_scan_checked_bytes_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A big workbook is read a second time by a second process (interchange.feed): the
+    # bounds the first open checked (rows, columns, repeated texts: a pass over the whole
+    # sheet, 0.7 s of 100,000 rows) are not scanned again while the file and the sheet
+    # asked for are the same; a changed file or another sheet is scanned as ever.
+    from coalition.interchange.importer import open_source
+
+    path = members_workbook(tmp_path / "members.xlsx")
+    first = open_source(path)
+    scans: list[str] = []
+    real = tabular._xlsx_extent
+
+    def counted(zf: Any, part: str, *args: Any, **kwargs: Any) -> Any:
+        scans.append(part)
+        return real(zf, part, *args, **kwargs)
+
+    monkeypatch.setattr(tabular, "_xlsx_extent", counted)
+    again = open_source(path, **first.opened)
+    assert scans == []
+    names = [r.full_name for r in first.records]
+    assert [r.full_name for r in again.records] == names and "Ann Example" in names
+    asked = {**first.opened, "sheet": "Members 2026"}  # the same sheet, asked by name
+    open_source(path, **asked)
+    assert len(scans) == 1
+    seen = path.stat()
+    os.utime(path, ns=(seen.st_atime_ns, seen.st_mtime_ns + 1_000_000_000))
+    open_source(path, **first.opened)
+    assert len(scans) == 2

@@ -163,7 +163,8 @@ class Source:
     """CSV: a few values with non-ASCII letters as read (``encoding_sample``)."""
     opened: dict[str, Any] = field(default_factory=dict)
     """How ``open_source`` was asked to read it (its keyword arguments): a second process
-    reading it again reads the same records (``feed``)."""
+    reading it again reads the same records (``feed``), without scanning again the bounds
+    of a workbook checked here (``checked``)."""
 
 
 def open_source(
@@ -176,13 +177,18 @@ def open_source(
     encoding: str | None = None,
     delimiter: str | None = None,
     max_rows: int | None = None,
+    checked: tuple[int, int, str | None] | None = None,
 ) -> Source:
     """Open a file for import. ``require_people=False`` (for --show-mapping) accepts a
     spreadsheet in which no column was recognised yet. ``overrides`` (column index ->
     field, None to ignore) are applied after the mapping file: the terminal app's choices.
     ``encoding`` and ``delimiter`` say what a CSV file is (``tabular.open_table``).
     A file of more than ``max_rows`` rows or cards (default ``tabular.DEFAULT_MAX_ROWS``)
-    is refused while it is read (``Source.records``); nothing of it is imported."""
+    is refused while it is read (``Source.records``); nothing of it is imported.
+    ``checked``: the (size, modification time, sheet asked for) of a spreadsheet when an
+    earlier open checked its bounds (``Source.opened`` holds it): the same bytes and
+    sheet are not scanned again (a second process reading the file the first opened:
+    ``feed``)."""
     found = open_import(
         path,
         sheet=sheet,
@@ -193,6 +199,7 @@ def open_source(
         delimiter=delimiter,
         max_rows=max_rows,
         statuses=False,
+        checked=checked,
     )
     assert isinstance(found, Source)
     return found
@@ -209,6 +216,7 @@ def open_import(
     delimiter: str | None = None,
     max_rows: int | None = None,
     statuses: bool = True,
+    checked: tuple[int, int, str | None] | None = None,
 ) -> Source | StatusSource:
     """Open a file for import as what it is: a mail tool's status file (``mailtools``;
     looked for when ``statuses`` and no ``mapping_file`` says to read people), else a file
@@ -232,7 +240,18 @@ def open_import(
         source.opened = opened
         return source
     limit = DEFAULT_MAX_ROWS if max_rows is None else max_rows
-    table = open_table(file, sheet=sheet, encoding=encoding, delimiter=delimiter, max_rows=limit)
+    # taken before reading: a change while it is read is a change
+    stamp: tuple[int, int, str | None] = (*_stamp(file), sheet)
+    table = open_table(
+        file,
+        sheet=sheet,
+        encoding=encoding,
+        delimiter=delimiter,
+        max_rows=limit,
+        bounds_checked=checked is not None and tuple(checked) == stamp,
+    )
+    if kind == "xlsx":
+        opened["checked"] = stamp
     if statuses and mapping_file is None:
         found = _status_source(file, kind, sha, table)
         if found is not None:
