@@ -107,3 +107,25 @@ def test_a_writer_waiting_too_long_is_told_who_holds_the_database(
     finally:
         first.close()
         second.close()
+
+
+def test_ctrl_c_mid_exchange_with_the_server_leaves_nothing_and_says_so(server_url: str) -> None:
+    # Ctrl+C can land while the server's answer is still on its way (a COPY begun: the
+    # db copy test caught it once): that connection takes no ROLLBACK, and the user got
+    # "another command is already in progress" in a traceback instead of "nothing was
+    # changed". The connection is let go; the server rolls back what it had.
+    db = open_database(server_url)
+    try:
+        with pytest.raises(database.Interrupted) as stopped, work(db, "tester") as w:
+            people.add_organisation(w, name="Half Written Example")
+            w.session.flush()
+            raw = w.session.connection().connection.dbapi_connection
+            raw.pgconn.send_query(b"SELECT pg_sleep(0.2)")  # sent, its answer not read
+            raise KeyboardInterrupt
+        assert stopped.value.saved is False
+        with db.read_session() as s:
+            assert browse.count_organisations(s, browse.OrganisationQuery()) == 0
+        with work(db, "tester") as w:  # the database is usable again at once
+            people.add_organisation(w, name="Whole Example")
+    finally:
+        db.close()

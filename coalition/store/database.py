@@ -191,6 +191,7 @@ class Database:
             try:
                 yield session
             except KeyboardInterrupt as exc:
+                self._dropped_if_mid_exchange(session)
                 raise Interrupted(saved=False) from exc  # closing the session rolls back
             raw = session.connection().connection.dbapi_connection
             if not self.is_sqlite:
@@ -215,9 +216,20 @@ class Database:
             try:
                 yield session
             except KeyboardInterrupt as exc:
+                self._dropped_if_mid_exchange(session)
                 raise Interrupted(saved=False) from exc
             finally:
                 session.rollback()
+
+    def _dropped_if_mid_exchange(self, session: Session) -> None:
+        """After Ctrl+C inside a write transaction on a server: the signal may have landed
+        in the middle of an exchange with it (a COPY begun, a statement sent and its answer
+        not read), where the connection takes no ROLLBACK ("another command is already in
+        progress", a traceback instead of "nothing was changed"). The connection is let
+        go instead: the server rolls back the transaction of a connection that closes.
+        SQLite's connection is in this process and always takes its ROLLBACK."""
+        if not self.is_sqlite:
+            session.connection().invalidate()
 
     def _on_invalidate(self, dbapi_connection: Any, _record: Any, _exc: Any) -> None:
         with suppress(sqlite3.Error):
