@@ -250,6 +250,11 @@ def _ordered(value: Any, tiebreak: list[Any], descending: bool) -> list[ColumnEl
 _PRIMARY = aliased(ContactEmail)
 
 
+def _contact_sort(query: ContactQuery) -> str:
+    """The column ``query`` sorts by (name when it names none)."""
+    return choice(query.sort, CONTACT_SORTS, "contact column") or "name"
+
+
 def _contact_ids(
     session: Session,
     query: ContactQuery,
@@ -260,7 +265,7 @@ def _contact_ids(
 ) -> list[int]:
     if narrowings is None:
         return []
-    sort = choice(query.sort, CONTACT_SORTS, "contact column") or "name"
+    sort = _contact_sort(query)
     offset = max(offset, 0)
     conditions = leading(
         narrowings,
@@ -356,8 +361,7 @@ def first_contacts(session: Session, query: ContactQuery, *, limit: int = 100) -
     """
     everyone = Total(session, Contact)
     up_to = None
-    by_name = (choice(query.sort, CONTACT_SORTS, "contact column") or "name") == "name"
-    if by_name and query.search_text.strip() and not query.filtered:
+    if _contact_sort(query) == "name" and query.search_text.strip() and not query.filtered:
         up_to = walked_from(limit, everyone.about())
     narrowings = contact_narrowings(session, query, everyone, search_up_to=up_to)
     if narrowings is None:
