@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.worker import Worker, WorkerCancelled
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from coalition import settings
 from coalition.tui.commands import CoalitionCommands
@@ -301,8 +301,10 @@ class CoalitionApp(App[None]):
     async def settle(self) -> None:
         """Wait until every pending search, page and detail has been fetched and shown."""
         while self.busy:
-            # A newer search cancels an older one (exclusive workers): that is an end too.
-            with contextlib.suppress(WorkerCancelled):
+            # A newer search cancels an older one (exclusive workers): that is an end too;
+            # so is a job that failed while waited for (its screen says why: the workers
+            # do not exit the app on error).
+            with contextlib.suppress(WorkerCancelled, WorkerFailed):
                 await self.workers.wait_for_complete(self._jobs())
             await asyncio.sleep(0.002)  # let the results' messages be handled
 
